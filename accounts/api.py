@@ -1,0 +1,170 @@
+"""Org API: /api/me/, /api/regions/, /api/teams/, /api/users/ (writes for the admin role only)."""
+from django.conf import settings
+from django.contrib.auth.password_validation import password_validators_help_texts
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from kamcrm.api import IsAdminOrReadOnly
+
+from . import selectors, services
+from .models import Region, Role, Team, User
+
+
+class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id the caller cannot see is a 400 "does not exist", like one that does not exist."""
+
+    def get_queryset(self):
+        request = self.context["request"]
+        return self.queryset.visible_to(request.user)
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "name"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    region = VisiblePrimaryKeyField(queryset=Region.objects.all())
+    kam = VisiblePrimaryKeyField(queryset=User.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "region", "kam"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(
+        write_only=True, required=False, style={"input_type": "password"},
+        help_text=" ".join(password_validators_help_texts()),
+    )
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.REP)
+    team = VisiblePrimaryKeyField(queryset=Team.objects.all(), allow_null=True, required=False)
+    region = VisiblePrimaryKeyField(queryset=Region.objects.all(), allow_null=True, required=False)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "password", "role", "team", "region", "email", "first_name", "last_name",
+                  "language", "is_active"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["role"] = instance.effective_role
+        data["region"] = instance.home_region_id
+        return data
+
+    def create(self, validated_data):
+        password = validated_data.pop("password", None)
+        return services.save_user(user=User(**validated_data), by=self.context["request"].user, password=password)
+
+    def update(self, instance, validated_data):
+        password = validated_data.pop("password", None)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return services.save_user(user=instance, by=self.context["request"].user, password=password)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(source="effective_role", read_only=True)
+    region = serializers.IntegerField(source="home_region_id", read_only=True, allow_null=True)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "role", "team", "region", "language", "email", "first_name", "last_name"]
+        read_only_fields = ["id", "username", "team", "email", "first_name", "last_name"]
+
+
+@extend_schema(responses=MeSerializer, request=MeSerializer)
+@api_view(["GET", "PATCH"])
+def me(request):
+    """The caller: role, team, region and UI language. PATCH changes the language."""
+    if request.method == "PATCH":
+        serializer = MeSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "language" in serializer.validated_data:
+            services.set_language(user=request.user, language=serializer.validated_data["language"])
+    return Response(MeSerializer(request.user).data)
+
+
+class OrgViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                 mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAdminOrReadOnly]
+
+
+class RegionViewSet(mixins.DestroyModelMixin, OrgViewSet):
+    serializer_class = RegionSerializer
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
+
+    def get_queryset(self):
+        return selectors.region_list(for_user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_region(region=Region(**serializer.validated_data), by=self.request.user)
+
+    def perform_update(self, serializer):
+        region = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(region, name, value)
+        services.save_region(region=region, by=self.request.user)
+
+    def perform_destroy(self, instance):
+        services.delete_region(region=instance, by=self.request.user)
+
+
+class TeamFilter(filters.FilterSet):
+    class Meta:
+        model = Team
+        fields = ["region", "kam"]
+
+
+class TeamViewSet(mixins.DestroyModelMixin, OrgViewSet):
+    serializer_class = TeamSerializer
+    filterset_class = TeamFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
+
+    def get_queryset(self):
+        return selectors.team_list(for_user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_team(team=Team(**serializer.validated_data), by=self.request.user)
+
+    def perform_update(self, serializer):
+        team = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(team, name, value)
+        services.save_team(team=team, by=self.request.user)
+
+    def perform_destroy(self, instance):
+        services.delete_team(team=instance, by=self.request.user)
+
+
+class UserFilter(filters.FilterSet):
+    role = filters.ChoiceFilter(choices=Role.choices)
+    region = filters.NumberFilter(method="filter_region", label=_("region"))
+
+    class Meta:
+        model = User
+        fields = ["role", "team", "is_active"]
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(team__region=value) | queryset.filter(region=value)
+
+
+class UserViewSet(OrgViewSet):
+    """Users are deactivated (``is_active: false``), never deleted: they own records."""
+
+    serializer_class = UserSerializer
+    filterset_class = UserFilter
+    search_fields = ["username", "first_name", "last_name", "email"]
+    ordering_fields = ["username", "id"]
+
+    def get_queryset(self):
+        return selectors.user_list(for_user=self.request.user)

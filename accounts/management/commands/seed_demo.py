@@ -1,0 +1,30 @@
+"""Build (or restore) the demo company and print the demo logins. Safe to run again."""
+from importlib import import_module
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import Role
+
+# Each app that has demo data adds its seeder here, in dependency order; a seeder may return DemoLogins.
+SEEDERS = ["accounts.demo.seed"]
+
+
+class Command(BaseCommand):
+    help = "Create the demo company (org, users and later issues' records) with fixed demo passwords."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args, quiet=False, **options):
+        logins = []
+        for dotted in SEEDERS:
+            module, name = dotted.rsplit(".", 1)
+            logins.extend(getattr(import_module(module), name)() or [])
+        if quiet:
+            return
+        self.stdout.write(self.style.SUCCESS(_("Demo data is ready. Demo logins (password for all: %(pw)s):")
+                                             % {"pw": DEMO_PASSWORD}))
+        for login in logins:
+            self.stdout.write(f"  {login.username:<12} {Role(login.role).label:<22} {login.where}")

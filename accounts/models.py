@@ -1,0 +1,183 @@
+"""Users, roles and the org structure: company -> regions -> teams (led by one KAM) -> reps."""
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    REP = "rep", _("Sales rep")
+    KAM = "kam", _("Key account manager")
+    REGIONAL_MANAGER = "regional_manager", _("Regional manager")
+    FINANCE = "finance", _("Finance")
+    ADMIN = "admin", _("Administrator")
+
+
+def _sees_whole_org(user) -> bool:
+    return user.is_active and user.effective_role in (Role.ADMIN, Role.FINANCE)
+
+
+class RegionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Regions the user may see: all for admin and finance, else their own region."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if _sees_whole_org(user):
+            return self
+        return self.filter(pk=user.home_region_id) if user.is_active else self.none()
+
+
+class Region(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Teams the user may see: all for admin and finance, else the teams of their own region."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if _sees_whole_org(user):
+            return self
+        return self.filter(region=user.home_region_id) if user.is_active and user.home_region_id else self.none()
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="teams", verbose_name=_("region"))
+    kam = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_team",
+        verbose_name=_("KAM"),
+        help_text=_("The key account manager who leads this team."),
+    )
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region__name", "name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="team_name_unique_in_region")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kam_id is None:
+            return
+        kam = self.kam
+        if kam.effective_role != Role.KAM:
+            raise ValidationError({"kam": _("Choose a user whose role is KAM.")})
+        if kam.team_id not in (None, self.pk):
+            raise ValidationError(
+                {"kam": _("%(user)s is a member of team %(team)s; move them there first.")
+                 % {"user": kam, "team": kam.team}}
+            )
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Users the caller may see: all for admin and finance, else the people of their own region (and themselves)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if _sees_whole_org(user):
+            return self
+        region = user.home_region_id
+        if region is None:
+            return self.filter(pk=user.pk)
+        return self.filter(Q(pk=user.pk) | Q(team__region=region) | Q(region=region))
+
+    def reps_in_scope_of(self, user):
+        """Users whose accounts ``user`` may see (themselves included): the people they can assign work to."""
+        from .scope import owned_by_scope
+
+        return self.filter(owned_by_scope(user, owner=""), is_active=True)
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.REP)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("team"),
+        help_text=_("Required for reps and KAMs."),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+        help_text=_("Required for regional managers; for finance, leave empty for company-wide access."),
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def effective_role(self) -> str:
+        """The role that decides scope; a Django superuser acts as admin."""
+        return Role.ADMIN if self.is_superuser else self.role
+
+    @cached_property
+    def home_region_id(self) -> int | None:
+        """The region a rep or KAM works in (through the team), or a manager's / finance user's region."""
+        if self.team_id:
+            return Team.objects.filter(pk=self.team_id).values_list("region_id", flat=True).first()
+        return self.region_id
+
+    def clean(self) -> None:
+        super().clean()
+        role = self.effective_role
+        errors = {}
+        if role in (Role.REP, Role.KAM):
+            if self.team_id is None:
+                errors["team"] = _("A rep or KAM must belong to a team.")
+            elif self.region_id is not None and self.region_id != self.team.region_id:
+                errors["region"] = _("A rep's or KAM's region follows from the team; leave it empty.")
+            elif role == Role.KAM and self.team.kam_id not in (None, self.pk):
+                errors["team"] = _("Team %(team)s is already led by %(kam)s.") % {
+                    "team": self.team,
+                    "kam": self.team.kam,
+                }
+        else:
+            if self.team_id is not None:
+                errors["team"] = _("Only reps and KAMs belong to a team.")
+            if role == Role.REGIONAL_MANAGER and self.region_id is None:
+                errors["region"] = _("A regional manager must have a region.")
+            if role == Role.ADMIN and self.region_id is not None:
+                errors["region"] = _("An administrator sees the whole company; leave the region empty.")
+        if errors:
+            raise ValidationError(errors)
+        if role in (Role.REP, Role.KAM):
+            self.region = None  # derived from the team; never stored twice

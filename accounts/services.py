@@ -1,0 +1,118 @@
+"""Writes to users and the org structure. Each is atomic, validated and audited."""
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kamcrm.audit import services as audit
+
+from .models import Region, Role, Team, User
+
+
+def _before(instance) -> dict | None:
+    if instance.pk is None:
+        return None
+    stored = type(instance).objects.filter(pk=instance.pk).first()
+    return audit.snapshot(stored) if stored else None
+
+
+@transaction.atomic
+def save_region(*, region: Region, by: User) -> Region:
+    """Validate and save a new or changed region. Raises ValidationError with field errors."""
+    before = _before(region)
+    region.full_clean()
+    region.save()
+    audit.record(region, by=by, action="region_created" if before is None else "region_changed", before=before)
+    return region
+
+
+@transaction.atomic
+def delete_region(*, region: Region, by: User) -> None:
+    """Delete a region that has no teams and no people. Raises ValidationError otherwise."""
+    if region.teams.exists() or User.objects.filter(region=region).exists():
+        raise ValidationError(_("Region %(region)s still has teams or people; move them first.") % {"region": region})
+    audit.record(region, by=by, action="region_deleted", before=audit.snapshot(region), after={})
+    region.delete()
+
+
+@transaction.atomic
+def save_team(*, team: Team, by: User) -> Team:
+    """Validate and save a team; its KAM (if any) becomes a member of it. Raises ValidationError."""
+    before = _before(team)
+    team.full_clean()
+    team.save()
+    if team.kam_id and team.kam.team_id != team.pk:
+        kam_before = audit.snapshot(team.kam)
+        team.kam.team = team
+        team.kam.save(update_fields=["team"])
+        audit.record(team.kam, by=by, action="user_changed", before=kam_before)
+    audit.record(team, by=by, action="team_created" if before is None else "team_changed", before=before)
+    return team
+
+
+@transaction.atomic
+def delete_team(*, team: Team, by: User) -> None:
+    """Delete a team that has no members. Raises ValidationError otherwise."""
+    if team.members.exists():
+        raise ValidationError(_("Team %(team)s still has members; move them first.") % {"team": team})
+    audit.record(team, by=by, action="team_deleted", before=audit.snapshot(team), after={})
+    team.delete()
+
+
+@transaction.atomic
+def save_user(*, user: User, by: User, password: str | None = None) -> User:
+    """Validate and save a new or changed user and keep team leadership in step with the role.
+
+    A KAM leads the team they belong to when it has no KAM yet; a user who is
+    no longer a KAM of that team stops leading it. ``password`` (required for a
+    new user) is checked against the password validators. Raises ValidationError.
+    """
+    before = _before(user)
+    if before is None and not password and not user.password:
+        raise ValidationError({"password": _("A new user needs a password.")})
+    user.full_clean(exclude=["password"])
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
+        user.set_password(password)
+    user.save()
+    _sync_team_lead(user)
+    audit.record(user, by=by, action="user_created" if before is None else "user_changed", before=before)
+    return user
+
+
+def _sync_team_lead(user: User) -> None:
+    leads = user.effective_role == Role.KAM and user.team_id is not None and user.is_active
+    Team.objects.filter(kam=user).exclude(pk=user.team_id if leads else None).update(kam=None)
+    if leads:
+        Team.objects.filter(pk=user.team_id, kam__isnull=True).update(kam=user)
+
+
+@transaction.atomic
+def change_password(*, user: User, password: str, by: User) -> None:
+    """Set a new password after the validators accept it. Raises ValidationError on {"password": ...}."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(user, by=by, action="password_changed")
+
+
+def set_language(*, user: User, language: str) -> User:
+    """Remember the user's UI language. Raises ValidationError for a language we do not ship."""
+    user.language = User._meta.get_field("language").clean(language, user)
+    user.save(update_fields=["language"])
+    return user
+
+
+def clear_expired_sessions() -> None:
+    """Remove expired login sessions (nightly, from beat)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

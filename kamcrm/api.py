@@ -1,0 +1,42 @@
+"""Conventions shared by every API endpoint (see ../shared/API.md)."""
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from rest_framework import permissions
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.models import Role
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _field_errors(exc: DjangoValidationError) -> dict | list:
+    if hasattr(exc, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: a model/service ValidationError is a 400 with field errors, never a 500."""
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(_field_errors(exc))
+    elif isinstance(exc, ProtectedError):
+        exc = ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [str(exc.args[0])]})
+    return drf_exception_handler(exc, context)
+
+
+class IsAdminOrReadOnly(permissions.BasePermission):
+    """Reads for anyone signed in (the queryset does the scoping); writes for the admin role only."""
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return request.method in permissions.SAFE_METHODS or request.user.effective_role == Role.ADMIN
