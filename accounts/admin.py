@@ -1,4 +1,5 @@
 """Django admin for users and the org; saves go through the services so rules and audit apply."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _

@@ -1,4 +1,5 @@
 """Org API: /api/me/, /api/regions/, /api/teams/, /api/users/ (writes for the admin role only)."""
+
 from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +40,9 @@ class TeamSerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     password = serializers.CharField(
-        write_only=True, required=False, style={"input_type": "password"},
+        write_only=True,
+        required=False,
+        style={"input_type": "password"},
         help_text=" ".join(password_validators_help_texts()),
     )
     role = serializers.ChoiceField(choices=Role.choices, default=Role.REP)
@@ -49,8 +52,19 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "password", "role", "team", "region", "email", "first_name", "last_name",
-                  "language", "is_active"]
+        fields = [
+            "id",
+            "username",
+            "password",
+            "role",
+            "team",
+            "region",
+            "email",
+            "first_name",
+            "last_name",
+            "language",
+            "is_active",
+        ]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -92,8 +106,13 @@ def me(request):
     return Response(MeSerializer(request.user).data)
 
 
-class OrgViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                 mixins.ListModelMixin, viewsets.GenericViewSet):
+class OrgViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     permission_classes = [IsAdminOrReadOnly]
 
 

@@ -1,4 +1,5 @@
 """Demo organisation for ``manage.py seed_demo``: fixed names and passwords, safe to run again."""
+
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -29,16 +30,23 @@ class DemoLogin:
     where: str
 
 
-def _put_user(*, username: str, full_name: str, role: str, team=None, region=None, language="en",
-              superuser=False) -> User:
+def _put_user(
+    *, username: str, full_name: str, role: str, team=None, region=None, language="en", superuser=False
+) -> User:
     user = User.objects.filter(username=username).first() or User(username=username)
     wanted = {
-        "last_name": full_name[:1], "first_name": full_name[1:], "role": role, "team": team, "region": region,
-        "language": language, "email": f"{username}@demo.kamcrm.local", "is_active": True,
-        "is_staff": superuser, "is_superuser": superuser,
+        "last_name": full_name[:1],
+        "first_name": full_name[1:],
+        "role": role,
+        "team": team,
+        "region": region,
+        "language": language,
+        "email": f"{username}@demo.kamcrm.local",
+        "is_active": True,
+        "is_staff": superuser,
+        "is_superuser": superuser,
     }
-    unchanged = user.pk and all(getattr(user, k) == v for k, v in wanted.items()) and user.check_password(
-        DEMO_PASSWORD)
+    unchanged = user.pk and all(getattr(user, k) == v for k, v in wanted.items()) and user.check_password(DEMO_PASSWORD)
     if unchanged:
         return user
     for key, value in wanted.items():
@@ -56,8 +64,7 @@ def seed() -> list[DemoLogin]:
         region, _ = Region.objects.get_or_create(name=region_name)
         rm_username, rm_name = MANAGERS[region_name]
         language = "zh-hans" if region_name.startswith("South") else "en"
-        _put_user(username=rm_username, full_name=rm_name, role=Role.REGIONAL_MANAGER, region=region,
-                  language=language)
+        _put_user(username=rm_username, full_name=rm_name, role=Role.REGIONAL_MANAGER, region=region, language=language)
         logins.append(DemoLogin(rm_username, Role.REGIONAL_MANAGER, region_name))
         for team_name, (kam_username, kam_name, reps) in teams.items():
             team, _ = Team.objects.get_or_create(region=region, name=team_name)

@@ -39,10 +39,17 @@ class UserForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class UserCreateForm(UserForm):
-    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}), help_text=password_validators_help_text_html())
-    password2 = forms.CharField(label=_("Password confirmation"), strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password confirmation"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean_password2(self):
         p1, p2 = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")

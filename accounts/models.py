@@ -1,4 +1,5 @@
 """Users, roles and the org structure: company -> regions -> teams (led by one KAM) -> reps."""
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -87,8 +88,10 @@ class Team(models.Model):
             raise ValidationError({"kam": _("Choose a user whose role is KAM.")})
         if kam.team_id not in (None, self.pk):
             raise ValidationError(
-                {"kam": _("%(user)s is a member of team %(team)s; move them there first.")
-                 % {"user": kam, "team": kam.team}}
+                {
+                    "kam": _("%(user)s is a member of team %(team)s; move them there first.")
+                    % {"user": kam, "team": kam.team}
+                }
             )
 
 
@@ -124,7 +127,7 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
         verbose_name=_("team"),
-        help_text=_("Required for reps and KAMs."),
+        help_text=_("Required for reps; a KAM leads the team they belong to."),
     )
     region = models.ForeignKey(
         Region,
@@ -162,7 +165,9 @@ class User(AbstractUser):
         errors = {}
         if role in (Role.REP, Role.KAM):
             if self.team_id is None:
-                errors["team"] = _("A rep or KAM must belong to a team.")
+                # A KAM may wait for a team (a new KAM taking over is made lead from the team's page).
+                if role == Role.REP:
+                    errors["team"] = _("A rep must belong to a team.")
             elif self.region_id is not None and self.region_id != self.team.region_id:
                 errors["region"] = _("A rep's or KAM's region follows from the team; leave it empty.")
             elif role == Role.KAM and self.team.kam_id not in (None, self.pk):
@@ -181,3 +186,11 @@ class User(AbstractUser):
             raise ValidationError(errors)
         if role in (Role.REP, Role.KAM):
             self.region = None  # derived from the team; never stored twice
+        self.is_staff = role == Role.ADMIN  # the admin role may use the Django admin, nobody else
+
+    # The admin role has every permission, like a superuser, so the Django admin works for it.
+    def has_perm(self, perm, obj=None) -> bool:
+        return (self.is_active and self.role == Role.ADMIN) or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return (self.is_active and self.role == Role.ADMIN) or super().has_module_perms(app_label)

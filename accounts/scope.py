@@ -11,6 +11,7 @@ Every scoped model reaches an owning rep (a distributor's ``owner``, a visit's
 - admin (and any superuser): everything;
 - inactive or anonymous users: nothing.
 """
+
 from django.db.models import Q
 
 from .models import Role

@@ -1,4 +1,5 @@
 """Reads of users and the org structure, always through ``visible_to``."""
+
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -7,9 +8,13 @@ from .models import Region, Role, Team, User
 
 
 def region_list(*, for_user: User) -> QuerySet[Region]:
-    return Region.objects.visible_to(for_user).annotate(
-        team_count=Count("teams", distinct=True),
-    ).order_by("name")
+    return (
+        Region.objects.visible_to(for_user)
+        .annotate(
+            team_count=Count("teams", distinct=True),
+        )
+        .order_by("name")
+    )
 
 
 def team_list(*, for_user: User) -> QuerySet[Team]:
@@ -42,8 +47,9 @@ def home_summary(*, user: User) -> HomeSummary:
     role = user.effective_role
     team = Team.objects.select_related("region", "kam").filter(pk=user.team_id).first() if user.team_id else None
     region = team.region if team else (Region.objects.filter(pk=user.region_id).first() if user.region_id else None)
-    summary = HomeSummary(role=role, role_label=Role(role).label, team=team, kam=team.kam if team else None,
-                          region=region)
+    summary = HomeSummary(
+        role=role, role_label=Role(role).label, team=team, kam=team.kam if team else None, region=region
+    )
     if role == Role.KAM and team is not None and team.kam_id == user.pk:
         summary.members = list(team.members.filter(is_active=True).exclude(pk=user.pk).order_by("username"))
     elif role in (Role.REGIONAL_MANAGER, Role.FINANCE, Role.ADMIN):

@@ -1,4 +1,5 @@
 """Writes to users and the org structure. Each is atomic, validated and audited."""
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -41,6 +42,15 @@ def save_team(*, team: Team, by: User) -> Team:
     before = _before(team)
     team.full_clean()
     team.save()
+    previous_kam_id = before["kam_id"] if before else None
+    if previous_kam_id and previous_kam_id != team.kam_id:
+        # The replaced KAM leaves the team (and with it its accounts); they can be given another team.
+        previous = User.objects.get(pk=previous_kam_id)
+        if previous.team_id == team.pk:
+            previous_before = audit.snapshot(previous)
+            previous.team = None
+            previous.save(update_fields=["team"])
+            audit.record(previous, by=by, action="user_changed", before=previous_before)
     if team.kam_id and team.kam.team_id != team.pk:
         kam_before = audit.snapshot(team.kam)
         team.kam.team = team

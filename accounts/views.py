@@ -1,4 +1,5 @@
 """Pages: sign-in pages, the user's own settings, and the admin's organisation pages."""
+
 from functools import wraps
 
 from django.contrib import messages
@@ -45,7 +46,10 @@ def admin_role_required(view):
 def _language_response(request, response, language: str):
     translation.activate(language)
     response.set_cookie(
-        "django_language", language, max_age=365 * 24 * 3600, samesite="Lax",
+        "django_language",
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
         secure=request.is_secure(),
     )
     return response
@@ -57,8 +61,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:profile")
 
     def form_valid(self, form):
-        services.change_password(user=self.request.user, password=form.cleaned_data["new_password1"],
-                                 by=self.request.user)
+        services.change_password(
+            user=self.request.user, password=form.cleaned_data["new_password1"], by=self.request.user
+        )
         update_session_auth_hash(self.request, self.request.user)
         messages.success(self.request, _("Your password was changed."))
         return HttpResponseRedirect(self.get_success_url())
@@ -81,8 +86,9 @@ def switch_language(request):
     """The navbar's language menu: save the choice on the user and go back where they were."""
     form = LanguageForm(request.POST)
     target = request.POST.get("next") or reverse("home")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("home")
     if not form.is_valid():
         messages.error(request, _("Choose one of the offered languages."))
@@ -93,16 +99,22 @@ def switch_language(request):
 
 # --- Organisation (admin role) ------------------------------------------------------
 
+
 @admin_role_required
 def org(request):
-    return render(request, "accounts/org.html", {
-        "regions": selectors.region_list(for_user=request.user),
-        "teams": selectors.team_list(for_user=request.user),
-    })
+    return render(
+        request,
+        "accounts/org.html",
+        {
+            "regions": selectors.region_list(for_user=request.user),
+            "teams": selectors.team_list(for_user=request.user),
+        },
+    )
 
 
-def _save_form(request, form, save, success_message: str, success_url: str, title: str, *,
-               field_map: dict | None = None, **extra):
+def _save_form(
+    request, form, save, success_message: str, success_url: str, title: str, *, field_map: dict | None = None, **extra
+):
     """Validate the form, save through the service, show the service's errors on the form."""
     if request.method == "POST" and form.is_valid():
         try:
@@ -120,8 +132,11 @@ def region_edit(request, pk=None):
     region = get_object_or_404(Region.objects.visible_to(request.user), pk=pk) if pk else Region()
     form = RegionForm(request.POST or None, instance=region)
     return _save_form(
-        request, form, lambda f: services.save_region(region=f.instance, by=request.user),
-        _("Region %(name)s saved."), reverse("accounts:org"),
+        request,
+        form,
+        lambda f: services.save_region(region=f.instance, by=request.user),
+        _("Region %(name)s saved."),
+        reverse("accounts:org"),
         _("Edit region") if pk else _("New region"),
         delete_url=reverse("accounts:region_delete", args=[pk]) if pk else None,
     )
@@ -130,11 +145,15 @@ def region_edit(request, pk=None):
 @admin_role_required
 def team_edit(request, pk=None):
     team = get_object_or_404(Team.objects.visible_to(request.user), pk=pk) if pk else Team()
-    form = TeamForm(request.POST or None, instance=team,
-                    initial={"region": request.GET.get("region")} if not pk else None)
+    form = TeamForm(
+        request.POST or None, instance=team, initial={"region": request.GET.get("region")} if not pk else None
+    )
     return _save_form(
-        request, form, lambda f: services.save_team(team=f.instance, by=request.user),
-        _("Team %(name)s saved."), reverse("accounts:org"),
+        request,
+        form,
+        lambda f: services.save_team(team=f.instance, by=request.user),
+        _("Team %(name)s saved."),
+        reverse("accounts:org"),
         _("Edit team") if pk else _("New team"),
         delete_url=reverse("accounts:team_delete", args=[pk]) if pk else None,
     )
@@ -155,16 +174,16 @@ def _delete(request, obj, delete, success_message: str):
 @require_POST
 def region_delete(request, pk):
     region = get_object_or_404(Region.objects.visible_to(request.user), pk=pk)
-    return _delete(request, region, lambda r: services.delete_region(region=r, by=request.user),
-                   _("Region %(name)s deleted."))
+    return _delete(
+        request, region, lambda r: services.delete_region(region=r, by=request.user), _("Region %(name)s deleted.")
+    )
 
 
 @admin_role_required
 @require_POST
 def team_delete(request, pk):
     team = get_object_or_404(Team.objects.visible_to(request.user), pk=pk)
-    return _delete(request, team, lambda t: services.delete_team(team=t, by=request.user),
-                   _("Team %(name)s deleted."))
+    return _delete(request, team, lambda t: services.delete_team(team=t, by=request.user), _("Team %(name)s deleted."))
 
 
 @admin_role_required
@@ -172,8 +191,9 @@ def user_list(request):
     users = selectors.user_list(for_user=request.user)
     q = request.GET.get("q", "").strip()
     if q:
-        users = users.filter(Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q)
-                             | Q(email__icontains=q))
+        users = users.filter(
+            Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(email__icontains=q)
+        )
     role = request.GET.get("role", "")
     if role in Role.values:
         users = users.filter(role=role)
@@ -185,8 +205,13 @@ def user_list(request):
         users = users.filter(is_active=active == "1")
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     context = {
-        "page": page, "q": q, "role": role, "team": team, "active": active,
-        "roles": Role.choices, "teams": selectors.team_list(for_user=request.user),
+        "page": page,
+        "q": q,
+        "role": role,
+        "team": team,
+        "active": active,
+        "roles": Role.choices,
+        "teams": selectors.team_list(for_user=request.user),
     }
     template = "accounts/_user_table.html" if request.htmx else "accounts/user_list.html"
     return render(request, template, context)
@@ -198,10 +223,11 @@ def user_edit(request, pk=None):
     form_class = UserForm if pk else UserCreateForm
     form = form_class(request.POST or None, instance=user)
     return _save_form(
-        request, form,
-        lambda f: services.save_user(user=f.instance, by=request.user,
-                                     password=f.cleaned_data.get("password1")),
-        _("User %(name)s saved."), reverse("accounts:user_list"),
+        request,
+        form,
+        lambda f: services.save_user(user=f.instance, by=request.user, password=f.cleaned_data.get("password1")),
+        _("User %(name)s saved."),
+        reverse("accounts:user_list"),
         _("Edit user") if pk else _("New user"),
         field_map={"password": "password1"},
         password_url=reverse("accounts:user_password", args=[pk]) if pk else None,
@@ -213,10 +239,13 @@ def user_password(request, pk):
     user = get_object_or_404(User.objects.visible_to(request.user), pk=pk)
     form = AdminSetPasswordForm(user, request.POST or None)
     return _save_form(
-        request, form,
-        lambda f: services.change_password(user=user, password=f.cleaned_data["new_password1"], by=request.user)
-        or user,
-        _("Password of %(name)s changed."), reverse("accounts:user_list"),
+        request,
+        form,
+        lambda f: (
+            services.change_password(user=user, password=f.cleaned_data["new_password1"], by=request.user) or user
+        ),
+        _("Password of %(name)s changed."),
+        reverse("accounts:user_list"),
         _("Set password for %(name)s") % {"name": user.username},
         field_map={"password": "new_password1"},
     )

@@ -1,4 +1,5 @@
 """The Celery application, wired the standard way (settings under CELERY_*)."""
+
 import os
 
 from celery import Celery

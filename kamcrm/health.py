@@ -1,4 +1,5 @@
 """What /healthz reports: the database, the Celery broker and when a worker last ran a beat task."""
+
 from datetime import datetime
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """The main navigation, built per role. Later apps add their entries to NAV_ITEMS."""
+
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -38,6 +39,11 @@ def navigation(request):
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": item.label, "url": url, "active": request.path.startswith(url) and url != "/"
-                      or request.path == url})
+        items.append(
+            {
+                "label": item.label,
+                "url": url,
+                "active": request.path.startswith(url) and url != "/" or request.path == url,
+            }
+        )
     return {"nav_items": items, "user_role_label": Role(role).label}

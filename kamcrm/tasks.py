@@ -1,4 +1,5 @@
 """Housekeeping tasks that belong to the whole project rather than one app."""
+
 from celery import shared_task
 
 from . import health

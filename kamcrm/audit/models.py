@@ -43,4 +43,6 @@ class AuditEvent(models.Model):
     def changes(self) -> dict[str, tuple]:
         """Fields whose value differs between before and after, as {field: (before, after)}."""
         before, after = self.before or {}, self.after or {}
-        return {k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+        return {
+            k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)
+        }

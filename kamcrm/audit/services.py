@@ -1,4 +1,5 @@
 """The one audit mechanism: call :func:`record` inside the transaction that makes the change."""
+
 from datetime import date, datetime
 from decimal import Decimal
 

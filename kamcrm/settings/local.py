@@ -1,4 +1,5 @@
 """Local development and the README's run command."""
+
 from .base import *  # noqa: F403
 from .base import env
 

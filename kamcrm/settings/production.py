@@ -1,4 +1,5 @@
 """Production: everything secret or site-specific must come from the environment."""
+
 from .base import *  # noqa: F403
 from .base import env
 

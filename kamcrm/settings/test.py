@@ -1,4 +1,5 @@
 """Test settings: the database comes from DATABASE_URL like everywhere else."""
+
 from .base import *  # noqa: F403
 
 DEBUG = False

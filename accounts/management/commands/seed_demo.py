@@ -1,4 +1,5 @@
 """Build (or restore) the demo company and print the demo logins. Safe to run again."""
+
 from importlib import import_module
 
 from django.core.management.base import BaseCommand
@@ -24,7 +25,8 @@ class Command(BaseCommand):
             logins.extend(getattr(import_module(module), name)() or [])
         if quiet:
             return
-        self.stdout.write(self.style.SUCCESS(_("Demo data is ready. Demo logins (password for all: %(pw)s):")
-                                             % {"pw": DEMO_PASSWORD}))
+        self.stdout.write(
+            self.style.SUCCESS(_("Demo data is ready. Demo logins (password for all: %(pw)s):") % {"pw": DEMO_PASSWORD})
+        )
         for login in logins:
             self.stdout.write(f"  {login.username:<12} {Role(login.role).label:<22} {login.where}")

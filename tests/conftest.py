@@ -1,0 +1,62 @@
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests import factories as f
+
+
+@pytest.fixture
+def org(db):
+    """Two regions; region A has teams A1 (KAM + 2 reps) and A2 (KAM + 1 rep), region B has team B1.
+
+    Plus a regional manager per region, company-wide finance, region-A finance and an admin.
+    """
+    region_a, region_b = f.RegionFactory(name="Region A"), f.RegionFactory(name="Region B")
+    team_a1 = f.TeamFactory(name="Team A1", region=region_a)
+    team_a2 = f.TeamFactory(name="Team A2", region=region_a)
+    team_b1 = f.TeamFactory(name="Team B1", region=region_b)
+    return SimpleNamespace(
+        region_a=region_a,
+        region_b=region_b,
+        team_a1=team_a1,
+        team_a2=team_a2,
+        team_b1=team_b1,
+        kam_a1=f.KamFactory(username="kam_a1", team=team_a1),
+        kam_a2=f.KamFactory(username="kam_a2", team=team_a2),
+        kam_b1=f.KamFactory(username="kam_b1", team=team_b1),
+        rep_a1=f.RepFactory(username="rep_a1", team=team_a1),
+        rep_a1b=f.RepFactory(username="rep_a1b", team=team_a1),
+        rep_a2=f.RepFactory(username="rep_a2", team=team_a2),
+        rep_b1=f.RepFactory(username="rep_b1", team=team_b1),
+        rm_a=f.RegionalManagerFactory(username="rm_a", region=region_a),
+        rm_b=f.RegionalManagerFactory(username="rm_b", region=region_b),
+        finance=f.FinanceFactory(username="finance"),
+        finance_a=f.FinanceFactory(username="finance_a", region=region_a),
+        admin=f.AdminFactory(username="admin_user"),
+    )
+
+
+@pytest.fixture
+def client_for(db):
+    """A browser-like client signed in as the given user."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for(db):
+    """An API client authenticated as the given user (session-less, like a token caller)."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make

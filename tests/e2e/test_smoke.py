@@ -1,0 +1,37 @@
+"""End-to-end in real headless Chromium: a demo rep logs in on a phone and sees their home page."""
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from accounts.demo import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, username):
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_demo_rep_logs_in_on_a_phone_and_switches_to_chinese(phone):
+    call_command("seed_demo", quiet=True)
+    log_in(phone, "rep_sh_1")
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Welcome")
+    expect(phone.locator("#home-role")).to_have_text("Sales rep")
+    # On a phone the menu is collapsed behind the toggler; the language menu is inside it.
+    phone.get_by_role("button", name="Toggle navigation").click()
+    phone.locator("#language-menu").click()
+    phone.get_by_role("button", name="简体中文").click()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("欢迎")
+    expect(phone.locator("#home-role")).to_have_text("销售代表")
+    # The rep has no organisation admin in the menu.
+    assert phone.locator('a[href="/org/"]').count() == 0
+
+
+def test_user_who_prefers_chinese_gets_it_right_after_login(phone):
+    call_command("seed_demo", quiet=True)
+    log_in(phone, "rm_south")  # a South China demo user who prefers Chinese
+    expect(phone.locator("#home-role")).to_have_text("区域经理")
