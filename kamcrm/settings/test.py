@@ -12,3 +12,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The live server's thread must not keep a connection open past a test (it blocks dropping test DBs).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
