@@ -147,6 +147,16 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def get_full_name(self) -> str:
+        """Chinese names read family name first, with no space (王芳); others "first last"."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
+
+    def __str__(self) -> str:
+        return self.username
+
     @property
     def effective_role(self) -> str:
         """The role that decides scope; a Django superuser acts as admin."""

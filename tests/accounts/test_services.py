@@ -92,3 +92,8 @@ def test_region_and_team_with_people_cannot_be_deleted(org):
     services.delete_region(region=empty, by=org.admin)
     assert not Region.objects.filter(name="Empty").exists()
     assert AuditEvent.objects.filter(action="region_deleted", object_repr="Empty").exists()
+
+
+def test_full_names_read_naturally_in_both_languages():
+    assert User(first_name="丽", last_name="郑").get_full_name() == "郑丽"
+    assert User(first_name="Li", last_name="Zheng").get_full_name() == "Li Zheng"
