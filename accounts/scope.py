@@ -23,11 +23,13 @@ def _path(prefix: str, name: str) -> str:
     return f"{prefix}__{name}" if prefix else name
 
 
-def owned_by_scope(user, *, owner: str) -> Q:
+def owned_by_scope(user, *, owner: str, rep_sees_team: bool = False) -> Q:
     """Return a filter for rows whose owning rep, reached through the field path ``owner``, is in ``user``'s scope.
 
     ``owner`` is the path from the filtered model to the owning user
     (``"owner"``, ``"distributor__owner"``); ``""`` filters users themselves.
+    ``rep_sees_team`` widens a rep's view to everything their team owns (customer
+    cards: a rep can look up a teammate's account); edits still use the narrow rule.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
@@ -35,6 +37,8 @@ def owned_by_scope(user, *, owner: str) -> Q:
     if role == Role.ADMIN:
         return Q()
     if role == Role.REP:
+        if rep_sees_team:
+            return Q(**{_path(owner, "team"): user.team_id}) if user.team_id else Q(**{owner or "pk": user.pk})
         return Q(**{owner or "pk": user.pk})
     if role == Role.KAM:
         return Q(**{_path(owner, "team__kam"): user.pk})

@@ -21,6 +21,8 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
+    NavItem(_("Distributors"), "distributors:list"),
+    NavItem(_("Portfolio"), "distributors:portfolio", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
     NavItem(_("Organisation"), "accounts:org", frozenset({Role.ADMIN})),
     NavItem(_("API"), "swagger-ui"),
 ]

@@ -8,6 +8,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from distributors import api as distributors_api
 
 from . import views
 
@@ -15,6 +16,12 @@ router = DefaultRouter()
 router.register("regions", accounts_api.RegionViewSet, basename="region")
 router.register("teams", accounts_api.TeamViewSet, basename="team")
 router.register("users", accounts_api.UserViewSet, basename="user")
+router.register("distributors", distributors_api.DistributorViewSet, basename="distributor")
+router.register("contacts", distributors_api.ContactViewSet, basename="contact")
+router.register("complaints", distributors_api.ComplaintViewSet, basename="complaint")
+router.register("suggestions", distributors_api.SuggestionViewSet, basename="suggestion")
+router.register("brands", distributors_api.BrandViewSet, basename="brand")
+router.register("products", distributors_api.ProductViewSet, basename="product")
 
 api_urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
@@ -31,6 +38,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
+    path("distributors/", include("distributors.urls")),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
 ]

@@ -60,3 +60,15 @@ def api_for(db):
         return client
 
     return make
+
+
+@pytest.fixture
+def cards(org):
+    """Customer cards: two of rep_a1, one of rep_a1b (same team A1), one of rep_a2 (team A2), one of rep_b1."""
+    return SimpleNamespace(
+        a1=f.DistributorFactory(code="A1-001", name="Acme Trading", owner=org.rep_a1, city="Shanghai"),
+        a1_second=f.DistributorFactory(code="A1-002", name="Blue Sky Foods", owner=org.rep_a1, city="Suzhou"),
+        a1b=f.DistributorFactory(code="A1-101", name="Teammate Wholesale", owner=org.rep_a1b, city="Shanghai"),
+        a2=f.DistributorFactory(code="A2-001", name="Hangzhou Grocers", owner=org.rep_a2, city="Hangzhou"),
+        b1=f.DistributorFactory(code="B1-001", name="Guangzhou Rivers", owner=org.rep_b1, city="Guangzhou"),
+    )

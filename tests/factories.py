@@ -73,3 +73,48 @@ class AdminFactory(UserFactory):
     role = Role.ADMIN
     team = None
     is_staff = True
+
+
+class BrandFactory(DjangoModelFactory):
+    class Meta:
+        model = "distributors.Brand"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"BR{n:03d}")
+    name = factory.Sequence(lambda n: f"Brand {n}")
+    manufacturer = "Demo Foods"
+
+
+class ProductFactory(DjangoModelFactory):
+    class Meta:
+        model = "distributors.Product"
+
+    sku = factory.Sequence(lambda n: f"SKU{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    brand = factory.SubFactory(BrandFactory)
+    unit_price = factory.Faker("pydecimal", left_digits=3, right_digits=2, positive=True, min_value=10, max_value=500)
+    unit_cost = factory.LazyAttribute(lambda p: (p.unit_price * 7 / 10).quantize(p.unit_price))
+
+
+class DistributorFactory(DjangoModelFactory):
+    """A customer card owned by ``owner`` (pass a rep from the ``org`` fixture)."""
+
+    class Meta:
+        model = "distributors.Distributor"
+
+    code = factory.Sequence(lambda n: f"D{n:05d}")
+    name = factory.Sequence(lambda n: f"Distributor {n} Trading Co., Ltd.")
+    short_name = factory.Sequence(lambda n: f"Dist {n}")
+    city = "Shanghai"
+    owner = factory.SubFactory(RepFactory)
+    status = "qualified"
+    tier = "B"
+
+
+class ContactFactory(DjangoModelFactory):
+    class Meta:
+        model = "distributors.Contact"
+
+    distributor = factory.SubFactory(DistributorFactory)
+    name = factory.Faker("name")
+    phone = "021-5555-0100"

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "kamcrm.audit",
     "accounts",
+    "distributors",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,59 @@
+"""The distributor list's filters, shared by the page, the exports and the API."""
+from datetime import timedelta
+
+import django_filters as filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Region, Team, User
+
+from .models import Attractiveness, Distributor, RelationshipStage, RelationshipType, Status, Tier
+
+
+class DistributorFilter(filters.FilterSet):
+    q = filters.CharFilter(method="search", label=_("Search"))
+    status = filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
+    tier = filters.MultipleChoiceFilter(choices=Tier.choices, label=_("Tier"))
+    attractiveness = filters.ChoiceFilter(choices=Attractiveness.choices, label=_("Attractiveness"))
+    relationship_stage = filters.ChoiceFilter(choices=RelationshipStage.choices, label=_("Relationship stage"))
+    relationship_type = filters.ChoiceFilter(choices=RelationshipType.choices, label=_("Relationship type"))
+    owner = filters.ModelChoiceFilter(queryset=User.objects.none(), label=_("Owner"))
+    team = filters.ModelChoiceFilter(queryset=Team.objects.none(), field_name="owner__team", label=_("Team"))
+    region = filters.ModelChoiceFilter(
+        queryset=Region.objects.none(), field_name="owner__team__region", label=_("Region"))
+    city = filters.CharFilter(field_name="city", lookup_expr="iexact", label=_("City"))
+    not_visited_days = filters.NumberFilter(
+        method="not_visited_for", label=_("Not visited for (days)"), min_value=0)
+    ordering = filters.OrderingFilter(
+        fields=(("code", "code"), ("name", "name"), ("city", "city"), ("tier", "tier"), ("status", "status"),
+                ("last_visited_on", "last_visited_on"), ("updated_at", "updated")),
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Distributor
+        fields = ["q", "status", "tier", "attractiveness", "relationship_stage", "relationship_type", "owner",
+                  "team", "region", "city", "not_visited_days"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = user or getattr(self.request, "user", None)
+        if user is not None:
+            self.filters["owner"].queryset = User.objects.visible_to(user).filter(role__in=["rep", "kam"])
+            self.filters["team"].queryset = Team.objects.visible_to(user)
+            self.filters["region"].queryset = Region.objects.visible_to(user)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(short_name__icontains=value) | Q(code__icontains=value)
+            | Q(city__icontains=value))
+
+    def not_visited_for(self, queryset, name, value):
+        if value is None:
+            return queryset
+        cutoff = timezone.localdate() - timedelta(days=int(value))
+        return queryset.filter(Q(last_visited_on__isnull=True) | Q(last_visited_on__lt=cutoff))

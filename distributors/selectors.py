@@ -1,0 +1,94 @@
+"""Reads of customer cards, always through ``visible_to``."""
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import Role, User
+from kamcrm.audit.models import AuditEvent
+
+from .models import (
+    EVALUATION_FIELDS,
+    Attractiveness,
+    Contact,
+    Distributor,
+    DistributorBrand,
+    RelationshipStage,
+)
+
+
+def distributor_list(*, for_user: User) -> QuerySet[Distributor]:
+    """Cards the user may see, with owner → team → region loaded for the list columns."""
+    return Distributor.objects.visible_to(for_user).select_related("owner__team__region", "owner__team__kam")
+
+
+def distributor_card(*, for_user: User, pk: int) -> Distributor:
+    """One card with everything its page shows. Raises Distributor.DoesNotExist outside the user's scope."""
+    return (
+        distributor_list(for_user=for_user)
+        .prefetch_related(
+            "product_categories",
+            Prefetch("brands_carried", queryset=DistributorBrand.objects.select_related("brand")),
+            Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "name")),
+        )
+        .get(pk=pk)
+    )
+
+
+def can_see_personal_notes(user: User, distributor: Distributor) -> bool:
+    """Contacts' personal notes are for the account's own team and the managers above it — not finance."""
+    return user.effective_role != Role.FINANCE and Distributor.objects.visible_to(user).filter(
+        pk=distributor.pk).exists()
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: object
+    by: User | None
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+def _display(distributor: Distributor, field: str, value) -> str:
+    if field == "owner_id":
+        user = User.objects.filter(pk=value).first()
+        return (user.get_full_name() or user.username) if user else "—"
+    model_field = Distributor._meta.get_field(field.removesuffix("_id"))
+    return str(dict(model_field.flatchoices).get(value, value or "—"))
+
+
+def evaluation_history(*, distributor: Distributor) -> list[HistoryRow]:
+    """Every change of the evaluation fields and of the owner, newest first: who, when, from, to."""
+    tracked = [*EVALUATION_FIELDS, "owner_id"]
+    rows = []
+    for event in AuditEvent.objects.for_object(distributor).select_related("actor").exclude(before=None):
+        for field, (old, new) in event.changes.items():
+            if field in tracked:
+                label = Distributor._meta.get_field(field.removesuffix("_id")).verbose_name
+                rows.append(HistoryRow(event.at, event.actor, field, str(label), _display(distributor, field, old),
+                                       _display(distributor, field, new)))
+    return rows
+
+
+@dataclass
+class PortfolioCell:
+    attractiveness: str
+    stage: str
+    accounts: list
+
+
+def portfolio_grid(*, for_user: User, team=None) -> tuple[list, list, dict]:
+    """Attractiveness × relationship stage for the accounts in scope (optionally one team).
+
+    Returns (rows, columns, cells) where cells[(attractiveness, stage)] is the list of accounts.
+    Terminated accounts are left out.
+    """
+    accounts = distributor_list(for_user=for_user).exclude(status="terminated").only(
+        "pk", "code", "name", "short_name", "tier", "attractiveness", "relationship_stage", "owner")
+    if team is not None:
+        accounts = accounts.filter(owner__team=team)
+    cells = {(a, s): [] for a in Attractiveness.values for s in RelationshipStage.values}
+    for account in accounts.order_by("tier", "code"):
+        cells[(account.attractiveness, account.relationship_stage)].append(account)
+    return Attractiveness.choices, RelationshipStage.choices, cells

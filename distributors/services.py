@@ -1,0 +1,191 @@
+"""Writes to customer cards. Each is one atomic, validated, audited function.
+
+Callers pass the acting user as ``by``; a card ``by`` may not edit raises
+``PermissionDenied`` (the caller has already found it through ``visible_to``,
+so the object itself is no secret), and bad data raises ``ValidationError``
+with field errors. Nothing is saved unless everything is valid.
+"""
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from kamcrm.audit import services as audit
+
+from .models import Complaint, Contact, Distributor, DistributorBrand, ProductCategory, Suggestion
+
+HUNDRED = Decimal("100")
+OWNER_ROLES = (Role.REP, Role.KAM)
+
+
+def can_create(user: User) -> bool:
+    return user.is_authenticated and user.is_active and user.effective_role != Role.FINANCE
+
+
+def can_edit(user: User, distributor: Distributor) -> bool:
+    return Distributor.objects.editable_by(user).filter(pk=distributor.pk).exists()
+
+
+def can_reassign(user: User) -> bool:
+    return user.is_authenticated and user.effective_role in (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
+
+
+def assignable_owners(user: User):
+    """Reps and KAMs who may own a card ``user`` creates or reassigns: a rep only themselves."""
+    return User.objects.reps_in_scope_of(user).filter(role__in=OWNER_ROLES).select_related("team")
+
+
+def _check_owner(owner: User | None, by: User) -> None:
+    if owner is None:
+        raise ValidationError({"owner": _("Choose the rep who owns this account.")})
+    if not assignable_owners(by).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("%(user)s is not a rep you can assign accounts to.") % {"user": owner}})
+
+
+def check_brand_shares(brands: list[tuple]) -> None:
+    seen = set()
+    for brand, share in brands:
+        if brand.pk in seen:
+            raise ValidationError({"brands": _("%(brand)s is listed twice.") % {"brand": brand}})
+        seen.add(brand.pk)
+        if share is None or share < 0 or share > HUNDRED:
+            raise ValidationError({"brands": _("A brand's share must be between 0 and 100 %.")})
+    total = sum((share for _brand, share in brands), Decimal("0"))
+    if total > HUNDRED:
+        raise ValidationError({"brands": _("Brand shares add up to %(total)s %%, more than 100 %%.") % {
+            "total": total}})
+
+
+@transaction.atomic
+def save_distributor(
+    *,
+    distributor: Distributor,
+    by: User,
+    brands: list[tuple] | None = None,
+    categories: Iterable[ProductCategory] | None = None,
+) -> Distributor:
+    """Create or change a customer card, with its brands carried ``[(brand, share_pct), ...]`` and categories.
+
+    ``brands``/``categories`` of ``None`` leave them as they are. A rep may only own
+    their own cards; a KAM assigns within the team, a regional manager within the
+    region. Raises ValidationError (field errors) or PermissionDenied.
+    """
+    stored = Distributor.objects.select_for_update().filter(pk=distributor.pk).first() if distributor.pk else None
+    if stored is None and not can_create(by):
+        raise PermissionDenied(_("Your role cannot create customer cards."))
+    if stored is not None and not can_edit(by, stored):
+        raise PermissionDenied(_("You can view this card but not change it."))
+    if stored is None or stored.owner_id != distributor.owner_id:
+        _check_owner(distributor.owner if distributor.owner_id else None, by)
+    distributor.full_clean()
+    if brands is not None:
+        check_brand_shares(brands)
+    before = _card_snapshot(stored) if stored else None
+    distributor.save()
+    if categories is not None:
+        distributor.product_categories.set(categories)
+    if brands is not None:
+        distributor.brands_carried.all().delete()
+        DistributorBrand.objects.bulk_create(
+            DistributorBrand(distributor=distributor, brand=brand, share_pct=share) for brand, share in brands)
+    after = _card_snapshot(distributor)
+    audit.record(distributor, by=by, action="distributor_created" if before is None else "distributor_changed",
+                 before=before, after=after)
+    return distributor
+
+
+def _card_snapshot(distributor: Distributor) -> dict:
+    data = audit.snapshot(distributor)
+    data["brands"] = {str(b.brand_id): str(b.share_pct) for b in distributor.brands_carried.all()}
+    data["product_categories"] = sorted(distributor.product_categories.values_list("pk", flat=True))
+    return data
+
+
+@transaction.atomic
+def reassign(*, distributor: Distributor, owner: User, by: User) -> Distributor:
+    """Give the account to another rep: a KAM within the team, a regional manager across the region's teams."""
+    if not can_reassign(by):
+        raise PermissionDenied(_("Only a KAM or a manager can reassign accounts."))
+    stored = Distributor.objects.select_for_update().get(pk=distributor.pk)
+    if not can_edit(by, stored):
+        raise PermissionDenied(_("You can view this card but not change it."))
+    _check_owner(owner, by)
+    if stored.owner_id == owner.pk:
+        return stored
+    before = audit.snapshot(stored)
+    stored.owner = owner
+    stored.save(update_fields=["owner", "updated_at"])
+    audit.record(stored, by=by, action="owner_changed", before=before)
+    return stored
+
+
+def _check_card_editable(distributor: Distributor, by: User) -> None:
+    if not can_edit(by, distributor):
+        raise PermissionDenied(_("You can view this card but not change it."))
+
+
+@transaction.atomic
+def save_contact(*, contact: Contact, by: User) -> Contact:
+    """Create or change a contact. The first contact of an account, or one marked primary, becomes its primary."""
+    _check_card_editable(contact.distributor, by)
+    before = audit.snapshot(Contact.objects.get(pk=contact.pk)) if contact.pk else None
+    siblings = Contact.objects.select_for_update().filter(distributor=contact.distributor).exclude(pk=contact.pk)
+    if not siblings.filter(is_primary=True).exists():
+        contact.is_primary = True
+    contact.full_clean()
+    if contact.is_primary:
+        siblings.filter(is_primary=True).update(is_primary=False)
+    contact.save()
+    audit.record(contact, by=by, action="contact_created" if before is None else "contact_changed", before=before)
+    return contact
+
+
+@transaction.atomic
+def delete_contact(*, contact: Contact, by: User) -> None:
+    """Remove a contact; if it was the primary one, the next contact becomes primary."""
+    _check_card_editable(contact.distributor, by)
+    audit.record(contact, by=by, action="contact_deleted", before=audit.snapshot(contact), after={})
+    was_primary, distributor = contact.is_primary, contact.distributor
+    contact.delete()
+    if was_primary:
+        successor = Contact.objects.filter(distributor=distributor).order_by("name").first()
+        if successor:
+            Contact.objects.filter(pk=successor.pk).update(is_primary=True)
+
+
+def _check_recorder(distributor: Distributor, by: User) -> None:
+    if not Distributor.objects.visible_to(by).filter(pk=distributor.pk).exists() or by.effective_role == Role.FINANCE:
+        raise PermissionDenied(_("You can view this card but not change it."))
+
+
+@transaction.atomic
+def save_complaint(*, complaint: Complaint, by: User) -> Complaint:
+    """Record or update a complaint. Anyone working the account (not finance) may; the handler must be visible."""
+    _check_recorder(complaint.distributor, by)
+    if complaint.owner_id and not User.objects.visible_to(by).filter(pk=complaint.owner_id, is_active=True).exists():
+        raise ValidationError({"owner": _("Choose an active colleague you can see.")})
+    before = audit.snapshot(Complaint.objects.get(pk=complaint.pk)) if complaint.pk else None
+    if before is None:
+        complaint.recorded_by = by
+    complaint.full_clean()
+    complaint.save()
+    audit.record(complaint, by=by, action="complaint_recorded" if before is None else "complaint_changed",
+                 before=before)
+    return complaint
+
+
+@transaction.atomic
+def save_suggestion(*, suggestion: Suggestion, by: User) -> Suggestion:
+    """Record or update a customer suggestion and our response."""
+    _check_recorder(suggestion.distributor, by)
+    before = audit.snapshot(Suggestion.objects.get(pk=suggestion.pk)) if suggestion.pk else None
+    if before is None:
+        suggestion.recorded_by = by
+    suggestion.full_clean()
+    suggestion.save()
+    audit.record(suggestion, by=by, action="suggestion_recorded" if before is None else "suggestion_changed",
+                 before=before)
+    return suggestion

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "distributors"
+
+urlpatterns = [
+    path("", views.distributor_list, name="list"),
+    path("new/", views.distributor_edit, name="new"),
+    path("portfolio/", views.portfolio, name="portfolio"),
+    path("<int:pk>/", views.distributor_detail, name="detail"),
+    path("<int:pk>/edit/", views.distributor_edit, name="edit"),
+    path("<int:pk>/reassign/", views.distributor_reassign, name="reassign"),
+    path("<int:pk>/contacts/new/", views.contact_edit, name="contact_new"),
+    path("<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
+    path("<int:pk>/contacts/<int:contact_pk>/delete/", views.contact_delete, name="contact_delete"),
+    path("<int:pk>/complaints/new/", views.complaint_edit, name="complaint_new"),
+    path("<int:pk>/complaints/<int:complaint_pk>/", views.complaint_edit, name="complaint_edit"),
+    path("<int:pk>/suggestions/new/", views.suggestion_edit, name="suggestion_new"),
+    path("<int:pk>/suggestions/<int:suggestion_pk>/", views.suggestion_edit, name="suggestion_edit"),
+]
