@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.api import VisiblePrimaryKeyField
@@ -104,6 +105,8 @@ class DistributorViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mix
     def reassign(self, request, pk=None):
         """Give the account to another rep (KAM: within the team; regional manager: within the region)."""
         distributor = self.get_object()
+        if not services.can_reassign(request.user):
+            raise PermissionDenied(_("Only a KAM or a manager can reassign accounts."))
         serializer = ReassignSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         services.reassign(distributor=distributor, owner=serializer.validated_data["owner"], by=request.user)

@@ -135,7 +135,7 @@ def save_contact(*, contact: Contact, by: User) -> Contact:
     siblings = Contact.objects.select_for_update().filter(distributor=contact.distributor).exclude(pk=contact.pk)
     if not siblings.filter(is_primary=True).exists():
         contact.is_primary = True
-    contact.full_clean()
+    contact.full_clean(validate_constraints=False)  # the one-primary rule is kept just below
     if contact.is_primary:
         siblings.filter(is_primary=True).update(is_primary=False)
     contact.save()
