@@ -24,7 +24,7 @@ class TeamForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kam"].queryset = User.objects.filter(role=Role.KAM, is_active=True).order_by("username")
-        self.fields["kam"].label_from_instance = lambda u: f"{u.get_full_name() or u.username} ({u.username})"
+        self.fields["kam"].label_from_instance = lambda u: f"{u.display_name} ({u.username})"
 
 
 class UserForm(BootstrapFormMixin, forms.ModelForm):

@@ -158,6 +158,11 @@ class User(AbstractUser):
         return self.username
 
     @property
+    def display_name(self) -> str:
+        """What pages show for a person: the full name, else the username."""
+        return self.get_full_name() or self.username
+
+    @property
     def effective_role(self) -> str:
         """The role that decides scope; a Django superuser acts as admin."""
         return Role.ADMIN if self.is_superuser else self.role

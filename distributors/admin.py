@@ -1,4 +1,5 @@
 """Django admin for customer cards and the catalogue. Card saves go through the services (rules + audit)."""
+
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -36,8 +37,11 @@ class BrandSharesFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        shares = [(f.cleaned_data["brand"], f.cleaned_data["share_pct"]) for f in self.forms
-                  if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        shares = [
+            (f.cleaned_data["brand"], f.cleaned_data["share_pct"])
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
         try:
             services.check_brand_shares(shares)
         except ValidationError as exc:

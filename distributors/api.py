@@ -1,5 +1,6 @@
 """Customer-card API: /api/distributors/, /api/contacts/, /api/complaints/, /api/suggestions/, /api/brands/,
 /api/products/ — scoped exactly like the pages (same selectors and FilterSet)."""
+
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -35,20 +36,59 @@ class DistributorSerializer(serializers.ModelSerializer):
     region = serializers.IntegerField(source="owner.team.region_id", read_only=True, allow_null=True)
     brands = BrandShareSerializer(many=True, required=False, source="brands_carried")
     product_categories = serializers.PrimaryKeyRelatedField(
-        queryset=ProductCategory.objects.all(), many=True, required=False)
+        queryset=ProductCategory.objects.all(), many=True, required=False
+    )
     can_edit = serializers.SerializerMethodField()
 
     class Meta:
         model = Distributor
         fields = [
-            "id", "code", "name", "short_name", "status", "tier", "attractiveness", "relationship_stage",
-            "relationship_type", "assessment", "terminated_reason", "terminated_on", "owner", "team", "region",
-            "address", "city", "county", "town", "phone", "website", "founded_year", "staff_size",
-            "product_categories", "annual_turnover", "brands", "direct_stores", "direct_store_turnover",
-            "franchised_stores", "franchised_store_turnover", "counters", "outlets_city", "outlets_county",
-            "outlets_town", "logistics_name", "logistics_address", "logistics_contact", "logistics_price",
-            "logistics_turnaround_days", "logistics_reliability", "payment_terms_days", "credit_limit",
-            "last_visited_on", "created_at", "updated_at", "can_edit",
+            "id",
+            "code",
+            "name",
+            "short_name",
+            "status",
+            "tier",
+            "attractiveness",
+            "relationship_stage",
+            "relationship_type",
+            "assessment",
+            "terminated_reason",
+            "terminated_on",
+            "owner",
+            "team",
+            "region",
+            "address",
+            "city",
+            "county",
+            "town",
+            "phone",
+            "website",
+            "founded_year",
+            "staff_size",
+            "product_categories",
+            "annual_turnover",
+            "brands",
+            "direct_stores",
+            "direct_store_turnover",
+            "franchised_stores",
+            "franchised_store_turnover",
+            "counters",
+            "outlets_city",
+            "outlets_county",
+            "outlets_town",
+            "logistics_name",
+            "logistics_address",
+            "logistics_contact",
+            "logistics_price",
+            "logistics_turnaround_days",
+            "logistics_reliability",
+            "payment_terms_days",
+            "credit_limit",
+            "last_visited_on",
+            "created_at",
+            "updated_at",
+            "can_edit",
         ]
         read_only_fields = ["last_visited_on", "created_at", "updated_at"]
 
@@ -71,7 +111,8 @@ class DistributorSerializer(serializers.ModelSerializer):
         for name, value in data.items():
             setattr(distributor, name, value)
         self.instance = services.save_distributor(
-            distributor=distributor, by=self.context["request"].user,
+            distributor=distributor,
+            by=self.context["request"].user,
             brands=[(b["brand"], b["share_pct"]) for b in brands] if brands is not None else None,
             categories=categories,
         )
@@ -82,8 +123,13 @@ class ReassignSerializer(serializers.Serializer):
     owner = OwnerField()
 
 
-class DistributorViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                         mixins.ListModelMixin, viewsets.GenericViewSet):
+class DistributorViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     """Customer cards. A card is never deleted: set ``status`` to ``terminated`` with a reason and date."""
 
     serializer_class = DistributorSerializer
@@ -92,7 +138,8 @@ class DistributorViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mix
 
     def get_queryset(self):
         return selectors.distributor_list(for_user=self.request.user).prefetch_related(
-            "product_categories", "brands_carried")
+            "product_categories", "brands_carried"
+        )
 
     def perform_create(self, serializer):
         serializer.save_through_service()
@@ -113,26 +160,66 @@ class DistributorViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mix
         distributor.refresh_from_db()
         return Response(self.get_serializer(distributor).data)
 
-    @extend_schema(responses=inline_serializer("HistoryRow", {
-        "at": serializers.DateTimeField(), "by": serializers.IntegerField(allow_null=True),
-        "field": serializers.CharField(), "before": serializers.CharField(), "after": serializers.CharField()},
-        many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "HistoryRow",
+            {
+                "at": serializers.DateTimeField(),
+                "by": serializers.IntegerField(allow_null=True),
+                "field": serializers.CharField(),
+                "before": serializers.CharField(),
+                "after": serializers.CharField(),
+            },
+            many=True,
+        )
+    )
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         """Changes of status, tier, attractiveness, relationship stage and type, and owner: who, when, from, to."""
         rows = selectors.evaluation_history(distributor=self.get_object())
-        return Response([{"at": r.at, "by": r.by.pk if r.by else None, "field": r.field.removesuffix("_id"),
-                          "before": r.before, "after": r.after} for r in rows])
+        return Response(
+            [
+                {
+                    "at": r.at,
+                    "by": r.by.pk if r.by else None,
+                    "field": r.field.removesuffix("_id"),
+                    "before": r.before,
+                    "after": r.after,
+                }
+                for r in rows
+            ]
+        )
 
-    @extend_schema(responses=inline_serializer("TimelineEntry", {
-        "at": serializers.CharField(), "kind": serializers.CharField(), "title": serializers.CharField(),
-        "detail": serializers.CharField(), "url": serializers.CharField()}, many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "TimelineEntry",
+            {
+                "at": serializers.CharField(),
+                "kind": serializers.CharField(),
+                "title": serializers.CharField(),
+                "detail": serializers.CharField(),
+                "url": serializers.CharField(),
+            },
+            many=True,
+        )
+    )
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         """Business dealings (业务往来): visits, orders, invoices, payments, complaints, suggestions, newest first."""
         entries = timeline.timeline(distributor=self.get_object(), for_user=request.user)
-        return Response([{"at": e.at.isoformat(), "kind": e.kind, "title": e.title, "detail": e.detail,
-                          "url": e.url, "amount": None if e.amount is None else f"{e.amount:.2f}"} for e in entries])
+        return Response(
+            [
+                {
+                    "at": e.at.isoformat(),
+                    "kind": e.kind,
+                    "title": e.title,
+                    "detail": e.detail,
+                    "url": e.url,
+                    "amount": None if e.amount is None else f"{e.amount:.2f}",
+                }
+                for e in entries
+            ]
+        )
 
 
 class VisibleDistributorField(VisiblePrimaryKeyField):
@@ -154,8 +241,24 @@ class ContactSerializer(StaysWithDistributor, serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "distributor", "name", "position", "is_primary", "phone", "mobile", "email", "wechat",
-                  "birthday", "family", "hobbies", "personality", "notes", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "distributor",
+            "name",
+            "position",
+            "is_primary",
+            "phone",
+            "mobile",
+            "email",
+            "wechat",
+            "birthday",
+            "family",
+            "hobbies",
+            "personality",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def to_representation(self, instance):
@@ -211,13 +314,32 @@ class ComplaintSerializer(StaysWithDistributor, serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["id", "distributor", "kind", "nature", "description", "received_on", "owner", "status",
-                  "resolution", "resolved_on", "recorded_by", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "distributor",
+            "kind",
+            "nature",
+            "description",
+            "received_on",
+            "owner",
+            "status",
+            "resolution",
+            "resolved_on",
+            "recorded_by",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["resolved_on", "recorded_by", "created_at", "updated_at"]
 
 
-class ComplaintViewSet(ServiceWriteMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
-                       mixins.UpdateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ComplaintViewSet(
+    ServiceWriteMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = ComplaintSerializer
     filterset_fields = ["distributor", "kind", "nature", "status", "owner"]
     model, save_function, kwarg = Complaint, services.save_complaint, "complaint"
@@ -231,13 +353,18 @@ class SuggestionSerializer(StaysWithDistributor, serializers.ModelSerializer):
 
     class Meta:
         model = Suggestion
-        fields = ["id", "distributor", "received_on", "content", "status", "response", "recorded_by",
-                  "created_at"]
+        fields = ["id", "distributor", "received_on", "content", "status", "response", "recorded_by", "created_at"]
         read_only_fields = ["recorded_by", "created_at"]
 
 
-class SuggestionViewSet(ServiceWriteMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
-                        mixins.UpdateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class SuggestionViewSet(
+    ServiceWriteMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = SuggestionSerializer
     filterset_fields = ["distributor", "status"]
     model, save_function, kwarg = Suggestion, services.save_suggestion, "suggestion"
@@ -258,8 +385,13 @@ class ProductSerializer(serializers.ModelSerializer):
         fields = ["id", "sku", "name", "brand", "unit", "unit_price", "unit_cost", "is_active"]
 
 
-class CatalogueViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                       mixins.ListModelMixin, viewsets.GenericViewSet):
+class CatalogueViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     """Reference data: everyone reads, the admin role writes; deactivate instead of deleting."""
 
     permission_classes = [IsAdminOrReadOnly]

@@ -1,4 +1,5 @@
 """The distributor list's filters, shared by the page, the exports and the API."""
+
 from datetime import timedelta
 
 import django_filters as filters
@@ -21,20 +22,38 @@ class DistributorFilter(filters.FilterSet):
     owner = filters.ModelChoiceFilter(queryset=User.objects.none(), label=_("Owner"))
     team = filters.ModelChoiceFilter(queryset=Team.objects.none(), field_name="owner__team", label=_("Team"))
     region = filters.ModelChoiceFilter(
-        queryset=Region.objects.none(), field_name="owner__team__region", label=_("Region"))
+        queryset=Region.objects.none(), field_name="owner__team__region", label=_("Region")
+    )
     city = filters.CharFilter(field_name="city", lookup_expr="iexact", label=_("City"))
-    not_visited_days = filters.NumberFilter(
-        method="not_visited_for", label=_("Not visited for (days)"), min_value=0)
+    not_visited_days = filters.NumberFilter(method="not_visited_for", label=_("Not visited for (days)"), min_value=0)
     ordering = filters.OrderingFilter(
-        fields=(("code", "code"), ("name", "name"), ("city", "city"), ("tier", "tier"), ("status", "status"),
-                ("last_visited_on", "last_visited_on"), ("updated_at", "updated")),
+        fields=(
+            ("code", "code"),
+            ("name", "name"),
+            ("city", "city"),
+            ("tier", "tier"),
+            ("status", "status"),
+            ("last_visited_on", "last_visited_on"),
+            ("updated_at", "updated"),
+        ),
         label=_("Sort by"),
     )
 
     class Meta:
         model = Distributor
-        fields = ["q", "status", "tier", "attractiveness", "relationship_stage", "relationship_type", "owner",
-                  "team", "region", "city", "not_visited_days"]
+        fields = [
+            "q",
+            "status",
+            "tier",
+            "attractiveness",
+            "relationship_stage",
+            "relationship_type",
+            "owner",
+            "team",
+            "region",
+            "city",
+            "not_visited_days",
+        ]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,8 +68,11 @@ class DistributorFilter(filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(name__icontains=value) | Q(short_name__icontains=value) | Q(code__icontains=value)
-            | Q(city__icontains=value))
+            Q(name__icontains=value)
+            | Q(short_name__icontains=value)
+            | Q(code__icontains=value)
+            | Q(city__icontains=value)
+        )
 
     def not_visited_for(self, queryset, name, value):
         if value is None:

@@ -12,41 +12,120 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _user_label(user: User) -> str:
-    name = user.get_full_name() or user.username
+    name = user.display_name
     return f"{name} ({user.team})" if user.team_id else name
 
 
 class DistributorForm(BootstrapFormMixin, forms.ModelForm):
     product_categories = forms.ModelMultipleChoiceField(
-        queryset=ProductCategory.objects.all(), required=False, label=_("Product categories"),
-        widget=forms.SelectMultiple(attrs={"size": 5}))
+        queryset=ProductCategory.objects.all(),
+        required=False,
+        label=_("Product categories"),
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
 
     class Meta:
         model = Distributor
         fields = [
-            "code", "name", "short_name", "owner", "address", "city", "county", "town", "phone", "website",
-            "founded_year", "staff_size", "product_categories", "annual_turnover",
-            "direct_stores", "direct_store_turnover", "franchised_stores", "franchised_store_turnover", "counters",
-            "outlets_city", "outlets_county", "outlets_town",
-            "logistics_name", "logistics_address", "logistics_contact", "logistics_price",
-            "logistics_turnaround_days", "logistics_reliability",
-            "payment_terms_days", "credit_limit",
-            "status", "terminated_reason", "terminated_on", "tier", "attractiveness", "relationship_stage",
-            "relationship_type", "assessment",
+            "code",
+            "name",
+            "short_name",
+            "owner",
+            "address",
+            "city",
+            "county",
+            "town",
+            "phone",
+            "website",
+            "founded_year",
+            "staff_size",
+            "product_categories",
+            "annual_turnover",
+            "direct_stores",
+            "direct_store_turnover",
+            "franchised_stores",
+            "franchised_store_turnover",
+            "counters",
+            "outlets_city",
+            "outlets_county",
+            "outlets_town",
+            "logistics_name",
+            "logistics_address",
+            "logistics_contact",
+            "logistics_price",
+            "logistics_turnaround_days",
+            "logistics_reliability",
+            "payment_terms_days",
+            "credit_limit",
+            "status",
+            "terminated_reason",
+            "terminated_on",
+            "tier",
+            "attractiveness",
+            "relationship_stage",
+            "relationship_type",
+            "assessment",
         ]
         widgets = {"terminated_on": DATE, "assessment": forms.Textarea(attrs={"rows": 3})}
 
     SECTIONS = [
-        (_("Profile"), ["code", "name", "short_name", "owner", "address", "city", "county", "town", "phone",
-                        "website", "founded_year", "staff_size", "product_categories", "annual_turnover"]),
-        (_("Outlet network"), ["direct_stores", "direct_store_turnover", "franchised_stores",
-                               "franchised_store_turnover", "counters", "outlets_city", "outlets_county",
-                               "outlets_town"]),
-        (_("Logistics partner"), ["logistics_name", "logistics_address", "logistics_contact", "logistics_price",
-                                  "logistics_turnaround_days", "logistics_reliability"]),
+        (
+            _("Profile"),
+            [
+                "code",
+                "name",
+                "short_name",
+                "owner",
+                "address",
+                "city",
+                "county",
+                "town",
+                "phone",
+                "website",
+                "founded_year",
+                "staff_size",
+                "product_categories",
+                "annual_turnover",
+            ],
+        ),
+        (
+            _("Outlet network"),
+            [
+                "direct_stores",
+                "direct_store_turnover",
+                "franchised_stores",
+                "franchised_store_turnover",
+                "counters",
+                "outlets_city",
+                "outlets_county",
+                "outlets_town",
+            ],
+        ),
+        (
+            _("Logistics partner"),
+            [
+                "logistics_name",
+                "logistics_address",
+                "logistics_contact",
+                "logistics_price",
+                "logistics_turnaround_days",
+                "logistics_reliability",
+            ],
+        ),
         (_("Terms"), ["payment_terms_days", "credit_limit"]),
-        (_("Evaluation"), ["status", "terminated_reason", "terminated_on", "tier", "attractiveness",
-                           "relationship_stage", "relationship_type", "assessment"]),
+        (
+            _("Evaluation"),
+            [
+                "status",
+                "terminated_reason",
+                "terminated_on",
+                "tier",
+                "attractiveness",
+                "relationship_stage",
+                "relationship_type",
+                "assessment",
+            ],
+        ),
     ]
 
     def __init__(self, *args, user: User, **kwargs):
@@ -81,8 +160,11 @@ class BaseBrandShareFormSet(forms.BaseFormSet):
             raise ValidationError(exc.message_dict["brands"]) from exc
 
     def brands(self) -> list[tuple]:
-        return [(f.cleaned_data["brand"], f.cleaned_data["share_pct"]) for f in self.forms
-                if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("brand")]
+        return [
+            (f.cleaned_data["brand"], f.cleaned_data["share_pct"])
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("brand")
+        ]
 
 
 BrandShareFormSet = forms.formset_factory(BrandShareForm, formset=BaseBrandShareFormSet, extra=2, can_delete=True)
@@ -100,8 +182,20 @@ class ReassignForm(BootstrapFormMixin, forms.Form):
 class ContactForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "position", "is_primary", "phone", "mobile", "email", "wechat", "birthday", "family",
-                  "hobbies", "personality", "notes"]
+        fields = [
+            "name",
+            "position",
+            "is_primary",
+            "phone",
+            "mobile",
+            "email",
+            "wechat",
+            "birthday",
+            "family",
+            "hobbies",
+            "personality",
+            "notes",
+        ]
         widgets = {
             "birthday": DATE,
             **{name: forms.Textarea(attrs={"rows": 2}) for name in ("family", "hobbies", "personality", "notes")},
@@ -112,8 +206,11 @@ class ComplaintForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Complaint
         fields = ["kind", "nature", "received_on", "description", "owner", "status", "resolution"]
-        widgets = {"received_on": DATE, "description": forms.Textarea(attrs={"rows": 3}),
-                   "resolution": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "received_on": DATE,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "resolution": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,5 +222,8 @@ class SuggestionForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Suggestion
         fields = ["received_on", "content", "status", "response"]
-        widgets = {"received_on": DATE, "content": forms.Textarea(attrs={"rows": 3}),
-                   "response": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "received_on": DATE,
+            "content": forms.Textarea(attrs={"rows": 3}),
+            "response": forms.Textarea(attrs={"rows": 3}),
+        }

@@ -4,6 +4,7 @@ Scope: every query goes through ``visible_to(user)`` (read) or ``editable_by(use
 (write), both built from ``accounts.scope.owned_by_scope`` through the owning rep.
 A rep may look at the cards of their whole team but edits only their own.
 """
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -135,7 +136,9 @@ class DistributorQuerySet(models.QuerySet):
 class Distributor(models.Model):
     # Profile (客户档案)
     code = models.CharField(
-        _("code"), max_length=30, unique=True,
+        _("code"),
+        max_length=30,
+        unique=True,
         validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", _("Use letters, digits, '.', '_' or '-'."))],
     )
     name = models.CharField(_("legal name"), max_length=200, db_index=True)
@@ -147,20 +150,24 @@ class Distributor(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     website = models.URLField(_("website"), blank=True)
     founded_year = models.PositiveSmallIntegerField(
-        _("founded (year)"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)])
+        _("founded (year)"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
     staff_size = models.PositiveIntegerField(_("staff size"), null=True, blank=True)
     product_categories = models.ManyToManyField(
-        ProductCategory, blank=True, related_name="distributors", verbose_name=_("product categories"))
+        ProductCategory, blank=True, related_name="distributors", verbose_name=_("product categories")
+    )
     annual_turnover = models.DecimalField(
-        _("annual turnover"), **MONEY, null=True, blank=True, validators=[MinValueValidator(ZERO)])
+        _("annual turnover"), **MONEY, null=True, blank=True, validators=[MinValueValidator(ZERO)]
+    )
     # Outlet network (网点)
     direct_stores = models.PositiveIntegerField(_("direct stores"), default=0)
     direct_store_turnover = models.DecimalField(
-        _("direct stores' annual turnover"), **MONEY, null=True, blank=True, validators=[MinValueValidator(ZERO)])
+        _("direct stores' annual turnover"), **MONEY, null=True, blank=True, validators=[MinValueValidator(ZERO)]
+    )
     franchised_stores = models.PositiveIntegerField(_("franchised stores"), default=0)
     franchised_store_turnover = models.DecimalField(
-        _("franchised stores' annual turnover"), **MONEY, null=True, blank=True,
-        validators=[MinValueValidator(ZERO)])
+        _("franchised stores' annual turnover"), **MONEY, null=True, blank=True, validators=[MinValueValidator(ZERO)]
+    )
     counters = models.PositiveIntegerField(_("counters"), default=0)
     outlets_city = models.PositiveIntegerField(_("outlets at city level"), default=0)
     outlets_county = models.PositiveIntegerField(_("outlets at county level"), default=0)
@@ -170,31 +177,33 @@ class Distributor(models.Model):
     logistics_address = models.CharField(_("logistics address"), max_length=255, blank=True)
     logistics_contact = models.CharField(_("logistics contact"), max_length=120, blank=True)
     logistics_price = models.DecimalField(
-        _("logistics price"), **MONEY, null=True, blank=True, validators=[MinValueValidator(ZERO)])
+        _("logistics price"), **MONEY, null=True, blank=True, validators=[MinValueValidator(ZERO)]
+    )
     logistics_turnaround_days = models.PositiveSmallIntegerField(_("turnaround (days)"), null=True, blank=True)
-    logistics_reliability = models.CharField(
-        _("reliability"), max_length=10, choices=Reliability.choices, blank=True)
+    logistics_reliability = models.CharField(_("reliability"), max_length=10, choices=Reliability.choices, blank=True)
     # Terms
     payment_terms_days = models.PositiveSmallIntegerField(
-        _("payment terms (days)"), default=30, validators=[MaxValueValidator(365)])
-    credit_limit = models.DecimalField(
-        _("credit limit"), **MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
+        _("payment terms (days)"), default=30, validators=[MaxValueValidator(365)]
+    )
+    credit_limit = models.DecimalField(_("credit limit"), **MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
     # Ownership: owning rep -> team -> KAM -> region
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="distributors", verbose_name=_("owner"))
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="distributors", verbose_name=_("owner")
+    )
     # Evaluation (评价)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.POTENTIAL)
     terminated_reason = models.CharField(_("reason for termination"), max_length=255, blank=True)
     terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.C)
     attractiveness = models.CharField(
-        _("attractiveness"), max_length=10, choices=Attractiveness.choices, default=Attractiveness.MEDIUM)
+        _("attractiveness"), max_length=10, choices=Attractiveness.choices, default=Attractiveness.MEDIUM
+    )
     relationship_stage = models.CharField(
-        _("relationship stage"), max_length=20, choices=RelationshipStage.choices,
-        default=RelationshipStage.DEVELOPING)
+        _("relationship stage"), max_length=20, choices=RelationshipStage.choices, default=RelationshipStage.DEVELOPING
+    )
     relationship_type = models.CharField(
-        _("relationship type"), max_length=20, choices=RelationshipType.choices,
-        default=RelationshipType.TRANSACTIONAL)
+        _("relationship type"), max_length=20, choices=RelationshipType.choices, default=RelationshipType.TRANSACTIONAL
+    )
     assessment = models.TextField(_("assessment"), blank=True)
     # Kept up to date by the visits issue; drives the "not visited for N days" filter.
     last_visited_on = models.DateField(_("last visited on"), null=True, blank=True)
@@ -244,8 +253,11 @@ class DistributorBrand(models.Model):
     distributor = models.ForeignKey(Distributor, on_delete=models.CASCADE, related_name="brands_carried")
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
     share_pct = models.DecimalField(
-        _("share %"), max_digits=5, decimal_places=2,
-        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))])
+        _("share %"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
 
     class Meta:
         ordering = ["-share_pct", "brand__name"]
@@ -267,7 +279,8 @@ class ScopedByDistributor(models.QuerySet):
 
 class Contact(models.Model):
     distributor = models.ForeignKey(
-        Distributor, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("distributor"))
+        Distributor, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("distributor")
+    )
     name = models.CharField(_("name"), max_length=100)
     position = models.CharField(_("role in the business"), max_length=100, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
@@ -294,7 +307,8 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
         constraints = [
             models.UniqueConstraint(
-                fields=["distributor"], condition=Q(is_primary=True), name="one_primary_contact_per_distributor"),
+                fields=["distributor"], condition=Q(is_primary=True), name="one_primary_contact_per_distributor"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -311,13 +325,15 @@ class Suggestion(models.Model):
         DONE = "done", _("Done")
 
     distributor = models.ForeignKey(
-        Distributor, on_delete=models.CASCADE, related_name="suggestions", verbose_name=_("distributor"))
+        Distributor, on_delete=models.CASCADE, related_name="suggestions", verbose_name=_("distributor")
+    )
     received_on = models.DateField(_("received on"))
     content = models.TextField(_("suggestion"))
     status = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.NEW)
     response = models.TextField(_("our response"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ScopedByDistributor.as_manager()
@@ -351,19 +367,24 @@ class Complaint(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     distributor = models.ForeignKey(
-        Distributor, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("distributor"))
+        Distributor, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("distributor")
+    )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     nature = models.CharField(_("nature"), max_length=20, choices=Nature.choices, default=Nature.GOOD_FAITH)
     description = models.TextField(_("description"))
     received_on = models.DateField(_("received on"))
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints_owned",
-        verbose_name=_("handled by"))
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="complaints_owned",
+        verbose_name=_("handled by"),
+    )
     status = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.OPEN)
     resolution = models.TextField(_("resolution"), blank=True)
     resolved_on = models.DateField(_("closed on"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -1,4 +1,5 @@
 """Reads of customer cards, always through ``visible_to``."""
+
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -36,8 +37,9 @@ def distributor_card(*, for_user: User, pk: int) -> Distributor:
 
 def can_see_personal_notes(user: User, distributor: Distributor) -> bool:
     """Contacts' personal notes are for the account's own team and the managers above it — not finance."""
-    return user.effective_role != Role.FINANCE and Distributor.objects.visible_to(user).filter(
-        pk=distributor.pk).exists()
+    return (
+        user.effective_role != Role.FINANCE and Distributor.objects.visible_to(user).filter(pk=distributor.pk).exists()
+    )
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class HistoryRow:
 def _display(distributor: Distributor, field: str, value) -> str:
     if field == "owner_id":
         user = User.objects.filter(pk=value).first()
-        return (user.get_full_name() or user.username) if user else "—"
+        return user.display_name if user else "—"
     model_field = Distributor._meta.get_field(field.removesuffix("_id"))
     return str(dict(model_field.flatchoices).get(value, value or "—"))
 
@@ -66,8 +68,16 @@ def evaluation_history(*, distributor: Distributor) -> list[HistoryRow]:
         for field, (old, new) in event.changes.items():
             if field in tracked:
                 label = Distributor._meta.get_field(field.removesuffix("_id")).verbose_name
-                rows.append(HistoryRow(event.at, event.actor, field, str(label), _display(distributor, field, old),
-                                       _display(distributor, field, new)))
+                rows.append(
+                    HistoryRow(
+                        event.at,
+                        event.actor,
+                        field,
+                        str(label),
+                        _display(distributor, field, old),
+                        _display(distributor, field, new),
+                    )
+                )
     return rows
 
 
@@ -84,8 +94,11 @@ def portfolio_grid(*, for_user: User, team=None) -> tuple[list, list, dict]:
     Returns (rows, columns, cells) where cells[(attractiveness, stage)] is the list of accounts.
     Terminated accounts are left out.
     """
-    accounts = distributor_list(for_user=for_user).exclude(status="terminated").only(
-        "pk", "code", "name", "short_name", "tier", "attractiveness", "relationship_stage", "owner")
+    accounts = (
+        distributor_list(for_user=for_user)
+        .exclude(status="terminated")
+        .only("pk", "code", "name", "short_name", "tier", "attractiveness", "relationship_stage", "owner")
+    )
     if team is not None:
         accounts = accounts.filter(owner__team=team)
     cells = {(a, s): [] for a in Attractiveness.values for s in RelationshipStage.values}

@@ -5,6 +5,7 @@ Callers pass the acting user as ``by``; a card ``by`` may not edit raises
 so the object itself is no secret), and bad data raises ``ValidationError``
 with field errors. Nothing is saved unless everything is valid.
 """
+
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -55,8 +56,9 @@ def check_brand_shares(brands: list[tuple]) -> None:
             raise ValidationError({"brands": _("A brand's share must be between 0 and 100 %.")})
     total = sum((share for _brand, share in brands), Decimal("0"))
     if total > HUNDRED:
-        raise ValidationError({"brands": _("Brand shares add up to %(total)s %%, more than 100 %%.") % {
-            "total": total}})
+        raise ValidationError(
+            {"brands": _("Brand shares add up to %(total)s %%, more than 100 %%.") % {"total": total}}
+        )
 
 
 @transaction.atomic
@@ -90,10 +92,16 @@ def save_distributor(
     if brands is not None:
         distributor.brands_carried.all().delete()
         DistributorBrand.objects.bulk_create(
-            DistributorBrand(distributor=distributor, brand=brand, share_pct=share) for brand, share in brands)
+            DistributorBrand(distributor=distributor, brand=brand, share_pct=share) for brand, share in brands
+        )
     after = _card_snapshot(distributor)
-    audit.record(distributor, by=by, action="distributor_created" if before is None else "distributor_changed",
-                 before=before, after=after)
+    audit.record(
+        distributor,
+        by=by,
+        action="distributor_created" if before is None else "distributor_changed",
+        before=before,
+        after=after,
+    )
     return distributor
 
 
@@ -172,8 +180,9 @@ def save_complaint(*, complaint: Complaint, by: User) -> Complaint:
         complaint.recorded_by = by
     complaint.full_clean()
     complaint.save()
-    audit.record(complaint, by=by, action="complaint_recorded" if before is None else "complaint_changed",
-                 before=before)
+    audit.record(
+        complaint, by=by, action="complaint_recorded" if before is None else "complaint_changed", before=before
+    )
     return complaint
 
 
@@ -186,6 +195,7 @@ def save_suggestion(*, suggestion: Suggestion, by: User) -> Suggestion:
         suggestion.recorded_by = by
     suggestion.full_clean()
     suggestion.save()
-    audit.record(suggestion, by=by, action="suggestion_recorded" if before is None else "suggestion_changed",
-                 before=before)
+    audit.record(
+        suggestion, by=by, action="suggestion_recorded" if before is None else "suggestion_changed", before=before
+    )
     return suggestion

@@ -5,6 +5,7 @@ with :func:`register`; the card merges them newest first. Visits, orders,
 invoices and payments plug in from their own apps the same way complaints and
 suggestions do below.
 """
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -52,8 +53,11 @@ def timeline(*, distributor, for_user, limit: int = 50) -> list[Entry]:
 def complaints(distributor, for_user, limit):
     for c in distributor.complaints.select_related("owner").order_by("-received_on", "-pk")[:limit]:
         yield Entry(
-            at=c.received_on, kind="complaint", kind_label=_("Complaint"),
-            title=f"{c.get_kind_display()} · {c.get_status_display()}", detail=c.description,
+            at=c.received_on,
+            kind="complaint",
+            kind_label=_("Complaint"),
+            title=f"{c.get_kind_display()} · {c.get_status_display()}",
+            detail=c.description,
             url=reverse("distributors:complaint_edit", args=[distributor.pk, c.pk]),
         )
 
@@ -62,7 +66,10 @@ def complaints(distributor, for_user, limit):
 def suggestions(distributor, for_user, limit):
     for s in distributor.suggestions.order_by("-received_on", "-pk")[:limit]:
         yield Entry(
-            at=s.received_on, kind="suggestion", kind_label=_("Suggestion"),
-            title=s.get_status_display(), detail=s.content,
+            at=s.received_on,
+            kind="suggestion",
+            kind_label=_("Suggestion"),
+            title=s.get_status_display(),
+            detail=s.content,
             url=reverse("distributors:suggestion_edit", args=[distributor.pk, s.pk]),
         )

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from . import views
+from .import_views import distributor_export, import_confirm, import_preview, import_upload
+from .pdf_views import card_pdf
 
 app_name = "distributors"
 
@@ -8,7 +10,12 @@ urlpatterns = [
     path("", views.distributor_list, name="list"),
     path("new/", views.distributor_edit, name="new"),
     path("portfolio/", views.portfolio, name="portfolio"),
+    path("import/", import_upload, name="import"),
+    path("import/preview/", import_preview, name="import_preview"),
+    path("import/confirm/", import_confirm, name="import_confirm"),
+    path("export.<str:fmt>", distributor_export, name="export"),
     path("<int:pk>/", views.distributor_detail, name="detail"),
+    path("<int:pk>/card.pdf", card_pdf, name="card_pdf"),
     path("<int:pk>/edit/", views.distributor_edit, name="edit"),
     path("<int:pk>/reassign/", views.distributor_reassign, name="reassign"),
     path("<int:pk>/contacts/new/", views.contact_edit, name="contact_new"),

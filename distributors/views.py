@@ -1,5 +1,6 @@
 """Customer-card pages. Objects are found through ``visible_to`` (a foreign card is a 404); writes go
 through the services, whose errors are shown on the form."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,8 +39,9 @@ def _editable_or_403(request, pk) -> Distributor:
 
 @login_required
 def distributor_list(request):
-    filterset = DistributorFilter(request.GET or None, queryset=selectors.distributor_list(for_user=request.user),
-                                  request=request)
+    filterset = DistributorFilter(
+        request.GET or None, queryset=selectors.distributor_list(for_user=request.user), request=request
+    )
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
     if not request.GET.get("ordering"):
         queryset = queryset.order_by("code")
@@ -47,28 +49,37 @@ def distributor_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "filter": filterset, "page": page, "query": query.urlencode(),
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
         "can_create": services.can_create(request.user),
     }
-    template = "distributors/_list_table.html" if request.htmx and request.htmx.target == "results" else (
-        "distributors/list.html")
+    template = (
+        "distributors/_list_table.html"
+        if request.htmx and request.htmx.target == "results"
+        else ("distributors/list.html")
+    )
     return render(request, template, context)
 
 
 @login_required
 def distributor_detail(request, pk):
     distributor = _card_or_404(request, pk)
-    return render(request, "distributors/detail.html", {
-        "d": distributor,
-        "can_edit": services.can_edit(request.user, distributor),
-        "can_reassign": services.can_reassign(request.user) and services.can_edit(request.user, distributor),
-        "can_record": request.user.effective_role != "finance",
-        "personal_notes": selectors.can_see_personal_notes(request.user, distributor),
-        "timeline": timeline.timeline(distributor=distributor, for_user=request.user),
-        "history": selectors.evaluation_history(distributor=distributor),
-        "complaints": distributor.complaints.select_related("owner"),
-        "suggestions": distributor.suggestions.all(),
-    })
+    return render(
+        request,
+        "distributors/detail.html",
+        {
+            "d": distributor,
+            "can_edit": services.can_edit(request.user, distributor),
+            "can_reassign": services.can_reassign(request.user) and services.can_edit(request.user, distributor),
+            "can_record": request.user.effective_role != "finance",
+            "personal_notes": selectors.can_see_personal_notes(request.user, distributor),
+            "timeline": timeline.timeline(distributor=distributor, for_user=request.user),
+            "history": selectors.evaluation_history(distributor=distributor),
+            "complaints": distributor.complaints.select_related("owner"),
+            "suggestions": distributor.suggestions.all(),
+        },
+    )
 
 
 def _brand_initial(distributor: Distributor) -> list[dict]:
@@ -85,14 +96,21 @@ def distributor_edit(request, pk=None):
         if not services.can_create(request.user):
             raise PermissionDenied
         distributor = Distributor(owner=request.user if request.user.effective_role == "rep" else None)
-    form = DistributorForm(request.POST or None, instance=distributor, user=request.user,
-                           initial={"product_categories": distributor.product_categories.all()} if pk else None)
+    form = DistributorForm(
+        request.POST or None,
+        instance=distributor,
+        user=request.user,
+        initial={"product_categories": distributor.product_categories.all()} if pk else None,
+    )
     brands = BrandShareFormSet(request.POST or None, initial=_brand_initial(distributor), prefix="brands")
     if request.method == "POST" and form.is_valid() and brands.is_valid():
         try:
             saved = services.save_distributor(
-                distributor=form.instance, by=request.user, brands=brands.brands(),
-                categories=form.cleaned_data["product_categories"])
+                distributor=form.instance,
+                by=request.user,
+                brands=brands.brands(),
+                categories=form.cleaned_data["product_categories"],
+            )
         except ValidationError as exc:
             if "brands" in getattr(exc, "error_dict", {}):
                 brands._non_form_errors = brands.error_class(exc.error_dict.pop("brands")[0].messages)
@@ -115,12 +133,17 @@ def distributor_reassign(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("%(name)s now belongs to %(owner)s.") % {
-                "name": distributor, "owner": form.cleaned_data["owner"].get_full_name()
-                or form.cleaned_data["owner"].username})
+            messages.success(
+                request,
+                _("%(name)s now belongs to %(owner)s.")
+                % {"name": distributor, "owner": form.cleaned_data["owner"].display_name},
+            )
             return redirect("distributors:detail", pk)
-    return render(request, "distributors/form.html", {
-        "form": form, "d": distributor, "title": _("Reassign %(name)s") % {"name": distributor}})
+    return render(
+        request,
+        "distributors/form.html",
+        {"form": form, "d": distributor, "title": _("Reassign %(name)s") % {"name": distributor}},
+    )
 
 
 def _child_form(request, distributor, form, save, success: str, title: str, delete_url: str = ""):
@@ -132,20 +155,25 @@ def _child_form(request, distributor, form, save, success: str, title: str, dele
         else:
             messages.success(request, success)
             return redirect("distributors:detail", distributor.pk)
-    return render(request, "distributors/form.html", {
-        "form": form, "d": distributor, "title": title, "delete_url": delete_url})
+    return render(
+        request, "distributors/form.html", {"form": form, "d": distributor, "title": title, "delete_url": delete_url}
+    )
 
 
 @login_required
 def contact_edit(request, pk, contact_pk=None):
     distributor = _editable_or_403(request, pk)
-    contact = get_object_or_404(distributor.contacts, pk=contact_pk) if contact_pk else Contact(
-        distributor=distributor)
+    contact = get_object_or_404(distributor.contacts, pk=contact_pk) if contact_pk else Contact(distributor=distributor)
     form = ContactForm(request.POST or None, instance=contact)
     return _child_form(
-        request, distributor, form, lambda c: services.save_contact(contact=c, by=request.user),
-        _("Contact saved."), _("Edit contact") if contact_pk else _("New contact"),
-        delete_url=reverse("distributors:contact_delete", args=[pk, contact_pk]) if contact_pk else "")
+        request,
+        distributor,
+        form,
+        lambda c: services.save_contact(contact=c, by=request.user),
+        _("Contact saved."),
+        _("Edit contact") if contact_pk else _("New contact"),
+        delete_url=reverse("distributors:contact_delete", args=[pk, contact_pk]) if contact_pk else "",
+    )
 
 
 @login_required
@@ -168,23 +196,39 @@ def _recordable_or_403(request, pk) -> Distributor:
 @login_required
 def complaint_edit(request, pk, complaint_pk=None):
     distributor = _recordable_or_403(request, pk)
-    complaint = get_object_or_404(distributor.complaints, pk=complaint_pk) if complaint_pk else Complaint(
-        distributor=distributor, owner=request.user, received_on=timezone.localdate())
+    complaint = (
+        get_object_or_404(distributor.complaints, pk=complaint_pk)
+        if complaint_pk
+        else Complaint(distributor=distributor, owner=request.user, received_on=timezone.localdate())
+    )
     form = ComplaintForm(request.POST or None, instance=complaint, user=request.user)
     return _child_form(
-        request, distributor, form, lambda c: services.save_complaint(complaint=c, by=request.user),
-        _("Complaint saved."), _("Edit complaint") if complaint_pk else _("New complaint"))
+        request,
+        distributor,
+        form,
+        lambda c: services.save_complaint(complaint=c, by=request.user),
+        _("Complaint saved."),
+        _("Edit complaint") if complaint_pk else _("New complaint"),
+    )
 
 
 @login_required
 def suggestion_edit(request, pk, suggestion_pk=None):
     distributor = _recordable_or_403(request, pk)
-    suggestion = get_object_or_404(distributor.suggestions, pk=suggestion_pk) if suggestion_pk else Suggestion(
-        distributor=distributor, received_on=timezone.localdate())
+    suggestion = (
+        get_object_or_404(distributor.suggestions, pk=suggestion_pk)
+        if suggestion_pk
+        else Suggestion(distributor=distributor, received_on=timezone.localdate())
+    )
     form = SuggestionForm(request.POST or None, instance=suggestion)
     return _child_form(
-        request, distributor, form, lambda s: services.save_suggestion(suggestion=s, by=request.user),
-        _("Suggestion saved."), _("Edit suggestion") if suggestion_pk else _("New suggestion"))
+        request,
+        distributor,
+        form,
+        lambda s: services.save_suggestion(suggestion=s, by=request.user),
+        _("Suggestion saved."),
+        _("Edit suggestion") if suggestion_pk else _("New suggestion"),
+    )
 
 
 @login_required
@@ -200,7 +244,14 @@ def portfolio(request):
         team = get_object_or_404(teams, pk=request.GET["team"])
     rows, columns, cells = selectors.portfolio_grid(for_user=request.user, team=team)
     grid = [(value, label, [(stage, cells[(value, stage)]) for stage, _label in columns]) for value, label in rows]
-    return render(request, "distributors/portfolio.html", {
-        "grid": grid, "columns": columns, "teams": teams, "team": team,
-        "total": sum(len(v) for v in cells.values()),
-    })
+    return render(
+        request,
+        "distributors/portfolio.html",
+        {
+            "grid": grid,
+            "columns": columns,
+            "teams": teams,
+            "team": team,
+            "total": sum(len(v) for v in cells.values()),
+        },
+    )

@@ -9,6 +9,8 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from distributors import api as distributors_api
+from distributors.export_api import DistributorExportView
+from distributors.pdf_views import DistributorCardPdfView
 
 from . import views
 
@@ -28,6 +30,8 @@ api_urlpatterns = [
     path("me/", accounts_api.me, name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("distributors/<int:pk>/card.pdf", DistributorCardPdfView.as_view(), name="api-distributor-card-pdf"),
+    path("distributors/export/", DistributorExportView.as_view(), name="api-distributor-export"),
     path("", include(router.urls)),
 ]
 

@@ -3,13 +3,19 @@
 Decision (documented in the README): a rep sees every card of their own team
 (to cover for a colleague) but edits only their own; a rep of another team gets 404.
 """
+
 import pytest
 
 from tests import factories as f
 
-CARD_PAGES = ["/distributors/{pk}/", "/distributors/{pk}/edit/", "/distributors/{pk}/contacts/new/",
-              "/distributors/{pk}/complaints/new/", "/distributors/{pk}/suggestions/new/",
-              "/distributors/{pk}/reassign/"]
+CARD_PAGES = [
+    "/distributors/{pk}/",
+    "/distributors/{pk}/edit/",
+    "/distributors/{pk}/contacts/new/",
+    "/distributors/{pk}/complaints/new/",
+    "/distributors/{pk}/suggestions/new/",
+    "/distributors/{pk}/reassign/",
+]
 
 
 def codes(response):
@@ -77,7 +83,9 @@ def test_finance_reads_cards_but_cannot_change_them_or_see_personal_notes(org, c
     assert "fishing" in client_for(org.kam_a1).get(f"/distributors/{cards.a1.pk}/").content.decode()
     contact = api_for(org.finance).get(f"/api/contacts/?distributor={cards.a1.pk}").json()["results"][0]
     assert "hobbies" not in contact
-    assert api_for(org.kam_a1).get(f"/api/contacts/?distributor={cards.a1.pk}").json()["results"][0][
-        "hobbies"] == "Go and fishing"
+    assert (
+        api_for(org.kam_a1).get(f"/api/contacts/?distributor={cards.a1.pk}").json()["results"][0]["hobbies"]
+        == "Go and fishing"
+    )
     assert api_for(org.finance).patch(f"/api/distributors/{cards.a1.pk}/", {"city": "X"}).status_code == 403
     assert client_for(org.finance).get("/distributors/new/").status_code == 403

@@ -10,18 +10,20 @@ from tests import factories as f
 
 
 def new_card(owner, **fields):
-    return Distributor(code=fields.pop("code", "NEW-1"), name=fields.pop("name", "New Trading"), owner=owner,
-                       **fields)
+    return Distributor(code=fields.pop("code", "NEW-1"), name=fields.pop("name", "New Trading"), owner=owner, **fields)
 
 
 def test_rep_creates_own_card_with_brands_and_it_is_audited(org):
     ours, theirs = f.BrandFactory(), f.BrandFactory(is_own=False)
-    card = services.save_distributor(distributor=new_card(org.rep_a1), by=org.rep_a1,
-                                     brands=[(ours, Decimal("60")), (theirs, Decimal("40"))])
+    card = services.save_distributor(
+        distributor=new_card(org.rep_a1), by=org.rep_a1, brands=[(ours, Decimal("60")), (theirs, Decimal("40"))]
+    )
     assert card.brands_carried.count() == 2
     event = AuditEvent.objects.for_object(card).get()
     assert event.action == "distributor_created" and event.after["brands"] == {
-        str(ours.pk): "60.00", str(theirs.pk): "40.00"}
+        str(ours.pk): "60.00",
+        str(theirs.pk): "40.00",
+    }
 
 
 @pytest.mark.parametrize(
@@ -45,8 +47,9 @@ def test_bad_cards_are_refused_and_nothing_is_saved(org, cards, fields, error_fi
 def test_brand_shares_over_100_percent_save_nothing(org, cards):
     a, b = f.BrandFactory(), f.BrandFactory()
     with pytest.raises(ValidationError) as exc:
-        services.save_distributor(distributor=cards.a1, by=org.rep_a1,
-                                  brands=[(a, Decimal("70")), (b, Decimal("30.01"))])
+        services.save_distributor(
+            distributor=cards.a1, by=org.rep_a1, brands=[(a, Decimal("70")), (b, Decimal("30.01"))]
+        )
     assert "brands" in exc.value.message_dict
     assert not cards.a1.brands_carried.exists()
 
@@ -102,8 +105,14 @@ def test_first_contact_is_primary_and_there_is_only_ever_one(org, cards):
 def test_closing_a_complaint_needs_a_resolution(org, cards):
     from distributors.models import Complaint
 
-    complaint = Complaint(distributor=cards.a1, kind="transport", description="Late delivery",
-                          received_on="2026-11-01", owner=org.rep_a1, status="resolved")
+    complaint = Complaint(
+        distributor=cards.a1,
+        kind="transport",
+        description="Late delivery",
+        received_on="2026-11-01",
+        owner=org.rep_a1,
+        status="resolved",
+    )
     with pytest.raises(ValidationError) as exc:
         services.save_complaint(complaint=complaint, by=org.rep_a1)
     assert "resolution" in exc.value.message_dict

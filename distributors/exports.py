@@ -1,0 +1,170 @@
+"""Export of the distributor list to Excel (.xlsx) or CSV, filtered exactly like the list page.
+
+The rows come from ``selectors.distributor_list(for_user=...)`` and ``DistributorFilter``, so a user
+exports only what they can see. Headers and choice labels are in the active language; money is written
+as an exact decimal (a number in Excel, ``1234.50`` in CSV), never through a float.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+import openpyxl
+from django.db.models import QuerySet
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from openpyxl.cell import WriteOnlyCell
+
+from accounts.models import Team, User
+
+from . import selectors
+from .filters import DistributorFilter
+from .models import Distributor
+
+FORMATS = ("xlsx", "csv")
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+CHUNK_SIZE = 2000
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+# A text cell that Excel would run as a formula (=, +, -, @ ...). A phone number like "+86 21 5555" is left alone.
+_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d\s()\-]*$))")
+
+
+def _label(model, name: str) -> str:
+    return str(capfirst(model._meta.get_field(name).verbose_name))
+
+
+def _team(d: Distributor):
+    return d.owner.team.name if d.owner.team_id else ""
+
+
+def _region(d: Distributor):
+    return d.owner.team.region.name if d.owner.team_id else ""
+
+
+def _choice_label(name: str) -> Callable[[Distributor], str]:
+    # Looked up once per export: get_FOO_display() rebuilds the choices on every call (20,000 rows).
+    labels = {key: str(label) for key, label in Distributor._meta.get_field(name).flatchoices}
+    return lambda d: labels.get(getattr(d, name), getattr(d, name))
+
+
+def columns() -> list[tuple[str, Callable[[Distributor], object]]]:
+    """(header in the active language, value of a card) for every exported column, in order."""
+    return [
+        (_label(Distributor, "code"), lambda d: d.code),
+        (_label(Distributor, "name"), lambda d: d.name),
+        (_label(Distributor, "short_name"), lambda d: d.short_name),
+        (_label(Distributor, "status"), _choice_label("status")),
+        (_label(Distributor, "tier"), lambda d: d.tier),
+        (_label(Distributor, "attractiveness"), _choice_label("attractiveness")),
+        (_label(Distributor, "relationship_stage"), _choice_label("relationship_stage")),
+        (_label(Distributor, "relationship_type"), _choice_label("relationship_type")),
+        (_label(Distributor, "owner"), lambda d: d.owner.username),
+        (_("Owner name"), lambda d: d.owner.get_full_name()),
+        (_label(User, "team"), _team),
+        (_label(Team, "region"), _region),
+        (_label(Distributor, "city"), lambda d: d.city),
+        (_label(Distributor, "county"), lambda d: d.county),
+        (_label(Distributor, "town"), lambda d: d.town),
+        (_label(Distributor, "phone"), lambda d: d.phone),
+        (_label(Distributor, "payment_terms_days"), lambda d: d.payment_terms_days),
+        (_label(Distributor, "credit_limit"), lambda d: d.credit_limit),
+        (_label(Distributor, "last_visited_on"), lambda d: d.last_visited_on),
+    ]
+
+
+def filtered_distributors(*, for_user: User, params) -> QuerySet[Distributor]:
+    """The list page's rows for ``params`` (its query string): the user's cards, filtered and ordered alike.
+
+    Like the list page, a filter value that does not validate is left out rather than refused.
+    """
+    filterset = DistributorFilter(params or None, queryset=selectors.distributor_list(for_user=for_user), user=for_user)
+    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    if not (params or {}).get("ordering"):
+        queryset = queryset.order_by("code")
+    return queryset
+
+
+def _rows(queryset: QuerySet[Distributor], getters: list) -> Iterator[list]:
+    for distributor in queryset.iterator(chunk_size=CHUNK_SIZE):
+        yield [getter(distributor) for getter in getters]
+
+
+def _csv_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value)
+    return f"'{text}" if _FORMULA.match(text) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(*, queryset: QuerySet[Distributor], filename: str) -> StreamingHttpResponse:
+    """A streamed CSV, UTF-8 with a byte-order mark so Excel reads Chinese correctly."""
+    language = translation.get_language()
+    header = [label for label, _getter in columns()]
+
+    def lines():
+        with translation.override(language):  # the stream runs after the view has returned
+            writer = csv.writer(_Echo())
+            yield "\ufeff" + writer.writerow(header)
+            getters = [getter for _label, getter in columns()]
+            for row in _rows(queryset, getters):
+                yield writer.writerow([_csv_text(value) for value in row])
+
+    response = StreamingHttpResponse((line.encode("utf-8") for line in lines()), content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx_cell(sheet, value):
+    # Plain values are much cheaper for openpyxl; only money, dates and would-be formulas need a cell.
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = MONEY_FORMAT
+    elif hasattr(value, "isoformat"):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+    elif isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text stays text: a name starting with "=" is no formula
+    else:
+        return value
+    return cell
+
+
+def xlsx_workbook(*, queryset: QuerySet[Distributor]) -> bytes:
+    """The cards as an Excel workbook, one row each under a header row."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(_("Distributors"))[:31])
+    header = columns()
+    sheet.append([_xlsx_cell(sheet, label) for label, _getter in header])
+    for row in _rows(queryset, [getter for _label, getter in header]):
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_response(*, queryset: QuerySet[Distributor], fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """The download of ``queryset`` as ``fmt`` ("xlsx" or "csv"), named distributors-YYYYMMDD."""
+    filename = f"distributors-{timezone.localdate():%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        return csv_response(queryset=queryset, filename=filename)
+    response = HttpResponse(xlsx_workbook(queryset=queryset), content_type=CONTENT_TYPES["xlsx"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
