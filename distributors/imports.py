@@ -20,7 +20,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -28,7 +28,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Permissi
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -635,3 +635,20 @@ def load_stash(*, token: str, extension: str) -> bytes | None:
 def discard(*, token: str, extension: str) -> None:
     with contextlib.suppress(ValueError, OSError):
         default_storage.delete(_stash_name(token, extension))
+
+
+def purge_stale_stashes(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete uploaded files that were never confirmed (nightly, from beat). Returns how many went."""
+    try:
+        _dirs, files = default_storage.listdir(STASH_DIR)
+    except (OSError, NotImplementedError):
+        return 0
+    cutoff = timezone.now() - older_than
+    removed = 0
+    for name in files:
+        path = f"{STASH_DIR}/{name}"
+        with contextlib.suppress(OSError, NotImplementedError):
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+    return removed

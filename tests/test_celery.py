@@ -15,6 +15,7 @@ def test_fresh_install_has_the_beat_schedules(db):
         "30",
         "Asia/Shanghai",
     )
+    assert schedules["Purge unconfirmed import files"].crontab.hour == "3"
     # Every scheduled task is one the worker knows.
     app.loader.import_default_modules()
     for task in schedules.values():

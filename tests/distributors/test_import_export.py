@@ -528,3 +528,21 @@ def test_a_terminated_account_imports_with_its_reason_and_date(org, client_for):
         "Moved to a rival",
         "2024-01-05",
     )
+
+
+def test_unconfirmed_uploads_are_purged_after_a_day(db, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from distributors import imports
+    from distributors.tasks import purge_stale_imports
+
+    old = imports.stash(content=b"code,name\n", extension="csv")
+    later = timezone.now() + timedelta(days=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)  # two days pass ...
+    monkeypatch.setattr("django.core.files.storage.memory.now", lambda: later)  # ... for the test storage too
+    fresh = imports.stash(content=b"code,name\n", extension="csv")
+    purge_stale_imports.delay()
+    assert imports.load_stash(token=fresh, extension="csv") is not None
+    assert imports.load_stash(token=old, extension="csv") is None

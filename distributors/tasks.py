@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from . import imports
+
+
+@shared_task(ignore_result=True)
+def purge_stale_imports() -> None:
+    imports.purge_stale_stashes()
