@@ -93,6 +93,8 @@ class DistributorSerializer(serializers.ModelSerializer):
         read_only_fields = ["last_visited_on", "created_at", "updated_at"]
 
     def get_can_edit(self, obj) -> bool:
+        if hasattr(obj, "can_edit"):  # annotated by the viewset's queryset
+            return obj.can_edit
         return services.can_edit(self.context["request"].user, obj)
 
     def validate(self, attrs):
@@ -137,8 +139,10 @@ class DistributorViewSet(
     ordering_fields = ["code", "name", "city", "tier", "status", "updated_at", "last_visited_on"]
 
     def get_queryset(self):
-        return selectors.distributor_list(for_user=self.request.user).prefetch_related(
-            "product_categories", "brands_carried"
+        return (
+            selectors.distributor_list(for_user=self.request.user)
+            .with_can_edit(self.request.user)
+            .prefetch_related("product_categories", "brands_carried")
         )
 
     def perform_create(self, serializer):

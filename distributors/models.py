@@ -132,6 +132,11 @@ class DistributorQuerySet(models.QuerySet):
             return self.none()
         return self.filter(owned_by_scope(user, owner="owner"))
 
+    def with_can_edit(self, user):
+        """Annotate ``can_edit`` (one EXISTS per row, no query per card in lists)."""
+        editable = Distributor.objects.editable_by(user).filter(pk=models.OuterRef("pk"))
+        return self.annotate(can_edit=models.Exists(editable))
+
 
 class Distributor(models.Model):
     # Profile (客户档案)

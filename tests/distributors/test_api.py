@@ -160,3 +160,14 @@ def test_catalogue_is_read_by_all_and_written_by_admin(org, api_for):
     )
     assert product.status_code == 201 and product.json()["unit_cost"] == "30.50"
     assert api_for(org.admin).delete(f"/api/products/{product.json()['id']}/").status_code == 405
+
+
+def test_list_queries_do_not_grow_with_the_page(org, django_assert_max_num_queries, api_for):
+    brand = f.BrandFactory()
+    for _ in range(30):
+        card = f.DistributorFactory(owner=org.rep_a1)
+        card.brands_carried.create(brand=brand, share_pct=10)
+    client = api_for(org.kam_a1)
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/distributors/?page_size=30").json()
+    assert len(body["results"]) == 30 and all(r["can_edit"] for r in body["results"])
