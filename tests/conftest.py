@@ -1,10 +1,20 @@
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in English: a request in Chinese must not leak its language into the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
