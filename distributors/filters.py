@@ -37,6 +37,7 @@ class DistributorFilter(filters.FilterSet):
             ("updated_at", "updated"),
         ),
         label=_("Sort by"),
+        empty_label=_("Sort by code"),
     )
 
     class Meta:
