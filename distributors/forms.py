@@ -57,6 +57,9 @@ class DistributorForm(BootstrapFormMixin, forms.ModelForm):
             "logistics_reliability",
             "payment_terms_days",
             "credit_limit",
+            "visit_frequency_days",
+            "latitude",
+            "longitude",
             "status",
             "terminated_reason",
             "terminated_on",
@@ -113,6 +116,7 @@ class DistributorForm(BootstrapFormMixin, forms.ModelForm):
             ],
         ),
         (_("Terms"), ["payment_terms_days", "credit_limit"]),
+        (_("Visits and location"), ["visit_frequency_days", "latitude", "longitude"]),
         (
             _("Evaluation"),
             [

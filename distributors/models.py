@@ -63,6 +63,9 @@ class Reliability(models.TextChoices):
     LOW = "low", _("Low")
 
 
+# Default visit frequency by tier (key accounts weekly ...); an account may set its own.
+TIER_VISIT_FREQUENCY_DAYS = {"A": 7, "B": 14, "C": 30}
+
 # The evaluation (评价) fields whose every change is kept as history.
 EVALUATION_FIELDS = ("status", "tier", "attractiveness", "relationship_stage", "relationship_type")
 
@@ -210,8 +213,15 @@ class Distributor(models.Model):
         _("relationship type"), max_length=20, choices=RelationshipType.choices, default=RelationshipType.TRANSACTIONAL
     )
     assessment = models.TextField(_("assessment"), blank=True)
-    # Kept up to date by the visits issue; drives the "not visited for N days" filter.
+    # Kept up to date by the visits app (reports.services); drives "not visited for N days" and overdue visits.
     last_visited_on = models.DateField(_("last visited on"), null=True, blank=True)
+    visit_frequency_days = models.PositiveSmallIntegerField(
+        _("visit every (days)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Leave empty for the tier's default: A weekly, B every two weeks, C monthly."))
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                   validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                    validators=[MinValueValidator(-180), MaxValueValidator(180)])
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -236,6 +246,10 @@ class Distributor(models.Model):
     @property
     def display_name(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def effective_visit_frequency_days(self) -> int:
+        return self.visit_frequency_days or TIER_VISIT_FREQUENCY_DAYS[self.tier]
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
