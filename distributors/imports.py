@@ -19,6 +19,7 @@ import functools
 import io
 import re
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -257,14 +258,12 @@ def column_help(kind: str) -> list[tuple[str, str, bool]]:
     ]
 
 
-def parse(*, kind: str, content: bytes, extension: str) -> Sheet:
-    """Read the file's first sheet: the first non-empty row is the header, the rest are data rows.
+def read_table(*, content: bytes, extension: str) -> tuple[list[str] | None, list[tuple[int, list]]]:
+    """The first sheet of an .xlsx or .csv file: its header row (the first non-empty row; None for an empty
+    file) and the data rows below it as (row number, cells), blank rows left out.
 
-    Raises ImportFileError when the file is too big, unreadable, has too many rows, no data, or lacks a
-    required column, or when two columns hold the same field.
+    Raises ImportFileError when the file is not .xlsx or .csv, too big, unreadable or has too many rows.
     """
-    if kind not in Kind.values:
-        raise ImportFileError(_("Choose what the file holds."))
     if extension not in EXTENSIONS:
         raise ImportFileError(_("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."))
     if len(content) > MAX_FILE_SIZE:
@@ -289,10 +288,27 @@ def parse(*, kind: str, content: bytes, extension: str) -> Sheet:
                     _("The file has more than %(max)s rows; split it into smaller files.") % {"max": MAX_ROWS}
                 )
             rows.append((number, values))
+    return headers, rows
+
+
+def build_sheet(
+    *,
+    kind: str,
+    content: bytes,
+    extension: str,
+    lookup: dict[str, str],
+    required: Sequence[str],
+    label: Callable[[str], str],
+) -> Sheet:
+    """Read the file (:func:`read_table`) and map its header row to fields through ``lookup``
+    (normalized header -> field); ``label(field)`` names a field in messages.
+
+    Raises ImportFileError as :func:`read_table` does, and when the file is empty, lacks a ``required``
+    column, has no data rows, or two columns hold the same field.
+    """
+    headers, rows = read_table(content=content, extension=extension)
     if headers is None:
         raise ImportFileError(_("The file is empty."))
-
-    lookup = _header_lookup(kind)
     fields: dict[int, str] = {}
     ignored: list[str] = []
     for index, header in enumerate(headers):
@@ -306,10 +322,10 @@ def parse(*, kind: str, content: bytes, extension: str) -> Sheet:
             other = headers[next(i for i, n in fields.items() if n == name)]
             raise ImportFileError(
                 _("The columns “%(first)s” and “%(second)s” both hold %(field)s.")
-                % {"first": other, "second": header, "field": field_label(kind, name)}
+                % {"first": other, "second": header, "field": label(name)}
             )
         fields[index] = name
-    missing = [field_label(kind, name) for name in REQUIRED[kind] if name not in fields.values()]
+    missing = [label(name) for name in required if name not in fields.values()]
     if missing:
         raise ImportFileError(
             _("The file has no column for: %(fields)s. The header row was: %(headers)s.")
@@ -318,6 +334,24 @@ def parse(*, kind: str, content: bytes, extension: str) -> Sheet:
     if not rows:
         raise ImportFileError(_("The file has no rows to import below its header."))
     return Sheet(kind=kind, headers=headers, fields=fields, ignored=ignored, rows=rows)
+
+
+def parse(*, kind: str, content: bytes, extension: str) -> Sheet:
+    """Read the file's first sheet: the first non-empty row is the header, the rest are data rows.
+
+    Raises ImportFileError when the file is too big, unreadable, has too many rows, no data, or lacks a
+    required column, or when two columns hold the same field.
+    """
+    if kind not in Kind.values:
+        raise ImportFileError(_("Choose what the file holds."))
+    return build_sheet(
+        kind=kind,
+        content=content,
+        extension=extension,
+        lookup=_header_lookup(kind),
+        required=REQUIRED[kind],
+        label=functools.partial(field_label, kind),
+    )
 
 
 # --- Checking the rows --------------------------------------------------------------------------------

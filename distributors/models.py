@@ -216,12 +216,28 @@ class Distributor(models.Model):
     # Kept up to date by the visits app (reports.services); drives "not visited for N days" and overdue visits.
     last_visited_on = models.DateField(_("last visited on"), null=True, blank=True)
     visit_frequency_days = models.PositiveSmallIntegerField(
-        _("visit every (days)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(365)],
-        help_text=_("Leave empty for the tier's default: A weekly, B every two weeks, C monthly."))
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
-                                   validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
-                                    validators=[MinValueValidator(-180), MaxValueValidator(180)])
+        _("visit every (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Leave empty for the tier's default: A weekly, B every two weeks, C monthly."),
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -429,3 +445,6 @@ class Complaint(models.Model):
             self.resolved_on = timezone.localdate()
         if not closed:
             self.resolved_on = None
+
+
+from .plan_models import *  # noqa: E402,F401,F403

@@ -21,31 +21,73 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
+    NavItem(_("My day"), "reports:today", frozenset({Role.REP, Role.KAM})),
+    NavItem(_("My week"), "reports:my_week", frozenset({Role.REP})),
+    NavItem(_("My plan"), "reports:my_month", frozenset({Role.REP})),
     NavItem(_("Distributors"), "distributors:list"),
+    NavItem(_("Visits"), "reports:visit_list", frozenset({Role.REP, Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
+    NavItem(_("Orders"), "reports:order_list"),
+    NavItem(_("Team's days"), "reports:team_days", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
+    NavItem(_("Team notes"), "reports:team_notes", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
     NavItem(_("Portfolio"), "distributors:portfolio", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
+    NavItem(_("Plans"), "plans:list"),
+    NavItem(_("Service strategies"), "reports:strategy_list"),
+    NavItem(_("Collections"), "receivables:worklist"),
+    NavItem(
+        _("Invoices"), "receivables:invoices", frozenset({Role.FINANCE, Role.ADMIN, Role.REGIONAL_MANAGER, Role.KAM})
+    ),
+    NavItem(_("Aging"), "receivables:aging"),
+    NavItem(_("Bad debt"), "receivables:write_offs", frozenset({Role.FINANCE, Role.ADMIN, Role.REGIONAL_MANAGER})),
     NavItem(_("Organisation"), "accounts:org", frozenset({Role.ADMIN})),
     NavItem(_("API"), "swagger-ui"),
 ]
 
 
+# Menus that group the entries above (by URL name); an entry not listed stands on its own.
+MENUS: list[tuple[str | Promise, list[str]]] = [
+    (
+        _("My work"),
+        ["reports:today", "reports:my_week", "reports:my_month", "reports:visit_list", "reports:order_list"],
+    ),
+    (_("Accounts"), ["distributors:list", "distributors:portfolio", "plans:list"]),
+    (_("Team"), ["reports:team_days", "reports:team_notes"]),
+    (_("Money"), ["receivables:worklist", "receivables:invoices", "receivables:aging", "receivables:write_offs"]),
+    (_("More"), ["reports:strategy_list", "accounts:org", "swagger-ui"]),
+]
+
+
 def navigation(request):
+    """The menu for the signed-in user's role: entries, grouped into drop-downs, the current one active."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     role = user.effective_role
-    items = []
+    items = {}
     for item in NAV_ITEMS:
         if role not in item.roles:
             continue
         try:
-            url = reverse(item.url_name)
+            items[item.url_name] = {"label": item.label, "url": reverse(item.url_name), "active": False}
         except NoReverseMatch:
             continue
-        items.append(
-            {
-                "label": item.label,
-                "url": url,
-                "active": request.path.startswith(url) and url != "/" or request.path == url,
-            }
-        )
-    return {"nav_items": items, "user_role_label": Role(role).label}
+    # The entry whose URL is the longest prefix of the current path is the active one.
+    matches = [
+        i for i in items.values() if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
+    menu_of = {name: index for index, (_label, names) in enumerate(MENUS) for name in names}
+    entries, menus = [], {}
+    for name, entry in items.items():
+        if name not in menu_of:
+            entries.append(entry)
+            continue
+        index = menu_of[name]
+        if index not in menus:
+            menus[index] = {"label": MENUS[index][0], "children": [], "active": False}
+            entries.append(menus[index])
+        menus[index]["children"].append(entry)
+        menus[index]["active"] |= entry["active"]
+    # A menu with a single entry is just that entry.
+    entries = [e["children"][0] if "children" in e and len(e["children"]) == 1 else e for e in entries]
+    return {"nav_items": entries, "user_role_label": Role(role).label}

@@ -9,8 +9,15 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from distributors import api as distributors_api
+from distributors import (
+    plan_admin,  # noqa: F401  (registers the plan models in the admin)
+    plan_api,
+)
 from distributors.export_api import DistributorExportView
 from distributors.pdf_views import DistributorCardPdfView
+from receivables import api as receivables_api
+from reports import api as reports_api
+from reports import cycle_api
 
 from . import views
 
@@ -24,6 +31,25 @@ router.register("complaints", distributors_api.ComplaintViewSet, basename="compl
 router.register("suggestions", distributors_api.SuggestionViewSet, basename="suggestion")
 router.register("brands", distributors_api.BrandViewSet, basename="brand")
 router.register("products", distributors_api.ProductViewSet, basename="product")
+router.register("visits", reports_api.VisitViewSet, basename="visit")
+router.register("orders", reports_api.OrderViewSet, basename="order")
+router.register("daily-reports", reports_api.DailyReportViewSet, basename="daily-report")
+router.register("work-plans", cycle_api.WorkPlanViewSet, basename="work-plan")
+router.register("weekly-schedules", cycle_api.WeeklyScheduleViewSet, basename="weekly-schedule")
+router.register("reviews", cycle_api.ReviewViewSet, basename="review")
+router.register("strategies", cycle_api.StrategyViewSet, basename="strategy")
+router.register("plans", plan_api.PlanViewSet, basename="plan")
+router.register("account-plans", plan_api.AccountPlanViewSet, basename="account-plan")
+router.register("action-items", plan_api.ActionItemViewSet, basename="action-item")
+router.register("seasonal-profiles", plan_api.SeasonalProfileViewSet, basename="seasonal-profile")
+router.register("invoices", receivables_api.InvoiceViewSet, basename="invoice")
+router.register("credit-notes", receivables_api.CreditNoteViewSet, basename="credit-note")
+router.register("payments", receivables_api.PaymentViewSet, basename="payment")
+router.register("allocations", receivables_api.AllocationViewSet, basename="allocation")
+router.register("collection-activities", receivables_api.CollectionActivityViewSet, basename="collection-activity")
+router.register("payment-claims", receivables_api.PaymentClaimViewSet, basename="payment-claim")
+router.register("write-offs", receivables_api.WriteOffViewSet, basename="write-off")
+router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")
 
 api_urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
@@ -32,6 +58,12 @@ api_urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("distributors/<int:pk>/card.pdf", DistributorCardPdfView.as_view(), name="api-distributor-card-pdf"),
     path("distributors/export/", DistributorExportView.as_view(), name="api-distributor-export"),
+    path("plans/<int:pk>/plan.pdf", plan_api.PlanPdfView.as_view(), name="api-plan-pdf"),
+    path("plans/export/", plan_api.PlanExportView.as_view(), name="api-plan-export"),
+    path("receivables/aging/", receivables_api.AgingView.as_view(), name="api-receivables-aging"),
+    path("receivables/worklist/", receivables_api.WorklistView.as_view(), name="api-receivables-worklist"),
+    path("receivables/credit-check/", receivables_api.CreditCheckView.as_view(), name="api-receivables-credit-check"),
+    path("statements/<int:distributor>/", receivables_api.StatementView.as_view(), name="api-statement"),
     path("", include(router.urls)),
 ]
 
@@ -43,6 +75,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("distributors/", include("distributors.urls")),
+    path("plans/", include("distributors.plan_urls")),
+    path("reports/", include("reports.urls")),
+    path("receivables/", include("receivables.urls")),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -23,6 +24,8 @@ def _jsonable(value):
         return [_jsonable(v) for v in value]
     if isinstance(value, models.fields.files.FieldFile):
         return value.name or None
+    if isinstance(value, UUID):
+        return str(value)
     return value
 
 

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "kamcrm.audit",
     "accounts",
     "distributors",
+    "receivables",
+    "reports",
 ]
 
 MIDDLEWARE = [

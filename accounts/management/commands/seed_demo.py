@@ -9,7 +9,13 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.models import Role
 
 # Each app that has demo data adds its seeder here, in dependency order; a seeder may return DemoLogins.
-SEEDERS = ["accounts.demo.seed", "distributors.demo.seed"]
+SEEDERS = [
+    "accounts.demo.seed",
+    "distributors.demo.seed",
+    "reports.demo.seed",
+    "distributors.plan_demo.seed",
+    "receivables.demo.seed",
+]
 
 
 class Command(BaseCommand):

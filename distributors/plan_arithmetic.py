@@ -1,0 +1,172 @@
+"""The arithmetic of distributor plans: targets, quarters and months, and splits that always add up.
+
+Everything here is pure (no database): a quarter's targets are spread over its three months, and a
+month's targets over the reps, with :func:`largest_remainder` — each part gets the floor of its exact
+share in whole units (cents for money, units for counts), and the units left over go to the parts with
+the largest remainders (ties: the earlier part). The parts therefore add up to the total exactly, and no
+part is more than one unit away from its exact share.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+
+# Target name -> decimal places: money to the cent, volume and outlets in whole units.
+TARGET_PLACES: dict[str, int] = {
+    "volume": 0,
+    "sales_amount": 2,
+    "gross_profit": 2,
+    "collection_amount": 2,
+    "outlet_coverage": 0,
+    "new_outlets": 0,
+}
+TARGET_FIELDS: tuple[str, ...] = tuple(TARGET_PLACES)
+MONEY_TARGETS = tuple(name for name, places in TARGET_PLACES.items() if places)
+HUNDRED = Decimal("100")
+
+
+class SplitError(ValueError):
+    """A total that cannot be split: not whole units, or weights that are negative or all zero."""
+
+
+Number = int | Decimal
+
+
+def largest_remainder(total: Number, weights: Sequence[Number | Fraction], *, places: int) -> list[Number]:
+    """Split ``total`` into ``len(weights)`` parts in proportion to ``weights``, in units of ``10**-places``.
+
+    The parts add up to ``total`` exactly. ``places=0`` gives ints, otherwise Decimals with ``places``
+    decimals. Raises SplitError when ``total`` has more decimals than ``places`` or the weights are
+    negative or all zero.
+    """
+    if not weights:
+        raise SplitError("nothing to split into")
+    weights = [Fraction(w) for w in weights]
+    if any(w < 0 for w in weights):
+        raise SplitError("weights must not be negative")
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        raise SplitError("weights must not all be zero")
+    units = Fraction(Decimal(total)) * 10**places
+    if units.denominator != 1:
+        raise SplitError(f"{total} has more than {places} decimal places")
+    sign = -1 if units < 0 else 1
+    units = abs(int(units))
+    exact = [units * w / weight_sum for w in weights]
+    parts = [floor(e) for e in exact]
+    left_over = units - sum(parts)
+    by_remainder = sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in by_remainder[:left_over]:
+        parts[i] += 1
+    if places == 0:
+        return [sign * p for p in parts]
+    return [Decimal(sign * p).scaleb(-places) for p in parts]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The six targets of a plan, a month or a rep's split."""
+
+    volume: int = 0
+    sales_amount: Decimal = Decimal("0.00")
+    gross_profit: Decimal = Decimal("0.00")
+    collection_amount: Decimal = Decimal("0.00")
+    outlet_coverage: int = 0
+    new_outlets: int = 0
+
+    @classmethod
+    def of(cls, obj) -> "Targets":
+        """The targets of a model instance (or anything with the six attributes), or of a dict."""
+        get = obj.get if isinstance(obj, dict) else lambda name, default=None: getattr(obj, name, default)
+        values = {}
+        for name, places in TARGET_PLACES.items():
+            value = get(name, None)
+            values[name] = (0 if places == 0 else Decimal("0.00")) if value is None else value
+        return cls(**values)
+
+    @classmethod
+    def total(cls, items: Iterable["Targets"]) -> "Targets":
+        result = cls()
+        for item in items:
+            result = result + item
+        return result
+
+    def __add__(self, other: "Targets") -> "Targets":
+        return replace(self, **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    def as_dict(self) -> dict[str, Number]:
+        return {name: getattr(self, name) for name in TARGET_FIELDS}
+
+    def apply_to(self, obj) -> None:
+        for name in TARGET_FIELDS:
+            setattr(obj, name, getattr(self, name))
+
+    def errors(self) -> dict[str, str]:
+        """Problems with single values: negative, or finer than a cent / a unit. Empty when all are fine."""
+        problems = {}
+        for name, places in TARGET_PLACES.items():
+            value = getattr(self, name)
+            if value < 0:
+                problems[name] = "negative"
+            elif Fraction(Decimal(value)) * 10**places != int(Fraction(Decimal(value)) * 10**places):
+                problems[name] = "precision"
+        return problems
+
+
+def split_targets(targets: Targets, weights: Sequence[Number | Fraction]) -> list[Targets]:
+    """``targets`` spread over ``len(weights)`` parts in proportion to ``weights``; every target adds up exactly."""
+    columns = {name: largest_remainder(getattr(targets, name), weights, places=p) for name, p in TARGET_PLACES.items()}
+    return [Targets(**{name: columns[name][i] for name in TARGET_FIELDS}) for i in range(len(weights))]
+
+
+def mismatches(total: Targets, parts: Iterable[Targets]) -> dict[str, tuple[Number, Number]]:
+    """Targets whose parts do not add up to the total: {name: (sum of parts, total)}."""
+    added = Targets.total(parts)
+    return {
+        name: (getattr(added, name), getattr(total, name))
+        for name in TARGET_FIELDS
+        if getattr(added, name) != getattr(total, name)
+    }
+
+
+# --- Quarters and months ----------------------------------------------------------------------------------
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    """(year, quarter) of ``day``."""
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_months(year: int, quarter: int) -> list[date]:
+    """The first days of the three months of the quarter."""
+    first = 3 * (quarter - 1) + 1
+    return [date(year, first + i, 1) for i in range(3)]
+
+
+def month_end(month: date) -> date:
+    nxt = date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    """First and last day of the quarter."""
+    months = quarter_months(year, quarter)
+    return months[0], month_end(months[-1])
+
+
+def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
+    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+
+
+def quarter_label(year: int, quarter: int) -> str:
+    return f"{year}-Q{quarter}"
+
+
+def rate(actual: Number | None, target: Number | None) -> Decimal | None:
+    """A completion rate, ``actual / target`` to 4 places; None when there is no target to measure against."""
+    if actual is None or not target:
+        return None
+    return (Decimal(actual) / Decimal(target)).quantize(Decimal("0.0001"))

@@ -1,0 +1,109 @@
+"""Django admin: the admin's settings (credit check, reminder levels, aging bucket sets, statement schedules).
+Money records are read-only here: they change only through the services (validated, locked, audited)."""
+
+from django.contrib import admin
+
+from .models import (
+    AgingBucketSet,
+    Allocation,
+    CollectionActivity,
+    CreditNote,
+    Invoice,
+    Payment,
+    ReceivablesSettings,
+    ReminderLevel,
+    ReminderMessage,
+    StatementSchedule,
+    WriteOff,
+)
+
+
+@admin.register(ReceivablesSettings)
+class ReceivablesSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "credit_check_blocks", "contact_language", "updated_at"]
+
+    def has_add_permission(self, request):
+        return not ReceivablesSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderLevel)
+class ReminderLevelAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "code",
+        "days_from_due",
+        "email_contact",
+        "rep_task",
+        "notify_kam",
+        "notify_finance",
+        "notify_regional_manager",
+        "stop_supply",
+        "is_active",
+    ]
+    list_editable = ["is_active"]
+
+
+@admin.register(AgingBucketSet)
+class AgingBucketSetAdmin(admin.ModelAdmin):
+    list_display = ["name", "thresholds", "is_default"]
+
+
+@admin.register(StatementSchedule)
+class StatementScheduleAdmin(admin.ModelAdmin):
+    list_display = ["name", "frequency", "day", "is_active", "created_by"]
+    filter_horizontal = ["teams", "regions"]
+    raw_id_fields = ["distributors"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["number", "distributor", "issue_date", "due_date", "amount", "open_amount", "status"]
+    list_filter = ["status"]
+    search_fields = ["number", "distributor__code", "distributor__name"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["paid_on", "distributor", "amount", "method", "reference", "unallocated_amount"]
+    search_fields = ["reference", "distributor__code"]
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyAdmin):
+    list_display = ["number", "distributor", "issue_date", "amount", "unapplied_amount"]
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdmin):
+    list_display = ["invoice", "payment", "credit_note", "write_off", "amount", "paid_on"]
+
+
+@admin.register(WriteOff)
+class WriteOffAdmin(ReadOnlyAdmin):
+    list_display = ["invoice", "amount", "status", "proposed_by", "decided_by", "decided_on"]
+
+
+@admin.register(CollectionActivity)
+class CollectionActivityAdmin(ReadOnlyAdmin):
+    list_display = ["distributor", "kind", "occurred_on", "by"]
+    list_filter = ["kind"]
+
+
+@admin.register(ReminderMessage)
+class ReminderMessageAdmin(ReadOnlyAdmin):
+    list_display = ["run_date", "distributor", "recipient_email", "status", "attempts", "sent_at"]
+    list_filter = ["status"]

@@ -1,0 +1,851 @@
+"""Receivables API (contract: ../shared/API.md): /api/invoices/, /api/credit-notes/, /api/payments/ (with
+allocations), /api/allocations/, /api/collection-activities/, /api/payment-claims/, /api/write-offs/,
+/api/collection-tasks/, /api/receivables/aging/, /api/receivables/worklist/, /api/receivables/credit-check/,
+/api/statements/<distributor>/.
+
+Everything is scoped through ``visible_to`` (a foreign object is a 404, a foreign id in a body a 400); writes go
+through ``receivables.services``. Money records are never deleted (DELETE answers 405) and their amounts,
+distributor and dates never change (a PATCH that tries answers 400).
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from distributors.models import Distributor, Product
+
+from . import selectors, services, statements
+from .filters import CollectionActivityFilter, InvoiceFilter, PaymentClaimFilter, PaymentFilter
+from .models import (
+    Allocation,
+    CollectionActivity,
+    CollectionTask,
+    CreditNote,
+    Invoice,
+    Payment,
+    PaymentClaim,
+    WriteOff,
+    distributors_with_money_visible_to,
+)
+
+ZERO = Decimal("0.00")
+
+
+CENT = Decimal("0.01")
+
+
+def money(value) -> str:
+    """A decimal string with 2 places; never "-0.00"."""
+    if not value:
+        return "0.00"
+    if not isinstance(value, Decimal):
+        value = Decimal(value)
+    return f"{value.quantize(CENT):.2f}"
+
+
+# --- Permissions and fields ---------------------------------------------------------------------------------
+
+
+class IsFinanceOrReadOnly(permissions.BasePermission):
+    """Reads for anyone signed in (the queryset scopes them); money writes for finance and admin only.
+
+    A write to an existing object is judged after the scoped lookup, so a foreign object is a 404 and only a
+    visible one is a 403. DELETE is let through to the view, which answers 405.
+    """
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS or request.method == "DELETE":
+            return True
+        if services.can_record_money(request.user):
+            return True
+        return view.kwargs.get(view.lookup_url_kwarg or view.lookup_field) is not None
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in permissions.SAFE_METHODS or services.can_record_money(request.user)
+
+
+class MoneyDistributorField(serializers.PrimaryKeyRelatedField):
+    """Distributor ids whose receivables the caller may see; any other id is a 400 "does not exist"."""
+
+    def __init__(self, **kwargs):
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", Distributor.objects.all())  # the model, for the schema; scoped below
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return distributors_with_money_visible_to(self.context["request"].user)
+
+
+class VisibleInvoiceField(serializers.PrimaryKeyRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Invoice.objects.all())  # the model, for the schema; scoped below
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return Invoice.objects.visible_to(self.context["request"].user)
+
+
+class MoneyField(serializers.DecimalField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return money(value)
+
+
+class ImmutableFieldsMixin:
+    """Once saved, a money record's amounts, distributor, dates and allocations do not change: a PATCH or PUT
+    that names one of them with a different value answers 400 (an unchanged value is fine)."""
+
+    immutable_fields: tuple = ()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None:
+            return attrs
+        errors = {}
+        for name in self.immutable_fields:
+            if name not in self.initial_data:
+                continue
+            if name in attrs and getattr(self.instance, name, None) == attrs[name]:
+                continue
+            errors[name] = [_("This cannot be changed once saved; record a correction (reversal or credit note).")]
+        if errors:
+            raise ValidationError(errors)
+        return attrs
+
+
+class MoneyRoleMixin:
+    def _money_role_or_403(self):
+        if not services.can_record_money(self.request.user):
+            raise PermissionDenied(_("Only finance or an administrator can record money."))
+
+
+# --- Invoices ---------------------------------------------------------------------------------------------------
+
+
+class InvoiceLineSerializer(serializers.Serializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = MoneyField()
+    amount = MoneyField(read_only=True)
+
+
+class InvoiceSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
+    distributor = MoneyDistributorField()
+    amount = MoneyField(required=False)
+    open_amount = MoneyField(read_only=True)
+    lines = InvoiceLineSerializer(many=True, required=False)
+    days_past_due = serializers.SerializerMethodField()
+    payment_terms_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
+    due_date = serializers.DateField(required=False)
+    immutable_fields = (
+        "number",
+        "distributor",
+        "issue_date",
+        "payment_terms_days",
+        "due_date",
+        "currency",
+        "amount",
+        "open_amount",
+        "lines",
+        "status",
+    )
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "distributor",
+            "issue_date",
+            "payment_terms_days",
+            "due_date",
+            "currency",
+            "amount",
+            "open_amount",
+            "status",
+            "days_past_due",
+            "order_refs",
+            "notes",
+            "lines",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["open_amount", "status", "created_at", "updated_at"]
+        extra_kwargs = {"number": {"validators": []}}  # the service says "already exists" (also case-insensitive)
+
+    def get_days_past_due(self, obj) -> int:
+        return max((timezone.localdate() - obj.due_date).days, 0) if obj.open_amount else 0
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None and "amount" not in attrs and not attrs.get("lines"):
+            raise ValidationError({"amount": [_("Give the total or the lines.")]})
+        return attrs
+
+    def create(self, validated_data):
+        invoice = services.record_invoice(by=self.context["request"].user, **validated_data)
+        self.credit_check = invoice.credit_check
+        return invoice
+
+    def update(self, instance, validated_data):
+        changes = {k: v for k, v in validated_data.items() if k in services.EDITABLE_INVOICE_FIELDS}
+        return services.update_notes(obj=instance, by=self.context["request"].user, **changes)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        check = getattr(self, "credit_check", None)
+        if check is not None:
+            data["credit_warning"] = check.message if check.warn else ""
+        return data
+
+
+class NoDeleteModelViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Money records: created, read and annotated; never deleted (DELETE → 405)."""
+
+    permission_classes = [IsFinanceOrReadOnly]
+
+
+class InvoiceViewSet(NoDeleteModelViewSet):
+    """Invoices in your scope. Finance and admin record them; only notes and order references change later."""
+
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+    search_fields = []
+    ordering_fields = ["issue_date", "due_date", "number", "amount", "open_amount"]
+
+    def get_queryset(self):
+        return selectors.invoice_list(for_user=self.request.user).prefetch_related("lines")
+
+
+# --- Credit notes ----------------------------------------------------------------------------------------------------
+
+
+class CreditNoteSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
+    distributor = MoneyDistributorField()
+    invoice = VisibleInvoiceField(required=False, allow_null=True)
+    amount = MoneyField()
+    unapplied_amount = MoneyField(read_only=True)
+    immutable_fields = ("number", "distributor", "invoice", "issue_date", "currency", "amount", "unapplied_amount")
+
+    class Meta:
+        model = CreditNote
+        fields = [
+            "id",
+            "number",
+            "distributor",
+            "invoice",
+            "issue_date",
+            "currency",
+            "amount",
+            "unapplied_amount",
+            "reason",
+            "created_at",
+        ]
+        read_only_fields = ["unapplied_amount", "created_at"]
+        extra_kwargs = {"number": {"validators": []}, "currency": {"required": False}}
+
+    def create(self, validated_data):
+        return services.record_credit_note(by=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        changes = {k: v for k, v in validated_data.items() if k == "reason"}
+        return services.update_notes(obj=instance, by=self.context["request"].user, **changes)
+
+
+class CreditNoteViewSet(NoDeleteModelViewSet):
+    serializer_class = CreditNoteSerializer
+    filterset_fields = ["distributor", "invoice"]
+
+    def get_queryset(self):
+        return CreditNote.objects.visible_to(self.request.user).select_related("distributor")
+
+
+# --- Payments -------------------------------------------------------------------------------------------------------
+
+
+class AllocationInSerializer(serializers.Serializer):
+    invoice = VisibleInvoiceField()
+    amount = MoneyField()
+
+
+def _allocations(data) -> list | None:
+    if data is None:
+        return None
+    return [(item["invoice"], item["amount"]) for item in data]
+
+
+class PaymentSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
+    distributor = MoneyDistributorField()
+    amount = MoneyField()
+    unallocated_amount = MoneyField(read_only=True)
+    allocations = AllocationInSerializer(many=True, required=False, allow_null=True)
+    reversed_by = serializers.SerializerMethodField()
+    immutable_fields = ("distributor", "paid_on", "amount", "currency", "method", "allocations", "unallocated_amount")
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "distributor",
+            "paid_on",
+            "amount",
+            "currency",
+            "method",
+            "reference",
+            "notes",
+            "allocations",
+            "unallocated_amount",
+            "reverses",
+            "reversed_by",
+            "created_at",
+        ]
+        read_only_fields = ["unallocated_amount", "reverses", "created_at"]
+        extra_kwargs = {"currency": {"required": False}}
+
+    def get_reversed_by(self, obj) -> int | None:
+        reversal = getattr(obj, "reversal", None) if obj.pk else None
+        return reversal.pk if reversal else None
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["allocations"] = [
+            {"invoice": a.invoice_id, "amount": money(a.amount), "paid_on": a.paid_on.isoformat()}
+            for a in instance.allocations.all()
+        ]
+        return data
+
+    def create(self, validated_data):
+        allocations = _allocations(validated_data.pop("allocations", None))
+        return services.record_payment(by=self.context["request"].user, allocations=allocations, **validated_data)
+
+    def update(self, instance, validated_data):
+        changes = {k: v for k, v in validated_data.items() if k in services.EDITABLE_PAYMENT_FIELDS}
+        return services.update_notes(obj=instance, by=self.context["request"].user, **changes)
+
+
+class ReverseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    reversed_on = serializers.DateField(required=False)
+
+
+class AllocateSerializer(serializers.Serializer):
+    allocations = AllocationInSerializer(many=True, required=False, allow_null=True)
+
+
+class PaymentViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
+    """Payments with their allocations. Without ``allocations`` a payment is applied oldest due first;
+    ``[]`` leaves it unallocated. A reversal is a new negative payment (``reverse``), never a delete."""
+
+    serializer_class = PaymentSerializer
+    filterset_class = PaymentFilter
+    ordering_fields = ["paid_on", "amount"]
+
+    def get_queryset(self):
+        return selectors.payment_list(for_user=self.request.user).select_related("reversal")
+
+    @extend_schema(request=ReverseSerializer, responses={201: PaymentSerializer})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        """Reverse the payment (bounced cheque, mistake): a new negative payment that reopens the invoices."""
+        payment = self.get_object()
+        self._money_role_or_403()
+        serializer = ReverseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reversal = services.reverse_payment(payment=payment, by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(reversal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AllocateSerializer, responses=PaymentSerializer)
+    @action(detail=True, methods=["post"])
+    def allocate(self, request, pk=None):
+        """Allocate what is still unallocated: oldest due first, or as ``allocations`` say."""
+        payment = self.get_object()
+        self._money_role_or_403()
+        serializer = AllocateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        allocations = _allocations(serializer.validated_data.get("allocations"))
+        payment = services.allocate_payment(payment=payment, allocations=allocations, by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=payment.pk)).data)
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    amount = MoneyField()
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "invoice", "payment", "credit_note", "write_off", "amount", "paid_on", "created_at"]
+
+
+class AllocationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every reduction of an invoice's open amount (payment, credit note, write-off). Read-only: DELETE → 405."""
+
+    serializer_class = AllocationSerializer
+    filterset_fields = ["invoice", "payment", "credit_note"]
+
+    def get_queryset(self):
+        return Allocation.objects.visible_to(self.request.user)
+
+
+# --- Collection work ------------------------------------------------------------------------------------------
+
+
+class CollectionActivitySerializer(serializers.ModelSerializer):
+    distributor = MoneyDistributorField()
+    invoice = VisibleInvoiceField(required=False, allow_null=True)
+    promised_amount = MoneyField(required=False, allow_null=True)
+
+    class Meta:
+        model = CollectionActivity
+        fields = [
+            "id",
+            "distributor",
+            "invoice",
+            "kind",
+            "occurred_on",
+            "note",
+            "promised_on",
+            "promised_amount",
+            "extended_to",
+            "dispute_reason",
+            "resolved_on",
+            "resolution",
+            "by",
+            "created_at",
+        ]
+        read_only_fields = ["resolved_on", "resolution", "by", "created_at"]
+        extra_kwargs = {"occurred_on": {"required": False}}
+
+    def create(self, validated_data):
+        return services.log_collection_activity(by=self.context["request"].user, **validated_data)
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=255)
+    resolved_on = serializers.DateField(required=False)
+
+
+class CollectionActivityViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """Collection work (催收): calls, visits, letters, e-mails, promises to pay, extensions, disputes."""
+
+    serializer_class = CollectionActivitySerializer
+    filterset_class = CollectionActivityFilter
+
+    def get_queryset(self):
+        return CollectionActivity.objects.visible_to(self.request.user).select_related("distributor")
+
+    @extend_schema(request=ResolveSerializer, responses=CollectionActivitySerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Close an open dispute; its reminders resume."""
+        serializer = ResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        activity = services.resolve_dispute(activity=self.get_object(), by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(activity).data)
+
+
+class RepField(serializers.PrimaryKeyRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", User.objects.all())  # the model, for the schema; scoped below
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return User.objects.reps_in_scope_of(self.context["request"].user)
+
+
+class PaymentClaimSerializer(serializers.ModelSerializer):
+    distributor = MoneyDistributorField()
+    rep = RepField(required=False)
+    amount = MoneyField()
+    visit = serializers.IntegerField(source="visit_id", required=False, allow_null=True)
+
+    class Meta:
+        model = PaymentClaim
+        fields = [
+            "id",
+            "distributor",
+            "rep",
+            "amount",
+            "method",
+            "collected_on",
+            "visit",
+            "notes",
+            "status",
+            "payment",
+            "reject_reason",
+            "decided_by",
+            "decided_at",
+            "created_at",
+        ]
+        read_only_fields = ["status", "payment", "reject_reason", "decided_by", "decided_at", "created_at"]
+
+    def create(self, validated_data):
+        user = self.context["request"].user
+        validated_data.setdefault("rep", user)
+        return services.record_payment_claim(by=user, **validated_data)
+
+
+class ConfirmClaimSerializer(serializers.Serializer):
+    paid_on = serializers.DateField(required=False)
+    reference = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    allocations = AllocationInSerializer(many=True, required=False, allow_null=True)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255)
+
+
+class PaymentClaimViewSet(
+    MoneyRoleMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """A rep's "money collected", waiting for finance to confirm it into a payment or reject it."""
+
+    serializer_class = PaymentClaimSerializer
+    filterset_class = PaymentClaimFilter
+
+    def get_queryset(self):
+        return PaymentClaim.objects.visible_to(self.request.user)
+
+    @extend_schema(request=ConfirmClaimSerializer, responses={201: PaymentSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        claim = self.get_object()
+        self._money_role_or_403()
+        serializer = ConfirmClaimSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        allocations = _allocations(data.pop("allocations", None))
+        payment = services.confirm_payment_claim(claim=claim, by=request.user, allocations=allocations, **data)
+        return Response(PaymentSerializer(payment, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(request=RejectSerializer, responses=PaymentClaimSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        claim = self.get_object()
+        self._money_role_or_403()
+        serializer = RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = services.reject_payment_claim(claim=claim, reason=serializer.validated_data["reason"], by=request.user)
+        return Response(self.get_serializer(claim).data)
+
+
+class WriteOffSerializer(serializers.ModelSerializer):
+    invoice = VisibleInvoiceField()
+    amount = MoneyField(required=False)
+
+    class Meta:
+        model = WriteOff
+        fields = [
+            "id",
+            "invoice",
+            "amount",
+            "reason",
+            "status",
+            "proposed_by",
+            "proposed_at",
+            "decided_by",
+            "decided_on",
+            "decision_note",
+        ]
+        read_only_fields = ["status", "proposed_by", "proposed_at", "decided_by", "decided_on", "decision_note"]
+
+    def create(self, validated_data):
+        return services.propose_write_off(by=self.context["request"].user, **validated_data)
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class WriteOffViewSet(
+    MoneyRoleMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """Write-offs of bad debt: finance proposes; a regional manager of the region or an admin approves."""
+
+    serializer_class = WriteOffSerializer
+    filterset_fields = ["status", "invoice"]
+
+    def get_queryset(self):
+        return WriteOff.objects.visible_to(self.request.user).select_related("invoice")
+
+    def create(self, request, *args, **kwargs):
+        self._money_role_or_403()
+        return super().create(request, *args, **kwargs)
+
+    def _decide(self, request, decide):
+        write_off = self.get_object()
+        if not services.can_decide_write_off(request.user):
+            raise PermissionDenied(_("Only a regional manager or an administrator decides on write-offs."))
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        write_off = decide(write_off=write_off, by=request.user, note=serializer.validated_data.get("note", ""))
+        return Response(self.get_serializer(write_off).data)
+
+    @extend_schema(request=DecisionSerializer, responses=WriteOffSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, services.approve_write_off)
+
+    @extend_schema(request=DecisionSerializer, responses=WriteOffSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, services.reject_write_off)
+
+
+class CollectionTaskSerializer(serializers.ModelSerializer):
+    amount = MoneyField(read_only=True)
+
+    class Meta:
+        model = CollectionTask
+        fields = ["id", "distributor", "assigned_to", "due_on", "amount", "invoices", "status", "note", "done_at"]
+        read_only_fields = fields
+
+
+class CollectionTaskViewSet(viewsets.ReadOnlyModelViewSet):
+    """ "Visit to collect" tasks the reminders give the owner rep."""
+
+    serializer_class = CollectionTaskSerializer
+    filterset_fields = ["status", "assigned_to", "distributor"]
+
+    def get_queryset(self):
+        return CollectionTask.objects.visible_to(self.request.user).prefetch_related("invoices")
+
+    @extend_schema(request=None, responses=CollectionTaskSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        task = services.complete_collection_task(task=self.get_object(), by=request.user)
+        return Response(self.get_serializer(task).data)
+
+
+# --- Reports -------------------------------------------------------------------------------------------------------
+
+
+def _date_param(request, name: str, default: date | None = None) -> date | None:
+    value = request.query_params.get(name)
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: [_("Enter a date as YYYY-MM-DD.")]}) from None
+
+
+def aging_payload(report: selectors.AgingReport) -> dict:
+    def row_dict(values: dict, total, unapplied) -> dict:
+        out = {b.key: money(values[b.key]) for b in report.buckets}
+        out["total"], out["unapplied"] = money(total), money(unapplied)
+        return out
+
+    return {
+        "as_of": report.as_of.isoformat(),
+        "group_by": report.group_by,
+        "bucket_set": report.bucket_set.pk if report.bucket_set else None,
+        "buckets": [{"key": b.key, "label": b.label} for b in report.buckets],
+        "rows": [{"key": r.key, "label": r.label, **row_dict(r.amounts, r.total, r.unapplied)} for r in report.rows],
+        "totals": row_dict(report.totals, report.totals["total"], report.totals["unapplied"]),
+    }
+
+
+def aging_from_params(user, params) -> selectors.AgingReport:
+    """The aging report a query string asks for (shared by the API and the page). Raises ValidationError."""
+    errors = {}
+    try:
+        as_of = date.fromisoformat(params["as_of"]) if params.get("as_of") else timezone.localdate()
+    except ValueError:
+        errors["as_of"] = [_("Enter a date as YYYY-MM-DD.")]
+    group_by = params.get("group_by") or "distributor"
+    if group_by not in selectors.GROUPS:
+        errors["group_by"] = [_("Choose one of: distributor, rep, team, region.")]
+    try:
+        chosen, buckets = selectors.bucket_set(params.get("buckets"))
+    except (ValueError, selectors.AgingBucketSet.DoesNotExist):
+        errors["buckets"] = [_("No such bucket set.")]
+    if errors:
+        raise ValidationError(errors)
+    report = selectors.aging(for_user=user, as_of=as_of, group_by=group_by, buckets=buckets)
+    report.bucket_set = chosen
+    return report
+
+
+class AgingView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
+            OpenApiParameter("group_by", str, enum=list(selectors.GROUPS), description="Default: distributor."),
+            OpenApiParameter("buckets", int, description="A saved bucket set; default: the standard buckets."),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        """Aging of the receivables in your scope as of a date, in buckets of days past due, per group."""
+        return Response(aging_payload(aging_from_params(request.user, request.query_params)))
+
+
+def worklist_payload(row: selectors.WorklistRow) -> dict:
+    d, last = row.distributor, row.last_activity
+    promise = row.broken_promise or row.active_promise
+    return {
+        "distributor": d.pk,
+        "code": d.code,
+        "name": d.name,
+        "owner": d.owner_id,
+        "overdue_amount": money(row.overdue_amount),
+        "open_amount": money(row.open_amount),
+        "oldest_due_date": row.oldest_due.isoformat() if row.oldest_due else None,
+        "days_overdue": row.days_overdue,
+        "score": money(row.score),
+        "overdue_invoices": row.overdue_invoices,
+        "last_activity": None
+        if last is None
+        else {"id": last.pk, "kind": last.kind, "occurred_on": last.occurred_on.isoformat(), "by": last.by_id},
+        "promise": None
+        if promise is None
+        else {
+            "id": promise.pk,
+            "promised_on": promise.promised_on.isoformat(),
+            "promised_amount": money(promise.promised_amount),
+            "state": promise.state,
+        },
+        "broken_promise": row.broken_promise is not None,
+        "open_dispute": row.open_dispute,
+        "open_tasks": row.open_tasks,
+    }
+
+
+class WorklistView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        """Who to chase today: accounts with money past due or a broken promise, biggest amount × days first."""
+        from kamcrm.api import Pagination
+
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.worklist_queryset(for_user=request.user), request, view=self)
+        rows = selectors.worklist_rows(distributors=page)
+        return paginator.get_paginated_response([worklist_payload(r) for r in rows])
+
+
+class CreditCheckView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("distributor", int, required=True),
+            OpenApiParameter("amount", str, description="The amount to add (an order, an invoice)."),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        """Would this amount take the account over its credit limit, or does it owe money over 90 days?"""
+        pk = request.query_params.get("distributor", "")
+        if not pk.isdigit():
+            raise ValidationError({"distributor": [_("Give a distributor id.")]})
+        distributor = get_object_or_404(distributors_with_money_visible_to(request.user), pk=pk)
+        try:
+            amount = Decimal(request.query_params.get("amount") or "0")
+        except ArithmeticError:
+            raise ValidationError({"amount": [_("Enter a number.")]}) from None
+        check = selectors.credit_check(distributor=distributor, extra_amount=amount, as_of=timezone.localdate())
+        return Response(
+            {
+                "distributor": distributor.pk,
+                "exceeds_limit": check.exceeds_limit,
+                "has_over_90": check.has_over_90,
+                "open_amount": money(check.open_amount),
+                "limit": money(check.limit),
+                "over_90_amount": money(check.over_90_amount),
+                "blocks": check.blocks,
+                "message": check.message,
+            }
+        )
+
+
+class StatementView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="Default: first day of the month of `to`."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Default: today."),
+            OpenApiParameter("format_type", str, enum=["json", "pdf", "xlsx"], description="Default: json."),
+        ],
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The statement (JSON), or the PDF / .xlsx file."),
+            404: OpenApiResponse(description="No such distributor in your scope."),
+        },
+    )
+    def get(self, request, distributor: int):
+        """Statement of account (对账单) of a distributor for a date range: lines, balances, open invoices, aging."""
+        account = distributors_with_money_visible_to(request.user).filter(pk=distributor).first()
+        if account is None:
+            raise Http404
+        try:
+            start, end = statements.check_range(_date_param(request, "from"), _date_param(request, "to"))
+        except ValueError as exc:
+            raise ValidationError({"from": [str(exc)]}) from None
+        fmt = request.query_params.get("format_type") or "json"
+        if fmt not in ("json", "pdf", "xlsx"):
+            raise ValidationError({"format_type": [_("Choose json, pdf or xlsx.")]})
+        with translation.override(request.user.language or translation.get_language()):
+            data = statements.statement(distributor=account, start=start, end=end)
+            if fmt == "pdf":
+                response = HttpResponse(
+                    statements.render_pdf(data=data, printed_by=request.user), content_type="application/pdf"
+                )
+            elif fmt == "xlsx":
+                response = HttpResponse(statements.render_xlsx(data=data), content_type=statements.XLSX_CONTENT_TYPE)
+            else:
+                return Response(statement_payload(data))
+        response["Content-Disposition"] = f'attachment; filename="{statements.filename(data, fmt)}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def statement_payload(data: statements.Statement) -> dict:
+    return {
+        "distributor": data.distributor.pk,
+        "from": data.start.isoformat(),
+        "to": data.end.isoformat(),
+        "opening_balance": money(data.opening_balance),
+        "lines": [
+            {
+                "date": line.day.isoformat(),
+                "kind": line.kind,
+                "reference": line.reference,
+                "description": line.description,
+                "debit": money(line.debit),
+                "credit": money(line.credit),
+                "balance": money(line.balance),
+                "due_date": line.due_date.isoformat() if line.due_date else None,
+            }
+            for line in data.lines
+        ],
+        "total_debit": money(data.total_debit),
+        "total_credit": money(data.total_credit),
+        "closing_balance": money(data.closing_balance),
+        "open_invoices": [
+            {"invoice": inv.pk, "number": inv.number, "due_date": inv.due_date.isoformat(), "open_amount": money(o)}
+            for inv, o, _days in data.open_invoices
+        ],
+        "aging": aging_payload(data.aging)["totals"],
+    }

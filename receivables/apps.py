@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReceivablesConfig(AppConfig):
+    name = "receivables"
+    verbose_name = _("Receivables")
+
+    def ready(self) -> None:
+        # Invoices, payments, credit notes and collection work appear on the customer card's timeline.
+        from . import timeline  # noqa: F401

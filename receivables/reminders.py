@@ -1,0 +1,364 @@
+"""The daily overdue reminders: escalation levels, sent at most once per invoice and level.
+
+A run has two steps, both safe to repeat:
+
+1. :func:`claim_reminders` finds, for each active level, the open invoices whose date for that level has
+   come (due date + ``days_from_due`` ≤ run date) and that never got it, leaves out the paused ones (an active
+   promise to pay, an extension or an open dispute on the invoice or on its whole account), and in one
+   transaction inserts a ``ReminderSent`` row per (invoice, level) — the unique constraint on the pair makes a
+   second run, a retry or a parallel worker insert nothing — then writes what the levels ask for: an outbox
+   ``ReminderMessage`` per recipient and account (listing every overdue invoice of the account, in the
+   recipient's language) and a "visit to collect" task for the owner rep. When several levels of an invoice
+   are due at once (after a pause, or for an old invoice just recorded), only the latest is sent; the earlier
+   ones are recorded as skipped.
+2. :func:`deliver_pending_messages` sends the outbox. Each message is claimed with a conditional update
+   (pending → sending) before the e-mail goes out and marked sent after, so no message goes out twice; one
+   left "sending" by a crash is not retried automatically (at most once), one whose sending raised is retried.
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import Role, User
+from distributors.models import Contact
+
+from .models import (
+    ZERO,
+    ActivityKind,
+    CollectionActivity,
+    CollectionTask,
+    Invoice,
+    MessageStatus,
+    ReceivablesSettings,
+    ReminderLevel,
+    ReminderMessage,
+    ReminderSent,
+)
+
+log = logging.getLogger(__name__)
+CHUNK = 1000  # invoices per claim transaction (whole accounts are never split)
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class ReminderRun:
+    run_date: date
+    claimed: int = 0
+    skipped: int = 0
+    paused: int = 0
+    messages: int = 0
+    tasks: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+def paused_invoices(*, invoices: list[tuple[int, int]], on: date) -> set[int]:
+    """Of ``invoices`` [(invoice pk, distributor pk)], those whose reminders are paused on ``on``.
+
+    Paused by an active promise to pay (until its date), an extension (until the new date) or an open
+    dispute, about the invoice itself or about the whole account (no invoice named).
+    """
+    if not invoices:
+        return set()
+    pausing = (
+        CollectionActivity.objects.filter(distributor__in={d for _i, d in invoices}, occurred_on__lte=on)
+        .filter(
+            Q(kind=ActivityKind.PROMISE, promised_on__gte=on)
+            | Q(kind=ActivityKind.EXTENSION, extended_to__gte=on)
+            | Q(kind=ActivityKind.DISPUTE, resolved_on__isnull=True)
+            | Q(kind=ActivityKind.DISPUTE, resolved_on__gt=on)
+        )
+        .values_list("distributor_id", "invoice_id")
+    )
+    whole_accounts, single = set(), set()
+    for distributor_id, invoice_id in pausing:
+        (single.add(invoice_id) if invoice_id else whole_accounts.add(distributor_id))
+    return {i for i, d in invoices if i in single or d in whole_accounts}
+
+
+def _due(levels: list[ReminderLevel], run_date: date) -> dict[int, list[ReminderLevel]]:
+    """{invoice pk: [levels due and not yet recorded]} — one indexed query per level over open invoices."""
+    due: dict[int, list[ReminderLevel]] = defaultdict(list)
+    for level in levels:
+        pks = (
+            Invoice.objects.filter(open_amount__gt=0, due_date__lte=run_date - timedelta(days=level.days_from_due))
+            .exclude(pk__in=ReminderSent.objects.filter(level=level).values("invoice_id"))
+            .values_list("pk", flat=True)
+        )
+        for pk in pks:
+            due[pk].append(level)
+    return due
+
+
+def claim_reminders(*, run_date: date) -> ReminderRun:
+    """Step 1: record which invoices get which level today, and write the outbox and the rep tasks."""
+    run = ReminderRun(run_date=run_date)
+    levels = list(ReminderLevel.objects.filter(is_active=True).order_by("days_from_due", "pk"))
+    due = _due(levels, run_date)
+    if not due:
+        return run
+    accounts = dict(Invoice.objects.filter(pk__in=list(due)).values_list("pk", "distributor_id"))
+    paused = paused_invoices(invoices=list(accounts.items()), on=run_date)
+    run.paused = len(paused)
+    by_account: dict[int, list[int]] = defaultdict(list)
+    for invoice_pk, distributor_pk in accounts.items():
+        if invoice_pk not in paused:
+            by_account[distributor_pk].append(invoice_pk)
+    chunk: list[int] = []
+    for distributor_pk in sorted(by_account):
+        chunk.append(distributor_pk)
+        if sum(len(by_account[d]) for d in chunk) >= CHUNK:
+            _claim_accounts(run, {d: by_account[d] for d in chunk}, due)
+            chunk = []
+    if chunk:
+        _claim_accounts(run, {d: by_account[d] for d in chunk}, due)
+    return run
+
+
+@transaction.atomic
+def _claim_accounts(run: ReminderRun, accounts: dict[int, list[int]], due: dict[int, list[ReminderLevel]]) -> None:
+    # One run at a time claims (a second worker waits here, then finds the rows taken); the unique
+    # constraint on (invoice, level) is what guarantees "at most once" in any case.
+    ReceivablesSettings.objects.select_for_update().filter(pk=1).first()
+    token = uuid.uuid4().hex
+    rows = []
+    for distributor_pk in sorted(accounts):
+        for invoice_pk in sorted(accounts[distributor_pk]):
+            levels = due[invoice_pk]
+            latest = levels[-1]
+            for level in levels:
+                outcome = ReminderSent.Outcome.SENT if level is latest else ReminderSent.Outcome.SKIPPED
+                rows.append(
+                    ReminderSent(
+                        invoice_id=invoice_pk, level=level, run_date=run.run_date, outcome=outcome, claim=token
+                    )
+                )
+    # Sorted the same way in every worker, so two parallel inserts never wait for each other in a cycle.
+    rows.sort(key=lambda r: (r.invoice_id, r.level.pk))
+    ReminderSent.objects.bulk_create(rows, ignore_conflicts=True)
+    mine = list(ReminderSent.objects.filter(claim=token).select_related("level"))
+    run.skipped += sum(1 for r in mine if r.outcome == ReminderSent.Outcome.SKIPPED)
+    sent = [r for r in mine if r.outcome == ReminderSent.Outcome.SENT]
+    run.claimed += len(sent)
+    if sent:
+        _act(run, sent)
+
+
+def _recipient_adder(recipients: dict):
+    """add(email, user, language, kind, reminder): one entry per address, collecting the reminders it covers."""
+
+    def add(email, user, language, kind, reminder):
+        if not email:
+            return
+        entry = recipients.setdefault(email, {"user": user, "language": language, "kind": kind, "reminders": []})
+        entry["reminders"].append(reminder)
+
+    return add
+
+
+def _finance_and_managers() -> tuple[list[User], list[User]]:
+    active = User.objects.filter(is_active=True).exclude(email="")
+    return list(active.filter(role=Role.FINANCE)), list(active.filter(role=Role.REGIONAL_MANAGER))
+
+
+def _act(run: ReminderRun, sent: list[ReminderSent]) -> None:
+    """Write what the claimed levels ask for: outbox messages (one per recipient and account) and rep tasks."""
+    invoice_pks = [r.invoice_id for r in sent]
+    invoices = {
+        inv.pk: inv
+        for inv in Invoice.objects.filter(pk__in=invoice_pks).select_related(
+            "distributor__owner__team__kam", "distributor__owner__team__region"
+        )
+    }
+    per_account: dict[int, list[ReminderSent]] = defaultdict(list)
+    for reminder in sent:
+        per_account[invoices[reminder.invoice_id].distributor_id].append(reminder)
+    accounts = {inv.distributor_id: inv.distributor for inv in invoices.values()}
+    overdue: dict[int, list[Invoice]] = defaultdict(list)
+    for inv in Invoice.objects.filter(distributor__in=list(accounts), open_amount__gt=0).order_by("due_date", "number"):
+        overdue[inv.distributor_id].append(inv)
+    contacts = {
+        c.distributor_id: c
+        for c in Contact.objects.filter(distributor__in=list(accounts), is_primary=True).exclude(email="")
+    }
+    finance, managers = _finance_and_managers()
+    contact_language = ReceivablesSettings.load().contact_language
+    message_links, task_links = [], []
+    for distributor_pk, reminders in per_account.items():
+        distributor = accounts[distributor_pk]
+        owner = distributor.owner
+        team = owner.team
+        region_id = team.region_id if team else owner.region_id
+        recipients: dict[str, dict] = {}
+        add = _recipient_adder(recipients)
+        task = None
+        for reminder in reminders:
+            level = reminder.level
+            if level.email_contact and distributor_pk in contacts:
+                language = contact_language or owner.language or settings.LANGUAGE_CODE
+                add(contacts[distributor_pk].email, None, language, "contact", reminder)
+            if level.notify_rep:
+                add(owner.email, owner, owner.language, "internal", reminder)
+            if level.notify_kam and team and team.kam and team.kam.is_active:
+                add(team.kam.email, team.kam, team.kam.language, "internal", reminder)
+            if level.notify_finance:
+                for user in finance:
+                    if user.region_id in (None, region_id):
+                        add(user.email, user, user.language, "internal", reminder)
+            if level.notify_regional_manager:
+                for user in managers:
+                    if user.region_id == region_id:
+                        add(user.email, user, user.language, "internal", reminder)
+            if level.rep_task:
+                if task is None:
+                    task = CollectionTask.objects.create(
+                        distributor=distributor,
+                        assigned_to=owner,
+                        due_on=run.run_date,
+                        amount=sum((i.open_amount for i in overdue[distributor_pk] if i.due_date < run.run_date), ZERO),
+                        note=_("Visit to collect the overdue invoices."),
+                    )
+                    run.tasks += 1
+                task_links.append((reminder, task))
+        for email, entry in recipients.items():
+            message = _compose(distributor, overdue[distributor_pk], entry, email, run.run_date)
+            run.messages += 1
+            for reminder in entry["reminders"]:
+                message_links.append((reminder, message))
+    if task_links:
+        CollectionTask.invoices.through.objects.bulk_create(
+            [
+                CollectionTask.invoices.through(collectiontask_id=task.pk, invoice_id=reminder.invoice_id)
+                for reminder, task in task_links
+            ],
+            ignore_conflicts=True,
+        )
+        for reminder, task in task_links:
+            reminder.task = task
+        ReminderSent.objects.bulk_update([r for r, _t in task_links], ["task"])
+    if message_links:
+        ReminderSent.messages.through.objects.bulk_create(
+            [
+                ReminderSent.messages.through(remindersent_id=reminder.pk, remindermessage_id=message.pk)
+                for reminder, message in message_links
+            ],
+            ignore_conflicts=True,
+        )
+
+
+def describe(level: ReminderLevel) -> str:
+    """What a level means, in the active language (the level's own name is the admin's free text)."""
+    days = level.days_from_due
+    if days < 0:
+        when = ngettext("%(n)s day before the due date", "%(n)s days before the due date", -days) % {"n": -days}
+    elif days == 0:
+        when = _("on the due date")
+    else:
+        when = ngettext("%(n)s day past due", "%(n)s days past due", days) % {"n": days}
+    actions = [
+        text
+        for flag, text in (
+            (level.email_contact, _("reminder to the customer")),
+            (level.rep_task, _("visit-to-collect task for the rep")),
+            (level.notify_rep, _("rep alerted")),
+            (level.notify_kam, _("KAM alerted")),
+            (level.notify_finance, _("finance alerted")),
+            (level.notify_regional_manager, _("regional manager alerted")),
+            (level.stop_supply, _("stop-supply warning")),
+        )
+        if flag
+    ]
+    return f"{when}: {', '.join(actions)}" if actions else when
+
+
+def _compose(distributor, open_invoices: list[Invoice], entry: dict, email: str, run_date: date) -> ReminderMessage:
+    language = entry["language"] or settings.LANGUAGE_CODE
+    reminders = entry["reminders"]
+    triggering = {r.invoice_id for r in reminders}
+    overdue = [i for i in open_invoices if i.due_date < run_date]
+    coming = [i for i in open_invoices if i.due_date >= run_date and i.pk in triggering]
+    levels = sorted({r.level for r in reminders}, key=lambda lv: lv.days_from_due)
+    with translation.override(language):
+        context = {
+            "distributor": distributor,
+            "overdue": [(i, (run_date - i.due_date).days) for i in overdue],
+            "coming": coming,
+            "overdue_total": sum((i.open_amount for i in overdue), ZERO),
+            "levels": [describe(level) for level in levels],
+            "stop_supply": any(lv.stop_supply for lv in levels),
+            "run_date": run_date,
+            "recipient": entry["user"],
+        }
+        if entry["kind"] == "contact":
+            subject = _("Payment reminder from %(company)s: %(name)s") % {
+                "company": _("KAM CRM"),
+                "name": distributor.name,
+            }
+            body = render_to_string("receivables/email/reminder_contact.txt", context)
+        else:
+            subject = _("Overdue: %(code)s %(name)s owes %(amount)s past due") % {
+                "code": distributor.code,
+                "name": distributor.display_name,
+                "amount": f"{context['overdue_total']:,.2f}",
+            }
+            body = render_to_string("receivables/email/reminder_internal.txt", context)
+    return ReminderMessage.objects.create(
+        distributor=distributor,
+        run_date=run_date,
+        recipient_email=email,
+        recipient_user=entry["user"],
+        language=language,
+        subject=subject[:255],
+        body=body,
+    )
+
+
+def deliver_pending_messages(*, limit: int | None = None) -> tuple[int, int]:
+    """Step 2: send the outbox. Returns (sent, failed). Each message is claimed before it is sent, so at most once."""
+    pending = ReminderMessage.objects.filter(status=MessageStatus.PENDING).order_by("pk").values_list("pk", flat=True)
+    pks = list(pending[:limit] if limit else pending)
+    sent = failed = 0
+    connection = get_connection()
+    for pk in pks:
+        claimed = ReminderMessage.objects.filter(pk=pk, status=MessageStatus.PENDING).update(
+            status=MessageStatus.SENDING, attempts=F("attempts") + 1
+        )
+        if not claimed:
+            continue  # another worker took it
+        message = ReminderMessage.objects.get(pk=pk)
+        try:
+            EmailMessage(
+                message.subject,
+                message.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [message.recipient_email],
+                connection=connection,
+            ).send()
+        except Exception as exc:  # an SMTP error: nothing went out, try again later (up to MAX_ATTEMPTS)
+            log.warning("Reminder message %s not sent: %s", pk, exc)
+            status = MessageStatus.FAILED if message.attempts >= MAX_ATTEMPTS else MessageStatus.PENDING
+            ReminderMessage.objects.filter(pk=pk).update(status=status, error=str(exc)[:2000])
+            failed += 1
+            continue
+        ReminderMessage.objects.filter(pk=pk).update(status=MessageStatus.SENT, sent_at=timezone.now(), error="")
+        sent += 1
+    return sent, failed
+
+
+def send_overdue_reminders(*, run_date: date) -> ReminderRun:
+    """The daily run: claim what is due on ``run_date`` (at most once per invoice and level), then send the outbox."""
+    run = claim_reminders(run_date=run_date)
+    run.sent, run.failed = deliver_pending_messages()
+    return run

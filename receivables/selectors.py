@@ -1,0 +1,744 @@
+"""Reads of receivables, always through ``visible_to`` (or a distributor queryset the caller already scoped).
+
+Aging "as of D" follows ../shared/API.md: only invoices and credit notes issued on or before D count; an
+allocation (payment, credit note, write-off) counts from its ``paid_on`` when that is on or before D; days
+past due = D − due date; rows are grouped by the account's current owner. It is computed from dated rows, so
+the same request gives the same answer on any later day unless records dated on or before D are added.
+
+How it stays fast (../shared/PERF-NOTES.md): the open amount today is kept on the invoice, so "as of today"
+reads only open invoices (a partial index). For a past date D the invoices open at D are those open today
+plus those with an allocation after D (``last_applied_on > D``), and their open amount at D is today's plus
+the allocations after D — only recent rows are read, whatever the size of the history.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Region, Team, User
+from distributors.models import Distributor
+
+from .models import (
+    ZERO,
+    ActivityKind,
+    AgingBucketSet,
+    Allocation,
+    CollectionActivity,
+    CollectionTask,
+    CreditNote,
+    Invoice,
+    Payment,
+    ReceivablesSettings,
+    ReminderSent,
+    TaskStatus,
+    distributors_with_money_visible_to,
+    money_scope,
+)
+
+DEFAULT_THRESHOLDS = (30, 60, 90, 180)
+GROUPS = {
+    "distributor": "distributor_id",
+    "rep": "distributor__owner_id",
+    "team": "distributor__owner__team_id",
+    "region": "distributor__owner__team__region_id",
+}
+GROUP_LABELS = {
+    "distributor": gettext_lazy("Distributor"),
+    "rep": gettext_lazy("Rep"),
+    "team": gettext_lazy("Team"),
+    "region": gettext_lazy("Region"),
+}
+MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
+RATE = Decimal("0.0001")
+OVER_90 = 90
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _money(value) -> Decimal:
+    return (value or ZERO).quantize(Decimal("0.01"))
+
+
+# --- Buckets ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bucket:
+    key: str
+    label: str
+    low: int | None  # fewest days past due in the bucket; None: not yet due
+    high: int | None  # most days past due; None: no upper end
+
+    def q(self, as_of: date, prefix: str = "") -> Q:
+        """The invoices (by due date, reached through ``prefix``) that fall in this bucket on ``as_of``."""
+        due = f"{prefix}due_date"
+        if self.low is None:
+            return Q(**{f"{due}__gte": as_of})
+        q = Q(**{f"{due}__lte": as_of - timedelta(days=self.low)})
+        if self.high is not None:
+            q &= Q(**{f"{due}__gte": as_of - timedelta(days=self.high)})
+        return q
+
+
+def buckets_for(thresholds=DEFAULT_THRESHOLDS) -> list[Bucket]:
+    """[30, 60, 90, 180] → not_due, 1_30, 31_60, 61_90, 91_180, over_180 (keys and labels as in API.md)."""
+    buckets = [Bucket("not_due", _("Not due"), None, None)]
+    low = 1
+    for threshold in thresholds:
+        buckets.append(Bucket(f"{low}_{threshold}", f"{low}–{threshold}", low, threshold))
+        low = threshold + 1
+    buckets.append(Bucket(f"over_{thresholds[-1]}", _("Over %(days)s") % {"days": thresholds[-1]}, low, None))
+    return buckets
+
+
+def bucket_set(pk: int | str | None = None) -> tuple[AgingBucketSet | None, list[Bucket]]:
+    """The saved bucket set ``pk`` (or the admin's default one, or the standard buckets). Raises DoesNotExist."""
+    if pk not in (None, ""):
+        chosen = AgingBucketSet.objects.get(pk=pk)
+    else:
+        chosen = AgingBucketSet.objects.filter(is_default=True).first()
+    return chosen, buckets_for(tuple(chosen.thresholds) if chosen else DEFAULT_THRESHOLDS)
+
+
+# --- Open amounts as of a date ----------------------------------------------------------------------------------
+
+
+def open_invoices_as_of(invoices: QuerySet[Invoice], as_of: date) -> QuerySet[Invoice]:
+    """``invoices`` that were open on ``as_of``, annotated with ``open_at`` (their open amount that day)."""
+    invoices = invoices.filter(issue_date__lte=as_of)
+    if as_of >= _today():
+        # Nothing is ever dated after today, so today's open amount is the amount open on as_of.
+        return invoices.filter(open_amount__gt=0).annotate(open_at=F("open_amount"))
+    later = (
+        Allocation.objects.filter(invoice=OuterRef("pk"), paid_on__gt=as_of)
+        .order_by()
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return invoices.filter(Q(open_amount__gt=0) | Q(last_applied_on__gt=as_of)).annotate(
+        open_at=F("open_amount") + Coalesce(Subquery(later, output_field=MONEY_FIELD), Value(ZERO))
+    )
+
+
+def _grouped(queryset: QuerySet, group: str | None, **aggregates) -> dict:
+    """{group key: {aggregate: value}} in one query; a single "" key when ``group`` is None."""
+    if group is None:
+        return {"": queryset.order_by().aggregate(**aggregates)}
+    return {row.pop("_group"): row for row in queryset.order_by().values(_group=F(group)).annotate(**aggregates)}
+
+
+def _invoice_q(for_user: User | None, distributors, prefix: str = "", **invoice_filters) -> Q:
+    """Invoices in scope (``for_user`` None: no scope), of ``distributors`` if given, matching ``invoice_filters``;
+    reached through ``prefix`` ("" from Invoice, "invoice__" from Allocation)."""
+    q = Q(**{f"{prefix}{name}": value for name, value in invoice_filters.items()})
+    if for_user is not None:
+        q &= money_scope(for_user, distributor=f"{prefix}distributor")
+    if distributors is not None:
+        q &= Q(**{f"{prefix}distributor__in": distributors})
+    return q
+
+
+CREDIT_USED = "_credit_used"  # allocations after D made from payments or credit notes (for the unapplied credit)
+
+
+def open_sums(
+    *,
+    for_user: User | None,
+    as_of: date,
+    group: str | None,
+    sums: dict[str, Q],
+    distributors: QuerySet[Distributor] | None = None,
+    credit_used: bool = False,
+    **invoice_filters,
+) -> dict:
+    """{group key: {name: Σ open amount on ``as_of`` of the invoices matching ``sums[name]``}} in two queries.
+
+    ``sums`` maps a name to a filter on the invoice's fields (a bucket by due date, or ``Q()`` for all). An
+    invoice's open amount on D is today's plus its allocations dated after D, so the answer is today's open
+    amounts of the invoices issued by D (a partial index on open invoices) plus the allocations dated after D
+    grouped the same way — only recent rows are read, whatever the size of the history. With ``credit_used``
+    the same pass also sums, under ``CREDIT_USED``, what payments and credit notes paid after D (see _unapplied).
+    """
+    today_q = _invoice_q(for_user, distributors, issue_date__lte=as_of, open_amount__gt=0, **invoice_filters)
+    result = _grouped(
+        Invoice.objects.filter(today_q), group, **{name: Sum("open_amount", filter=q) for name, q in sums.items()}
+    )
+    if as_of < _today():
+        issued = Q(**{f"invoice__{k}": v for k, v in {"issue_date__lte": as_of, **invoice_filters}.items()})
+        aggregates = {name: Sum("amount", filter=issued & _prefixed(q, "invoice__")) for name, q in sums.items()}
+        later_q = Q(paid_on__gt=as_of) & _invoice_q(for_user, distributors, "invoice__")
+        if credit_used:
+            aggregates[CREDIT_USED] = Sum("amount", filter=Q(payment__isnull=False) | Q(credit_note__isnull=False))
+        else:
+            later_q &= issued  # only the allocations that change the sums
+        later = _grouped(Allocation.objects.filter(later_q), f"invoice__{group}" if group else None, **aggregates)
+        for key, row in later.items():
+            target = result.setdefault(key, dict.fromkeys(sums))
+            for name, value in row.items():
+                target[name] = (target.get(name) or ZERO) + (value or ZERO)
+    return result
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    """The same filter reached through ``prefix`` (a Q of plain lookups, as buckets make)."""
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    clone.children = [
+        _prefixed(child, prefix) if isinstance(child, Q) else (f"{prefix}{child[0]}", child[1]) for child in q.children
+    ]
+    return clone
+
+
+def _unapplied(
+    for_user: User | None,
+    distributors: QuerySet[Distributor] | None,
+    group: str | None,
+    as_of: date,
+    credit_used: dict | None = None,
+) -> dict:
+    """{group key: money received or credited but not yet applied to an invoice on ``as_of``} (positive amounts).
+
+    Today's unallocated amounts, with the movements dated after ``as_of`` taken back out: payments and credit
+    notes dated later did not exist yet, allocations dated later had not yet used any of the credit (pass
+    ``credit_used`` {group key: amount} when ``open_sums`` has already summed those).
+    """
+    result: dict = defaultdict(lambda: ZERO)
+    past = as_of < _today()
+
+    def add(model, date_field: str, left: str, left_q: Q):
+        queryset = model.objects.filter(_invoice_q(for_user, distributors))
+        aggregates = {"now": Sum(left, filter=left_q)}
+        if past:
+            later_q = Q(**{f"{date_field}__gt": as_of})
+            queryset = queryset.filter(left_q | later_q)
+            aggregates["later"] = Sum("amount", filter=later_q)
+        else:
+            queryset = queryset.filter(left_q)
+        for key, row in _grouped(queryset, group, **aggregates).items():
+            result[key] += (row["now"] or ZERO) - (row.get("later") or ZERO)
+
+    add(Payment, "paid_on", "unallocated_amount", ~Q(unallocated_amount=0))
+    add(CreditNote, "issue_date", "unapplied_amount", Q(unapplied_amount__gt=0))
+    if past:
+        if credit_used is None:
+            used = Allocation.objects.filter(
+                Q(paid_on__gt=as_of) & (Q(payment__isnull=False) | Q(credit_note__isnull=False))
+            ).filter(_invoice_q(for_user, distributors, "invoice__"))
+            credit_used = {
+                k: r["total"]
+                for k, r in _grouped(used, f"invoice__{group}" if group else None, total=Sum("amount")).items()
+            }
+        for key, amount in credit_used.items():
+            result[key] += amount or ZERO
+    return dict(result)
+
+
+# --- Aging -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AgingRow:
+    key: int | None
+    label: str
+    amounts: dict[str, Decimal]
+    total: Decimal
+    unapplied: Decimal  # zero or negative: credit waiting to be applied
+    buckets: list = field(default_factory=list, repr=False)
+
+    @property
+    def cells(self) -> list[tuple[Bucket, Decimal]]:
+        return [(b, self.amounts[b.key]) for b in self.buckets]
+
+
+@dataclass
+class AgingReport:
+    as_of: date
+    group_by: str
+    buckets: list[Bucket]
+    rows: list[AgingRow]
+    totals: dict[str, Decimal]
+    bucket_set: AgingBucketSet | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.totals["total"]
+
+    @property
+    def total_cells(self) -> list[tuple[Bucket, Decimal]]:
+        return [(b, self.totals[b.key]) for b in self.buckets]
+
+
+def _labels(group_by: str, keys) -> dict:
+    keys = [k for k in keys if k is not None]
+    if group_by == "rep":
+        return {u.pk: u.display_name for u in User.objects.filter(pk__in=keys)}
+    model = {"distributor": Distributor, "team": Team, "region": Region}[group_by]
+    if len(keys) > 1000:  # the whole company by account: one plain read beats a 20,000-id IN list
+        wanted = set(keys)
+        return {pk: name for pk, name in model.objects.values_list("pk", "name") if pk in wanted}
+    return dict(model.objects.filter(pk__in=keys).values_list("pk", "name"))
+
+
+def aging(
+    *,
+    for_user: User | None,
+    as_of: date,
+    group_by: str = "distributor",
+    buckets: list[Bucket] | None = None,
+    distributors: QuerySet[Distributor] | None = None,
+) -> AgingReport:
+    """Open receivables in ``for_user``'s scope on ``as_of``, in buckets of days past due, per group.
+
+    ``group_by`` ∈ distributor, rep, team, region (the account's current owner). ``distributors`` narrows to
+    some accounts (still within scope). Rows only for groups with a non-zero total or unapplied credit; the
+    unapplied credit is not part of ``total``. Raises ValueError for an unknown ``group_by``.
+    ``for_user=None`` is for the system's own jobs (scheduled statements) that pass ``distributors``.
+    """
+    if group_by not in GROUPS:
+        raise ValueError(group_by)
+    buckets = buckets or buckets_for()
+    group = GROUPS[group_by]
+    sums = open_sums(
+        for_user=for_user,
+        as_of=as_of,
+        group=group,
+        sums={b.key: b.q(as_of) for b in buckets},
+        distributors=distributors,
+        credit_used=True,
+    )
+    used = {key: row.pop(CREDIT_USED, None) for key, row in sums.items()} if as_of < _today() else None
+    unapplied = _unapplied(for_user, distributors, group, as_of, credit_used=used)
+    labels = _labels(group_by, set(sums) | set(unapplied))
+    rows = []
+    for key in set(sums) | set(unapplied):
+        amounts = {b.key: _money(sums.get(key, {}).get(b.key)) for b in buckets}
+        total = sum(amounts.values(), ZERO)
+        credit = -_money(unapplied.get(key))
+        if total or credit:
+            label = labels.get(key) or "—"
+            rows.append(AgingRow(key, str(label), amounts, total, credit, buckets))
+    rows.sort(key=lambda r: (-r.total, r.label))
+    totals = {b.key: sum((r.amounts[b.key] for r in rows), ZERO) for b in buckets}
+    totals["total"] = sum((r.total for r in rows), ZERO)
+    totals["unapplied"] = sum((r.unapplied for r in rows), ZERO)
+    return AgingReport(as_of=as_of, group_by=group_by, buckets=buckets, rows=rows, totals=totals)
+
+
+def open_total_as_of(*, distributors: QuerySet[Distributor], as_of: date) -> Decimal:
+    """Σ open invoice amounts of ``distributors`` on ``as_of`` (the aging total, without buckets)."""
+    figures = open_sums(for_user=None, as_of=as_of, group=None, sums={"total": Q()}, distributors=distributors)
+    return _money(figures[""]["total"])
+
+
+# --- Credit limit -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CreditCheck:
+    exceeds_limit: bool
+    has_over_90: bool
+    open_amount: Decimal  # open invoices minus unapplied credit, before extra_amount
+    limit: Decimal
+    extra_amount: Decimal
+    over_90_amount: Decimal
+    message: str
+    blocks: bool = False
+
+    @property
+    def warn(self) -> bool:
+        return self.exceeds_limit or self.has_over_90
+
+
+def credit_check(*, distributor: Distributor, extra_amount: Decimal, as_of: date) -> CreditCheck:
+    """Would ``extra_amount`` more (an order, an invoice) take ``distributor`` over its credit limit, or does it owe
+    money more than 90 days past due on ``as_of``? ``blocks`` is set when the admin setting turns the warning
+    into a block. A credit limit of 0 means no credit: any amount owed exceeds it. The caller has checked scope.
+    """
+    extra_amount = Decimal(extra_amount or 0)
+    just_this = Distributor.objects.filter(pk=distributor.pk)
+    figures = open_sums(
+        for_user=None,
+        as_of=as_of,
+        group=None,
+        sums={"total": Q(), "over_90": Q(due_date__lt=as_of - timedelta(days=OVER_90))},
+        distributor=distributor,
+    )[""]
+    credit = _unapplied(None, just_this, None, as_of).get("", ZERO)
+    owed = _money(figures["total"]) - _money(credit)
+    over_90 = _money(figures["over_90"])
+    limit = distributor.credit_limit
+    exceeds = owed + extra_amount > limit and extra_amount >= 0 and (owed + extra_amount) > 0
+    parts = []
+    if exceeds:
+        parts.append(
+            _("%(name)s owes %(owed)s; with %(extra)s more that is %(total)s, over its credit limit of %(limit)s.")
+            % {
+                "name": distributor.display_name,
+                "owed": f"{owed:,.2f}",
+                "extra": f"{extra_amount:,.2f}",
+                "total": f"{owed + extra_amount:,.2f}",
+                "limit": f"{limit:,.2f}",
+            }
+        )
+    if over_90:
+        parts.append(_("%(amount)s is more than 90 days past due.") % {"amount": f"{over_90:,.2f}"})
+    check = CreditCheck(
+        exceeds_limit=exceeds,
+        has_over_90=over_90 > 0,
+        open_amount=owed,
+        limit=limit,
+        extra_amount=extra_amount,
+        over_90_amount=over_90,
+        message=" ".join(parts),
+    )
+    check.blocks = check.warn and ReceivablesSettings.load().credit_check_blocks
+    return check
+
+
+# --- Collection figures (the dashboards' definitions in API.md) ------------------------------------------------------
+
+
+@dataclass
+class CollectionFigures:
+    collection_due: Decimal = ZERO
+    collected: Decimal = ZERO
+    payments_received: Decimal = ZERO
+
+    @property
+    def collection_rate(self) -> Decimal | None:
+        """collected ÷ collection_due with 4 places; None when nothing was due."""
+        if not self.collection_due:
+            return None
+        return (self.collected / self.collection_due).quantize(RATE, rounding=ROUND_HALF_UP)
+
+
+def collection_figures(
+    *, distributors: QuerySet[Distributor], start: date, end: date, group_by: str | None = None
+) -> CollectionFigures | dict:
+    """Collection due, collected and payments received for ``distributors`` in [start, end] (API.md).
+
+    - collection_due: invoices issued and due on or before ``end``: the amount still open at the start of the
+      period (those issued inside the period count in full);
+    - collected: Σ payment allocations to those invoices with ``paid_on`` in the period (reversals net out);
+    - payments_received: Σ payments with ``paid_on`` in the period, however allocated.
+
+    With ``group_by`` (distributor, rep, team, region: current owner) returns {key: CollectionFigures}.
+    """
+    group = GROUPS[group_by] if group_by else None
+    invoices = Invoice.objects.filter(distributor__in=distributors, issue_date__lte=end, due_date__lte=end)
+    before_start = start - timedelta(days=1)
+    # Issued before the period (so on or before the day before it) and due by its end: open at its start.
+    carried = open_sums(
+        for_user=None,
+        as_of=before_start,
+        group=group,
+        sums={"total": Q()},
+        distributors=distributors,
+        due_date__lte=end,
+    )
+    new = _grouped(invoices.filter(issue_date__gte=start), group, total=Sum("amount"))
+    collected = _grouped(
+        Allocation.objects.filter(
+            payment__isnull=False, paid_on__gte=start, paid_on__lte=end, invoice__in=invoices.values("pk")
+        ),
+        f"invoice__{group}" if group else None,
+        total=Sum("amount"),
+    )
+    received = _grouped(
+        Payment.objects.filter(distributor__in=distributors, paid_on__gte=start, paid_on__lte=end),
+        group,
+        total=Sum("amount"),
+    )
+    result: dict = defaultdict(CollectionFigures)
+    for key, row in carried.items():
+        result[key].collection_due += _money(row["total"])
+    for key, row in new.items():
+        result[key].collection_due += _money(row["total"])
+    for key, row in collected.items():
+        result[key].collected += _money(row["total"])
+    for key, row in received.items():
+        result[key].payments_received += _money(row["total"])
+    if group_by is None:
+        return result.get("") or CollectionFigures()
+    return dict(result)
+
+
+def collection_due_in_period(*, distributors: QuerySet[Distributor], start: date, end: date) -> Decimal:
+    return collection_figures(distributors=distributors, start=start, end=end).collection_due
+
+
+def collected_in_period(*, distributors: QuerySet[Distributor], start: date, end: date) -> Decimal:
+    return collection_figures(distributors=distributors, start=start, end=end).collected
+
+
+def payments_received_in_period(*, distributors: QuerySet[Distributor], start: date, end: date) -> Decimal:
+    return collection_figures(distributors=distributors, start=start, end=end).payments_received
+
+
+def collection_rate(*, distributors: QuerySet[Distributor], start: date, end: date) -> Decimal | None:
+    return collection_figures(distributors=distributors, start=start, end=end).collection_rate
+
+
+def dso(*, distributors: QuerySet[Distributor], start: date, end: date) -> Decimal | None:
+    """Days sales outstanding for [start, end]: receivables open at ``end`` ÷ invoiced in the period × days.
+
+    None when nothing was invoiced in the period. One decimal place.
+    """
+    sales = _money(
+        Invoice.objects.filter(distributor__in=distributors, issue_date__gte=start, issue_date__lte=end).aggregate(
+            total=Sum("amount")
+        )["total"]
+    )
+    if not sales:
+        return None
+    days = (end - start).days + 1
+    receivables = open_total_as_of(distributors=distributors, as_of=end)
+    return (receivables / sales * days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# --- Lists and the worklist -------------------------------------------------------------------------------------------
+
+
+def invoice_list(*, for_user: User) -> QuerySet[Invoice]:
+    return Invoice.objects.visible_to(for_user).select_related("distributor__owner")
+
+
+def payment_list(*, for_user: User) -> QuerySet[Payment]:
+    return (
+        Payment.objects.visible_to(for_user)
+        .select_related("distributor", "reverses")
+        .prefetch_related("allocations__invoice")
+    )
+
+
+class DaysBetween(Func):
+    """Whole days from the date expression to ``as_of`` (as_of − date), on PostgreSQL and SQLite."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, as_of: date):
+        super().__init__(expression)
+        self.as_of = as_of
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(%s::date - {sql})", [self.as_of.isoformat(), *params]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(julianday(%s) - julianday({sql}) AS INTEGER)", [self.as_of.isoformat(), *params]
+
+
+def promise_payments() -> Subquery:
+    """Σ payments of the promise's account from the promise until the promised date (for a promise row)."""
+    paid = (
+        Payment.objects.filter(
+            distributor=OuterRef("distributor"),
+            paid_on__gte=OuterRef("occurred_on"),
+            paid_on__lte=OuterRef("promised_on"),
+        )
+        .order_by()
+        .values("distributor")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(paid, output_field=MONEY_FIELD), Value(ZERO))
+
+
+def promises(*, on: date) -> QuerySet[CollectionActivity]:
+    """Promises to pay, annotated with ``paid`` and ``state``: active, kept or broken on ``on``."""
+    return (
+        CollectionActivity.objects.filter(kind=ActivityKind.PROMISE)
+        .annotate(paid=promise_payments())
+        .annotate(
+            state=Case(
+                When(paid__gte=F("promised_amount"), then=Value("kept")),
+                When(promised_on__lt=on, then=Value("broken")),
+                default=Value("active"),
+            )
+        )
+    )
+
+
+def broken_promises(*, on: date) -> QuerySet[CollectionActivity]:
+    """Promises whose date has passed without the promised amount being paid (newest promise per account counts)."""
+    return promises(on=on).filter(state="broken")
+
+
+@dataclass
+class WorklistRow:
+    distributor: Distributor
+    overdue_amount: Decimal
+    open_amount: Decimal
+    oldest_due: date | None
+    days_overdue: int
+    score: Decimal
+    overdue_invoices: int
+    last_activity: CollectionActivity | None = None
+    broken_promise: CollectionActivity | None = None
+    active_promise: CollectionActivity | None = None
+    open_dispute: bool = False
+    open_tasks: int = 0
+    invoices: list = field(default_factory=list)
+
+
+def worklist_queryset(*, for_user: User, on: date | None = None) -> QuerySet[Distributor]:
+    """Accounts to chase on ``on``: money past due or a broken promise, biggest amount × days overdue first.
+
+    Annotated per account: overdue_amount, open_total, oldest_due, score (Σ open × days overdue),
+    overdue_invoices. One query (plus pagination's count).
+    """
+    on = on or _today()
+    overdue = Invoice.objects.filter(distributor=OuterRef("pk"), open_amount__gt=0, due_date__lt=on).order_by()
+
+    def agg(expression, output=MONEY_FIELD):
+        return Subquery(overdue.values("distributor").annotate(v=expression).values("v"), output_field=output)
+
+    broken = broken_promises(on=on).filter(distributor=OuterRef("pk"))
+    later_promise = CollectionActivity.objects.filter(
+        distributor=OuterRef("distributor"), kind=ActivityKind.PROMISE, occurred_on__gt=OuterRef("occurred_on")
+    )
+    broken = broken.exclude(Exists(later_promise))
+    open_invoices = Invoice.objects.filter(distributor=OuterRef("pk"), open_amount__gt=0).order_by()
+    return (
+        distributors_with_money_visible_to(for_user)
+        .annotate(has_overdue=Exists(overdue), has_broken=Exists(broken))
+        .filter(Q(has_overdue=True) | Q(has_broken=True))
+        .annotate(
+            overdue_amount=Coalesce(agg(Sum("open_amount")), Value(ZERO)),
+            score=Coalesce(
+                agg(Sum(ExpressionWrapper(F("open_amount") * DaysBetween("due_date", on), output_field=MONEY_FIELD))),
+                Value(ZERO),
+            ),
+            oldest_due=agg(Min("due_date"), output=None),
+            overdue_invoices=Coalesce(agg(Count("pk"), output=IntegerField()), Value(0)),
+            open_total=Coalesce(
+                Subquery(
+                    open_invoices.values("distributor").annotate(v=Sum("open_amount")).values("v"),
+                    output_field=MONEY_FIELD,
+                ),
+                Value(ZERO),
+            ),
+        )
+        .select_related("owner")
+        .order_by("-score", "-overdue_amount", "code")
+    )
+
+
+def worklist_rows(*, distributors: list[Distributor], on: date | None = None) -> list[WorklistRow]:
+    """Rows for one page of ``worklist_queryset``: adds the last activity, promises and disputes (3 queries)."""
+    on = on or _today()
+    pks = [d.pk for d in distributors]
+    last = {}
+    for activity in (
+        CollectionActivity.objects.filter(distributor__in=pks)
+        .select_related("by")
+        .order_by("distributor", "-occurred_on", "-pk")
+    ):
+        last.setdefault(activity.distributor_id, activity)
+    broken, active = {}, {}
+    for promise in promises(on=on).filter(distributor__in=pks).order_by("distributor", "-occurred_on", "-pk"):
+        if promise.distributor_id in broken or promise.distributor_id in active:
+            continue  # only the newest promise of an account counts
+        if promise.state == "broken":
+            broken[promise.distributor_id] = promise
+        elif promise.state == "active":
+            active[promise.distributor_id] = promise
+    disputes = set(
+        CollectionActivity.objects.filter(
+            distributor__in=pks, kind=ActivityKind.DISPUTE, resolved_on__isnull=True
+        ).values_list("distributor_id", flat=True)
+    )
+    tasks = dict(
+        CollectionTask.objects.filter(distributor__in=pks, status=TaskStatus.OPEN)
+        .values("distributor")
+        .annotate(n=Count("pk"))
+        .values_list("distributor", "n")
+    )
+    rows = []
+    for d in distributors:
+        rows.append(
+            WorklistRow(
+                distributor=d,
+                overdue_amount=_money(d.overdue_amount),
+                open_amount=_money(d.open_total),
+                oldest_due=d.oldest_due,
+                days_overdue=(on - d.oldest_due).days if d.oldest_due else 0,
+                score=_money(d.score),
+                overdue_invoices=d.overdue_invoices,
+                last_activity=last.get(d.pk),
+                broken_promise=broken.get(d.pk),
+                active_promise=active.get(d.pk),
+                open_dispute=d.pk in disputes,
+                open_tasks=tasks.get(d.pk, 0),
+            )
+        )
+    return rows
+
+
+def open_collection_tasks(*, rep: User, on_or_before: date | None = None) -> QuerySet[CollectionTask]:
+    """A rep's open "visit to collect" tasks (for the rep's overdue list and day plan in the visits app)."""
+    tasks = CollectionTask.objects.filter(assigned_to=rep, status=TaskStatus.OPEN).select_related("distributor")
+    if on_or_before is not None:
+        tasks = tasks.filter(due_on__lte=on_or_before)
+    return tasks
+
+
+def stop_supply_distributors(*, for_user: User) -> QuerySet[Distributor]:
+    """Accounts with a stop-supply warning: an open invoice that reached a stop-supply reminder level."""
+    flagged = ReminderSent.objects.filter(
+        invoice__distributor=OuterRef("pk"), invoice__open_amount__gt=0, level__stop_supply=True
+    )
+    return distributors_with_money_visible_to(for_user).filter(Exists(flagged))
+
+
+def account_summary(*, distributor: Distributor, on: date | None = None) -> dict:
+    """Figures for an account's receivables page: open, overdue, unapplied credit, credit check, last payment."""
+    on = on or _today()
+    check = credit_check(distributor=distributor, extra_amount=ZERO, as_of=on)
+    open_invoices = Invoice.objects.filter(distributor=distributor, open_amount__gt=0)
+    figures = open_invoices.aggregate(
+        open=Sum("open_amount"), overdue=Sum("open_amount", filter=Q(due_date__lt=on)), oldest=Min("due_date")
+    )
+    last_payment = Payment.objects.filter(distributor=distributor, reverses__isnull=True).aggregate(d=Max("paid_on"))
+    unapplied = _unapplied(None, Distributor.objects.filter(pk=distributor.pk), None, on).get("", ZERO)
+    return {
+        "open": _money(figures["open"]),
+        "overdue": _money(figures["overdue"]),
+        "unapplied": _money(unapplied),
+        "balance": _money(figures["open"]) - _money(unapplied),
+        "oldest_due": figures["oldest"],
+        "last_payment_on": last_payment["d"],
+        "credit_check": check,
+        "stop_supply": ReminderSent.objects.filter(
+            invoice__distributor=distributor, invoice__open_amount__gt=0, level__stop_supply=True
+        ).exists(),
+    }

@@ -1,0 +1,130 @@
+"""Receivables on the customer card's timeline (业务往来): invoices, credit notes, payments, collection activities
+and reminders. Registered with ``distributors.timeline`` when the app is ready.
+
+The card is visible to the rep's whole team, money only under the narrow rule: a reader who may not see the
+account's receivables gets no entries from these sources.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from distributors import timeline
+from distributors.timeline import Entry
+
+from .models import CollectionActivity, CreditNote, Invoice, Payment, ReminderSent, distributors_with_money_visible_to
+
+
+def _may_see(distributor, for_user) -> bool:
+    return distributors_with_money_visible_to(for_user).filter(pk=distributor.pk).exists()
+
+
+@timeline.register
+def invoices(distributor, for_user, limit):
+    if not _may_see(distributor, for_user):
+        return
+    for inv in Invoice.objects.filter(distributor=distributor).order_by("-issue_date", "-pk")[:limit]:
+        yield Entry(
+            at=inv.issue_date,
+            kind="invoice",
+            kind_label=gettext_lazy("Invoice"),
+            title=_("Invoice %(number)s · due %(due)s · %(status)s")
+            % {"number": inv.number, "due": inv.due_date.isoformat(), "status": inv.get_status_display()},
+            detail=_("Open %(open)s") % {"open": f"{inv.open_amount:,.2f}"} if inv.open_amount else "",
+            url=reverse("receivables:invoice_detail", args=[inv.pk]),
+            amount=inv.amount,
+        )
+
+
+@timeline.register
+def credit_notes(distributor, for_user, limit):
+    if not _may_see(distributor, for_user):
+        return
+    for note in CreditNote.objects.filter(distributor=distributor).select_related("invoice")[:limit]:
+        yield Entry(
+            at=note.issue_date,
+            kind="credit_note",
+            kind_label=gettext_lazy("Credit note"),
+            title=_("Credit note %(number)s") % {"number": note.number}
+            + (f" · {note.invoice.number}" if note.invoice else ""),
+            detail=note.reason,
+            url=reverse("receivables:account", args=[distributor.pk]),
+            amount=note.amount,
+        )
+
+
+@timeline.register
+def payments(distributor, for_user, limit):
+    if not _may_see(distributor, for_user):
+        return
+    for pay in Payment.objects.filter(distributor=distributor).order_by("-paid_on", "-pk")[:limit]:
+        title = (
+            _("Payment reversed")
+            if pay.is_reversal
+            else _("Payment · %(method)s") % {"method": pay.get_method_display()}
+        )
+        yield Entry(
+            at=pay.paid_on,
+            kind="payment",
+            kind_label=gettext_lazy("Payment"),
+            title=f"{title} {pay.reference}".strip(),
+            detail=pay.notes,
+            url=reverse("receivables:payment_detail", args=[pay.pk]),
+            amount=pay.amount,
+        )
+
+
+@timeline.register
+def collection_activities(distributor, for_user, limit):
+    if not _may_see(distributor, for_user):
+        return
+    activities = CollectionActivity.objects.filter(distributor=distributor).select_related("invoice", "by")
+    for activity in activities.order_by("-occurred_on", "-pk")[:limit]:
+        parts = [activity.get_kind_display()]
+        if activity.invoice:
+            parts.append(activity.invoice.number)
+        if activity.promised_on:
+            parts.append(
+                _("pay %(amount)s by %(day)s")
+                % {"amount": f"{activity.promised_amount:,.2f}", "day": activity.promised_on}
+            )
+        if activity.extended_to:
+            parts.append(_("extended to %(day)s") % {"day": activity.extended_to})
+        if activity.dispute_reason:
+            parts.append(activity.dispute_reason)
+        yield Entry(
+            at=activity.occurred_on,
+            kind="collection",
+            kind_label=gettext_lazy("Collection"),
+            title=" · ".join(str(p) for p in parts),
+            detail=f"{activity.note} ({activity.by.display_name})".strip(),
+            url=reverse("receivables:account", args=[distributor.pk]),
+        )
+
+
+@timeline.register
+def reminders(distributor, for_user, limit):
+    if not _may_see(distributor, for_user):
+        return
+    seen = {}
+    sent = (
+        ReminderSent.objects.filter(invoice__distributor=distributor, outcome=ReminderSent.Outcome.SENT)
+        .select_related("level", "invoice")
+        .order_by("-run_date", "-pk")[: limit * 5]
+    )
+    for reminder in sent:
+        key = (reminder.run_date, reminder.level_id)
+        seen.setdefault(key, []).append(reminder)
+    for (run_date, _level), group in list(seen.items())[:limit]:
+        level = group[0].level
+        title = level.name
+        if level.stop_supply and any(r.invoice.open_amount > 0 for r in group):
+            title = _("Stop-supply warning: %(level)s") % {"level": level.name}
+        yield Entry(
+            at=run_date,
+            kind="reminder",
+            kind_label=gettext_lazy("Reminder"),
+            title=title,
+            detail=", ".join(r.invoice.number for r in group),
+            url=reverse("receivables:account", args=[distributor.pk]),
+        )

@@ -1,0 +1,440 @@
+"""API of the rep's day: /api/visits/, /api/orders/, /api/daily-reports/ — scoped like the pages."""
+
+from decimal import Decimal
+
+import django_filters as filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from accounts.api import VisiblePrimaryKeyField
+from accounts.models import Role, User
+from distributors.models import Brand, Contact, Distributor, Product
+
+from . import selectors, services
+from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
+
+
+class RepField(serializers.PrimaryKeyRelatedField):
+    """Reps the caller may act for; anyone else is a 400 "does not exist"."""
+
+    def get_queryset(self):
+        return User.objects.reps_in_scope_of(self.context["request"].user)
+
+
+class LineSerializer(serializers.ModelSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+
+    class Meta:
+        model = OrderLine
+        fields = ["product", "quantity", "unit_price", "unit_cost", "amount"]
+        read_only_fields = ["unit_cost", "amount"]
+
+
+def _line_inputs(lines: list[dict]) -> list[services.LineInput]:
+    return [
+        services.LineInput(product=ln["product"], quantity=ln["quantity"], unit_price=ln.get("unit_price"))
+        for ln in lines
+    ]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    distributor = VisiblePrimaryKeyField(queryset=Distributor.objects.all())
+    rep = RepField(required=False)
+    lines = LineSerializer(many=True)
+    order_date = serializers.DateField(required=False)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "distributor",
+            "rep",
+            "order_date",
+            "status",
+            "lines",
+            "amount",
+            "gross_profit",
+            "source",
+            "erp_number",
+            "visit",
+            "note",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["status", "amount", "gross_profit", "source", "visit", "created_by", "created_at"]
+
+
+class OrderFilter(filters.FilterSet):
+    order_date_from = filters.DateFilter(field_name="order_date", lookup_expr="gte")
+    order_date_to = filters.DateFilter(field_name="order_date", lookup_expr="lte")
+
+    class Meta:
+        model = Order
+        fields = ["distributor", "rep", "status", "source", "order_date_from", "order_date_to"]
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+
+
+class OrderViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The sales ledger. Orders are never deleted: cancel them (``POST …/status/`` with ``cancelled``)."""
+
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+    ordering_fields = ["order_date", "amount", "id"]
+
+    def get_queryset(self):
+        return selectors.order_list(for_user=self.request.user)
+
+    def _save(self, serializer, order: Order):
+        data = dict(serializer.validated_data)
+        lines = data.pop("lines", None)
+        for name, value in data.items():
+            setattr(order, name, value)
+        if lines is None:
+            lines = [
+                {"product": ln.product, "quantity": ln.quantity, "unit_price": ln.unit_price}
+                for ln in order.lines.all()
+            ]
+        serializer.instance = services.save_order(order=order, lines=_line_inputs(lines), by=self.request.user)
+
+    def perform_create(self, serializer):
+        if self.request.user.effective_role == Role.FINANCE:
+            raise PermissionDenied(_("Finance does not enter orders."))
+        validated = serializer.validated_data
+        order = Order(
+            rep=validated.get("rep", self.request.user),
+            order_date=validated.get("order_date") or timezone.localdate(),
+            source=Order.Source.MANUAL,
+        )
+        self._save(serializer, order)
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+    @extend_schema(request=StatusSerializer, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        """Move the order along: taken → confirmed → shipped, or cancelled."""
+        order = self.get_object()
+        serializer = StatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.set_order_status(order=order, status=serializer.validated_data["status"], by=request.user)
+        return Response(self.get_serializer(order).data)
+
+
+class VisitOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    lines = LineSerializer(many=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StockSerializer(serializers.Serializer):
+    brand = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.all())
+    units = serializers.IntegerField(min_value=0)
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    distributor = VisiblePrimaryKeyField(queryset=Distributor.objects.all())
+    rep = RepField(required=False)
+    orders = VisitOrderSerializer(many=True, required=False)
+    stock_seen = StockSerializer(many=True, required=False)
+    contacts_met = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), many=True, required=False)
+    brands_discussed = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.all(), many=True, required=False)
+    strategies = serializers.PrimaryKeyRelatedField(
+        queryset=ServiceStrategy.objects.filter(is_active=True), many=True, required=False
+    )
+    is_far_from_account = serializers.BooleanField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "distributor",
+            "rep",
+            "kind",
+            "started_at",
+            "ended_at",
+            "visit_date",
+            "purpose",
+            "purpose_note",
+            "contacts_met",
+            "outcome",
+            "brands_discussed",
+            "strategies",
+            "stock_seen",
+            "orders",
+            "collected_amount",
+            "collection_method",
+            "payment_claim_id",
+            "follow_up_action",
+            "follow_up_due",
+            "latitude",
+            "longitude",
+            "location_accuracy_m",
+            "distance_from_account_m",
+            "is_far_from_account",
+            "client_ref",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["visit_date", "payment_claim_id", "distance_from_account_m", "created_at", "updated_at"]
+        extra_kwargs = {"client_ref": {"read_only": False, "required": False}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["orders"] = [
+            {
+                "id": o.pk,
+                "status": o.status,
+                "amount": f"{o.amount:.2f}",
+                "note": o.note,
+                "lines": LineSerializer(o.lines.all(), many=True).data,
+            }
+            for o in instance.orders.all()
+        ]
+        data["stock_seen"] = [{"brand": s.brand_id, "units": s.units} for s in instance.stock_seen.all()]
+        return data
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VisitPhoto
+        fields = ["id", "kind", "image", "uploaded_at"]
+        read_only_fields = ["uploaded_at"]
+
+
+class VisitFilter(filters.FilterSet):
+    date_from = filters.DateFilter(field_name="visit_date", lookup_expr="gte")
+    date_to = filters.DateFilter(field_name="visit_date", lookup_expr="lte")
+
+    class Meta:
+        model = Visit
+        fields = ["distributor", "rep", "kind", "purpose", "date_from", "date_to"]
+
+
+class VisitViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Visits. ``rep`` defaults to the caller; a KAM or manager may name a rep of their scope.
+
+    Send a ``client_ref`` (UUID) to make a retried create harmless: the same visit comes back.
+    """
+
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilter
+    ordering_fields = ["started_at", "id"]
+
+    def get_queryset(self):
+        return selectors.visit_list(for_user=self.request.user).prefetch_related(
+            "contacts_met", "brands_discussed", "strategies", "stock_seen", "orders__lines"
+        )
+
+    def _save(self, serializer, visit: Visit, creating: bool):
+        data = dict(serializer.validated_data)
+        orders = data.pop("orders", []) if creating else data.pop("orders", None)
+        if orders and not creating:
+            raise serializers.ValidationError({"orders": [_("Change a visit's orders through /api/orders/.")]})
+        stock = data.pop("stock_seen", None)
+        m2m = {name: data.pop(name, None) for name in ("contacts_met", "brands_discussed", "strategies")}
+        for name, value in data.items():
+            setattr(visit, name, value)
+        extras = services.VisitExtras(
+            contacts=m2m["contacts_met"]
+            if m2m["contacts_met"] is not None
+            else visit.contacts_met.all()
+            if visit.pk
+            else [],
+            brands=m2m["brands_discussed"]
+            if m2m["brands_discussed"] is not None
+            else visit.brands_discussed.all()
+            if visit.pk
+            else [],
+            strategies=m2m["strategies"]
+            if m2m["strategies"] is not None
+            else visit.strategies.all()
+            if visit.pk
+            else [],
+            stock=[(s["brand"], s["units"]) for s in stock] if stock is not None else [],
+            orders=[services.OrderInput(lines=_line_inputs(o["lines"]), note=o.get("note", "")) for o in orders or []],
+        )
+        serializer.instance = services.save_visit(visit=visit, by=self.request.user, extras=extras)
+
+    def perform_create(self, serializer):
+        if self.request.user.effective_role == Role.FINANCE:
+            raise PermissionDenied(_("Finance does not log visits."))
+        self._save(
+            serializer,
+            Visit(rep=serializer.validated_data.get("rep", self.request.user), collected_amount=Decimal("0")),
+            creating=True,
+        )
+
+    def perform_update(self, serializer):
+        serializer.validated_data.pop("client_ref", None)
+        self._save(serializer, serializer.instance, creating=False)
+
+    @extend_schema(request={"multipart/form-data": PhotoSerializer}, responses=PhotoSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def photos(self, request, pk=None):
+        """Attach a photo (display, stock or signed document) to the visit."""
+        visit = self.get_object()
+        serializer = PhotoSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        photo = services.add_visit_photo(
+            visit=visit,
+            kind=serializer.validated_data["kind"],
+            image=serializer.validated_data["image"],
+            by=request.user,
+        )
+        return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        responses=inline_serializer(
+            "OverdueVisit",
+            {
+                "distributor": serializers.IntegerField(),
+                "code": serializers.CharField(),
+                "name": serializers.CharField(),
+                "tier": serializers.CharField(),
+                "last_visited_on": serializers.DateField(allow_null=True),
+                "due_on": serializers.DateField(),
+                "days_overdue": serializers.IntegerField(),
+            },
+            many=True,
+        )
+    )
+    @action(detail=False, methods=["get"])
+    def overdue(self, request):
+        """Accounts overdue for a visit, most overdue first."""
+        rows = selectors.overdue_visits(for_user=request.user, as_of=timezone.localdate())
+        page = self.paginate_queryset(rows)
+        data = [
+            {
+                "distributor": r.distributor.pk,
+                "code": r.distributor.code,
+                "name": r.distributor.display_name,
+                "tier": r.distributor.tier,
+                "last_visited_on": r.last_visited_on,
+                "due_on": r.due_on,
+                "days_overdue": r.days_overdue,
+            }
+            for r in page
+        ]
+        return self.get_paginated_response(data)
+
+
+class DailyReportSerializer(serializers.ModelSerializer):
+    visits = serializers.SerializerMethodField()
+    orders = serializers.SerializerMethodField()
+    collected = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DailyReport
+        fields = [
+            "id",
+            "rep",
+            "date",
+            "state",
+            "happenings",
+            "problems",
+            "market_info",
+            "competitor_activity",
+            "submitted_at",
+            "reviewed_by",
+            "reviewed_at",
+            "visits",
+            "orders",
+            "collected",
+        ]
+        read_only_fields = ["rep", "state", "submitted_at", "reviewed_by", "reviewed_at"]
+
+    def get_visits(self, obj) -> list[int]:
+        return list(Visit.objects.filter(rep=obj.rep_id, visit_date=obj.date).values_list("pk", flat=True))
+
+    def get_orders(self, obj) -> list[int]:
+        return list(Order.objects.filter(rep=obj.rep_id, order_date=obj.date).values_list("pk", flat=True))
+
+    def get_collected(self, obj) -> str:
+        return f"{selectors.day(rep=obj.rep, on=obj.date, report=obj).collected:.2f}"
+
+
+class CommentInSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DailyReportViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Daily reports (推销日报表). The rep creates/edits their own notes, then ``submit`` locks the day;
+    the KAM may ``reopen`` it or ``review`` it with a comment."""
+
+    serializer_class = DailyReportSerializer
+    filterset_fields = ["rep", "date", "state"]
+
+    def get_queryset(self):
+        return selectors.daily_report_list(for_user=self.request.user)
+
+    def perform_create(self, serializer):
+        report = services.daily_report_for(rep=self.request.user, day=serializer.validated_data["date"])
+        for name, value in serializer.validated_data.items():
+            setattr(report, name, value)
+        serializer.instance = services.save_daily_notes(report=report, by=self.request.user)
+
+    def perform_update(self, serializer):
+        report = serializer.instance
+        if serializer.validated_data.get("date", report.date) != report.date:
+            raise serializers.ValidationError({"date": [_("A report stays on its day.")]})
+        for name, value in serializer.validated_data.items():
+            setattr(report, name, value)
+        serializer.instance = services.save_daily_notes(report=report, by=self.request.user)
+
+    @extend_schema(request=None, responses=DailyReportSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        report = services.submit_daily_report(report=self.get_object(), by=request.user)
+        return Response(self.get_serializer(report).data)
+
+    @extend_schema(request=CommentInSerializer, responses=DailyReportSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        body = CommentInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        report = services.reopen_daily_report(
+            report=self.get_object(), by=request.user, reason=body.validated_data["comment"]
+        )
+        return Response(self.get_serializer(report).data)
+
+    @extend_schema(request=CommentInSerializer, responses=DailyReportSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        body = CommentInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        report = services.review_daily_report(
+            report=self.get_object(), by=request.user, comment=body.validated_data["comment"]
+        )
+        return Response(self.get_serializer(report).data)

@@ -1,0 +1,440 @@
+"""What a rep does every day: visits, orders (the sales ledger), the daily report and the "135" cycle.
+
+Scope: every row reaches an owning rep — a visit or order through its ``rep`` (the
+person who did the work) and a report through its ``rep`` — and builds
+``visible_to(user)`` from ``accounts.scope.owned_by_scope``.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scope import owned_by_scope
+
+ZERO = Decimal("0")
+MONEY = {"max_digits": 14, "decimal_places": 2}
+QUANTITY = {"max_digits": 12, "decimal_places": 2}
+
+
+class RepScopedQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(owned_by_scope(user, owner="rep"))
+
+
+class ServiceStrategy(models.Model):
+    """The service-strategy library: a customer need and the standard action for it."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("service strategy")
+        verbose_name_plural = _("service strategies")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class VisitKind(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    ONLINE = "online", _("Online")
+
+
+class Purpose(models.TextChoices):
+    ORDER_TAKING = "order_taking", _("Order taking")
+    COLLECTION = "collection", _("Collection")
+    DISPLAY_CHECK = "display_check", _("Display check")
+    COMPLAINT = "complaint", _("Complaint")
+    TRAINING = "training", _("Training")
+    RELATIONSHIP = "relationship", _("Relationship")
+    OTHER = "other", _("Other")
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    CHEQUE = "cheque", _("Cheque")
+    ACCEPTANCE_BILL = "acceptance_bill", _("Acceptance bill")
+
+
+class Visit(models.Model):
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.PROTECT, related_name="visits", verbose_name=_("distributor")
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits", verbose_name=_("rep")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=VisitKind.choices, default=VisitKind.IN_PERSON)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    visit_date = models.DateField(_("date"), editable=False, db_index=True)  # local date of started_at
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.ORDER_TAKING)
+    purpose_note = models.CharField(_("purpose (details)"), max_length=255, blank=True)
+    contacts_met = models.ManyToManyField(
+        "distributors.Contact", blank=True, related_name="visits", verbose_name=_("contacts met")
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+    brands_discussed = models.ManyToManyField(
+        "distributors.Brand", blank=True, related_name="+", verbose_name=_("brands discussed")
+    )
+    strategies = models.ManyToManyField(
+        ServiceStrategy, blank=True, related_name="visits", verbose_name=_("service strategies applied")
+    )
+    collected_amount = models.DecimalField(
+        _("money collected"), **MONEY, default=ZERO, validators=[MinValueValidator(ZERO)]
+    )
+    collection_method = models.CharField(
+        _("collection method"), max_length=20, choices=PaymentMethod.choices, blank=True
+    )
+    payment_claim_id = models.PositiveBigIntegerField(_("payment claim"), null=True, blank=True, editable=False)
+    follow_up_action = models.CharField(_("follow-up action"), max_length=255, blank=True)
+    follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    location_accuracy_m = models.PositiveIntegerField(_("location accuracy (m)"), null=True, blank=True)
+    distance_from_account_m = models.PositiveIntegerField(
+        _("distance from the account (m)"), null=True, blank=True, editable=False
+    )
+    # The browser's id for this visit: a retried submit from a flaky connection saves it once.
+    client_ref = models.UUIDField(_("client reference"), null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = RepScopedQuerySet.as_manager()
+
+    FAR_AWAY_M = 1000
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        indexes = [
+            models.Index(fields=["rep", "visit_date"], name="visit_rep_date"),
+            models.Index(fields=["distributor", "visit_date"], name="visit_distributor_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_date} {self.distributor}"
+
+    @property
+    def is_far_from_account(self) -> bool | None:
+        if self.distance_from_account_m is None:
+            return None
+        return self.distance_from_account_m > self.FAR_AWAY_M
+
+
+class VisitStock(models.Model):
+    """Stock seen at the distributor during a visit: brand -> units."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="stock_seen")
+    brand = models.ForeignKey("distributors.Brand", on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
+    units = models.PositiveIntegerField(_("units"))
+
+    class Meta:
+        verbose_name = _("stock seen")
+        verbose_name_plural = _("stock seen")
+        constraints = [models.UniqueConstraint(fields=["visit", "brand"], name="visit_stock_brand_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.brand}: {self.units}"
+
+
+class VisitPhoto(models.Model):
+    class Kind(models.TextChoices):
+        DISPLAY = "display", _("Display")
+        STOCK = "stock", _("Stock")
+        DOCUMENT = "document", _("Signed document")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DISPLAY)
+    image = models.ImageField(_("photo"), upload_to="visits/%Y/%m/")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.image.name}"
+
+
+class OrderStatus(models.TextChoices):
+    TAKEN = "taken", _("Taken")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SHIPPED = "shipped", _("Shipped")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Orders in these states are sales (the dashboards' sales_amount and gross_profit).
+SALES_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.SHIPPED)
+
+
+class OrderQuerySet(RepScopedQuerySet):
+    def sales(self):
+        return self.filter(status__in=SALES_STATUSES)
+
+
+class Order(models.Model):
+    """The sales ledger: orders taken on visits, entered by a KAM, or imported from the ERP."""
+
+    class Source(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        MANUAL = "manual", _("Entered by hand")
+        IMPORT = "import", _("ERP import")
+
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.PROTECT, related_name="orders", verbose_name=_("distributor")
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("rep")
+    )
+    order_date = models.DateField(_("order date"))
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.TAKEN)
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("visit")
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    erp_number = models.CharField(_("ERP number"), max_length=40, blank=True)
+    amount = models.DecimalField(_("amount"), **MONEY, default=ZERO, editable=False)
+    gross_profit = models.DecimalField(_("gross profit"), **MONEY, default=ZERO, editable=False)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("entered by")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-order_date", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["rep", "order_date"], name="order_rep_date"),
+            models.Index(fields=["distributor", "order_date"], name="order_distributor_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["erp_number"], condition=~Q(erp_number=""), name="order_erp_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.distributor} {self.order_date}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "distributors.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), **QUANTITY, validators=[MinValueValidator(Decimal("0.01"))])
+    unit_price = models.DecimalField(_("unit price"), **MONEY, validators=[MinValueValidator(ZERO)])
+    unit_cost = models.DecimalField(_("unit cost"), **MONEY, validators=[MinValueValidator(ZERO)])
+    amount = models.DecimalField(_("amount"), **MONEY, editable=False)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+    @property
+    def gross_profit(self) -> Decimal:
+        return self.amount - (self.quantity * self.unit_cost).quantize(Decimal("0.01"))
+
+
+class DailyReport(models.Model):
+    """推销日报表: the rep's day, assembled from the day's visits and orders, plus the rep's notes."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        REOPENED = "reopened", _("Reopened")
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="daily_reports", verbose_name=_("rep")
+    )
+    date = models.DateField(_("date"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    happenings = models.TextField(_("what happened"), blank=True)
+    problems = models.TextField(_("problems"), blank=True)
+    market_info = models.TextField(_("market information"), blank=True)
+    competitor_activity = models.TextField(_("competitor activity"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    objects = RepScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "rep__username"]
+        verbose_name = _("daily report")
+        verbose_name_plural = _("daily reports")
+        constraints = [models.UniqueConstraint(fields=["rep", "date"], name="daily_report_rep_date_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.date}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.state == self.State.SUBMITTED
+
+
+class MonthlyWorkPlan(models.Model):
+    """The rep's monthly work plan (月计划): focus accounts, brands and market goals."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="work_plans", verbose_name=_("rep")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    focus_accounts = models.ManyToManyField(
+        "distributors.Distributor", blank=True, related_name="+", verbose_name=_("focus accounts")
+    )
+    focus_brands = models.ManyToManyField(
+        "distributors.Brand", blank=True, related_name="+", verbose_name=_("focus brands")
+    )
+    market_goals = models.TextField(_("market goals"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = RepScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "rep__username"]
+        verbose_name = _("monthly work plan")
+        verbose_name_plural = _("monthly work plans")
+        constraints = [
+            models.UniqueConstraint(fields=["rep", "month"], name="work_plan_rep_month_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="work_plan_month_is_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.month:%Y-%m}"
+
+
+class WeeklySchedule(models.Model):
+    """The weekly schedule (周计划): which accounts on which day, in route order."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="weekly_schedules", verbose_name=_("rep")
+    )
+    week_start = models.DateField(_("week of"), help_text=_("The Monday of the week."))
+    notes = models.TextField(_("notes"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = RepScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-week_start", "rep__username"]
+        verbose_name = _("weekly schedule")
+        verbose_name_plural = _("weekly schedules")
+        constraints = [models.UniqueConstraint(fields=["rep", "week_start"], name="schedule_rep_week_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.week_start}"
+
+
+class ScheduleEntry(models.Model):
+    schedule = models.ForeignKey(WeeklySchedule, on_delete=models.CASCADE, related_name="entries")
+    day = models.DateField(_("day"))
+    sequence = models.PositiveSmallIntegerField(_("stop"), default=1)
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", verbose_name=_("distributor")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["day", "sequence", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "day", "distributor"], name="schedule_entry_once_a_day"),
+        ]
+        verbose_name = _("scheduled visit")
+        verbose_name_plural = _("scheduled visits")
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.sequence} {self.distributor}"
+
+
+class Review(models.Model):
+    """The rep's weekly review (周体会) or monthly summary (月总结)."""
+
+    class Kind(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly review")
+        MONTHLY = "monthly", _("Monthly summary")
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("rep")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    period_start = models.DateField(_("period start"))
+    text = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = RepScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_start", "kind"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["rep", "kind", "period_start"], name="review_rep_kind_period_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.rep} {self.period_start}"
+
+
+class Comment(models.Model):
+    """A KAM's (or manager's) comment on a daily report, work plan, schedule or review."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="comment_target")]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return self.text[:60]

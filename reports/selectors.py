@@ -1,0 +1,159 @@
+"""Reads of visits, orders and reports — always through ``visible_to``."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Role, User
+from distributors.models import TIER_VISIT_FREQUENCY_DAYS, Distributor
+
+from .models import Comment, DailyReport, Order, OrderLine, Visit
+
+ZERO = Decimal("0.00")
+
+
+def visit_list(*, for_user: User) -> QuerySet[Visit]:
+    return Visit.objects.visible_to(for_user).select_related("distributor", "rep")
+
+
+def order_list(*, for_user: User) -> QuerySet[Order]:
+    return (
+        Order.objects.visible_to(for_user)
+        .select_related("distributor", "rep")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product")))
+    )
+
+
+def daily_report_list(*, for_user: User) -> QuerySet[DailyReport]:
+    return DailyReport.objects.visible_to(for_user).select_related("rep", "reviewed_by")
+
+
+@dataclass
+class Day:
+    """A rep's day as the daily report shows it: what was done, and the notes."""
+
+    rep: User
+    date: date
+    report: DailyReport
+    visits: list[Visit]
+    orders: list[Order]
+    sales_amount: Decimal = ZERO
+    gross_profit: Decimal = ZERO
+    orders_taken: Decimal = ZERO
+    collected: Decimal = ZERO
+    strategies: dict[str, int] = field(default_factory=dict)
+    comments: list[Comment] = field(default_factory=list)
+
+
+def day(*, rep: User, on: date, report: DailyReport | None = None) -> Day:
+    """Everything of ``rep``'s day ``on``: visits, orders, money collected, strategies applied, comments."""
+    from django.contrib.contenttypes.models import ContentType
+
+    report = report or DailyReport.objects.filter(rep=rep, date=on).first() or DailyReport(rep=rep, date=on)
+    visits = list(
+        Visit.objects.filter(rep=rep, visit_date=on)
+        .select_related("distributor")
+        .prefetch_related("strategies", "orders")
+        .order_by("started_at")
+    )
+    orders = list(
+        Order.objects.filter(rep=rep, order_date=on)
+        .select_related("distributor")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product")))
+        .order_by("pk")
+    )
+    result = Day(rep=rep, date=on, report=report, visits=visits, orders=orders)
+    live = [o for o in orders if o.status != "cancelled"]
+    result.orders_taken = sum((o.amount for o in live), ZERO)
+    sales = [o for o in live if o.status in ("confirmed", "shipped")]
+    result.sales_amount = sum((o.amount for o in sales), ZERO)
+    result.gross_profit = sum((o.gross_profit for o in sales), ZERO)
+    result.collected = sum((v.collected_amount for v in visits), ZERO)
+    for visit in visits:
+        for strategy in visit.strategies.all():
+            result.strategies[str(strategy)] = result.strategies.get(str(strategy), 0) + 1
+    if report.pk:
+        result.comments = list(
+            Comment.objects.filter(
+                content_type=ContentType.objects.get_for_model(DailyReport), object_id=report.pk
+            ).select_related("author")
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class OverdueVisit:
+    distributor: Distributor
+    last_visited_on: date | None
+    due_on: date
+    days_overdue: int
+    frequency_days: int
+
+
+def overdue_visits(*, for_user: User, as_of: date) -> list[OverdueVisit]:
+    """Accounts whose next visit is due before ``as_of``, most overdue first.
+
+    Due = last visit (or, never visited, the day the card was created) + the account's
+    frequency (its own, else the tier's: A 7, B 14, C 30 days). Terminated accounts
+    are left out. A rep sees their own accounts; managers their scope.
+    """
+    accounts = (
+        Distributor.objects.editable_by(for_user)
+        if for_user.effective_role == Role.REP
+        else (Distributor.objects.visible_to(for_user))
+    )
+    rows = []
+    for d in (
+        accounts.exclude(status="terminated")
+        .select_related("owner")
+        .only(
+            "pk",
+            "code",
+            "name",
+            "short_name",
+            "tier",
+            "status",
+            "last_visited_on",
+            "visit_frequency_days",
+            "created_at",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+        )
+    ):
+        frequency = d.visit_frequency_days or TIER_VISIT_FREQUENCY_DAYS[d.tier]
+        since = d.last_visited_on or timezone.localdate(d.created_at)
+        due = since + timedelta(days=frequency)
+        if due < as_of:
+            rows.append(OverdueVisit(d, d.last_visited_on, due, (as_of - due).days, frequency))
+    rows.sort(key=lambda r: (-r.days_overdue, r.distributor.code))
+    return rows
+
+
+def missing_daily_reports(*, for_user: User, on: date) -> list[User]:
+    """Reps in the user's scope with no submitted report for ``on``."""
+    submitted = DailyReport.objects.filter(date=on, state=DailyReport.State.SUBMITTED).values("rep")
+    return list(
+        User.objects.reps_in_scope_of(for_user)
+        .filter(role=Role.REP)
+        .exclude(pk__in=submitted)
+        .select_related("team")
+        .order_by("team__name", "username")
+    )
+
+
+def strategy_counts(*, visits: QuerySet[Visit]) -> list[dict]:
+    """How often each service strategy was applied in ``visits``."""
+    return list(
+        visits.values("strategies__code", "strategies__name")
+        .exclude(strategies__code=None)
+        .annotate(n=Count("pk"))
+        .order_by("-n", "strategies__code")
+    )
+
+
+def order_totals(*, orders: QuerySet[Order]) -> dict:
+    return orders.aggregate(amount=Sum("amount", default=ZERO), gross_profit=Sum("gross_profit", default=ZERO))

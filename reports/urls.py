@@ -1,0 +1,60 @@
+from django.urls import path
+
+from . import views
+from .cycle_views import (
+    comment_add,
+    my_month,
+    my_week,
+    plan_detail,
+    plan_edit,
+    review_detail,
+    review_edit,
+    schedule_detail,
+    schedule_edit,
+    strategy_delete,
+    strategy_edit,
+    strategy_list,
+    summary_edit,
+    team_notes,
+)
+from .order_import_views import order_import_confirm, order_import_preview, order_import_upload
+
+app_name = "reports"
+
+urlpatterns = [
+    path("visits/", views.visit_list, name="visit_list"),
+    path("visits/new/", views.visit_edit, name="visit_new"),
+    path("visits/accounts/", views.account_search, name="account_search"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
+    path("visits/overdue/", views.overdue_visits, name="overdue_visits"),
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/new/", views.order_edit, name="order_new"),
+    path("orders/import/", order_import_upload, name="order_import"),
+    path("orders/import/preview/", order_import_preview, name="order_import_preview"),
+    path("orders/import/confirm/", order_import_confirm, name="order_import_confirm"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/edit/", views.order_edit, name="order_edit"),
+    path("orders/<int:pk>/status/", views.order_status, name="order_status"),
+    path("day/", views.daily_report, name="today"),
+    path("day/<str:day>/", views.daily_report, name="daily_report"),
+    path("team-days/", views.team_days, name="team_days"),
+    path("team-days/<int:pk>/", views.review_day, name="review_day"),
+    path("cycle/month/", my_month, name="my_month"),
+    path("cycle/month/<str:month>/", my_month, name="my_month"),
+    path("cycle/month/<str:month>/plan/", plan_edit, name="plan_edit"),
+    path("cycle/month/<str:month>/summary/", summary_edit, name="summary_edit"),
+    path("cycle/week/", my_week, name="my_week"),
+    path("cycle/week/<str:week>/", my_week, name="my_week"),
+    path("cycle/week/<str:week>/schedule/", schedule_edit, name="schedule_edit"),
+    path("cycle/week/<str:week>/review/", review_edit, name="review_edit"),
+    path("cycle/plans/<int:pk>/", plan_detail, name="plan_detail"),
+    path("cycle/schedules/<int:pk>/", schedule_detail, name="schedule_detail"),
+    path("cycle/reviews/<int:pk>/", review_detail, name="review_detail"),
+    path("cycle/<str:kind>/<int:pk>/comments/", comment_add, name="comment_add"),
+    path("cycle/team/", team_notes, name="team_notes"),
+    path("strategies/", strategy_list, name="strategy_list"),
+    path("strategies/new/", strategy_edit, name="strategy_new"),
+    path("strategies/<int:pk>/", strategy_edit, name="strategy_edit"),
+    path("strategies/<int:pk>/delete/", strategy_delete, name="strategy_delete"),
+]

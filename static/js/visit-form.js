@@ -1,0 +1,107 @@
+// Log-a-visit form: keeps a draft in the browser until the server has the visit, records the
+// check-in location when the rep allows it, and gives every new visit an id so a retried submit
+// from a flaky connection is saved once.
+(function () {
+  "use strict";
+  const form = document.getElementById("visit-form");
+  if (!form) return;
+  const key = form.dataset.draftKey;
+  const ref = form.querySelector("[name=client_ref]");
+  const distributor = document.getElementById("id_distributor");
+
+  function fields() {
+    return Array.from(form.elements).filter(
+      (el) => el.name && el.type !== "file" && el.name !== "csrfmiddlewaretoken" && el.name !== "account_q");
+  }
+  function save() {
+    const data = {};
+    fields().forEach((el) => {
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked) (data[el.name] = data[el.name] || []).push(el.value);
+      } else {
+        data[el.name] = el.value;
+      }
+    });
+    try { localStorage.setItem(key, JSON.stringify(data)); } catch (e) { /* storage full or blocked */ }
+  }
+  function restore(data) {
+    fields().forEach((el) => {
+      if (!(el.name in data)) return;
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = [].concat(data[el.name]).includes(el.value);
+      } else {
+        el.value = data[el.name];
+      }
+    });
+  }
+
+  // A new visit gets its id once; the draft keeps it, so a resend after a lost connection is the same visit.
+  if (ref && !ref.value && window.crypto && crypto.randomUUID) ref.value = crypto.randomUUID();
+  const isBound = form.querySelector(".is-invalid, .invalid-feedback, .alert-danger") !== null;
+  const stored = localStorage.getItem(key);
+  if (stored && !isBound) {
+    try {
+      restore(JSON.parse(stored));
+      document.getElementById("draft-restored").classList.remove("d-none");
+    } catch (e) { localStorage.removeItem(key); }
+  }
+  document.getElementById("draft-discard")?.addEventListener("click", () => {
+    localStorage.removeItem(key);
+    window.location.reload();
+  });
+  form.addEventListener("input", save);
+  form.addEventListener("change", save);
+
+  // The account list is swapped by HTMX while typing; a tap chooses the account and loads its contacts.
+  document.getElementById("account-options").addEventListener("change", (event) => {
+    if (!event.target.classList.contains("account-choice")) return;
+    distributor.value = event.target.value;
+    htmx.ajax("GET", form.querySelector("#account-search").getAttribute("hx-get") + "?contacts=" + event.target.value,
+      { target: "#visit-contacts" });
+    save();
+  });
+
+  // Running total of the order lines (the server computes the real one, to the cent).
+  function total() {
+    let sum = 0;
+    form.querySelectorAll(".order-line").forEach((row) => {
+      const product = row.querySelector("select");
+      const qty = parseFloat(row.querySelector("[name$=quantity]").value);
+      const priceInput = row.querySelector("[name$=unit_price]");
+      const label = product.selectedOptions[0] ? product.selectedOptions[0].text : "";
+      const listPrice = parseFloat(label.split("·").pop());
+      const price = priceInput.value !== "" ? parseFloat(priceInput.value) : listPrice;
+      if (product.value && !isNaN(qty) && !isNaN(price)) sum += qty * price;
+    });
+    document.getElementById("order-total").textContent = sum ? "· " + sum.toFixed(2) : "";
+  }
+  form.addEventListener("input", total);
+  form.addEventListener("change", total);
+  total();
+
+  // Check-in location, when the browser offers it and the rep allows it.
+  const status = document.getElementById("location-status");
+  if (navigator.geolocation && form.querySelector("[name=latitude]").value === "") {
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        form.querySelector("[name=latitude]").value = pos.coords.latitude.toFixed(6);
+        form.querySelector("[name=longitude]").value = pos.coords.longitude.toFixed(6);
+        form.querySelector("[name=location_accuracy_m]").value = Math.round(pos.coords.accuracy);
+        status.textContent = status.dataset.located;
+      },
+      () => { status.textContent = status.dataset.denied; },
+      { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+  } else {
+    status.textContent = form.querySelector("[name=latitude]").value ? status.dataset.located : status.dataset.denied;
+  }
+})();
+// On the saved visit's page: the draft has reached the server, forget it.
+(function () {
+  const saved = document.querySelector("[data-saved-visit]");
+  if (!saved) return;
+  Object.keys(localStorage).filter((k) => k.startsWith("visit-draft-")).forEach((k) => {
+    try {
+      if (JSON.parse(localStorage.getItem(k)).client_ref === saved.dataset.savedVisit) localStorage.removeItem(k);
+    } catch (e) { /* not ours */ }
+  });
+})();

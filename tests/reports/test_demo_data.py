@@ -1,0 +1,189 @@
+"""The demo visits, orders and daily reports of ``manage.py seed_demo``: believable, consistent, safe to run again."""
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from accounts.models import Role, User
+from distributors.models import Distributor, Status
+from kamcrm.audit.models import AuditEvent
+from reports import demo, selectors
+from reports.models import (
+    Comment,
+    DailyReport,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ServiceStrategy,
+    Visit,
+    VisitStock,
+)
+
+CENT = Decimal("0.01")
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo", quiet=True)
+
+
+def counts() -> dict:
+    return {
+        "visits": Visit.objects.count(),
+        "contacts met": Visit.contacts_met.through.objects.count(),
+        "brands discussed": Visit.brands_discussed.through.objects.count(),
+        "strategies applied": Visit.strategies.through.objects.count(),
+        "stock seen": VisitStock.objects.count(),
+        "orders": Order.objects.count(),
+        "order lines": OrderLine.objects.count(),
+        "daily reports": DailyReport.objects.count(),
+        "submitted": DailyReport.objects.filter(state=DailyReport.State.SUBMITTED).count(),
+        "reviewed": DailyReport.objects.exclude(reviewed_by=None).count(),
+        "comments": Comment.objects.count(),
+        "strategies": ServiceStrategy.objects.count(),
+        "last visits": sorted(Distributor.objects.values_list("code", "last_visited_on")),
+        "audit events": AuditEvent.objects.count(),
+    }
+
+
+def test_every_demo_rep_has_three_months_of_working_days(seeded):
+    today = timezone.localdate()
+    reps = User.objects.filter(role=Role.REP)
+    assert reps.count() == 12
+    for rep in reps:
+        visits = Visit.objects.filter(rep=rep)
+        days = set(visits.values_list("visit_date", flat=True))
+        assert visits.count() >= 60, rep
+        assert len(days) >= 50, rep  # about 75 working days, some with no visit logged
+        assert min(days) >= today - timedelta(days=demo.HISTORY_DAYS) and max(days) < today
+        assert not [day for day in days if day.weekday() == 6], "no visits on Sundays"
+        assert not visits.exclude(distributor__owner=rep).exists(), "reps visit their own accounts"
+        assert not visits.filter(distributor__status=Status.TERMINATED).exists()
+        per_day = visits.values("visit_date").annotate(n=Count("pk")).aggregate(most=Max("n"))["most"]
+        assert per_day <= 6
+        submitted = set(
+            DailyReport.objects.filter(rep=rep, state=DailyReport.State.SUBMITTED).values_list("date", flat=True)
+        )
+        assert len(submitted) >= 55 and len(days - submitted) <= 1, rep  # only the late reps' last day is open
+    # visits are written in Chinese, with what came of them
+    visits = Visit.objects.all()
+    assert all(v.outcome and v.purpose_note and v.ended_at > v.started_at for v in visits)
+    assert visits.filter(kind="phone").exists() and visits.filter(kind="online").exists()
+    assert len(set(visits.values_list("purpose", flat=True))) == 7
+    assert visits.exclude(follow_up_action="").filter(follow_up_due__isnull=False).exists()
+    collected = visits.filter(collected_amount__gt=0)
+    assert collected.exists() and not collected.filter(collection_method="").exists()
+    assert ServiceStrategy.objects.count() == 8
+    assert len(selectors.strategy_counts(visits=visits)) == 8
+    report = DailyReport.objects.filter(state=DailyReport.State.SUBMITTED).first()
+    assert report.happenings and report.market_info and report.competitor_activity and report.submitted_at
+
+
+def test_order_totals_match_their_lines_to_the_cent(seeded):
+    orders = Order.objects.prefetch_related("lines")
+    assert orders.count() > 500
+    for order in orders:
+        lines = list(order.lines.all())
+        assert 1 <= len(lines) <= 4, order
+        for line in lines:
+            assert line.amount == (line.quantity * line.unit_price).quantize(CENT, ROUND_HALF_UP)
+        assert order.amount == sum(line.amount for line in lines)
+        assert order.gross_profit == sum(
+            line.amount - (line.quantity * line.unit_cost).quantize(CENT, ROUND_HALF_UP) for line in lines
+        )
+    # orders come from visits, from the KAM and from the ERP
+    assert {o.source for o in orders} == {Order.Source.VISIT, Order.Source.MANUAL, Order.Source.IMPORT}
+    assert not orders.filter(source=Order.Source.VISIT, visit=None).exists()
+    assert all(o.rep_id == o.visit.rep_id and o.order_date == o.visit.visit_date for o in orders.exclude(visit=None))
+    imported = orders.filter(source=Order.Source.IMPORT)
+    assert all(o.erp_number.startswith("ERP-20") and len(o.erp_number) == 15 for o in imported)
+    assert all(o.created_by.role == Role.KAM for o in imported)
+    assert AuditEvent.objects.filter(action="order_imported").count() == imported.count()
+    manual = orders.filter(source=Order.Source.MANUAL)
+    assert manual.exists() and all(o.created_by.role == Role.KAM for o in manual)
+    # older orders have shipped, recent ones are confirmed or taken, a few were cancelled
+    assert set(orders.values_list("status", flat=True)) == set(OrderStatus.values)
+    old = orders.filter(order_date__lt=timezone.localdate() - timedelta(days=21))
+    assert set(old.values_list("status", flat=True)) <= {OrderStatus.SHIPPED, OrderStatus.CANCELLED}
+    assert orders.filter(status=OrderStatus.CANCELLED).count() < orders.count() / 10
+    # every line is a product of our own brands, at most 5 % off the list price
+    assert all(line.product.brand.is_own for line in OrderLine.objects.select_related("product__brand"))
+    assert all(
+        line.product.unit_price * Decimal("0.95") - CENT <= line.unit_price <= line.product.unit_price
+        for line in OrderLine.objects.filter(order__source=Order.Source.VISIT).select_related("product")
+    )
+
+
+def test_last_visits_overdue_accounts_and_missing_reports_read_right(seeded):
+    for card in Distributor.objects.all():
+        latest = Visit.objects.filter(distributor=card).aggregate(latest=Max("visit_date"))["latest"]
+        assert card.last_visited_on == latest, card
+    today = timezone.localdate()
+    kams = User.objects.filter(role=Role.KAM)
+    overdue = [row for kam in kams for row in selectors.overdue_visits(for_user=kam, as_of=today)]
+    live = Distributor.objects.exclude(status=Status.TERMINATED).count()
+    assert 0 < len(overdue) < live / 2, "some accounts but not all are overdue for a visit"
+    assert not [row for row in overdue if row.distributor.tier == "A"], "key accounts are seen every week"
+    last_day = demo.last_working_day(today)
+    late = User.objects.filter(username__in=demo.LATE_REPS)
+    assert not DailyReport.objects.filter(rep__in=late, date=last_day, state=DailyReport.State.SUBMITTED).exists()
+    assert DailyReport.objects.filter(rep__username=demo.LATE_REPS[0], date=last_day, state="draft").exists()
+    missing = {user.username for kam in kams for user in selectors.missing_daily_reports(for_user=kam, on=last_day)}
+    assert set(demo.LATE_REPS) <= missing and len(missing) < 6
+    # a few days were reviewed by the KAM, most of them with a comment
+    reviewed = DailyReport.objects.exclude(reviewed_by=None).select_related("rep__team")
+    assert reviewed.count() >= 20 and all(r.reviewed_by_id == r.rep.team.kam_id for r in reviewed)
+    assert Comment.objects.count() >= 10
+
+
+def test_the_last_days_went_through_the_services_and_the_erp_import(seeded):
+    recent = Visit.objects.filter(visit_date__gte=timezone.localdate() - timedelta(days=demo.SERVICE_DAYS))
+    assert recent.exists()
+    logged = AuditEvent.objects.filter(action="visit_logged")
+    assert logged.count() == Visit.objects.count()  # older history has its audit events too
+    assert AuditEvent.objects.filter(action="order_status_changed").exists()
+    assert AuditEvent.objects.filter(action="daily_report_submitted").count() == (
+        DailyReport.objects.filter(state=DailyReport.State.SUBMITTED).count()
+    )
+
+
+def test_running_seed_demo_again_changes_nothing(seeded):
+    first = counts()
+    assert first["visits"] and first["orders"] and first["daily reports"]
+    call_command("seed_demo", quiet=True)
+    assert counts() == first
+
+
+def test_a_run_on_the_next_day_only_adds_what_is_missing(db, monkeypatch):
+    """Seeded yesterday, seeded again today: what was there stays as it was; the new day is added."""
+    real_localdate = timezone.localdate
+    today = real_localdate()
+
+    def yesterday(value=None, timezone=None):
+        return real_localdate(value, timezone) if value is not None else today - timedelta(days=1)
+
+    monkeypatch.setattr("django.utils.timezone.localdate", yesterday)
+    call_command("seed_demo", quiet=True)
+    first_late_day = demo.last_working_day(today - timedelta(days=1))
+    monkeypatch.undo()
+    visits = set(Visit.objects.values_list("pk", "rep_id", "distributor_id", "visit_date", "collected_amount"))
+    orders = set(Order.objects.values_list("pk", "status", "amount", "gross_profit"))
+    submitted = set(DailyReport.objects.filter(state="submitted").values_list("pk", "rep_id", "date", "submitted_at"))
+
+    call_command("seed_demo", quiet=True)
+    visits_now = set(Visit.objects.values_list("pk", "rep_id", "distributor_id", "visit_date", "collected_amount"))
+    assert visits <= visits_now
+    assert {visit[3] for visit in visits_now - visits} <= {today - timedelta(days=1)}
+    keys = Visit.objects.values("rep", "distributor", "visit_date").annotate(n=Count("pk"))
+    assert not keys.filter(n__gt=1).exists()
+    assert orders <= set(Order.objects.values_list("pk", "status", "amount", "gross_profit"))
+    assert submitted <= set(
+        DailyReport.objects.filter(state="submitted").values_list("pk", "rep_id", "date", "submitted_at")
+    )
+    if first_late_day != demo.last_working_day(today):  # the late reps have caught up with that day
+        late = DailyReport.objects.filter(rep__username__in=demo.LATE_REPS, date=first_late_day)
+        assert {report.state for report in late} <= {DailyReport.State.SUBMITTED}
