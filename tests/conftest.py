@@ -82,3 +82,23 @@ def cards(org):
         a2=f.DistributorFactory(code="A2-001", name="Hangzhou Grocers", owner=org.rep_a2, city="Hangzhou"),
         b1=f.DistributorFactory(code="B1-001", name="Guangzhou Rivers", owner=org.rep_b1, city="Guangzhou"),
     )
+
+
+@pytest.fixture(scope="module")
+def demo_company(django_db_setup, django_db_blocker):
+    """The whole ``seed_demo`` company, built once per test module and rolled back after it.
+
+    Tests that use it also request ``db``: each runs in a savepoint inside this outer transaction.
+    """
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", quiet=True)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

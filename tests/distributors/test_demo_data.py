@@ -27,8 +27,8 @@ SOUTH_CHINA = {"广州", "佛山", "清远", "肇庆", "江门", "深圳", "惠�
 
 
 @pytest.fixture
-def seeded(db):
-    call_command("seed_demo", quiet=True)
+def seeded(demo_company, db):
+    """The demo company (seeded once for this module; each test's changes are rolled back)."""
 
 
 def counts() -> dict:

@@ -27,8 +27,8 @@ CENT = Decimal("0.01")
 
 
 @pytest.fixture
-def seeded(db):
-    call_command("seed_demo", quiet=True)
+def seeded(demo_company, db):
+    """The demo company (seeded once for this module; each test's changes are rolled back)."""
 
 
 def counts() -> dict:
