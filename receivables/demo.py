@@ -120,7 +120,7 @@ def _seed_account(card: Distributor, index: int, today: date, finance: User) -> 
     invoices = []
     for month in _months(today):
         rng = _rng("month", card.code, month)
-        for n in range(1, rng.choice([1, 1, 2, 2, 3]) + 1):
+        for n in range(1, rng.choice([1, 1, 1, 2]) + 1):
             issue = month + timedelta(days=rng.randint(0, 27))
             if issue > today:
                 continue
