@@ -70,15 +70,18 @@ def seed(distributors: int, invoices: int) -> None:
         for table in ("remindersent_messages", "remindersent", "remindermessage", "collectiontask_invoices"):
             _sql(f"DELETE FROM receivables_{table} WHERE true")
         _sql(
-            "DELETE FROM receivables_collectiontask WHERE distributor_id IN (SELECT id FROM distributors_distributor WHERE code LIKE 'bench%%')"
+            "DELETE FROM receivables_collectiontask WHERE distributor_id IN "
+            "(SELECT id FROM distributors_distributor WHERE code LIKE 'bench%%')"
         )
         _sql(
-            "DELETE FROM receivables_allocation WHERE invoice_id IN (SELECT id FROM receivables_invoice WHERE number LIKE 'bench%%')"
+            "DELETE FROM receivables_allocation WHERE invoice_id IN "
+            "(SELECT id FROM receivables_invoice WHERE number LIKE 'bench%%')"
         )
         _sql("DELETE FROM receivables_payment WHERE reference LIKE 'bench%%'")
         _sql("DELETE FROM receivables_invoice WHERE number LIKE 'bench%%'")
         _sql(
-            "DELETE FROM distributors_contact WHERE distributor_id IN (SELECT id FROM distributors_distributor WHERE code LIKE 'bench%%')"
+            "DELETE FROM distributors_contact WHERE distributor_id IN "
+            "(SELECT id FROM distributors_distributor WHERE code LIKE 'bench%%')"
         )
         _sql("DELETE FROM distributors_distributor WHERE code LIKE 'bench%%'")
         _sql("UPDATE accounts_team SET kam_id = NULL WHERE name LIKE 'bench%%'")
@@ -227,8 +230,8 @@ def seed(distributors: int, invoices: int) -> None:
             )
             _sql(
                 f"""
-                INSERT INTO receivables_allocation (invoice_id, payment_id, credit_note_id, write_off_id, amount, paid_on,
-                    created_by_id, created_at)
+                INSERT INTO receivables_allocation (invoice_id, payment_id, credit_note_id, write_off_id, amount,
+                    paid_on, created_by_id, created_at)
                 SELECT i.id, p.id, NULL, NULL, p.amount, p.paid_on, %(by)s, now()
                 FROM receivables_payment p
                 JOIN receivables_invoice i ON i.number = left(p.reference, 13)

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.scope import owned_by_scope
 
@@ -357,7 +358,7 @@ class Suggestion(models.Model):
         NEW = "new", _("New")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("suggestion status", "Done")
 
     distributor = models.ForeignKey(
         Distributor, on_delete=models.CASCADE, related_name="suggestions", verbose_name=_("distributor")
@@ -396,7 +397,7 @@ class Complaint(models.Model):
         MALICIOUS = "malicious", _("Malicious")
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("complaint status", "Open")
         IN_PROGRESS = "in_progress", _("In progress")
         RESOLVED = "resolved", _("Resolved")
         REJECTED = "rejected", _("Rejected")

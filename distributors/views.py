@@ -78,6 +78,7 @@ def distributor_detail(request, pk):
             "history": selectors.evaluation_history(distributor=distributor),
             "complaints": distributor.complaints.select_related("owner"),
             "suggestions": distributor.suggestions.all(),
+            "stop_supply": selectors.stop_supply_warning(user=request.user, distributor=distributor),
         },
     )
 

@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.scope import owned_by_scope
 from distributors.models import Distributor
@@ -159,7 +160,7 @@ class ReminderLevel(models.Model):
 
 
 class InvoiceStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("invoice status", "Open")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
     PAID = "paid", _("Paid")
     WRITTEN_OFF = "written_off", _("Written off")
@@ -622,8 +623,8 @@ class CollectionActivity(models.Model):
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
+    OPEN = "open", pgettext_lazy("task status", "Open")
+    DONE = "done", pgettext_lazy("task status", "Done")
     CANCELLED = "cancelled", _("Cancelled")
 
 

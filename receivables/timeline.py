@@ -13,6 +13,7 @@ from distributors import timeline
 from distributors.timeline import Entry
 
 from .models import CollectionActivity, CreditNote, Invoice, Payment, ReminderSent, distributors_with_money_visible_to
+from .reminders import describe
 
 
 def _may_see(distributor, for_user) -> bool:
@@ -117,9 +118,9 @@ def reminders(distributor, for_user, limit):
         seen.setdefault(key, []).append(reminder)
     for (run_date, _level), group in list(seen.items())[:limit]:
         level = group[0].level
-        title = level.name
+        title = describe(level)
         if level.stop_supply and any(r.invoice.open_amount > 0 for r in group):
-            title = _("Stop-supply warning: %(level)s") % {"level": level.name}
+            title = _("Stop-supply warning: %(level)s") % {"level": title}
         yield Entry(
             at=run_date,
             kind="reminder",

@@ -57,6 +57,7 @@ from .models import (
     WriteOffStatus,
     distributors_with_money_visible_to,
 )
+from .reminders import describe
 
 PAGE_SIZE = 50
 
@@ -161,6 +162,9 @@ def invoice_detail(request, pk):
         ReminderSent.objects.filter(invoice=invoice).select_related("level", "task").prefetch_related("messages")
     ).order_by("run_date", "level__days_from_due")
     history = AuditEvent.objects.for_object(invoice).select_related("actor")
+    reminders = list(reminders)
+    for reminder in reminders:
+        reminder.description = describe(reminder.level)  # in the reader's language; the name is the admin's text
     return render(
         request,
         "receivables/invoice_detail.html",

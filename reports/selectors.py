@@ -157,3 +157,14 @@ def strategy_counts(*, visits: QuerySet[Visit]) -> list[dict]:
 
 def order_totals(*, orders: QuerySet[Order]) -> dict:
     return orders.aggregate(amount=Sum("amount", default=ZERO), gross_profit=Sum("gross_profit", default=ZERO))
+
+
+def collection_tasks(*, rep: User, on_or_before: date) -> list:
+    """The rep's open "visit to collect" tasks due by the day (receivables app; empty without it)."""
+    from django.apps import apps
+
+    if not apps.is_installed("receivables"):
+        return []
+    from receivables import selectors as receivables_selectors
+
+    return list(receivables_selectors.open_collection_tasks(rep=rep, on_or_before=on_or_before).order_by("due_on"))

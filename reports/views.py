@@ -321,6 +321,7 @@ def daily_report(request, day=None):
             "previous": on - timedelta(days=1),
             "next": on + timedelta(days=1) if on < timezone.localdate() else None,
             "is_today": on == timezone.localdate(),
+            "collection_tasks": selectors.collection_tasks(rep=request.user, on_or_before=on),
         },
     )
 

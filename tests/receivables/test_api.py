@@ -316,4 +316,11 @@ def test_statement_json_xlsx_and_pdf_content(org, cards, money, api_for, day, tm
             "KAM客户管理",
         ):
             assert expected in squashed, expected
+    if shutil.which("pdffonts") and shutil.which("fc-list"):
+        families = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout
+        if "WenQuanYi Micro Hei" in families:  # scripts/test installs it: Chinese must not come out as boxes
+            path = tmp_path / "fonts.pdf"
+            path.write_bytes(pdf.content)
+            fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+            assert "WenQuanYi" in fonts
     assert invoice.pk

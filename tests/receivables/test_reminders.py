@@ -189,3 +189,16 @@ def test_fresh_install_schedules_the_daily_run(db):
     task = PeriodicTask.objects.get(task="receivables.tasks.send_overdue_reminders")
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("7", "0", "Asia/Shanghai")
     assert PeriodicTask.objects.filter(task="receivables.tasks.refresh_doubtful").exists()
+
+
+def test_the_card_warns_to_stop_supply_and_the_rep_sees_the_collection_task(
+    org, cards, money, day, levels, contact, client_for
+):
+    invoice = money.invoice(cards.a1, D("800.00"), day(-100), terms=30)  # 70 days overdue today
+    reminders.send_overdue_reminders(run_date=invoice.due_date + timedelta(days=1))
+    rep_day = client_for(org.rep_a1).get("/reports/day/").content.decode()
+    assert 'id="collection-tasks"' in rep_day and "800.00" in rep_day
+    assert 'id="stop-supply"' not in client_for(org.kam_a1).get(f"/distributors/{cards.a1.pk}/").content.decode()
+    reminders.send_overdue_reminders(run_date=invoice.due_date + timedelta(days=60))
+    assert 'id="stop-supply"' in client_for(org.kam_a1).get(f"/distributors/{cards.a1.pk}/").content.decode()
+    assert 'id="stop-supply"' not in client_for(org.kam_a1).get(f"/distributors/{cards.a1_second.pk}/").content.decode()
