@@ -8,7 +8,7 @@ from kamcrm.celery import app
 
 
 # Transactional tests elsewhere flush the tables; serialized_rollback restores what the migrations wrote.
-@pytest.mark.django_db(serialized_rollback=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_fresh_install_has_the_beat_schedules():
     schedules = {t.name: t for t in PeriodicTask.objects.all()}
     assert schedules["Worker heartbeat"].interval.every == 60
