@@ -102,3 +102,25 @@ def demo_company(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+DATA_MIGRATIONS = [
+    ("accounts.migrations.0002_beat_schedules", "create_schedules"),
+    ("distributors.migrations.0002_beat_schedules", "create_schedule"),
+    ("receivables.migrations.0002_defaults_and_beat_schedules", "create"),
+]
+
+
+@pytest.fixture
+def migration_data(db):
+    """What the data migrations write on a fresh install (beat schedules, reference data).
+
+    A transactional test elsewhere in the run flushes every table, so tests about these rows
+    run the migrations' own functions again instead of trusting what is left in the test DB.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module, function in DATA_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)

@@ -1,4 +1,3 @@
-import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -7,9 +6,7 @@ from accounts import tasks as account_tasks
 from kamcrm.celery import app
 
 
-# Transactional tests elsewhere flush the tables; serialized_rollback restores what the migrations wrote.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_fresh_install_has_the_beat_schedules():
+def test_fresh_install_has_the_beat_schedules(migration_data):
     schedules = {t.name: t for t in PeriodicTask.objects.all()}
     assert schedules["Worker heartbeat"].interval.every == 60
     sessions = schedules["Clear expired sessions"]

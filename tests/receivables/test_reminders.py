@@ -185,9 +185,7 @@ def test_the_contacts_reminder_is_in_the_chosen_language(org, cards, money, day,
     assert "KAM 客户管理" in mail.outbox[0].subject
 
 
-# Transactional tests elsewhere flush migration-made rows; serialized_rollback restores them.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_fresh_install_schedules_the_daily_run():
+def test_fresh_install_schedules_the_daily_run(migration_data):
     task = PeriodicTask.objects.get(task="receivables.tasks.send_overdue_reminders")
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("7", "0", "Asia/Shanghai")
     assert PeriodicTask.objects.filter(task="receivables.tasks.refresh_doubtful").exists()
