@@ -23,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.scope import owned_by_scope
 from distributors.models import Distributor
+from reports.models import PaymentMethod  # one list: money collected on visits and payments
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -313,13 +314,6 @@ class CreditNote(models.Model):
 
 
 # --- Payments -----------------------------------------------------------------------------------------------
-
-
-class PaymentMethod(models.TextChoices):
-    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
-    CASH = "cash", _("Cash")
-    CHEQUE = "cheque", _("Cheque")
-    ACCEPTANCE_BILL = "acceptance_bill", _("Acceptance bill (承兑汇票)")
 
 
 class Payment(models.Model):
