@@ -3,7 +3,8 @@
 
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -23,6 +24,7 @@ class BrandShareSerializer(serializers.Serializer):
     share_pct = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class OwnerField(serializers.PrimaryKeyRelatedField):
     """Owner ids the caller may assign; any other id is a 400 "does not exist"."""
 

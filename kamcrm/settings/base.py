@@ -216,6 +216,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Many models have a "status"; give each choice set its own, stable name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentMethodEnum": "reports.models.PaymentMethod",
+        "OrderStatusEnum": "reports.models.OrderStatus",
+        "DistributorStatusEnum": "distributors.models.Status",
+        "SuggestionStatusEnum": "distributors.models.Suggestion.State",
+        "ComplaintStatusEnum": "distributors.models.Complaint.State",
+        "PlanStatusEnum": "distributors.plan_models.PlanStatus",
+        "ActionItemStatusEnum": "distributors.plan_models.ActionItem.State",
+        "InvoiceStatusEnum": "receivables.models.InvoiceStatus",
+        "WriteOffStatusEnum": "receivables.models.WriteOffStatus",
+        "PaymentClaimStatusEnum": "receivables.models.ClaimStatus",
+        "CollectionTaskStatusEnum": "receivables.models.TaskStatus",
+        "MessageStatusEnum": "receivables.models.MessageStatus",
+    },
 }
 
 LOGGING = {
