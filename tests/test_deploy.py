@@ -18,6 +18,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
         "KAMCRM_VAR_DIR": str(tmp_path),
     }
     env.pop("DATABASE_URL", None)  # the checks need no database server
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process, never in production
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
