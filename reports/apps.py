@@ -7,4 +7,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Visits and reports")
 
     def ready(self) -> None:
-        from . import timeline  # noqa: F401  (registers visits and orders on the customer card)
+        from . import (
+            rollup_signals,
+            timeline,  # noqa: F401  (registers visits and orders on the customer card)
+        )
+
+        rollup_signals.connect()

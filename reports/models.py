@@ -438,3 +438,6 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+from .rollup_models import *  # noqa: E402,F401,F403

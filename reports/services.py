@@ -21,7 +21,7 @@ from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
 
-from . import geo
+from . import geo, rollups
 from .models import (
     Comment,
     DailyReport,
@@ -593,6 +593,7 @@ def save_weekly_schedule(
             ScheduleEntry(schedule=schedule, day=day, sequence=sequence[day], distributor=distributor, note=note)
         )
     ScheduleEntry.objects.bulk_create(rows)
+    rollups.changed(row.distributor_id for row in rows)
     return schedule
 
 

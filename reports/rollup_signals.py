@@ -1,0 +1,63 @@
+"""Which accounts' rollups a change touches. The rollups are a cache of the source rows, so every save and
+delete of a source row marks its account (``reports.rollups.changed``) and a task refreshes it after the
+commit. Business rules stay in the services; this only keeps the cache current. Writes that bypass signals
+(``bulk_create``, ``update``) call ``rollups.changed`` themselves; the nightly rebuild catches the rest.
+"""
+
+from django.db.models.signals import post_delete, post_save, pre_save
+
+from . import rollups
+
+
+def _distributor_of(instance) -> int | None:
+    if hasattr(instance, "distributor_id"):
+        return instance.distributor_id
+    if hasattr(instance, "invoice_id"):  # an allocation
+        return instance.invoice.distributor_id if instance.invoice_id else None
+    return None
+
+
+def _remember_old(sender, instance, **kwargs):
+    # A row moved to another account changes the old account's figures too.
+    if instance.pk and hasattr(instance, "distributor_id"):
+        instance._rollup_old_distributor = (
+            sender.objects.filter(pk=instance.pk).values_list("distributor_id", flat=True).first()
+        )
+
+
+def _changed(sender, instance, **kwargs):
+    rollups.changed([_distributor_of(instance), getattr(instance, "_rollup_old_distributor", None)])
+
+
+def _audit_changed(sender, instance, **kwargs):
+    from distributors.models import Distributor
+
+    if instance.content_type.model_class() is Distributor and instance.object_id:
+        rollups.changed([int(instance.object_id)])
+
+
+def connect() -> None:
+    from django.apps import apps
+
+    sources = [
+        "reports.Visit",
+        "reports.Order",
+        "reports.ScheduleEntry",
+        "distributors.QuarterlyPlan",
+        "receivables.Invoice",
+        "receivables.Payment",
+        "receivables.Allocation",
+    ]
+    for label in sources:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        uid = f"rollups:{label}"
+        if label in ("reports.Visit", "reports.Order", "reports.ScheduleEntry"):
+            pre_save.connect(_remember_old, sender=model, dispatch_uid=uid)
+        post_save.connect(_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(_changed, sender=model, dispatch_uid=uid)
+    from kamcrm.audit.models import AuditEvent
+
+    post_save.connect(_audit_changed, sender=AuditEvent, dispatch_uid="rollups:audit")

@@ -1,0 +1,354 @@
+"""Writes of the rollup tables (``reports.rollup_models``): a range of days is deleted and computed again.
+
+- :func:`rebuild` — the one writer: for all accounts or some, for all days or a range. The nightly beat task,
+  the incremental task and ``manage.py rebuild_rollups`` all call it, so running any of them twice leaves the
+  same rows (delete and insert in one transaction, under one lock).
+- :func:`changed` — called (through model signals, see ``reports.apps``) when a source row of an account
+  changes: the account's rollups are refreshed on commit by a Celery task.
+
+The sums are computed in SQL (``INSERT … SELECT``) from the source tables: orders in a sales state, visits,
+scheduled visits, payments, invoices and their allocations, approved plans. It runs on PostgreSQL and on the
+SQLite fallback alike.
+"""
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import SALES_STATUSES
+from .rollup_models import (
+    FLOW_FIELDS,
+    OutletChange,
+    RollupState,
+)
+
+LOCK_ID = 731_100  # pg_advisory_xact_lock key: one rollup writer at a time
+TARGET_COLUMNS = ("sales_amount", "gross_profit", "collection_amount", "outlet_coverage", "new_outlets")
+OUTLET_FIELDS = ("outlets_city", "outlets_county", "outlets_town")
+
+
+def _table(label: str) -> str:
+    return connection.ops.quote_name(apps.get_model(label)._meta.db_table)
+
+
+def _month_of(expression: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {expression}) AS date)"
+    return f"date({expression}, 'start of month')"
+
+
+def _later(a: str, b: str) -> str:
+    return f"(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)"
+
+
+def _first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_end(month: date) -> date:
+    return _next_month(month) - timedelta(days=1)
+
+
+def _next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _months(first: date, last: date) -> list[date]:
+    months, month = [], _first_of_month(first)
+    while month <= last:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+class _Filter:
+    """SQL conditions for a day range and a set of accounts, with their parameters."""
+
+    def __init__(self, start: date | None, end: date | None, distributor_ids: list[int] | None):
+        self.start, self.end, self.ids = start, end, distributor_ids
+
+    def where(self, day: str, distributor: str) -> tuple[str, list]:
+        parts, params = ["1=1"], []
+        if self.start is not None:
+            parts.append(f"{day} >= %s")
+            params.append(self.start)
+        if self.end is not None:
+            parts.append(f"{day} <= %s")
+            params.append(self.end)
+        if self.ids is not None:
+            parts.append(f"{distributor} IN ({', '.join(['%s'] * len(self.ids))})" if self.ids else "1=0")
+            params.extend(self.ids)
+        return " AND ".join(parts), params
+
+
+def _execute(sql: str, params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _day_sources(f: _Filter) -> tuple[str, list]:
+    """UNION ALL of (distributor_id, day, <flow columns>) contributions of every source row in the filter."""
+    order, visit, entry = _table("reports.Order"), _table("reports.Visit"), _table("reports.ScheduleEntry")
+    payment, invoice, allocation = (
+        _table("receivables.Payment"),
+        _table("receivables.Invoice"),
+        _table("receivables.Allocation"),
+    )
+    due = _later("i.issue_date", "i.due_date")
+    zero = dict.fromkeys(FLOW_FIELDS, "0")
+
+    def select(distributor: str, day: str, source: str, where: str, **values) -> str:
+        columns = ", ".join(f"{values.get(name, zero[name])} AS {name}" for name in FLOW_FIELDS)
+        return f"SELECT {distributor} AS distributor_id, {day} AS day, {columns} FROM {source} WHERE {where}"
+
+    parts, params = [], []
+
+    def add(distributor, day, source, extra_where, extra_params=(), **values):
+        where, where_params = f.where(day, distributor)
+        parts.append(select(distributor, day, source, f"{where} AND {extra_where}", **values))
+        params.extend([*where_params, *extra_params])
+
+    statuses = [str(status) for status in SALES_STATUSES]
+    add(
+        "o.distributor_id",
+        "o.order_date",
+        f"{order} o",
+        f"o.status IN ({', '.join(['%s'] * len(statuses))})",
+        statuses,
+        sales_amount="o.amount",
+        gross_profit="o.gross_profit",
+        orders="1",
+    )
+    add("v.distributor_id", "v.visit_date", f"{visit} v", "1=1", visits="1")
+    add("e.distributor_id", "e.day", f"{entry} e", "1=1", visits_planned="1")
+    add("p.distributor_id", "p.paid_on", f"{payment} p", "1=1", payments_received="p.amount")
+    add("i.distributor_id", due, f"{invoice} i", "1=1", became_due="i.amount")
+    # An allocation settles its invoice on the later of its date and the day the invoice became collectible;
+    # one dated on or after that day is money collected then (payments only).
+    add(
+        "i.distributor_id",
+        "a.paid_on",
+        f"{allocation} a JOIN {invoice} i ON i.id = a.invoice_id",
+        f"a.paid_on >= {due}",
+        settled="a.amount",
+        collected_on_time="(CASE WHEN a.payment_id IS NOT NULL THEN a.amount ELSE 0 END)",
+    )
+    add(
+        "i.distributor_id",
+        due,
+        f"{allocation} a JOIN {invoice} i ON i.id = a.invoice_id",
+        f"a.paid_on < {due}",
+        settled="a.amount",
+    )
+    return " UNION ALL ".join(parts), params
+
+
+def _rebuild_days(f: _Filter) -> None:
+    table = _table("reports.DistributorDay")
+    where, params = f.where("day", "distributor_id")
+    _execute(f"DELETE FROM {table} WHERE {where}", params)
+    sources, source_params = _day_sources(f)
+    columns = ", ".join(FLOW_FIELDS)
+    sums = ", ".join(f"SUM({name})" for name in FLOW_FIELDS)
+    _execute(
+        f"INSERT INTO {table} (distributor_id, day, {columns}) "
+        f"SELECT distributor_id, day, {sums} FROM ({sources}) s GROUP BY distributor_id, day",
+        source_params,
+    )
+
+
+def _rebuild_ahead(f: _Filter) -> None:
+    """Allocations dated before their invoice became collectible, by (paid_on, due_on); ranged by paid_on."""
+    table = _table("reports.CollectionAhead")
+    invoice, allocation = _table("receivables.Invoice"), _table("receivables.Allocation")
+    due = _later("i.issue_date", "i.due_date")
+    where, params = f.where("paid_on", "distributor_id")
+    _execute(f"DELETE FROM {table} WHERE {where}", params)
+    where, params = f.where("a.paid_on", "i.distributor_id")
+    _execute(
+        f"INSERT INTO {table} (distributor_id, paid_on, due_on, amount, collected) "
+        f"SELECT i.distributor_id, a.paid_on, {due}, SUM(a.amount), "
+        f"SUM(CASE WHEN a.payment_id IS NOT NULL THEN a.amount ELSE 0 END) "
+        f"FROM {allocation} a JOIN {invoice} i ON i.id = a.invoice_id "
+        f"WHERE {where} AND a.paid_on < {due} GROUP BY i.distributor_id, a.paid_on, {due}",
+        params,
+    )
+
+
+def _rebuild_months(first_month: date | None, last_month: date | None, ids: list[int] | None) -> None:
+    """Month rows of the months [first_month, last_month] (open ends: all), summed from the day rows."""
+    month_table, day_table = _table("reports.DistributorMonth"), _table("reports.DistributorDay")
+    where, params = _Filter(first_month, last_month, ids).where("month", "distributor_id")
+    _execute(f"DELETE FROM {month_table} WHERE {where}", params)
+    last_day = _month_end(last_month) if last_month else None
+    where, params = _Filter(first_month, last_day, ids).where("day", "distributor_id")
+    columns = ", ".join(FLOW_FIELDS)
+    sums = ", ".join(f"SUM({name})" for name in FLOW_FIELDS)
+    month = _month_of("day")
+    _execute(
+        f"INSERT INTO {month_table} (distributor_id, month, {columns}) "
+        f"SELECT distributor_id, {month}, {sums} FROM {day_table} WHERE {where} GROUP BY distributor_id, {month}",
+        params,
+    )
+
+
+def _rebuild_targets(first_month: date | None, last_month: date | None, ids: list[int] | None) -> None:
+    table = _table("reports.TargetMonth")
+    monthly, quarterly, split = (
+        _table("distributors.MonthlyPlan"),
+        _table("distributors.QuarterlyPlan"),
+        _table("distributors.RepSplit"),
+    )
+    f = _Filter(first_month, last_month, ids)
+    where, params = f.where("month", "distributor_id")
+    _execute(f"DELETE FROM {table} WHERE {where}", params)
+    where, params = f.where("mp.month", "qp.distributor_id")
+    columns = ", ".join(TARGET_COLUMNS)
+    joins = f"{monthly} mp JOIN {quarterly} qp ON qp.id = mp.plan_id"
+    approved = "qp.status = 'approved'"
+    _execute(
+        f"INSERT INTO {table} (distributor_id, month, rep_id, {columns}) "
+        f"SELECT qp.distributor_id, mp.month, NULL, {', '.join(f'SUM(mp.{c})' for c in TARGET_COLUMNS)} "
+        f"FROM {joins} WHERE {where} AND {approved} GROUP BY qp.distributor_id, mp.month",
+        params,
+    )
+    _execute(
+        f"INSERT INTO {table} (distributor_id, month, rep_id, {columns}) "
+        f"SELECT qp.distributor_id, mp.month, rs.rep_id, {', '.join(f'SUM(rs.{c})' for c in TARGET_COLUMNS)} "
+        f"FROM {split} rs JOIN {joins} ON mp.id = rs.monthly_plan_id WHERE {where} AND {approved} "
+        f"GROUP BY qp.distributor_id, mp.month, rs.rep_id",
+        params,
+    )
+
+
+def _outlet_total(values: dict | None) -> int:
+    if not values:
+        return 0
+    return sum(int(values.get(name) or 0) for name in OUTLET_FIELDS)
+
+
+def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None) -> None:
+    """Changes of the cards' outlet network per day, from the audit trail (before/after of every card change)."""
+    from distributors.models import Distributor
+    from kamcrm.audit.models import AuditEvent
+
+    rows = OutletChange.objects.all()
+    if start is not None:
+        rows = rows.filter(day__gte=start)
+    if end is not None:
+        rows = rows.filter(day__lte=end)
+    if ids is not None:
+        rows = rows.filter(distributor_id__in=ids)
+    rows.delete()
+    events = AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Distributor))
+    tz = timezone.get_current_timezone()
+    if start is not None:
+        events = events.filter(at__gte=datetime.combine(start, time.min, tzinfo=tz))
+    if end is not None:
+        events = events.filter(at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz))
+    if ids is not None:
+        events = events.filter(object_id__in=[str(pk) for pk in ids])
+    changes: dict[tuple[int, date], int] = defaultdict(int)
+    for object_id, at, before, after in events.values_list("object_id", "at", "before", "after").iterator():
+        delta = _outlet_total(after) - _outlet_total(before)
+        if delta:
+            changes[(int(object_id), timezone.localtime(at, tz).date())] += delta
+    existing = set(Distributor.objects.filter(pk__in={pk for pk, _day in changes}).values_list("pk", flat=True))
+    OutletChange.objects.bulk_create(
+        OutletChange(distributor_id=pk, day=day, change=change)
+        for (pk, day), change in changes.items()
+        if change and pk in existing
+    )
+
+
+def _stamp(ids: list[int] | None) -> None:
+    from distributors.models import Distributor
+
+    now = timezone.now()
+    if ids is None:
+        RollupState.objects.all().delete()
+        ids = list(Distributor.objects.values_list("pk", flat=True))
+    else:
+        RollupState.objects.filter(distributor_id__in=ids).delete()
+    RollupState.objects.bulk_create(RollupState(distributor_id=pk, computed_at=now) for pk in ids)
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        _execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
+
+
+@transaction.atomic
+def rebuild(
+    *, start: date | None = None, end: date | None = None, distributor_ids: Iterable[int] | None = None
+) -> None:
+    """Compute the rollups again for the days [start, end] (open ends: all history) of the given accounts
+    (None: every account). Month rows and opening balances are recomputed from the first month touched on.
+
+    Idempotent: the range is deleted and inserted again in one transaction, one writer at a time.
+    """
+    ids = None if distributor_ids is None else sorted(set(distributor_ids))
+    if ids is not None and not ids:
+        return
+    _lock()
+    f = _Filter(start, end, ids)
+    _rebuild_days(f)
+    _rebuild_ahead(f)
+    _rebuild_outlets(start, end, ids)
+    first_month = _first_of_month(start) if start else None
+    last_month = _first_of_month(end) if end else None
+    _rebuild_targets(first_month, last_month, ids)
+    _rebuild_months(first_month, last_month, ids)
+    _stamp(ids)
+
+
+def rebuild_recent(*, today: date | None = None, days: int = 2) -> tuple[date, date]:
+    """The nightly run: every account's rollups for the last ``days`` days up to today (yesterday, closed, and
+    today so far). The incremental task keeps the rest current; this catches what it missed. Returns the range."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    rebuild(start=first, end=today)
+    return first, today
+
+
+# --- Incremental: which accounts changed in this transaction --------------------------------------------------
+
+
+_pending = threading.local()
+
+
+def changed(distributor_ids: Iterable[int | None]) -> None:
+    """Mark accounts whose source rows changed; their rollups are refreshed once, after the commit.
+
+    Ids of a transaction that rolls back stay marked and go out with the next commit (a harmless refresh).
+    """
+    ids = {pk for pk in distributor_ids if pk}
+    if not ids:
+        return
+    if not hasattr(_pending, "ids"):
+        _pending.ids = set()
+    _pending.ids |= ids
+    transaction.on_commit(_flush)
+
+
+def _flush() -> None:
+    from . import tasks
+
+    ids, _pending.ids = getattr(_pending, "ids", set()), set()
+    if ids:
+        tasks.refresh_rollups.delay(sorted(ids))
+
+
+def refresh(*, distributor_ids: Iterable[int]) -> None:
+    """All of these accounts' rollups, from their first day (what the incremental task runs)."""
+    from distributors.models import Distributor
+
+    existing = list(Distributor.objects.filter(pk__in=list(distributor_ids)).values_list("pk", flat=True))
+    rebuild(distributor_ids=existing)
