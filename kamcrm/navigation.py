@@ -21,6 +21,7 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
+    NavItem(_("Dashboard"), "dashboard:page"),
     NavItem(_("My day"), "reports:today", frozenset({Role.REP, Role.KAM})),
     NavItem(_("My week"), "reports:my_week", frozenset({Role.REP})),
     NavItem(_("My plan"), "reports:my_month", frozenset({Role.REP})),

@@ -144,8 +144,9 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def period_containing(kind: str, day: date) -> Period:
-    """The day, week (Monday–Sunday), month, quarter or year containing ``day``."""
+def period_containing(kind: str, day: date | None) -> Period:
+    """The day, week (Monday–Sunday), month, quarter or year containing ``day`` (default: today)."""
+    day = day or timezone.localdate()
     if kind == "day":
         return Period(kind, day, day)
     if kind == "week":
@@ -651,7 +652,10 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
         by_account = {c.id: c for c in children}
     else:
         accounts_grouped = compute(scope=scope, periods=[period], group="distributor")
-        labels = dict(Distributor.objects.filter(pk__in=[k for k, _i in accounts_grouped]).values_list("pk", "name"))
+        labels = {
+            d.pk: d.display_name
+            for d in Distributor.objects.filter(pk__in=[k for k, _i in accounts_grouped]).only("name", "short_name")
+        }
         by_account = {
             key: Child("distributor", key, labels.get(key, ""), figures)
             for (key, _i), figures in accounts_grouped.items()
