@@ -15,6 +15,10 @@ from . import dashboard
 from .dashboard_api import parse
 
 
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
 def _query(**params) -> str:
     query = QueryDict(mutable=True)
     query.update({k: v for k, v in params.items() if v not in (None, "")})
@@ -68,7 +72,7 @@ def dashboard_page(request):
         rows.append({"position": position if child.figures.rate(rank) is not None else "", "child": child, "url": url})
     chart = {
         "labels": [c.label for c in ranked],
-        "values": [float(c.figures.rate(rank)) if c.figures.rate(rank) is not None else None for c in ranked],
+        "values": [_float(c.figures.rate(rank)) for c in ranked],
         "name": str(dashboard.RATE_LABELS[rank]),
     }
     context = {
