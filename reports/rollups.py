@@ -14,6 +14,7 @@ SQLite fallback alike.
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
@@ -222,7 +223,8 @@ def _rebuild_targets(first_month: date | None, last_month: date | None, ids: lis
     _execute(
         f"INSERT INTO {table} (distributor_id, month, rep_id, {columns}) "
         f"SELECT qp.distributor_id, mp.month, rs.rep_id, {', '.join(f'SUM(rs.{c})' for c in TARGET_COLUMNS)} "
-        f"FROM {split} rs JOIN {joins} ON mp.id = rs.monthly_plan_id WHERE {where} AND {approved} "
+        f"FROM {split} rs JOIN {monthly} mp ON mp.id = rs.monthly_plan_id JOIN {quarterly} qp ON qp.id = mp.plan_id "
+        f"WHERE {where} AND {approved} "
         f"GROUP BY qp.distributor_id, mp.month, rs.rep_id",
         params,
     )
@@ -330,12 +332,23 @@ def changed(distributor_ids: Iterable[int | None]) -> None:
     Ids of a transaction that rolls back stay marked and go out with the next commit (a harmless refresh).
     """
     ids = {pk for pk in distributor_ids if pk}
-    if not ids:
+    if not ids or getattr(_pending, "suspended", False):
         return
     if not hasattr(_pending, "ids"):
         _pending.ids = set()
     _pending.ids |= ids
     transaction.on_commit(_flush)
+
+
+@contextmanager
+def suspended():
+    """No incremental refresh inside (a bulk load such as the demo seed); rebuild once afterwards."""
+    before = getattr(_pending, "suspended", False)
+    _pending.suspended = True
+    try:
+        yield
+    finally:
+        _pending.suspended = before
 
 
 def _flush() -> None:
