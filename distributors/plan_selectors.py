@@ -154,15 +154,17 @@ def _sales(distributors, reps, start: date, end: date, group_by: str | None) -> 
         distributor__in=distributors, order_date__gte=start, order_date__lte=end, status__in=list(statuses)
     )
     if reps is not None:
-        orders = orders.filter(rep__in=reps)
+        # Sales count for the account's current owner, as on the dashboards (API.md), whoever took the order.
+        orders = orders.filter(distributor__owner__in=reps)
     result: dict = defaultdict(lambda: {"sales_amount": ZERO, "gross_profit": ZERO, "volume": ZERO})
-    for key, row in _sums(orders, group_by, a=Sum("amount"), g=Sum("gross_profit")):
+    group = {"rep": "distributor__owner"}.get(group_by, group_by)
+    for key, row in _sums(orders, group, a=Sum("amount"), g=Sum("gross_profit")):
         result[key]["sales_amount"], result[key]["gross_profit"] = row["a"] or ZERO, row["g"] or ZERO
     line_model = _model("reports", "OrderLine")
     if line_model is not None and any(f.name == "quantity" for f in line_model._meta.fields):
         link = next(f.name for f in line_model._meta.fields if f.is_relation and f.related_model is order_model)
         lines = line_model.objects.filter(**{f"{link}__in": orders.values("pk")})
-        for key, row in _sums(lines, f"{link}__{group_by}" if group_by else None, q=Sum("quantity")):
+        for key, row in _sums(lines, f"{link}__{group}" if group else None, q=Sum("quantity")):
             result[key]["volume"] = Decimal(row["q"] or 0)
     return result
 
@@ -263,7 +265,7 @@ def actuals(
 
     - sales amount and gross profit: Σ ``amount`` / ``gross_profit`` of the period's orders in a sales state
       (``reports.Order``: confirmed or shipped); volume: Σ of their lines' ``quantity``. With ``reps``, only
-      the orders those reps took.
+      the orders of the accounts those reps own now (the dashboards' rule), whoever took them.
     - collection amount: money collected in the period per ``receivables.selectors`` (``collected_in_period``,
       or ``collection_figures`` grouped); it counts for the distributor and its current owner.
     - outlet coverage: the cards' outlet network (city + county + town) at the period's end; new outlets: its
@@ -408,8 +410,8 @@ def rep_targets_vs_actual(*, rep: User, for_user: User, year: int, quarter: int)
 
 
 def reps_vs_actual(*, for_user: User, year: int, quarter: int) -> list[PlanVsActual]:
-    """Per rep of the user's scope: Σ of their approved splits for the quarter against the orders they took at
-    the scope's planned distributors (a handful of queries, whatever the number of reps)."""
+    """Per rep of the user's scope: Σ of their approved splits for the quarter against the sales of the planned
+    distributors they own (a handful of queries, whatever the number of reps)."""
     start, end = quarter_bounds(year, quarter)
     months = quarter_months(year, quarter)
     visible = QuarterlyPlan.objects.visible_to(for_user).filter(year=year, quarter=quarter, status=PlanStatus.APPROVED)
