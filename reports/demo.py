@@ -247,6 +247,11 @@ def _prospect_due(card: Distributor, day: date) -> bool:
     return _rng("prospect", card.code, day).random() >= 0.2  # and sometimes the visit slips
 
 
+def _key_account_day(card: Distributor, day: date) -> bool:
+    """Is ``day`` the weekday (Monday–Friday, fixed per account) on which this key account is seen?"""
+    return card.tier == Tier.A and _rng("weekday", card.code).randrange(5) == day.weekday()
+
+
 def day_accounts(username: str, cards: list[Distributor], day: date, rng: random.Random) -> list[Distributor]:
     """The accounts a rep sees on a working day, in route order: prospects due that day and 3–6 customers
     (fewer when the rep has fewer to see), key accounts most often."""
@@ -259,8 +264,9 @@ def day_accounts(username: str, cards: list[Distributor], day: date, rng: random
         and (card.status != Status.UNQUALIFIED or _rng("unqualified", card.code, day).random() < 0.3)
     ]
     wanted = max(0, rng.randint(3, 6) - len(prospects))
-    chosen: list[Distributor] = []
-    pool = customers[:]
+    # Key (tier A) accounts are seen every week: each on its own weekday, whatever the draw gives.
+    chosen: list[Distributor] = [card for card in customers if _key_account_day(card, day)]
+    pool = [card for card in customers if card not in chosen]
     while pool and len(chosen) < wanted:
         weights = [WEIGHTS.get((card.status, card.tier), 2 if card.status == Status.QUALIFIED else 1) for card in pool]
         pick = rng.choices(pool, weights=weights)[0]
@@ -743,7 +749,11 @@ def seed() -> None:
                 writer = history if day < recent_from else recent
                 state = reports.get((rep.pk, day))
                 if not is_rep:  # a KAM sees their own key account now and then
-                    own_today = own if _rng("kam-visit", username, day).random() < 0.35 else []
+                    own_today = (
+                        own
+                        if _rng("kam-visit", username, day).random() < 0.35
+                        else [card for card in own if _key_account_day(card, day)]
+                    )
                     plans = plan_day(rep, own_today, day, today, catalogue)
                 elif state == DailyReport.State.SUBMITTED:  # a submitted day stays as it is
                     continue
