@@ -30,6 +30,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Orders"), "reports:order_list"),
     NavItem(_("Team's days"), "reports:team_days", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
     NavItem(_("Team notes"), "reports:team_notes", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
+    NavItem(_("Weekly and monthly reports"), "period_reports:list"),
     NavItem(_("Portfolio"), "distributors:portfolio", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
     NavItem(_("Plans"), "plans:list"),
     NavItem(_("Service strategies"), "reports:strategy_list"),
@@ -51,10 +52,12 @@ MENUS: list[tuple[str | Promise, list[str]]] = [
         ["reports:today", "reports:my_week", "reports:my_month", "reports:visit_list", "reports:order_list"],
     ),
     (_("Accounts"), ["distributors:list", "distributors:portfolio", "plans:list"]),
-    (_("Team"), ["reports:team_days", "reports:team_notes"]),
+    (_("Team"), ["reports:team_days", "reports:team_notes", "period_reports:list"]),
     (_("Money"), ["receivables:worklist", "receivables:invoices", "receivables:aging", "receivables:write_offs"]),
     (_("More"), ["reports:strategy_list", "accounts:org", "swagger-ui"]),
 ]
+# Entries that a role finds in another menu: a rep's own weekly and monthly reports are part of their work.
+ROLE_MENUS: dict[str, dict[str, int]] = {Role.REP: {"period_reports:list": 0}}
 
 
 def navigation(request):
@@ -78,6 +81,7 @@ def navigation(request):
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True
     menu_of = {name: index for index, (_label, names) in enumerate(MENUS) for name in names}
+    menu_of.update(ROLE_MENUS.get(role, {}))
     entries, menus = [], {}
     for name, entry in items.items():
         if name not in menu_of:

@@ -17,7 +17,7 @@ from distributors.export_api import DistributorExportView
 from distributors.pdf_views import DistributorCardPdfView
 from receivables import api as receivables_api
 from reports import api as reports_api
-from reports import cycle_api
+from reports import cycle_api, dashboard_api, period_report_api
 
 from . import views
 
@@ -49,6 +49,7 @@ router.register("allocations", receivables_api.AllocationViewSet, basename="allo
 router.register("collection-activities", receivables_api.CollectionActivityViewSet, basename="collection-activity")
 router.register("payment-claims", receivables_api.PaymentClaimViewSet, basename="payment-claim")
 router.register("write-offs", receivables_api.WriteOffViewSet, basename="write-off")
+router.register("period-reports", period_report_api.PeriodReportViewSet, basename="period-report")
 router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")
 
 api_urlpatterns = [
@@ -64,6 +65,8 @@ api_urlpatterns = [
     path("receivables/worklist/", receivables_api.WorklistView.as_view(), name="api-receivables-worklist"),
     path("receivables/credit-check/", receivables_api.CreditCheckView.as_view(), name="api-receivables-credit-check"),
     path("statements/<int:distributor>/", receivables_api.StatementView.as_view(), name="api-statement"),
+    path("dashboard/", dashboard_api.DashboardView.as_view(), name="api-dashboard"),
+    path("dashboard/trend/", dashboard_api.DashboardTrendView.as_view(), name="api-dashboard-trend"),
     path("", include(router.urls)),
 ]
 
@@ -77,6 +80,8 @@ urlpatterns = [
     path("distributors/", include("distributors.urls")),
     path("plans/", include("distributors.plan_urls")),
     path("reports/", include("reports.urls")),
+    path("dashboard/", include("reports.dashboard_urls")),
+    path("period-reports/", include("reports.period_report_urls")),
     path("receivables/", include("receivables.urls")),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),

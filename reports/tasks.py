@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import rollups
+from . import period_reports, rollups
 
 
 def _day(value: str | None) -> date:
@@ -31,3 +31,18 @@ def recompute_tiers(on: str | None = None) -> None:
     from . import tiers
 
     tiers.recompute_tiers(on=_day(on))
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, ignore_result=True)
+def generate_period_reports(today: str | None = None) -> None:
+    """Daily: the reports of the last closed week and month that do not exist yet; each queues its e-mail."""
+    period_reports.generate(today=_day(today))
+
+
+# OSError covers SMTP and connection errors: the claim was released, so a retry sends the report.
+@shared_task(
+    acks_late=True, autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=8, ignore_result=True
+)
+def email_period_report(report_id: int) -> None:
+    """One report to its managers, at most once (claimed before sending)."""
+    period_reports.email_report(report_id=report_id)

@@ -1,0 +1,426 @@
+"""Weekly and monthly reports (周报 / 月报): generated once after their period closes, e-mailed once to the manager.
+
+Writes:
+
+- :func:`generate` makes, for the last closed week and the last closed month, one :class:`PeriodReport` per
+  active rep and per team that does not have it yet. The figures are the dashboard's (``reports.dashboard``) as
+  computed then; the unique constraints make a second run, or two workers running at once, create nothing twice.
+  Each new report queues its e-mail after the commit.
+- :func:`email_report` claims a report (``emailed_at`` set where it is still NULL) before sending, so it goes out
+  at most once: a rep's report to the team's KAM, a team's to the regional managers of its region, each in their
+  own language with the PDF attached.
+- :func:`add_comment`: a KAM's or manager's comment on a report (the rep may answer on their own).
+
+Reads: :func:`report_list`, :func:`report_detail` (scoped by ``PeriodReport.objects.visible_to``),
+:func:`notes` (the rep's review and the comments, live) and :func:`report_view` (what the page, the PDF, the
+workbook and the e-mail show).
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role, Team, User
+
+from . import dashboard
+from .models import Comment, Review
+from .rollup_models import PeriodReport
+
+log = logging.getLogger(__name__)
+
+WEEKLY, MONTHLY = PeriodReport.Kind.WEEKLY, PeriodReport.Kind.MONTHLY
+# Who may comment on a report they can see (besides its rep, who may answer).
+COMMENTERS = (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
+
+
+# --- Periods and subjects ----------------------------------------------------------------------------------------
+
+
+def closed_periods(today: date) -> list[tuple[str, dashboard.Period]]:
+    """[(kind, period)]: the last closed week (Monday–Sunday before ``today``'s week) and the last closed month."""
+    this_week = dashboard.period_containing("week", today)
+    this_month = dashboard.period_containing("month", today)
+    return [
+        (WEEKLY, dashboard.period_containing("week", this_week.start - timedelta(days=1))),
+        (MONTHLY, dashboard.period_containing("month", this_month.start - timedelta(days=1))),
+    ]
+
+
+def report_reps() -> QuerySet[User]:
+    """The reps who get a report: active, role rep, in a team."""
+    return User.objects.filter(role=Role.REP, is_active=True, team__isnull=False).order_by("pk")
+
+
+def report_teams() -> QuerySet[Team]:
+    """The teams that get a report: those with a KAM or an active member."""
+    return Team.objects.filter(Q(kam__isnull=False) | Q(members__is_active=True)).distinct().order_by("pk")
+
+
+# --- Generation --------------------------------------------------------------------------------------------------
+
+
+def _queue_email(report_id: int) -> None:
+    from . import tasks  # tasks imports this module
+
+    tasks.email_period_report.delay(report_id)
+
+
+def _generate_one(*, kind: str, period: dashboard.Period, scope: dashboard.Scope) -> PeriodReport | None:
+    figures = dashboard.dashboard_json(dashboard.dashboard(scope=scope, period=period))
+    subject = {"rep": scope.obj} if scope.level == PeriodReport.Level.REP else {"team": scope.obj}
+    try:
+        with transaction.atomic():
+            report = PeriodReport.objects.create(
+                kind=kind,
+                level=scope.level,
+                start=period.start,
+                end=period.end,
+                figures=figures,
+                generated_at=timezone.now(),
+                **subject,
+            )
+    except IntegrityError:  # another run created it since we looked
+        return None
+    transaction.on_commit(partial(_queue_email, report.pk))
+    return report
+
+
+def generate(*, today: date) -> list[PeriodReport]:
+    """Create the missing reports of the periods closed before ``today``: one per active rep and per team, for the
+    last week and the last month. Returns the reports created by this call (empty when they all existed).
+
+    Safe to run twice or in parallel: figures are only computed for missing reports, and a report another run
+    inserted meanwhile is skipped (unique constraints). Each new report's e-mail is queued on commit.
+    """
+    created = []
+    for kind, period in closed_periods(today):
+        existing = PeriodReport.objects.filter(kind=kind, start=period.start)
+        have_reps = set(existing.filter(rep__isnull=False).values_list("rep_id", flat=True))
+        have_teams = set(existing.filter(team__isnull=False).values_list("team_id", flat=True))
+        scopes = [dashboard.Scope("rep", rep) for rep in report_reps().exclude(pk__in=have_reps)]
+        scopes += [dashboard.Scope("team", team) for team in report_teams().exclude(pk__in=have_teams)]
+        for scope in scopes:
+            report = _generate_one(kind=kind, period=period, scope=scope)
+            if report is not None:
+                created.append(report)
+    if created:
+        log.info("Generated %s period reports for %s", len(created), today)
+    return created
+
+
+# --- Reads ---------------------------------------------------------------------------------------------------------
+
+
+def report_list(*, for_user: User) -> QuerySet[PeriodReport]:
+    """The reports ``for_user`` may see, newest period first, with rep and team joined."""
+    return PeriodReport.objects.visible_to(for_user).select_related("rep", "rep__team", "team", "team__region")
+
+
+def report_detail(*, for_user: User, pk: int) -> PeriodReport:
+    """One report in ``for_user``'s scope; raises PeriodReport.DoesNotExist for a foreign or missing one."""
+    return report_list(for_user=for_user).get(pk=pk)
+
+
+@dataclass
+class Notes:
+    """What people wrote about a report: the rep's review or summary (None if not written) and the comments."""
+
+    review: Review | None = None
+    comments: list[Comment] = field(default_factory=list)
+
+
+def _reviews_visible_to(user: User | None) -> QuerySet[Review]:
+    # Finance reads the figures but not the reps' notes (as in the "135" cycle); None: the system (e-mails).
+    if user is None:
+        return Review.objects.all()
+    from .cycle_selectors import review_list
+
+    return review_list(for_user=user)
+
+
+def notes(reports: list[PeriodReport], *, for_user: User | None) -> dict[int, Notes]:
+    """{report pk: Notes} for reports already in ``for_user``'s scope — two queries, whatever their number."""
+    result = {r.pk: Notes() for r in reports}
+    rep_reports = [r for r in reports if r.rep_id]
+    if rep_reports:
+        reviews = _reviews_visible_to(for_user).filter(
+            rep_id__in={r.rep_id for r in rep_reports},
+            kind__in={r.kind for r in rep_reports},
+            period_start__in={r.start for r in rep_reports},
+        )
+        by_key = {(v.rep_id, v.kind, v.period_start): v for v in reviews}
+        for r in rep_reports:
+            result[r.pk].review = by_key.get((r.rep_id, r.kind, r.start))
+    if reports:
+        comments = Comment.objects.filter(
+            content_type=ContentType.objects.get_for_model(PeriodReport), object_id__in=list(result)
+        ).select_related("author")
+        for c in comments:
+            result[c.object_id].comments.append(c)
+    return result
+
+
+def may_comment(*, report: PeriodReport, user: User) -> bool:
+    """A KAM or manager who sees the report comments on it; its rep may answer."""
+    if not PeriodReport.objects.visible_to(user).filter(pk=report.pk).exists():
+        return False
+    return user.effective_role in COMMENTERS or (report.rep_id is not None and report.rep_id == user.pk)
+
+
+def add_comment(*, report: PeriodReport, by: User, text: str) -> Comment:
+    """Add a comment to ``report``. Raises ValidationError (no text) or PermissionDenied (not a commenter)."""
+    if not text.strip():
+        raise ValidationError({"text": _("Write something first.")})
+    if not may_comment(report=report, user=by):
+        raise PermissionDenied
+    return Comment.objects.create(target=report, author=by, text=text.strip())
+
+
+# --- What a report shows -------------------------------------------------------------------------------------------
+
+
+def parse_figures(figures: dict) -> dict:
+    """API.md's figures as Python values: money and rates as Decimal (a missing rate None), counts as int."""
+    return {
+        name: (None if value is None else Decimal(value)) if isinstance(value, str) or name.endswith("_rate") else value
+        for name, value in figures.items()
+    }
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    key: str
+    label: str
+    target: Decimal | int | None
+    actual: Decimal | int | None
+    rate: Decimal | None
+    is_money: bool
+
+
+# key, label, target, actual, rate, money?
+FIGURE_ROWS = (
+    ("sales", gettext_lazy("Sales amount"), "sales_target", "sales_amount", "sales_rate", True),
+    ("gross_profit", gettext_lazy("Gross profit"), "gross_profit_target", "gross_profit", "gross_profit_rate", True),
+    (
+        "collection",
+        gettext_lazy("Collection (due → collected)"),
+        "collection_due",
+        "collected",
+        "collection_rate",
+        True,
+    ),
+    ("market", gettext_lazy("Market target (active outlets)"), "outlet_target", "active_outlets", "market_rate", False),
+    ("new_outlets", gettext_lazy("New outlets"), "new_outlet_target", "new_outlets", None, False),
+    ("visits", gettext_lazy("Visits (planned → made)"), "visits_planned", "visits", "visit_rate", False),
+)
+# Figures without a target: name, label, money?
+OTHER_FIGURES = (
+    ("payments_received", gettext_lazy("Payments received"), True),
+    ("orders", gettext_lazy("Orders"), False),
+    ("overdue_amount", gettext_lazy("Overdue money"), True),
+    ("overdue_visits", gettext_lazy("Accounts overdue for a visit"), False),
+)
+
+
+def figure_rows(figures: dict) -> list[FigureRow]:
+    """Target, actual and completion rate of each figure, labels in the active language."""
+    values = parse_figures(figures)
+    return [
+        FigureRow(key, str(label), values.get(target), values.get(actual), values.get(rate) if rate else None, money)
+        for key, label, target, actual, rate, money in FIGURE_ROWS
+    ]
+
+
+def other_figures(figures: dict) -> list[tuple[str, Decimal | int | None, bool]]:
+    values = parse_figures(figures)
+    return [(str(label), values.get(name), money) for name, label, money in OTHER_FIGURES]
+
+
+@dataclass
+class ChildRow:
+    level: str
+    id: int | None
+    label: str
+    figures: dict
+    report_id: int | None = None
+
+
+@dataclass
+class ReportView:
+    report: PeriodReport
+    title: str
+    rows: list[FigureRow]
+    others: list[tuple[str, Decimal | int | None, bool]]
+    children_label: str
+    children: list[ChildRow]
+    top_accounts: list[ChildRow]
+    bottom_accounts: list[ChildRow]
+    notes: Notes
+    review_label: str
+    computed_at: datetime | None
+
+
+def title(report: PeriodReport) -> str:
+    """ "Weekly report: <name>, <start> – <end>" in the active language (also the e-mail's subject)."""
+    values = {"name": report.subject_label, "start": report.start.isoformat(), "end": report.end.isoformat()}
+    if report.kind == WEEKLY:
+        return _("Weekly report: %(name)s, %(start)s – %(end)s") % values
+    return _("Monthly report: %(name)s, %(start)s – %(end)s") % values
+
+
+def review_label(report: PeriodReport) -> str:
+    return str(Review.Kind(report.kind).label)
+
+
+def _child_rows(items: list[dict]) -> list[ChildRow]:
+    return [ChildRow(c["level"], c["id"], c["label"], parse_figures(c["figures"])) for c in items]
+
+
+def child_report_ids(report: PeriodReport, *, for_user: User | None) -> dict[int, int]:
+    """{rep pk: pk of the rep's report of the same kind and period} for a team's report (those ``for_user`` sees)."""
+    if report.level != PeriodReport.Level.TEAM:
+        return {}
+    ids = [c["id"] for c in report.figures.get("children", []) if c.get("level") == "rep" and c.get("id")]
+    reports = PeriodReport.objects.visible_to(for_user) if for_user is not None else PeriodReport.objects.all()
+    return dict(
+        reports.filter(kind=report.kind, start=report.start, rep_id__in=ids).values_list("rep_id", "pk").order_by()
+    )
+
+
+def report_view(*, report: PeriodReport, for_user: User | None) -> ReportView:
+    """Everything a report shows, in the active language; ``for_user`` (None: the system) limits the links to
+    other reports and whether the rep's notes show. ``report`` must already be in ``for_user``'s scope."""
+    figures = report.figures or {}
+    children = _child_rows(figures.get("children", []))
+    links = child_report_ids(report, for_user=for_user)
+    for child in children:
+        child.report_id = links.get(child.id) if child.level == "rep" else None
+    children_level = figures.get("children_level", dashboard.CHILD_LEVEL.get(report.level, "distributor"))
+    return ReportView(
+        report=report,
+        title=title(report),
+        rows=figure_rows(figures.get("figures", {})),
+        others=other_figures(figures.get("figures", {})),
+        children_label=str(dashboard.LEVEL_LABELS.get(children_level, "")),
+        children=children,
+        top_accounts=_child_rows(figures.get("top_accounts", [])),
+        bottom_accounts=_child_rows(figures.get("bottom_accounts", [])),
+        notes=notes([report], for_user=for_user)[report.pk],
+        review_label=review_label(report),
+        computed_at=datetime.fromisoformat(figures["computed_at"]) if figures.get("computed_at") else None,
+    )
+
+
+# --- E-mail --------------------------------------------------------------------------------------------------------
+
+
+def recipients(report: PeriodReport) -> list[User]:
+    """Who gets the report: a rep's the team's KAM, a team's the regional managers of its region — active users
+    with an e-mail address, one per address."""
+    if report.level == PeriodReport.Level.REP:
+        team = report.rep.team
+        people = [team.kam] if team is not None and team.kam_id else []
+    else:
+        people = list(
+            User.objects.filter(role=Role.REGIONAL_MANAGER, region_id=report.team.region_id).order_by("username")
+        )
+    seen, result = set(), []
+    for user in people:
+        address = (user.email or "").strip().lower()
+        if user.is_active and address and address not in seen:
+            seen.add(address)
+            result.append(user)
+    return result
+
+
+def report_url(report: PeriodReport) -> str:
+    """The report's page: absolute when ``settings.SITE_URL`` is set, else the path."""
+    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{reverse('period_reports:detail', args=[report.pk])}"
+
+
+def _fmt_money(value) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def _fmt_rate(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def email_lines(view: ReportView) -> list[str]:
+    """The key figures as text lines, in the active language."""
+    rows = {row.key: row for row in view.rows}
+    others = parse_figures((view.report.figures or {}).get("figures", {}))
+    sales, profit, collection, visits = rows["sales"], rows["gross_profit"], rows["collection"], rows["visits"]
+    return [
+        _("Sales amount: %(actual)s of %(target)s target (%(rate)s)")
+        % {"actual": _fmt_money(sales.actual), "target": _fmt_money(sales.target), "rate": _fmt_rate(sales.rate)},
+        _("Gross profit: %(actual)s of %(target)s target (%(rate)s)")
+        % {"actual": _fmt_money(profit.actual), "target": _fmt_money(profit.target), "rate": _fmt_rate(profit.rate)},
+        _("Collection: %(collected)s collected of %(due)s due (%(rate)s)")
+        % {
+            "collected": _fmt_money(collection.actual),
+            "due": _fmt_money(collection.target),
+            "rate": _fmt_rate(collection.rate),
+        },
+        _("Visits: %(made)s made of %(planned)s planned") % {"made": visits.actual, "planned": visits.target},
+        _("Overdue money: %(amount)s") % {"amount": _fmt_money(others.get("overdue_amount"))},
+    ]
+
+
+def _message(report: PeriodReport, user: User, connection) -> EmailMessage:
+    from .period_report_files import filename, render_pdf
+
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        view = report_view(report=report, for_user=user)
+        subject = view.title
+        body = render_to_string(
+            "reports/period_reports/email.txt",
+            {"view": view, "recipient": user, "lines": email_lines(view), "link": report_url(report)},
+        )
+        pdf = render_pdf(view=view, for_user=user)
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], connection=connection)
+    message.attach(filename(report, "pdf"), pdf, "application/pdf")
+    return message
+
+
+def email_report(*, report_id: int) -> str | None:
+    """E-mail a report to its managers (see :func:`recipients`), each in their language, with the PDF; at most once.
+
+    Returns the addresses it went to ("" when nobody with an address manages the subject — recorded, not retried),
+    or None when the report is missing or already claimed. When sending raises, the claim is released and the
+    error re-raised, so a retry sends it — to the recipients not reached yet (kept in ``emailed_to``).
+    """
+    claimed_at = timezone.now()
+    if not PeriodReport.objects.filter(pk=report_id, emailed_at__isnull=True).update(emailed_at=claimed_at):
+        return None
+    report = PeriodReport.objects.select_related("rep__team__kam", "team").get(pk=report_id)
+    sent = [a.strip() for a in report.emailed_to.split(",") if a.strip()]
+    connection = get_connection()
+    try:
+        for user in recipients(report):
+            if user.email.strip().lower() in {a.lower() for a in sent}:
+                continue  # reached before a failed attempt
+            _message(report, user, connection).send()
+            sent.append(user.email.strip())
+    except Exception:
+        PeriodReport.objects.filter(pk=report_id, emailed_at=claimed_at).update(
+            emailed_at=None, emailed_to=", ".join(sent)[:500]
+        )
+        raise
+    emailed_to = ", ".join(sent)[:500]
+    PeriodReport.objects.filter(pk=report_id).update(emailed_to=emailed_to)
+    return emailed_to
