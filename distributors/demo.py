@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.demo import REGIONS
 from accounts.models import User
+from kamcrm.audit.models import AuditEvent
 
 from . import services
 from .models import (
@@ -846,3 +849,16 @@ def seed() -> None:
         _seed_contacts(spec, card, owner)
         _seed_complaints(spec, card, owner, users)
         _seed_suggestions(spec, card, owner)
+    _backdate_card_history()
+
+
+def _backdate_card_history() -> None:
+    """The demo's accounts are long-standing customers: their cards' creation (and with it the outlet network
+    they brought) counts from two years back, not from the moment the seed ran, so the dashboards' outlet
+    figures for past periods read as they would in a company that has used the app for a while."""
+    two_years_ago = timezone.now() - timedelta(days=730)
+    AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Distributor),
+        action="distributor_created",
+        at__gt=two_years_ago,
+    ).update(at=two_years_ago)

@@ -108,6 +108,7 @@ DATA_MIGRATIONS = [
     ("accounts.migrations.0002_beat_schedules", "create_schedules"),
     ("distributors.migrations.0002_beat_schedules", "create_schedule"),
     ("receivables.migrations.0002_defaults_and_beat_schedules", "create"),
+    ("reports.migrations.0004_beat_schedules", "create"),
 ]
 
 

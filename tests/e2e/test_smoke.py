@@ -1,5 +1,7 @@
 """End-to-end in real headless Chromium: a demo rep logs in on a phone and sees their home page."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -23,7 +25,10 @@ def test_demo_rep_logs_in_on_a_phone_and_switches_to_chinese(phone):
     expect(phone.locator("#home-role")).to_have_text("Sales rep")
     # On a phone the menu is collapsed behind the toggler; the language menu is inside it.
     phone.get_by_role("button", name="Toggle navigation").click()
+    # Wait for the menu to finish opening (Bootstrap's collapse animates) before opening the language menu.
+    expect(phone.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))
     phone.locator("#language-menu").click()
+    expect(phone.get_by_role("button", name="简体中文")).to_be_visible()
     phone.get_by_role("button", name="简体中文").click()
     expect(phone.get_by_role("heading", level=1)).to_contain_text("欢迎")
     expect(phone.locator("#home-role")).to_have_text("销售代表")

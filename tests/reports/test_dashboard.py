@@ -172,6 +172,14 @@ def test_bad_parameters_are_400_with_field_errors(org, sales, api_for):
     assert api.get(_url("team", 999999)).status_code == 404
 
 
+def test_bad_parameters_on_the_page_are_a_message_not_a_500(org, sales, client_for):
+    page = client_for(org.kam_a1).get("/dashboard/?period=decade&date=yesterday")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Choose one of" in body and "Enter a date as YYYY-MM-DD." in body
+    assert org.team_a1.name in body  # their own dashboard instead
+
+
 def test_anonymous_gets_401(client):
     assert client.get("/api/dashboard/?level=company").status_code in (401, 403)
     assert client.get("/dashboard/").status_code == 302

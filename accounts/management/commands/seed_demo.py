@@ -3,11 +3,12 @@
 from importlib import import_module
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Role
-from reports import rollups
+from reports import period_reports, rollups
 
 # Each app that has demo data adds its seeder here, in dependency order; a seeder may return DemoLogins.
 SEEDERS = [
@@ -32,6 +33,8 @@ class Command(BaseCommand):
                 module, name = dotted.rsplit(".", 1)
                 logins.extend(getattr(import_module(module), name)() or [])
         rollups.rebuild()
+        # The weekly and monthly reports of the periods closed so far, as beat would have made them.
+        period_reports.generate(today=timezone.localdate())
         if quiet:
             return
         self.stdout.write(
