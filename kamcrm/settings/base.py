@@ -166,12 +166,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_IMPORTS = ["kamcrm.tasks"]
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_FS_DIR = Path(env("CELERY_FS_DIR", default=str(VAR_DIR / "celery-broker")))
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (CELERY_FS_DIR / _sub).mkdir(parents=True, exist_ok=True)  # kombu does not create them
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_FS_DIR / "out"),
         "data_folder_out": str(CELERY_FS_DIR / "out"),
         "processed_folder": str(CELERY_FS_DIR / "processed"),
+        # Fan-out exchanges (the worker's control messages): otherwise a "control" folder in the current directory.
+        "control_folder": str(CELERY_FS_DIR / "control"),
         "store_processed": False,
     }
 
