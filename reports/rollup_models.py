@@ -17,6 +17,9 @@ months). The one figure that is not a plain sum — money due in a period — is
 The money collectible before a day and still open at its start is then Σ (became_due − settled) of every
 earlier day: the month rows before its month plus the day rows of its month before it.
 
+The foreign keys have no database constraint: rows are only ever inserted from existing source rows in bulk,
+and checking millions of them one by one would double the rebuild's time; deleting an account still cascades.
+
 Rows are written only by ``reports.rollups`` (the Celery tasks and ``manage.py rebuild_rollups``), always by
 deleting and re-inserting a range, so running the same refresh twice gives the same tables.
 """
@@ -47,7 +50,7 @@ class RollupFlows(models.Model):
     """The sums kept per account and day (or month)."""
 
     distributor = models.ForeignKey(
-        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     sales_amount = models.DecimalField(_("sales amount"), **MONEY)
     gross_profit = models.DecimalField(_("gross profit"), **MONEY)
@@ -92,7 +95,7 @@ class CollectionAhead(models.Model):
     """Allocations dated before their invoice became collectible, summed by both dates."""
 
     distributor = models.ForeignKey(
-        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     paid_on = models.DateField(_("paid on"))
     due_on = models.DateField(_("collectible from"))
@@ -112,10 +115,18 @@ class TargetMonth(models.Model):
     """Σ of the approved monthly plan targets of an account and month; with ``rep``, that rep's splits."""
 
     distributor = models.ForeignKey(
-        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     month = models.DateField(_("month"))
-    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     sales_amount = models.DecimalField(_("sales amount"), **MONEY)
     gross_profit = models.DecimalField(_("gross profit"), **MONEY)
     collection_amount = models.DecimalField(_("collection amount"), **MONEY)
@@ -142,7 +153,7 @@ class OutletChange(models.Model):
     """The change of an account's outlet network (city + county + town) on a day, from its card's audit trail."""
 
     distributor = models.ForeignKey(
-        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     day = models.DateField(_("day"))
     change = models.IntegerField(_("change"))

@@ -94,6 +94,15 @@ def _execute(sql: str, params: list) -> int:
         return cursor.rowcount
 
 
+def _clear(table: str, where: str, params: list) -> None:
+    """Delete the rows about to be computed again; everything at once (a full rebuild) is a TRUNCATE, which is
+    many times faster than deleting millions of rows one by one (readers wait for the commit instead)."""
+    if where == "1=1" and not params and connection.vendor == "postgresql":
+        _execute(f"TRUNCATE {table}", [])
+    else:
+        _execute(f"DELETE FROM {table} WHERE {where}", params)
+
+
 def _day_sources(f: _Filter) -> tuple[str, list]:
     """UNION ALL of (distributor_id, day, <flow columns>) contributions of every source row in the filter."""
     order, visit, entry = _table("reports.Order"), _table("reports.Visit"), _table("reports.ScheduleEntry")
@@ -154,7 +163,7 @@ def _day_sources(f: _Filter) -> tuple[str, list]:
 def _rebuild_days(f: _Filter) -> None:
     table = _table("reports.DistributorDay")
     where, params = f.where("day", "distributor_id")
-    _execute(f"DELETE FROM {table} WHERE {where}", params)
+    _clear(table, where, params)
     sources, source_params = _day_sources(f)
     columns = ", ".join(FLOW_FIELDS)
     sums = ", ".join(f"SUM({name})" for name in FLOW_FIELDS)
@@ -171,7 +180,7 @@ def _rebuild_ahead(f: _Filter) -> None:
     invoice, allocation = _table("receivables.Invoice"), _table("receivables.Allocation")
     due = _later("i.issue_date", "i.due_date")
     where, params = f.where("paid_on", "distributor_id")
-    _execute(f"DELETE FROM {table} WHERE {where}", params)
+    _clear(table, where, params)
     where, params = f.where("a.paid_on", "i.distributor_id")
     _execute(
         f"INSERT INTO {table} (distributor_id, paid_on, due_on, amount, collected) "
@@ -187,7 +196,7 @@ def _rebuild_months(first_month: date | None, last_month: date | None, ids: list
     """Month rows of the months [first_month, last_month] (open ends: all), summed from the day rows."""
     month_table, day_table = _table("reports.DistributorMonth"), _table("reports.DistributorDay")
     where, params = _Filter(first_month, last_month, ids).where("month", "distributor_id")
-    _execute(f"DELETE FROM {month_table} WHERE {where}", params)
+    _clear(month_table, where, params)
     last_day = _month_end(last_month) if last_month else None
     where, params = _Filter(first_month, last_day, ids).where("day", "distributor_id")
     columns = ", ".join(FLOW_FIELDS)
@@ -209,7 +218,7 @@ def _rebuild_targets(first_month: date | None, last_month: date | None, ids: lis
     )
     f = _Filter(first_month, last_month, ids)
     where, params = f.where("month", "distributor_id")
-    _execute(f"DELETE FROM {table} WHERE {where}", params)
+    _clear(table, where, params)
     where, params = f.where("mp.month", "qp.distributor_id")
     columns = ", ".join(TARGET_COLUMNS)
     joins = f"{monthly} mp JOIN {quarterly} qp ON qp.id = mp.plan_id"
