@@ -508,10 +508,7 @@ def _add_targets(result: dict, scope: Scope, periods: Sequence[Period], group: s
                 coverage[(key, i)] += row["o"] or 0
     for (key, i), parts in exact.items():
         figures = result[(key, i)]
-        figures.sales_target = _fraction_money(parts[0])
-        figures.gross_profit_target = _fraction_money(parts[1])
-        figures.collection_target = _fraction_money(parts[2])
-        figures.new_outlet_target = int((parts[3] * 2 + 1) // 2)  # to the nearest outlet, halves up
+        _set_targets(figures, parts)
         figures.outlet_target = coverage[(key, i)]
 
 
@@ -622,45 +619,82 @@ class Dashboard:
         return sorted(with_rate, key=lambda c: (-c.figures.rate(rate), c.label)) + without
 
 
-def _with_status(figures_by_key: dict, scope: Scope, period: Period, group: str | None) -> None:
-    today = timezone.localdate()
-    as_of = min(period.end, today)
-    money = overdue_money(scope=scope, as_of=as_of, group=group)
-    visits = overdue_visits(scope=scope, as_of=today, group=group)
-    for key, figures in figures_by_key.items():
-        figures.overdue_amount = money.get(key, ZERO)
-        figures.overdue_visits = visits.get(key, 0)
+def _summed(parts) -> Figures:
+    """The sum of accounts' figures. Targets of part of a month are added exactly and rounded once, at the end."""
+    total = Figures(overdue_amount=ZERO, overdue_visits=0)
+    exact = [Fraction(0)] * 4
+    for figures in parts:
+        for f in fields(Figures):
+            value = getattr(figures, f.name)
+            if value is not None:
+                setattr(total, f.name, (getattr(total, f.name) or 0) + value)
+        for j, part in enumerate(getattr(figures, "target_parts", ())):
+            exact[j] += part
+    _set_targets(total, exact)
+    return total
+
+
+def _set_targets(figures: Figures, parts: list[Fraction]) -> None:
+    figures.target_parts = parts
+    figures.sales_target = _fraction_money(parts[0])
+    figures.gross_profit_target = _fraction_money(parts[1])
+    figures.collection_target = _fraction_money(parts[2])
+    figures.new_outlet_target = int((parts[3] * 2 + 1) // 2)  # to the nearest outlet, halves up
+
+
+def _rep_targets(result: dict, scope: Scope, period: Period) -> None:
+    """Replace the targets of rep rows by the reps' own splits (rep level), in place: {(rep id, 0): Figures}."""
+    splits: dict = defaultdict(Figures)
+    _add_targets(splits, scope, [period], "rep", GROUP_PATHS["rep"])
+    for (key, i), figures in result.items():
+        found = splits.get((key, i), Figures())
+        _set_targets(figures, getattr(found, "target_parts", [Fraction(0)] * 4))
+        figures.outlet_target = found.outlet_target
 
 
 def dashboard(*, scope: Scope, period: Period, children_level: str | None = None, accounts: int = 5) -> Dashboard:
     """The scope's figures for the period, its children's (every child, ranked on request), the top and bottom
-    accounts by sales against plan, and when the figures were computed."""
+    accounts by sales against plan, and when the figures were computed.
+
+    Everything is computed once per account and added up in Python: the total, the children (by the account's
+    current owner, the owner's team or its region) and the accounts all come from the same rows. Rep-level
+    targets are the reps' splits, read separately.
+    """
     children_level = children_level or CHILD_LEVEL[scope.level]
-    total = compute(scope=scope, periods=[period]).get((None, 0), Figures())
-    _with_status({None: total}, scope, period, None)
-    grouped = compute(scope=scope, periods=[period], group=children_level)
+    per_account = {
+        key: figures for (key, _i), figures in compute(scope=scope, periods=[period], group="distributor").items()
+    }
+    cards = {
+        row["pk"]: row
+        for row in Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
+        .order_by()
+        .values(
+            "pk", "name", "short_name", "owner_id", team_id=F("owner__team_id"), region_id=F("owner__team__region_id")
+        )
+    }
+    today = timezone.localdate()
+    money = overdue_money(scope=scope, as_of=min(period.end, today), group="distributor")
+    late = overdue_visits(scope=scope, as_of=today, group="distributor")
+    for pk in cards:
+        figures = per_account.setdefault(pk, Figures())
+        figures.overdue_amount = money.get(pk, ZERO)
+        figures.overdue_visits = late.get(pk, 0)
+    total = _summed(per_account.values())
+    key_of = {"distributor": "pk", "rep": "owner_id", "team": "team_id", "region": "region_id"}[children_level]
+    by_child: dict = defaultdict(list)
+    for pk, card in cards.items():
+        by_child[card[key_of]].append(per_account[pk])
+    grouped = {key: _summed(parts) for key, parts in by_child.items()}
+    if children_level == "rep":
+        _rep_targets({(key, 0): figures for key, figures in grouped.items()}, scope, period)
     members = children_of(scope, children_level)
     known = {pk for pk, _label in members}
-    children_figures = {pk: grouped.get((pk, 0), Figures()) for pk, _label in members}
-    unassigned = [key for key, i in grouped if key not in known]
-    _with_status(children_figures, scope, period, children_level)
-    children = [Child(children_level, pk, label, children_figures[pk]) for pk, label in members]
-    for key in unassigned:
-        if key is None:
-            children.append(Child(children_level, None, str(_("Unassigned")), grouped[(None, 0)]))
-    if children_level == "distributor":
-        by_account = {c.id: c for c in children}
-    else:
-        accounts_grouped = compute(scope=scope, periods=[period], group="distributor")
-        labels = {
-            d.pk: d.display_name
-            for d in Distributor.objects.filter(pk__in=[k for k, _i in accounts_grouped]).only("name", "short_name")
-        }
-        by_account = {
-            key: Child("distributor", key, labels.get(key, ""), figures)
-            for (key, _i), figures in accounts_grouped.items()
-        }
-    selling = [c for c in by_account.values() if c.figures.sales_amount or c.figures.sales_target]
+    children = [Child(children_level, pk, label, grouped.get(pk) or _summed([])) for pk, label in members]
+    if None in grouped and None not in known:
+        children.append(Child(children_level, None, str(_("Unassigned")), grouped[None]))
+    labels = {pk: card["short_name"] or card["name"] for pk, card in cards.items()}
+    by_account = [Child("distributor", pk, labels[pk], figures) for pk, figures in per_account.items() if pk in labels]
+    selling = [c for c in by_account if c.figures.sales_amount or c.figures.sales_target]
     top = sorted(selling, key=lambda c: (-c.figures.sales_amount, c.label))[:accounts]
     planned = [c for c in selling if c.figures.sales_rate is not None]
     bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label))[:accounts]

@@ -145,10 +145,13 @@ def direct(level: str, pk, start: date, end: date) -> dict:
     return {k: _cents(v) if isinstance(v, Decimal) else v for k, v in result.items()}
 
 
-def board_figures(level: str, pk, period) -> dict:
+def board(level: str, pk, period) -> dashboard.Dashboard:
     scope = dashboard.Scope(level, None if level == "company" else _object(level, pk))
-    found = dashboard.compute(scope=scope, periods=[period]).get((None, 0), dashboard.Figures())
-    return {name: getattr(found, name) for name in FIGURES}
+    return dashboard.dashboard(scope=scope, period=period)
+
+
+def pick(figures) -> dict:
+    return {name: getattr(figures, name) for name in FIGURES}
 
 
 FIGURES = (
@@ -295,17 +298,27 @@ OFFSETS = st.integers(min_value=-430, max_value=45)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(level=LEVELS, kind=KINDS, offset=OFFSETS, pick=st.integers(min_value=0, max_value=10))
-def test_dashboard_figures_equal_a_direct_recomputation(org, history, level, kind, offset, pick):
+@given(
+    level=LEVELS,
+    kind=KINDS,
+    offset=OFFSETS,
+    which=st.integers(min_value=0, max_value=10),
+    pick_child=st.integers(min_value=0, max_value=10),
+)
+def test_dashboard_figures_equal_a_direct_recomputation(org, history, level, kind, offset, which, pick_child):
     choices = {
         "rep": [org.rep_a1, org.rep_a1b, org.rep_a2, org.rep_b1, org.kam_a1],
         "team": [org.team_a1, org.team_a2, org.team_b1],
         "region": [org.region_a, org.region_b],
         "company": [None],
     }[level]
-    obj = choices[pick % len(choices)]
+    obj = choices[which % len(choices)]
     pk = getattr(obj, "pk", None)
     period = dashboard.period_containing(kind, TODAY + timedelta(days=offset))
-    assert board_figures(level, pk, period) == {
-        name: direct(level, pk, period.start, period.end)[name] for name in FIGURES
-    }
+    found = board(level, pk, period)
+    assert pick(found.figures) == {name: direct(level, pk, period.start, period.end)[name] for name in FIGURES}
+    # One of its children (a rep's account, a team's rep, a region's team, the company's region) as well.
+    child = found.children[pick_child % len(found.children)]
+    if child.level != "distributor" and child.id is not None:
+        expected = direct(child.level, child.id, period.start, period.end)
+        assert pick(child.figures) == {name: expected[name] for name in FIGURES}
