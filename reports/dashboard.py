@@ -364,6 +364,7 @@ class Figures:
 
 
 RATES = ("sales", "gross_profit", "collection", "market", "visit")
+FIGURE_NAMES = tuple(f.name for f in fields(Figures))
 RATE_LABELS = {
     "sales": _("Sales amount"),
     "gross_profit": _("Gross profit"),
@@ -480,39 +481,48 @@ def _add_targets(result: dict, scope: Scope, periods: Sequence[Period], group: s
     rep_level = scope.level == "rep" or group == "rep"
     # Rep level: the reps' own splits on the accounts they own; above it the accounts' monthly plans.
     rows = rows.filter(rep_id=F("distributor__owner_id")) if rep_level else rows.filter(rep__isnull=True)
-    keys = [path, "month"] if path else ["month"]
-    sums = (
-        rows.order_by()
-        .values(*keys)
-        .annotate(
-            s=Sum("sales_amount"),
-            g=Sum("gross_profit"),
-            c=Sum("collection_amount"),
-            o=Sum("outlet_coverage"),
-            n=Sum("new_outlets"),
+    names = {"s": "sales_amount", "g": "gross_profit", "c": "collection_amount", "n": "new_outlets"}
+    # Whole months of a period add up in SQL; a month the period only partly covers (a day, a week) is read per
+    # row and counts in proportion to its days, exactly (fractions), rounded once at the end.
+    aggregates, partial_months = {}, set()
+    for i, p in enumerate(periods):
+        first_whole = p.start if p.start.day == 1 else _add_months(p.start, 1)
+        last_whole = p.end.replace(day=1) if p.end == _month_end(p.end) else _add_months(p.end.replace(day=1), -1)
+        whole = Q(month__gte=first_whole, month__lte=last_whole)
+        for short, name in names.items():
+            aggregates[f"{short}_{i}"] = Sum(name, filter=whole)
+        aggregates[f"o_{i}"] = Sum("outlet_coverage", filter=Q(month=p.end.replace(day=1)))
+        partial_months |= {
+            m for m in (p.start.replace(day=1), p.end.replace(day=1)) if m < first_whole or m > last_whole
+        }
+    exact: dict = {}
+    for key, row in _grouped(rows, path, aggregates).items():
+        for i in range(len(periods)):
+            exact[(key, i)] = [row[f"{short}_{i}"] or ZERO for short in names]
+            result[(key, i)].outlet_target = row[f"o_{i}"] or 0
+    if partial_months:
+        keys = [path, "month"] if path else ["month"]
+        sums = (
+            rows.filter(month__in=partial_months)
+            .order_by()
+            .values(*keys)
+            .annotate(**{short: Sum(name) for short, name in names.items()})
         )
-    )
-    exact: dict = defaultdict(lambda: [Fraction(0)] * 4)
-    coverage: dict = defaultdict(int)
-    for row in sums:
-        key = row[path] if path else None
-        month = row["month"]
-        for i, p in enumerate(periods):
-            share = _month_share(p, month)
-            if not share:
-                continue
-            parts = exact[(key, i)]
-            for j, name in enumerate(("s", "g", "c", "n")):
-                parts[j] += Fraction(Decimal(row[name] or 0)) * share
-            if month == p.end.replace(day=1):
-                coverage[(key, i)] += row["o"] or 0
+        for row in sums:
+            key = row[path] if path else None
+            for i, p in enumerate(periods):
+                share = _month_share(p, row["month"])
+                if share and share != 1:
+                    parts = exact.setdefault((key, i), [ZERO] * 4)
+                    for j, short in enumerate(names):
+                        parts[j] = Fraction(parts[j]) + Fraction(row[short] or 0) * share
     for (key, i), parts in exact.items():
-        figures = result[(key, i)]
-        _set_targets(figures, parts)
-        figures.outlet_target = coverage[(key, i)]
+        _set_targets(result[(key, i)], parts)
 
 
-def _fraction_money(value: Fraction) -> Decimal:
+def _fraction_money(value: Fraction | Decimal) -> Decimal:
+    if isinstance(value, Decimal):
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -619,17 +629,24 @@ class Dashboard:
         return sorted(with_rate, key=lambda c: (-c.figures.rate(rate), c.label)) + without
 
 
+def _exact_sum(a, b):
+    """Decimals stay Decimals (whole months); a share of a month is a Fraction, and then the sum is one too."""
+    if isinstance(a, Fraction) or isinstance(b, Fraction):
+        return Fraction(a) + Fraction(b)
+    return a + b
+
+
 def _summed(parts) -> Figures:
     """The sum of accounts' figures. Targets of part of a month are added exactly and rounded once, at the end."""
     total = Figures(overdue_amount=ZERO, overdue_visits=0)
-    exact = [Fraction(0)] * 4
+    exact = [ZERO] * 4
     for figures in parts:
-        for f in fields(Figures):
-            value = getattr(figures, f.name)
-            if value is not None:
-                setattr(total, f.name, (getattr(total, f.name) or 0) + value)
+        for name in FIGURE_NAMES:
+            value = getattr(figures, name)
+            if value:
+                setattr(total, name, getattr(total, name) + value)
         for j, part in enumerate(getattr(figures, "target_parts", ())):
-            exact[j] += part
+            exact[j] = _exact_sum(exact[j], part)
     _set_targets(total, exact)
     return total
 
@@ -648,7 +665,7 @@ def _rep_targets(result: dict, scope: Scope, period: Period) -> None:
     _add_targets(splits, scope, [period], "rep", GROUP_PATHS["rep"])
     for (key, i), figures in result.items():
         found = splits.get((key, i), Figures())
-        _set_targets(figures, getattr(found, "target_parts", [Fraction(0)] * 4))
+        _set_targets(figures, getattr(found, "target_parts", [ZERO] * 4))
         figures.outlet_target = found.outlet_target
 
 
