@@ -752,7 +752,9 @@ def dashboard_json(board: Dashboard) -> dict:
         "period": board.period.kind,
         "start": board.period.start.isoformat(),
         "end": board.period.end.isoformat(),
-        "computed_at": timezone.localtime(board.computed_at).isoformat() if board.computed_at else None,
+        "computed_at": timezone.localtime(board.computed_at).replace(microsecond=0).isoformat()
+        if board.computed_at
+        else None,
         "figures": board.figures.as_api(),
         "children_level": board.children_level,
         "children": [_child_json(c) for c in board.children],

@@ -24,7 +24,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.demo import REGIONS
-from accounts.models import User
+from accounts.models import Role, User
 from distributors.imports import Sheet
 from distributors.models import Brand, Contact, Distributor, DistributorBrand, Product, Status, Tier
 from kamcrm.audit import services as audit
@@ -39,10 +39,12 @@ from .models import (
     OrderStatus,
     PaymentMethod,
     Purpose,
+    ScheduleEntry,
     ServiceStrategy,
     Visit,
     VisitKind,
     VisitStock,
+    WeeklySchedule,
 )
 
 SEED = 2026
@@ -782,3 +784,50 @@ def _report(writer, rep: User, kam: User, day: date, today: date, plans, catalog
     if state == DailyReport.State.DRAFT:
         writer = _Recent
     writer.report(rep, kam, day, today, notes, review)
+
+
+def seed_schedules() -> None:
+    """Weekly schedules (周计划) of the demo reps for the weeks of the visit history and this week: the accounts
+    each rep went on to visit, in the order of the day, plus now and then one that slipped. Weeks that already
+    have a schedule are left as they are."""
+    today = timezone.localdate()
+    this_week = today - timedelta(days=today.weekday())
+    first_week = this_week - timedelta(weeks=HISTORY_DAYS // 7)
+    reps = User.objects.filter(role=Role.REP, is_active=True, username__in=_demo_reps())
+    have = set(WeeklySchedule.objects.filter(rep__in=reps).values_list("rep_id", "week_start"))
+    visits = (
+        Visit.objects.filter(rep__in=reps, visit_date__gte=first_week)
+        .order_by("rep_id", "visit_date", "started_at")
+        .values_list("rep_id", "visit_date", "distributor_id")
+    )
+    planned: dict = {}
+    for rep_id, day, distributor_id in visits:
+        week = day - timedelta(days=day.weekday())
+        if (rep_id, week) not in have:
+            planned.setdefault((rep_id, week), {}).setdefault((day, distributor_id), None)
+    owned: dict = {}
+    for pk, owner_id in Distributor.objects.filter(owner__in=reps).values_list("pk", "owner_id"):
+        owned.setdefault(owner_id, []).append(pk)
+    schedules = WeeklySchedule.objects.bulk_create(
+        WeeklySchedule(rep_id=rep_id, week_start=week, notes="") for rep_id, week in planned
+    )
+    entries = []
+    for schedule, ((rep_id, week), stops) in zip(schedules, planned.items(), strict=True):
+        rng = _rng("schedule", rep_id, week)
+        stops = list(stops)
+        accounts = owned.get(rep_id, [])
+        if accounts and rng.random() < 0.6:  # a planned stop that did not happen
+            slipped = (week + timedelta(days=rng.randrange(5)), rng.choice(accounts))
+            if slipped not in stops:
+                stops.append(slipped)
+        sequence: dict = {}
+        for day, distributor_id in sorted(stops, key=lambda s: s[0]):
+            sequence[day] = sequence.get(day, 0) + 1
+            entries.append(
+                ScheduleEntry(schedule=schedule, day=day, sequence=sequence[day], distributor_id=distributor_id)
+            )
+    ScheduleEntry.objects.bulk_create(entries)
+
+
+def _demo_reps() -> list[str]:
+    return [name for region in REGIONS.values() for _kam, _name, reps in region.values() for name in reps]

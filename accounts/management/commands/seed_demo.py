@@ -15,6 +15,7 @@ SEEDERS = [
     "accounts.demo.seed",
     "distributors.demo.seed",
     "reports.demo.seed",
+    "reports.demo.seed_schedules",
     "distributors.plan_demo.seed",
     "receivables.demo.seed",
 ]
