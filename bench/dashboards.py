@@ -170,8 +170,10 @@ def run(samples: int) -> None:
         ids = list(User.objects.get(pk=account).distributors.values_list("pk", flat=True))
         began = time.perf_counter()
         rollups.refresh(distributor_ids=ids)
-        print(f"  incremental refresh of one rep's {len(ids)} accounts (all history): "
-              f"{(time.perf_counter() - began) * 1000:.0f} ms")
+        print(
+            f"  incremental refresh of one rep's {len(ids)} accounts (all history): "
+            f"{(time.perf_counter() - began) * 1000:.0f} ms"
+        )
         transaction.set_rollback(True)
 
 
