@@ -119,7 +119,16 @@ def generate(*, today: date) -> list[PeriodReport]:
                 created.append(report)
     if created:
         log.info("Generated %s period reports for %s", len(created), today)
+    _requeue_unsent()
     return created
+
+
+def _requeue_unsent() -> None:
+    """Reports whose e-mail task was lost (or gave up) more than an hour ago are queued again; sending claims a
+    report first, so a report whose task is merely slow is still sent only once."""
+    stale = PeriodReport.objects.filter(emailed_at__isnull=True, generated_at__lt=timezone.now() - timedelta(hours=1))
+    for pk in stale.values_list("pk", flat=True):
+        transaction.on_commit(partial(_queue_email, pk))
 
 
 # --- Reads ---------------------------------------------------------------------------------------------------------

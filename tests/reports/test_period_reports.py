@@ -197,6 +197,22 @@ def test_the_rep_report_goes_to_the_kam_once_in_the_kams_language_with_the_pdf(
     assert not any(org.rm_b.email in m.to and "Team A" in m.subject for m in mail.outbox)
 
 
+def test_an_e_mail_whose_task_was_lost_goes_out_with_the_next_run(org, sales, django_capture_on_commit_callbacks):
+    period_reports.generate(today=TODAY)  # on_commit never runs here: the e-mail tasks are "lost"
+    assert not mail.outbox
+    with django_capture_on_commit_callbacks(execute=True):
+        period_reports.generate(today=TODAY)  # less than an hour later: still waiting for its task
+    assert not mail.outbox
+    PeriodReport.objects.update(generated_at=timezone.now() - timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        period_reports.generate(today=TODAY)
+    assert {tuple(m.to) for m in mail.outbox} >= {(org.kam_a1.email,), (org.rm_a.email,)}
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        period_reports.generate(today=TODAY)
+    assert len(mail.outbox) == sent  # once each
+
+
 def test_a_failed_send_releases_the_claim_so_the_retry_sends_it(org, sales, monkeypatch):
     period_reports.generate(today=TODAY)
     report = _report("monthly", rep=org.rep_a1)
