@@ -18,6 +18,33 @@ def healthz(request):
     return JsonResponse(body, status=200 if database == "ok" else 503)
 
 
+def _monday_review(user) -> dict | None:
+    """Links for a manager's Monday review: last week's dashboard and reports, this month so far, the team's days."""
+    from datetime import timedelta
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.models import Role
+    from reports import dashboard
+
+    if user.effective_role not in (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN, Role.FINANCE):
+        return None
+    scope = dashboard.default_scope(user)
+    last_week = dashboard.period_containing("week", timezone.localdate() - timedelta(days=7))
+    where = {"level": scope.level, **({"id": scope.id} if scope.id else {})}
+    return {
+        "scope": scope,
+        "week": last_week,
+        "week_url": f"{reverse('dashboard:page')}?{urlencode({**where, 'period': 'week', 'date': last_week.start})}",
+        "month_url": f"{reverse('dashboard:page')}?{urlencode({**where, 'period': 'month'})}",
+        "reports_url": f"{reverse('period_reports:list')}?{urlencode({'kind': 'weekly', 'start': last_week.start})}",
+        "team_days": user.effective_role in (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN),
+    }
+
+
 @login_required
 def home(request):
-    return render(request, "home.html", {"org": org_selectors.home_summary(user=request.user)})
+    context = {"org": org_selectors.home_summary(user=request.user), "review": _monday_review(request.user)}
+    return render(request, "home.html", context)

@@ -287,3 +287,14 @@ def test_tiers_follow_the_trailing_twelve_months(org, cards):
     assert result.changed >= 1
     again = tiers.recompute_tiers(on=TODAY)
     assert again.changed == 0 and dict(Distributor.objects.values_list("code", "tier")) == tier
+
+
+def test_a_managers_home_page_starts_the_monday_review(org, sales, client_for):
+    page = client_for(org.kam_a1).get("/").content.decode().replace("&amp;", "&")
+    assert 'id="monday-review"' in page
+    week_link = re.search(r'href="(/dashboard/\?[^"]*period=week[^"]*)"', page).group(1)
+    assert f"id={org.team_a1.pk}" in week_link
+    assert client_for(org.kam_a1).get(week_link).status_code == 200
+    reports_link = re.search(r'href="(/period-reports/\?[^"]*)"', page).group(1)
+    assert client_for(org.kam_a1).get(reports_link).status_code == 200
+    assert 'id="monday-review"' not in client_for(org.rep_a1).get("/").content.decode()
