@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from . import dashboard
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 COMMON_PARAMETERS = [
     OpenApiParameter("level", str, enum=list(dashboard.LEVELS), description="Default: your own dashboard's level."),
     OpenApiParameter("id", int, description="The rep, team or region; omitted for the company."),
@@ -41,6 +42,11 @@ def parse(request) -> tuple[dashboard.Scope, dashboard.Period, dict]:
         day = date.fromisoformat(params["date"]) if params.get("date") else timezone.localdate()
     except ValueError:
         errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
+    else:
+        if not FIRST_DAY <= day <= LAST_DAY:  # trends reach two years back; keep clear of year 1 and 9999
+            errors["date"] = [
+                _("Choose a date between %(first)s and %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
+            ]
     children = params.get("children") or None
     if children is not None and children not in dashboard.ORDER:
         errors["children"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(dashboard.ORDER[:-1])}]

@@ -166,6 +166,8 @@ def test_bad_parameters_are_400_with_field_errors(org, sales, api_for):
     assert api.get("/api/dashboard/?level=planet").json().keys() == {"level"}
     assert "period" in api.get("/api/dashboard/?level=company&period=decade").json()
     assert "date" in api.get("/api/dashboard/?level=company&date=2026-13-01").json()
+    assert "date" in api.get("/api/dashboard/?level=company&date=0001-01-01").json()
+    assert api.get("/api/dashboard/trend/?level=company&period=year&date=9999-12-31").status_code == 400
     assert "id" in api.get("/api/dashboard/?level=team").json()
     assert "id" in api.get("/api/dashboard/?level=team&id=x").json()
     assert "children" in api.get(_url("team", org.team_a1.pk, children="region")).json()
@@ -173,6 +175,8 @@ def test_bad_parameters_are_400_with_field_errors(org, sales, api_for):
 
 
 def test_bad_parameters_on_the_page_are_a_message_not_a_500(org, sales, client_for):
+    assert client_for(org.kam_a1).get("/dashboard/?period=year&date=0001-01-01").status_code == 200
+    assert client_for(org.kam_a1).get("/dashboard/trend/?period=year&date=0001-01-01").status_code == 200
     page = client_for(org.kam_a1).get("/dashboard/?period=decade&date=yesterday")
     assert page.status_code == 200
     body = page.content.decode()
