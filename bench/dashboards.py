@@ -146,6 +146,8 @@ def run(samples: int) -> None:
     _report("team, this year", endpoint("team", teams, "year"))
     _report("region, this year", endpoint("region", regions, "year"))
     _report("team, this week", endpoint("team", teams, "week"))
+    company = [_timed(lambda: get(f"/api/dashboard/?level=company&period=month&date={today}")) for _ in range(5)]
+    _report("company, this month (20,000 accounts)", company)
     print("One raw SQL aggregate over the base tables (the same figures, no targets/outlets):")
     _report("team, this month", raw("t.id = %(pk)s", teams, month_start, today))
     _report("region, this month", raw("t.region_id = %(pk)s", regions, month_start, today))
