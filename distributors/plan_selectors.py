@@ -228,7 +228,7 @@ def _outlets(owners: dict[int, int], start: date, end: date, group_by: str | Non
         at__gte=start_at,
     ).values_list("object_id", "at", "before", "after")
     for object_id, at, before, after in events.iterator():
-        delta = _outlet_total(after) - _outlet_total(before)
+        delta = outlet_total(after) - outlet_total(before)
         since_start[int(object_id)] += delta
         if at >= after_end:
             since_end[int(object_id)] += delta
@@ -247,7 +247,8 @@ def _cents(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
-def _outlet_total(values: dict | None) -> int:
+def outlet_total(values: dict | None) -> int:
+    """Outlets of a card's values (an audit snapshot): city + county + town."""
     if not values:
         return 0
     return sum(int(values.get(name) or 0) for name in OUTLET_FIELDS)

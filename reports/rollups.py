@@ -22,6 +22,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
+from distributors.plan_selectors import outlet_total
+
 from .models import SALES_STATUSES
 from .rollup_models import (
     FLOW_FIELDS,
@@ -31,7 +33,6 @@ from .rollup_models import (
 
 LOCK_ID = 731_100  # pg_advisory_xact_lock key: one rollup writer at a time
 TARGET_COLUMNS = ("sales_amount", "gross_profit", "collection_amount", "outlet_coverage", "new_outlets")
-OUTLET_FIELDS = ("outlets_city", "outlets_county", "outlets_town")
 
 
 def _table(label: str) -> str:
@@ -58,14 +59,6 @@ def _month_end(month: date) -> date:
 
 def _next_month(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def _months(first: date, last: date) -> list[date]:
-    months, month = [], _first_of_month(first)
-    while month <= last:
-        months.append(month)
-        month = _next_month(month)
-    return months
 
 
 class _Filter:
@@ -239,12 +232,6 @@ def _rebuild_targets(first_month: date | None, last_month: date | None, ids: lis
     )
 
 
-def _outlet_total(values: dict | None) -> int:
-    if not values:
-        return 0
-    return sum(int(values.get(name) or 0) for name in OUTLET_FIELDS)
-
-
 def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None) -> None:
     """Changes of the cards' outlet network per day, from the audit trail (before/after of every card change)."""
     from distributors.models import Distributor
@@ -268,7 +255,7 @@ def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None
         events = events.filter(object_id__in=[str(pk) for pk in ids])
     changes: dict[tuple[int, date], int] = defaultdict(int)
     for object_id, at, before, after in events.values_list("object_id", "at", "before", "after").iterator():
-        delta = _outlet_total(after) - _outlet_total(before)
+        delta = outlet_total(after) - outlet_total(before)
         if delta:
             changes[(int(object_id), timezone.localtime(at, tz).date())] += delta
     existing = set(Distributor.objects.filter(pk__in={pk for pk, _day in changes}).values_list("pk", flat=True))
@@ -301,7 +288,7 @@ def rebuild(
     *, start: date | None = None, end: date | None = None, distributor_ids: Iterable[int] | None = None
 ) -> None:
     """Compute the rollups again for the days [start, end] (open ends: all history) of the given accounts
-    (None: every account). Month rows and opening balances are recomputed from the first month touched on.
+    (None: every account). Month rows are summed again for the months touched, targets for those months.
 
     Idempotent: the range is deleted and inserted again in one transaction, one writer at a time.
     """

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from accounts.models import Region, Team, User
 from distributors import services as card_services
 from distributors.models import Distributor, MonthlyPlan, RepSplit
+from distributors.plan_selectors import OUTLET_FIELDS
 from distributors.plan_services import SplitInput
 from kamcrm.audit.models import AuditEvent
 from receivables import services as money
@@ -131,8 +132,8 @@ def direct(level: str, pk, start: date, end: date) -> dict:
         today_total = d.outlets_city + d.outlets_county + d.outlets_town
         later = since_start = 0
         for event in AuditEvent.objects.filter(content_type__model="distributor", object_id=str(d.pk)):
-            delta = sum(int((event.after or {}).get(n) or 0) for n in rollups.OUTLET_FIELDS) - sum(
-                int((event.before or {}).get(n) or 0) for n in rollups.OUTLET_FIELDS
+            delta = sum(int((event.after or {}).get(n) or 0) for n in OUTLET_FIELDS) - sum(
+                int((event.before or {}).get(n) or 0) for n in OUTLET_FIELDS
             )
             if event.at >= after_end:
                 later += delta
