@@ -39,7 +39,7 @@ def test_regional_manager_drills_down_from_the_region_to_a_rep(browser, live_ser
 
     page = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url).new_page()
     _log_in(page, "rm_east")
-    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.locator("#dashboard-title")).to_contain_text("East China")
     expect(page.locator("#figures")).to_contain_text("2,034.50")
     ranking = page.locator("#ranking")
