@@ -43,6 +43,7 @@ from .rollup_models import (
     RollupState,
     TargetMonth,
 )
+from .selectors import next_visit_due
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -82,7 +83,6 @@ CARD_PATHS = {
 }
 CHILD_LEVEL = {"company": "region", "region": "team", "team": "rep", "rep": "distributor"}
 ORDER = ("distributor", "rep", "team", "region", "company")
-TIER_VISIT_FREQUENCY_DAYS = {"A": 7, "B": 14, "C": 30}
 
 
 # --- Periods ---------------------------------------------------------------------------------------------------
@@ -582,7 +582,7 @@ def overdue_money(*, scope: Scope, as_of: date, group: str | None) -> dict:
 
 
 def overdue_visits(*, scope: Scope, as_of: date, group: str | None) -> dict:
-    """{key: number of the scope's accounts overdue for a visit on ``as_of``} (reports.selectors' rule)."""
+    """{key: number of the scope's accounts overdue for a visit on ``as_of``} (``selectors.next_visit_due``)."""
     key_path = CARD_PATHS[group]
     rows = (
         Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
@@ -593,9 +593,8 @@ def overdue_visits(*, scope: Scope, as_of: date, group: str | None) -> dict:
     )
     counts: dict = defaultdict(int)
     for row in rows.order_by():
-        frequency = row[2] or TIER_VISIT_FREQUENCY_DAYS.get(row[3], 30)
-        since = row[1] or timezone.localdate(row[4])
-        if since + timedelta(days=frequency) < as_of:
+        _pk, last_visited_on, frequency_days, tier, created_at = row[:5]
+        if next_visit_due(last_visited_on, created_at, frequency_days, tier)[1] < as_of:
             counts[row[5] if key_path else None] += 1
     return dict(counts)
 

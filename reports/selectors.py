@@ -93,6 +93,14 @@ class OverdueVisit:
     frequency_days: int
 
 
+def next_visit_due(last_visited_on, created_at, frequency_days, tier) -> tuple[int, date]:
+    """(frequency in days, the day the next visit is due): the last visit (or, never visited, the day the card
+    was created) + the account's own frequency, else its tier's. Overdue when that day is before today."""
+    frequency = frequency_days or TIER_VISIT_FREQUENCY_DAYS.get(tier, TIER_VISIT_FREQUENCY_DAYS["C"])
+    since = last_visited_on or timezone.localdate(created_at)
+    return frequency, since + timedelta(days=frequency)
+
+
 def overdue_visits(*, for_user: User, as_of: date) -> list[OverdueVisit]:
     """Accounts whose next visit is due before ``as_of``, most overdue first.
 
@@ -124,9 +132,7 @@ def overdue_visits(*, for_user: User, as_of: date) -> list[OverdueVisit]:
             "owner__last_name",
         )
     ):
-        frequency = d.visit_frequency_days or TIER_VISIT_FREQUENCY_DAYS[d.tier]
-        since = d.last_visited_on or timezone.localdate(d.created_at)
-        due = since + timedelta(days=frequency)
+        frequency, due = next_visit_due(d.last_visited_on, d.created_at, d.visit_frequency_days, d.tier)
         if due < as_of:
             rows.append(OverdueVisit(d, d.last_visited_on, due, (as_of - due).days, frequency))
     rows.sort(key=lambda r: (-r.days_overdue, r.distributor.code))

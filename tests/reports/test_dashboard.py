@@ -302,3 +302,16 @@ def test_a_managers_home_page_starts_the_monday_review(org, sales, client_for):
     reports_link = re.search(r'href="(/period-reports/\?[^"]*)"', page).group(1)
     assert client_for(org.kam_a1).get(reports_link).status_code == 200
     assert 'id="monday-review"' not in client_for(org.rep_a1).get("/").content.decode()
+
+
+def test_overdue_visits_on_the_dashboard_are_the_overdue_visits_list(org, cards, sales, api_for):
+    from reports import selectors
+
+    Distributor.objects.filter(pk__in=[cards.a1.pk, cards.a1b.pk]).update(last_visited_on=TODAY - timedelta(days=45))
+    Distributor.objects.filter(pk=cards.a1_second.pk).update(last_visited_on=TODAY - timedelta(days=2))
+    listed = selectors.overdue_visits(for_user=org.kam_a1, as_of=TODAY)
+    assert {row.distributor.pk for row in listed} == {cards.a1.pk, cards.a1b.pk}
+    body = api_for(org.kam_a1).get(_url("team", org.team_a1.pk)).json()
+    assert body["figures"]["overdue_visits"] == len(listed) == 2
+    reps = {c["id"]: c["figures"]["overdue_visits"] for c in body["children"]}
+    assert (reps[org.rep_a1.pk], reps[org.rep_a1b.pk]) == (1, 1)
