@@ -10,7 +10,7 @@ part is more than one unit away from its exact share.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import floor
 
@@ -166,7 +166,8 @@ def quarter_label(year: int, quarter: int) -> str:
 
 
 def rate(actual: Number | None, target: Number | None) -> Decimal | None:
-    """A completion rate, ``actual / target`` to 4 places; None when there is no target to measure against."""
+    """A completion rate, ``actual / target`` to 4 places (halves up); None when there is no target to measure
+    against. Every rate of the app (plans, dashboards, collection rate) is this one."""
     if actual is None or not target:
         return None
-    return (Decimal(actual) / Decimal(target)).quantize(Decimal("0.0001"))
+    return (Decimal(actual) / Decimal(target)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

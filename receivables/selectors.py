@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Region, Team, User
 from distributors.models import Distributor
+from distributors.plan_arithmetic import rate
 
 from .models import (
     ZERO,
@@ -74,7 +75,6 @@ GROUP_LABELS = {
     "region": gettext_lazy("Region"),
 }
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
-RATE = Decimal("0.0001")
 OVER_90 = 90
 
 
@@ -435,9 +435,7 @@ class CollectionFigures:
     @property
     def collection_rate(self) -> Decimal | None:
         """collected ÷ collection_due with 4 places; None when nothing was due."""
-        if not self.collection_due:
-            return None
-        return (self.collected / self.collection_due).quantize(RATE, rounding=ROUND_HALF_UP)
+        return rate(self.collected, self.collection_due)
 
 
 def collection_figures(

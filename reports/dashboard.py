@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Role, Team, User
 from distributors.models import Distributor
+from distributors.plan_arithmetic import rate
 
 from .rollup_models import (
     FLOW_FIELDS,
@@ -47,7 +48,6 @@ from .selectors import next_visit_due
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-RATE = Decimal("0.0001")
 PERIODS = ("day", "week", "month", "quarter", "year")
 PERIOD_LABELS = {
     "day": _("Day"),
@@ -302,12 +302,6 @@ def child_levels(level: str) -> list[str]:
 # --- Figures ---------------------------------------------------------------------------------------------------
 
 
-def _rate(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(RATE, rounding=ROUND_HALF_UP)
-
-
 @dataclass
 class Figures:
     sales_amount: Decimal = ZERO
@@ -330,23 +324,23 @@ class Figures:
 
     @property
     def sales_rate(self):
-        return _rate(self.sales_amount, self.sales_target)
+        return rate(self.sales_amount, self.sales_target)
 
     @property
     def gross_profit_rate(self):
-        return _rate(self.gross_profit, self.gross_profit_target)
+        return rate(self.gross_profit, self.gross_profit_target)
 
     @property
     def collection_rate(self):
-        return _rate(self.collected, self.collection_due)
+        return rate(self.collected, self.collection_due)
 
     @property
     def market_rate(self):
-        return _rate(self.active_outlets, self.outlet_target)
+        return rate(self.active_outlets, self.outlet_target)
 
     @property
     def visit_rate(self):
-        return _rate(self.visits, self.visits_planned)
+        return rate(self.visits, self.visits_planned)
 
     def rate(self, name: str):
         return getattr(self, f"{name}_rate")
