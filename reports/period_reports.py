@@ -24,7 +24,6 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -36,7 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Team, User
 
-from . import dashboard
+from . import dashboard, services
 from .models import Comment, Review
 from .rollup_models import PeriodReport
 
@@ -192,11 +191,9 @@ def may_comment(*, report: PeriodReport, user: User) -> bool:
 
 def add_comment(*, report: PeriodReport, by: User, text: str) -> Comment:
     """Add a comment to ``report``. Raises ValidationError (no text) or PermissionDenied (not a commenter)."""
-    if not text.strip():
-        raise ValidationError({"text": _("Write something first.")})
-    if not may_comment(report=report, user=by):
-        raise PermissionDenied
-    return Comment.objects.create(target=report, author=by, text=text.strip())
+    return services.add_comment(
+        target=report, by=by, text=text, allowed=lambda user: may_comment(report=report, user=user)
+    )
 
 
 # --- What a report shows -------------------------------------------------------------------------------------------

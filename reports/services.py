@@ -5,7 +5,7 @@ field errors and saves nothing; an action the user's role may not take on a
 record they can see raises ``PermissionDenied``.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -629,11 +629,12 @@ def save_review(*, review: Review, by: User) -> Review:
     return review
 
 
-def add_comment(*, target, by: User, text: str) -> Comment:
-    """A comment on a rep's report, plan, schedule or review, by the rep or anyone who oversees them."""
+def add_comment(*, target, by: User, text: str, allowed: Callable[[User], bool] | None = None) -> Comment:
+    """A comment on a rep's report, plan, schedule or review, by the rep or anyone who oversees them; ``allowed``
+    replaces that rule for targets without a rep (a team's weekly or monthly report)."""
     if not text.strip():
         raise ValidationError({"text": _("Write something first.")})
-    if not acts_for(by, target.rep):
+    if not (allowed(by) if allowed is not None else acts_for(by, target.rep)):
         raise PermissionDenied
     return Comment.objects.create(target=target, author=by, text=text.strip())
 
