@@ -47,3 +47,36 @@ def owned_by_scope(user, *, owner: str, rep_sees_team: bool = False) -> Q:
     if role == Role.FINANCE:
         return Q(**{_path(owner, "team__region"): user.region_id}) if user.region_id else Q()
     return NOTHING
+
+
+# Whose *figures* a user may see as a whole (dashboards, team reports): a team's only for its KAM and above, a
+# region's for its managers, the company's for admin and company-wide finance. A rep oversees none of them.
+
+
+def oversees_company(user) -> bool:
+    role = getattr(user, "effective_role", None)
+    return role == Role.ADMIN or (role == Role.FINANCE and not user.region_id)
+
+
+def teams_overseen_by(user):
+    from .models import Team
+
+    role = getattr(user, "effective_role", None)
+    if oversees_company(user):
+        return Team.objects.all()
+    if role in (Role.REGIONAL_MANAGER, Role.FINANCE) and user.region_id:
+        return Team.objects.filter(region_id=user.region_id)
+    if role == Role.KAM:
+        return Team.objects.filter(kam=user)
+    return Team.objects.none()
+
+
+def regions_overseen_by(user):
+    from .models import Region
+
+    role = getattr(user, "effective_role", None)
+    if oversees_company(user):
+        return Region.objects.all()
+    if role in (Role.REGIONAL_MANAGER, Role.FINANCE) and user.region_id:
+        return Region.objects.filter(pk=user.region_id)
+    return Region.objects.none()

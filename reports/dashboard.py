@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Role, Team, User
+from accounts.scope import oversees_company, owned_by_scope, regions_overseen_by, teams_overseen_by
 from distributors.models import Distributor
 from distributors.plan_arithmetic import rate
 
@@ -203,47 +204,20 @@ class ScopeNotFound(Exception):
     """The level and id name nothing the user may see (the API answers 404, as for a missing object)."""
 
 
-def teams_visible_to(user: User):
-    role = user.effective_role
-    if role == Role.ADMIN or (role == Role.FINANCE and not user.region_id):
-        return Team.objects.all()
-    if role in (Role.REGIONAL_MANAGER, Role.FINANCE):
-        return Team.objects.filter(region_id=user.region_id) if user.region_id else Team.objects.none()
-    if role == Role.KAM:
-        return Team.objects.filter(kam=user)
-    return Team.objects.none()
-
-
-def regions_visible_to(user: User):
-    role = user.effective_role
-    if role == Role.ADMIN or (role == Role.FINANCE and not user.region_id):
-        return Region.objects.all()
-    if role in (Role.REGIONAL_MANAGER, Role.FINANCE) and user.region_id:
-        return Region.objects.filter(pk=user.region_id)
-    return Region.objects.none()
-
-
 def reps_visible_to(user: User):
     """People whose accounts the user may see on a dashboard (themselves included)."""
-    from accounts.scope import owned_by_scope
-
     if not user.is_authenticated or not user.is_active:
         return User.objects.none()
     return User.objects.filter(owned_by_scope(user, owner="")).select_related("team")
 
 
-def may_see_company(user: User) -> bool:
-    role = user.effective_role
-    return role == Role.ADMIN or (role == Role.FINANCE and not user.region_id)
-
-
 def resolve_scope(*, for_user: User, level: str, pk: int | None) -> Scope:
     """The scope named by level and id, if ``for_user`` may see it; raises ScopeNotFound otherwise."""
     if level == "company":
-        if may_see_company(for_user):
+        if oversees_company(for_user):
             return Scope("company", None)
         raise ScopeNotFound
-    source = {"rep": reps_visible_to, "team": teams_visible_to, "region": regions_visible_to}.get(level)
+    source = {"rep": reps_visible_to, "team": teams_overseen_by, "region": regions_overseen_by}.get(level)
     if source is None or pk is None:
         raise ScopeNotFound
     obj = source(for_user).filter(pk=pk).first()
@@ -255,7 +229,7 @@ def resolve_scope(*, for_user: User, level: str, pk: int | None) -> Scope:
 def default_scope(user: User) -> Scope:
     """Where a user's dashboard opens: a rep their own, a KAM their team, a manager their region, the company."""
     role = user.effective_role
-    if may_see_company(user):
+    if oversees_company(user):
         return Scope("company", None)
     if role in (Role.REGIONAL_MANAGER, Role.FINANCE) and user.region_id:
         return Scope("region", user.region)

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from accounts.scope import oversees_company
+
 from . import dashboard
 from .dashboard_api import parse
 
@@ -38,7 +40,7 @@ def _breadcrumbs(user, scope: dashboard.Scope, period: dashboard.Period) -> list
     elif scope.level == "team":
         chain = [("region", obj.region)]
     crumbs = []
-    if dashboard.may_see_company(user) and scope.level != "company":
+    if oversees_company(user) and scope.level != "company":
         crumbs.append({"label": _("Company"), "url": _link("company", None, period)})
     for level, item in reversed(chain):
         try:

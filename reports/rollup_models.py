@@ -188,21 +188,12 @@ class RollupState(models.Model):
 class PeriodReportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A rep's report: per accounts.scope by the rep; a team's: its KAM, the region's managers, finance, admin."""
-        from accounts.models import Role
-        from accounts.scope import NOTHING, owned_by_scope
+        from accounts.scope import owned_by_scope, teams_overseen_by
 
-        rep_reports = Q(rep__isnull=False) & owned_by_scope(user, owner="rep")
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        role = user.effective_role
-        if role == Role.ADMIN or (role == Role.FINANCE and not user.region_id):
-            team_reports = Q(team__isnull=False)
-        elif role in (Role.REGIONAL_MANAGER, Role.FINANCE):
-            team_reports = Q(team__region_id=user.region_id) if user.region_id else NOTHING
-        elif role == Role.KAM:
-            team_reports = Q(team__kam=user)
-        else:
-            team_reports = NOTHING
+        rep_reports = Q(rep__isnull=False) & owned_by_scope(user, owner="rep")
+        team_reports = Q(team__in=teams_overseen_by(user))
         return self.filter(rep_reports | team_reports)
 
 
