@@ -56,9 +56,9 @@ def dashboard_page(request):
     try:
         scope, period, extra = parse(request)
     except ValidationError as exc:
-        for field, problems in exc.detail.items():
+        for problems in exc.detail.values():  # each message names what it wants (the choices, a date's format)
             for problem in problems:
-                messages.error(request, f"{field}: {problem}")
+                messages.error(request, str(problem))
         scope, period, extra = dashboard.default_scope(request.user), dashboard.period_containing("month", None), {}
     rank = request.GET.get("rank") or "sales"
     if rank not in dashboard.RATES:
