@@ -26,13 +26,15 @@ def database_status() -> str:
 
 
 def broker_status() -> str:
+    """"ok" when a connection to the broker opens within HEALTHZ_BROKER_TIMEOUT seconds (one try, no retries)."""
+    timeout = getattr(settings, "HEALTHZ_BROKER_TIMEOUT", 1.0)
     try:
         with Connection(
             settings.CELERY_BROKER_URL,
             transport_options=getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
-            connect_timeout=2,
+            connect_timeout=timeout,
         ) as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=0, timeout=timeout)
     except Exception as exc:
         return f"error: {exc.__class__.__name__}"
     return "ok"

@@ -3,9 +3,16 @@
 from celery import shared_task
 
 from . import health
+from .outbox import services as outbox
 
 
 @shared_task(ignore_result=True)
 def heartbeat() -> None:
     """Beat sends this every minute; the worker that runs it proves both are alive (see /healthz)."""
     health.record_worker_heartbeat()
+
+
+@shared_task(ignore_result=True)
+def drain_task_outbox() -> None:
+    """Beat sends this every minute: tasks that could not be sent while the broker was down go out now."""
+    outbox.drain()

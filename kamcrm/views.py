@@ -12,10 +12,13 @@ from . import health
 @require_GET
 @never_cache
 def healthz(request):
-    """200 while the database answers (503 when it does not), with broker and worker status."""
-    database = health.database_status()
-    body = {"database": database, "broker": health.broker_status(), "worker": health.worker_status()}
-    return JsonResponse(body, status=200 if database == "ok" else 503)
+    """200 while the database and the Celery broker answer; 503 naming the failing ones in ``failing`` when not.
+    The worker's heartbeat is reported but does not fail the check (a worker restart is not an outage of the site).
+    """
+    checks = {"database": health.database_status(), "broker": health.broker_status()}
+    failing = [name for name, status in checks.items() if status != "ok"]
+    body = {**checks, "worker": health.worker_status(), "failing": failing}
+    return JsonResponse(body, status=503 if failing else 200)
 
 
 def _monday_review(user) -> dict | None:

@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from accounts.models import Role
 from kamcrm.audit.models import AuditEvent
 from kamcrm.forms import add_service_errors
+from kamcrm.outbox import services as outbox
 
 from . import selectors, services, statements, tasks
 from .api import aging_from_params
@@ -661,7 +662,11 @@ def statement_email(request, pk):
     if not statements.primary_email(distributor):
         messages.error(request, _("The account has no primary contact with an e-mail address."))
         return redirect("receivables:account", pk)
-    tasks.email_statement.delay(distributor.pk, start.isoformat(), end.isoformat(), request.user.pk)
+    outbox.enqueue(
+        tasks.email_statement,
+        args=[distributor.pk, start.isoformat(), end.isoformat(), request.user.pk],
+        if_broker_down=outbox.IfBrokerDown.OUTBOX,
+    )
     messages.success(
         request,
         _("The statement for %(start)s – %(end)s is being e-mailed to %(email)s.")

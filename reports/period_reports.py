@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Team, User
+from kamcrm.outbox import services as outbox
 
 from . import dashboard, services
 from .models import Comment, Review
@@ -75,7 +76,8 @@ def report_teams() -> QuerySet[Team]:
 def _queue_email(report_id: int) -> None:
     from . import tasks  # tasks imports this module
 
-    tasks.email_period_report.delay(report_id)
+    # The daily run queues it again while the report is not marked e-mailed (_requeue_unsent).
+    outbox.enqueue(tasks.email_period_report, args=[report_id], if_broker_down=outbox.IfBrokerDown.NEXT_RUN)
 
 
 def _generate_one(*, kind: str, period: dashboard.Period, scope: dashboard.Scope) -> PeriodReport | None:

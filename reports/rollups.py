@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from distributors.plan_selectors import outlet_total
+from kamcrm.outbox import services as outbox
 
 from .models import SALES_STATUSES
 from .rollup_models import (
@@ -352,7 +353,8 @@ def _flush() -> None:
 
     ids, _pending.ids = getattr(_pending, "ids", set()), set()
     if ids:
-        tasks.refresh_rollups.delay(sorted(ids))
+        # A back-dated change is older than the nightly rebuild's days: keep it in the outbox if the broker is down.
+        outbox.enqueue(tasks.refresh_rollups, args=[sorted(ids)], if_broker_down=outbox.IfBrokerDown.OUTBOX)
 
 
 def refresh(*, distributor_ids: Iterable[int]) -> None:

@@ -109,6 +109,7 @@ DATA_MIGRATIONS = [
     ("distributors.migrations.0002_beat_schedules", "create_schedule"),
     ("receivables.migrations.0002_defaults_and_beat_schedules", "create"),
     ("reports.migrations.0004_beat_schedules", "create"),
+    ("kamcrm.outbox.migrations.0002_drain_beat_schedule", "create_schedules"),
 ]
 
 
@@ -125,3 +126,28 @@ def migration_data(db):
 
     for module, function in DATA_MIGRATIONS:
         getattr(import_module(module), function)(apps, None)
+
+
+REFUSED_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every connection is refused at once
+
+
+@pytest.fixture
+def broker_down(settings):
+    """The Celery broker is unreachable and tasks are really sent (not run in-process) until ``restore()``."""
+    from kombu import pools
+
+    from kamcrm.celery import app
+
+    before = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
+
+    def point_at(broker_url: str, eager: bool) -> None:
+        settings.CELERY_BROKER_URL, settings.CELERY_TASK_ALWAYS_EAGER = broker_url, eager
+        app.conf.broker_url, app.conf.task_always_eager = broker_url, eager
+        pools.reset()  # kombu keeps its connection and producer pools per URL, process-wide
+        app._pool = None  # Celery builds its pool from broker_url on first use
+        app.amqp._producer_pool = None
+
+    point_at(REFUSED_BROKER, False)
+    state = SimpleNamespace(restore=lambda: point_at(before["broker_url"], before["task_always_eager"]))
+    yield state
+    state.restore()

@@ -13,10 +13,10 @@ def test_healthz_reports_database_broker_and_worker(db):
 
 
 @override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0")
-def test_broker_down_is_reported_but_the_app_stays_up(db):
+def test_broker_down_is_a_503_naming_the_broker(db):
     response = Client().get("/healthz")
-    assert response.status_code == 200
-    assert response.json()["broker"].startswith("error")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error") and response.json()["failing"] == ["broker"]
 
 
 def test_database_down_gives_503(db, monkeypatch):

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "axes",
     "kamcrm.audit",
+    "kamcrm.outbox",
     "accounts",
     "distributors",
     "receivables",
@@ -166,6 +167,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_IMPORTS = ["kamcrm.tasks"]
+# /healthz gives the broker this long (seconds) before it answers 503; the container check allows 5 s in all.
+HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=1.0)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_FS_DIR = Path(env("CELERY_FS_DIR", default=str(VAR_DIR / "celery-broker")))
     for _sub in ("out", "processed", "control"):
