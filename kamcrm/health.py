@@ -26,7 +26,7 @@ def database_status() -> str:
 
 
 def broker_status() -> str:
-    """"ok" when a connection to the broker opens within HEALTHZ_BROKER_TIMEOUT seconds (one try, no retries)."""
+    """Whether a connection to the broker opens within HEALTHZ_BROKER_TIMEOUT seconds (one try): "ok" or the error."""
     timeout = getattr(settings, "HEALTHZ_BROKER_TIMEOUT", 1.0)
     try:
         with Connection(
