@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from distributors.models import Distributor, Product
+from kamcrm.idempotency.api import IdempotentCreateMixin, idempotent
 
 from . import selectors, services, statements
 from .filters import CollectionActivityFilter, InvoiceFilter, PaymentClaimFilter, PaymentFilter
@@ -219,13 +220,14 @@ class InvoiceSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
 
 
 class NoDeleteModelViewSet(
+    IdempotentCreateMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Money records: created, read and annotated; never deleted (DELETE → 405)."""
+    """Money records: created (honouring ``Idempotency-Key``), read and annotated; never deleted (DELETE → 405)."""
 
     permission_classes = [IsFinanceOrReadOnly]
 
@@ -370,6 +372,7 @@ class PaymentViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
 
     @extend_schema(request=ReverseSerializer, responses={201: PaymentSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent
     def reverse(self, request, pk=None):
         """Reverse the payment (bounced cheque, mistake): a new negative payment that reopens the invoices."""
         payment = self.get_object()
@@ -381,6 +384,7 @@ class PaymentViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
 
     @extend_schema(request=AllocateSerializer, responses=PaymentSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def allocate(self, request, pk=None):
         """Allocate what is still unallocated: oldest due first, or as ``allocations`` say."""
         payment = self.get_object()
@@ -521,7 +525,12 @@ class RejectSerializer(serializers.Serializer):
 
 
 class PaymentClaimViewSet(
-    MoneyRoleMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    IdempotentCreateMixin,
+    MoneyRoleMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
 ):
     """A rep's "money collected", waiting for finance to confirm it into a payment or reject it."""
 
@@ -533,6 +542,7 @@ class PaymentClaimViewSet(
 
     @extend_schema(request=ConfirmClaimSerializer, responses={201: PaymentSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent
     def confirm(self, request, pk=None):
         claim = self.get_object()
         self._money_role_or_403()
@@ -583,7 +593,12 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class WriteOffViewSet(
-    MoneyRoleMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    IdempotentCreateMixin,
+    MoneyRoleMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Write-offs of bad debt: finance proposes; a regional manager of the region or an admin approves."""
 
@@ -608,6 +623,7 @@ class WriteOffViewSet(
 
     @extend_schema(request=DecisionSerializer, responses=WriteOffSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def approve(self, request, pk=None):
         return self._decide(request, services.approve_write_off)
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from accounts.api import VisiblePrimaryKeyField
 from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
+from kamcrm.idempotency.api import IdempotentCreateMixin
 
 from . import selectors, services
 from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
@@ -86,6 +87,7 @@ class StatusSerializer(serializers.Serializer):
 
 
 class OrderViewSet(
+    IdempotentCreateMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -231,6 +233,7 @@ class VisitFilter(filters.FilterSet):
 
 
 class VisitViewSet(
+    IdempotentCreateMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,

@@ -110,6 +110,7 @@ DATA_MIGRATIONS = [
     ("receivables.migrations.0002_defaults_and_beat_schedules", "create"),
     ("reports.migrations.0004_beat_schedules", "create"),
     ("kamcrm.outbox.migrations.0002_drain_beat_schedule", "create_schedules"),
+    ("kamcrm.idempotency.migrations.0002_purge_beat_schedule", "create_schedules"),
 ]
 
 

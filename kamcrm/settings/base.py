@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "kamcrm.audit",
     "kamcrm.outbox",
+    "kamcrm.idempotency",
     "accounts",
     "distributors",
     "receivables",
@@ -181,6 +182,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(CELERY_FS_DIR / "control"),
         "store_processed": False,
     }
+
+# How long a money-creating POST's Idempotency-Key is remembered (then purged hourly by beat).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
 # --- E-mail ---------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
