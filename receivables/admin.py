@@ -1,7 +1,9 @@
 """Django admin: the admin's settings (credit check, reminder levels, aging bucket sets, statement schedules).
 Money records are read-only here: they change only through the services (validated, locked, audited)."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     AgingBucketSet,
@@ -16,6 +18,7 @@ from .models import (
     StatementSchedule,
     WriteOff,
 )
+from .reminders import stuck_messages
 
 
 @admin.register(ReceivablesSettings)
@@ -103,7 +106,22 @@ class CollectionActivityAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """Messages left "sending" by a process that died (the sweeper sends them again within minutes)."""
+
+    title = _("stuck in sending")
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Stuck for more than %(n)s minutes") % {"n": settings.REMINDER_STUCK_AFTER_MINUTES})]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=stuck_messages().values("pk"))
+        return queryset
+
+
 @admin.register(ReminderMessage)
 class ReminderMessageAdmin(ReadOnlyAdmin):
-    list_display = ["run_date", "distributor", "recipient_email", "status", "attempts", "sent_at"]
-    list_filter = ["status"]
+    list_display = ["run_date", "distributor", "recipient_email", "status", "attempts", "claimed_at", "sent_at"]
+    list_filter = [StuckFilter, "status"]

@@ -664,8 +664,9 @@ class MessageStatus(models.TextChoices):
 class ReminderMessage(models.Model):
     """The outbox: one e-mail to one recipient about one account, listing every overdue invoice of the account.
 
-    Claimed for sending with a conditional update (pending → sending) before the e-mail goes out, so a message
-    is never sent twice; one that stays "sending" after a crash is not retried automatically.
+    Claimed for sending with a conditional update (pending → sending, ``claimed_at``) before the e-mail goes out,
+    so two workers never send it twice; one left "sending" longer than ``REMINDER_STUCK_AFTER_MINUTES`` (its
+    process died mid-send) is released and sent again by the sweeper (``reminders.sweep_stuck_messages``).
     """
 
     distributor = models.ForeignKey(
@@ -683,6 +684,7 @@ class ReminderMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ScopedByDistributor.as_manager()

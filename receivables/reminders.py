@@ -12,8 +12,13 @@ A run has two steps, both safe to repeat:
    are due at once (after a pause, or for an old invoice just recorded), only the latest is sent; the earlier
    ones are recorded as skipped.
 2. :func:`deliver_pending_messages` sends the outbox. Each message is claimed with a conditional update
-   (pending → sending) before the e-mail goes out and marked sent after, so no message goes out twice; one
-   left "sending" by a crash is not retried automatically (at most once), one whose sending raised is retried.
+   (pending → sending, stamped ``claimed_at``) before the e-mail goes out and marked sent after, so two workers
+   never send the same message; one whose sending raised is retried (up to ``MAX_ATTEMPTS``).
+3. :func:`sweep_stuck_messages` (beat, every few minutes) releases messages left "sending" for longer than
+   ``REMINDER_STUCK_AFTER_MINUTES`` — their process died mid-send — and sends them again. Releasing is one
+   conditional update, so two sweepers at once release (and send) a message once. A process killed after the
+   mail server accepted the e-mail but before it was marked sent gets that e-mail sent twice: a rare duplicate
+   reminder is preferred to a reminder never sent. No new message or (invoice, level) record is ever made.
 """
 
 import logging
@@ -333,7 +338,7 @@ def deliver_pending_messages(*, limit: int | None = None) -> tuple[int, int]:
     connection = get_connection()
     for pk in pks:
         claimed = ReminderMessage.objects.filter(pk=pk, status=MessageStatus.PENDING).update(
-            status=MessageStatus.SENDING, attempts=F("attempts") + 1
+            status=MessageStatus.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
         )
         if not claimed:
             continue  # another worker took it
@@ -355,6 +360,32 @@ def deliver_pending_messages(*, limit: int | None = None) -> tuple[int, int]:
         ReminderMessage.objects.filter(pk=pk).update(status=MessageStatus.SENT, sent_at=timezone.now(), error="")
         sent += 1
     return sent, failed
+
+
+def stuck_messages():
+    """Messages "sending" for longer than REMINDER_STUCK_AFTER_MINUTES (older rows without a claim time: by age)."""
+    cutoff = timezone.now() - timedelta(minutes=settings.REMINDER_STUCK_AFTER_MINUTES)
+    return ReminderMessage.objects.filter(status=MessageStatus.SENDING).filter(
+        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True, created_at__lt=cutoff)
+    )
+
+
+def release_stuck_messages() -> int:
+    """Put stuck messages back to pending (failed once they used up MAX_ATTEMPTS); returns how many were released.
+    Each update re-checks the row, so a message another sweeper already released and re-claimed is left alone."""
+    note = _("Left unsent by a process that stopped while sending; sent again.")
+    stuck = stuck_messages()
+    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(status=MessageStatus.FAILED, error=note)
+    released = stuck.filter(attempts__lt=MAX_ATTEMPTS).update(status=MessageStatus.PENDING, error=note)
+    if released:
+        log.warning("Released %s reminder messages stuck in sending", released)
+    return released
+
+
+def sweep_stuck_messages() -> tuple[int, int]:
+    """The sweeper: release the stuck messages, then send the outbox. Returns (sent, failed)."""
+    release_stuck_messages()
+    return deliver_pending_messages()
 
 
 def send_overdue_reminders(*, run_date: date) -> ReminderRun:

@@ -26,6 +26,12 @@ def deliver_reminder_messages() -> None:
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, ignore_result=True)
+def sweep_stuck_reminder_messages() -> None:
+    """Every five minutes: e-mails left "sending" by a process that died mid-send go out again (once)."""
+    reminders.sweep_stuck_messages()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, ignore_result=True)
 def refresh_doubtful(on: str | None = None) -> None:
     """Nightly: invoices more than 180 days past due become doubtful (the bad-debt review)."""
     services.refresh_doubtful(on=_day(on))

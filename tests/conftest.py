@@ -111,6 +111,7 @@ DATA_MIGRATIONS = [
     ("reports.migrations.0004_beat_schedules", "create"),
     ("kamcrm.outbox.migrations.0002_drain_beat_schedule", "create_schedules"),
     ("kamcrm.idempotency.migrations.0002_purge_beat_schedule", "create_schedules"),
+    ("receivables.migrations.0008_sweep_stuck_reminders_beat_schedule", "create_schedules"),
 ]
 
 

@@ -11,6 +11,7 @@ def test_fresh_install_has_the_beat_schedules(migration_data):
     assert schedules["Worker heartbeat"].interval.every == 60
     assert schedules["Send tasks kept while the broker was down"].interval.every == 60
     assert schedules["Forget old idempotency keys"].interval.every == 3600
+    assert schedules["Receivables: resend reminder e-mails stuck in sending"].interval.every == 300
     sessions = schedules["Clear expired sessions"]
     assert (sessions.crontab.hour, sessions.crontab.minute, str(sessions.crontab.timezone)) == (
         "3",

@@ -186,6 +186,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # How long a money-creating POST's Idempotency-Key is remembered (then purged hourly by beat).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
+# A reminder e-mail "sending" for longer than this was left by a process that died; the sweeper sends it again.
+REMINDER_STUCK_AFTER_MINUTES = env.int("REMINDER_STUCK_AFTER_MINUTES", default=10)
+
 # --- E-mail ---------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))

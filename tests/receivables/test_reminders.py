@@ -109,7 +109,8 @@ def test_an_e_mail_that_failed_is_retried_and_one_being_sent_is_never_sent_again
         tasks.deliver_reminder_messages.delay()
         tasks.deliver_reminder_messages.delay()
     assert len(mail.outbox) == 1 and ReminderMessage.objects.get().status == "sent"
-    # A worker that died after claiming a message (status "sending") may have sent it: never again.
+    # A message a worker is sending right now ("sending", claimed just now) is left alone by the next run;
+    # only the sweeper sends it again, after REMINDER_STUCK_AFTER_MINUTES (test_reminder_sweeper.py).
     money.invoice(cards.a2, D("10.00"), day(-61), terms=30)
     with mock.patch.object(reminders, "deliver_pending_messages", return_value=(0, 0)):
         reminders.send_overdue_reminders(run_date=day(0))
