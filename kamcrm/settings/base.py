@@ -94,8 +94,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and beat share one file: wait for a lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Web, worker and beat share one file. A transaction takes the write lock when it begins (IMMEDIATE), so two
+    # writers queue (for up to ``timeout`` seconds) instead of one failing with "database is locked" when both
+    # read first and then try to write; WAL lets readers go on while one writes (double submits, issue 17).
+    _sqlite = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite.setdefault("timeout", env.int("SQLITE_TIMEOUT", default=30))
+    _sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
     # Covering indexes (INCLUDE) speed up PostgreSQL; SQLite builds the same index without the extra columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
