@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from distributors.models import Contact, Distributor
-from distributors.pdf import _css_content
-from kamcrm import workbooks
+from kamcrm import pdf, workbooks
 from kamcrm.audit import services as audit
+from kamcrm.pdf import css_content
 
 from . import selectors
 from .models import (
@@ -169,23 +169,18 @@ def _context(data: Statement, printed_by: User | None) -> dict:
     return {
         "s": data,
         "d": data.distributor,
-        "header_left": _css_content(_("KAM CRM")),
-        "header_right": _css_content(f"{_('Statement of account')} · {data.distributor.code}"),
-        "footer_left": _css_content(
+        "header_left": css_content(_("KAM CRM")),
+        "header_right": css_content(f"{_('Statement of account')} · {data.distributor.code}"),
+        "footer_left": css_content(
             _("Printed %(at)s by %(user)s") % {"at": date_format(now, "Y-m-d H:i"), "user": who}
         ),
-        "footer_right": _css_content(_("Page %(page)s of %(pages)s"), counters=True),
+        "footer_right": css_content(_("Page %(page)s of %(pages)s"), counters=True),
     }
 
 
 def render_pdf(*, data: Statement, printed_by: User | None = None) -> bytes:
     """The statement as A4 PDF bytes in the active language (Chinese renders with the WenQuanYi font)."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    html = render_to_string("receivables/statement_pdf.html", _context(data, printed_by))
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).write_pdf()
+    return pdf.render_pdf(template="receivables/statement_pdf.html", context=_context(data, printed_by))
 
 
 def render_xlsx(*, data: Statement) -> bytes:

@@ -10,9 +10,7 @@ user's scope (``period_reports.report_detail``).
 import io
 
 import openpyxl
-from django.conf import settings
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,8 +18,8 @@ from openpyxl.styles import Font
 
 from accounts.models import User
 from distributors.exports import CONTENT_TYPES
-from distributors.pdf import _css_content
-from kamcrm import workbooks
+from kamcrm import pdf, workbooks
+from kamcrm.pdf import css_content
 from kamcrm.workbooks import MONEY_FORMAT
 
 from .period_reports import ChildRow, ReportView, report_view
@@ -50,21 +48,16 @@ def pdf_context(*, view: ReportView, for_user: User | None) -> dict:
     return {
         "view": view,
         "report": view.report,
-        "header_left": _css_content(_("KAM CRM")),
-        "header_right": _css_content(view.title),
-        "footer_left": _css_content(printed),
-        "footer_right": _css_content(_("Page %(page)s of %(pages)s"), counters=True),
+        "header_left": css_content(_("KAM CRM")),
+        "header_right": css_content(view.title),
+        "footer_left": css_content(printed),
+        "footer_right": css_content(_("Page %(page)s of %(pages)s"), counters=True),
     }
 
 
 def render_pdf(*, view: ReportView, for_user: User | None) -> bytes:
     """The report as PDF bytes, A4 landscape, in the active language."""
-    from weasyprint import HTML  # slow to import: only when a PDF is asked for
-    from weasyprint.urls import URLFetcher
-
-    html = render_to_string(TEMPLATE, pdf_context(view=view, for_user=for_user))
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).write_pdf()
+    return pdf.render_pdf(template=TEMPLATE, context=pdf_context(view=view, for_user=for_user))
 
 
 # --- Workbook ------------------------------------------------------------------------------------------------------
