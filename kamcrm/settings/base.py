@@ -141,7 +141,7 @@ TEXT_MAX_LENGTH = env.int("TEXT_MAX_LENGTH", default=4000)  # characters of a no
 PHOTO_MAX_SIZE = env.int("PHOTO_MAX_SIZE", default=10 * 1024 * 1024)  # bytes of an uploaded visit photo
 PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2048)  # pixels: larger photos are scaled down when stored
 IMPORT_MAX_CELL_LENGTH = env.int("IMPORT_MAX_CELL_LENGTH", default=4000)  # characters of one imported cell
-IMPORT_MAX_UNCOMPRESSED_SIZE = env.int("IMPORT_MAX_UNCOMPRESSED_SIZE", default=50 * 1024 * 1024)  # bytes in an .xlsx
+IMPORT_MAX_UNCOMPRESSED_SIZE = env.int("IMPORT_MAX_UNCOMPRESSED_SIZE", default=30 * 1024 * 1024)  # bytes in an .xlsx
 IMPORT_PREVIEW_ERRORS = 200  # errors listed on an import preview; the rest are counted
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
