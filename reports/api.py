@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import django_filters as filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -18,6 +19,7 @@ from distributors.models import Brand, Contact, Distributor, Product
 
 from . import selectors, services
 from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
+from .photos import validate_photo
 
 
 class RepField(serializers.PrimaryKeyRelatedField):
@@ -219,6 +221,13 @@ class PhotoSerializer(serializers.ModelSerializer):
         model = VisitPhoto
         fields = ["id", "kind", "image", "uploaded_at"]
         read_only_fields = ["uploaded_at"]
+
+    def validate_image(self, value):
+        try:
+            validate_photo(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return value
 
 
 class VisitFilter(filters.FilterSet):
