@@ -22,6 +22,9 @@ from .models import Contact, Distributor, DistributorBrand, Status
 TEMPLATE = "distributors/card_pdf.html"
 TIMELINE_LIMIT = 30  # business dealings: the newest entries only, so a card stays a few pages long
 RECORDS_LIMIT = 30  # suggestions and complaints, each
+# Characters of each suggestion, complaint and contact detail printed (the card page shows them in full): a card of
+# 30 suggestions and 30 complaints at the text limit would otherwise run to a hundred pages and most of a minute.
+RECORD_TEXT_LIMIT = 300
 EMPTY = "—"
 
 PROFILE_FIELDS = (
@@ -186,6 +189,7 @@ def card_context(*, distributor: Distributor, for_user: User) -> dict:
         "contacts": _contacts(distributor, personal_notes),
         "dealings": _dealings(distributor, for_user),
         "dealings_limit": TIMELINE_LIMIT,
+        "record_text_limit": RECORD_TEXT_LIMIT,
         "suggestions": suggestions,
         "suggestions_total": suggestions_total,
         "complaints": complaints,

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from distributors import pdf as card_pdf
 from distributors.models import Complaint, Distributor, Suggestion
 from distributors.plan_models import QuarterlyPlan
 from kamcrm.pdf import BREAK_EVERY, ZERO_WIDTH_SPACE, breakable
@@ -58,7 +59,7 @@ def longest():
     return settings.TEXT_MAX_LENGTH
 
 
-def test_a_card_with_every_long_text_at_the_limit_prints_all_of_it(org, cards, client_for, tmp_path, longest):
+def test_a_card_with_every_long_text_at_the_limit_prints_it(org, cards, client_for, tmp_path, longest):
     card = cards.a1
     Distributor.objects.filter(pk=card.pk).update(assessment=_run_of(CJK_WORD, longest))
     for i in range(3):
@@ -81,8 +82,11 @@ def test_a_card_with_every_long_text_at_the_limit_prints_all_of_it(org, cards, c
     response = client_for(org.rep_a1).get(f"/distributors/{card.pk}/card.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     text, pages = _pdf_text(response.content, tmp_path), _pages(response.content)
-    _assert_holds(text, CJK_WORD, 7 * (longest // len(CJK_WORD)), pages)
-    _assert_holds(text, LATIN_WORD, 6 * (longest // len(LATIN_WORD)), pages)
+    # The assessment in full; each suggestion and complaint text up to RECORD_TEXT_LIMIT (the page has them all).
+    shown = card_pdf.RECORD_TEXT_LIMIT - 1
+    _assert_holds(text, CJK_WORD, longest // len(CJK_WORD) + 6 * (shown // len(CJK_WORD)), pages)
+    _assert_holds(text, LATIN_WORD, 6 * (shown // len(LATIN_WORD)), pages)
+    assert text.count("…") >= 12
 
 
 def test_a_plan_with_notes_at_the_limit_prints_them(org, cards, client_for, tmp_path, longest):
