@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from accounts.api import VisiblePrimaryKeyField
 from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
+from kamcrm.validators import TextLengthValidator
 
 from . import selectors, services
 from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
@@ -389,7 +390,7 @@ class DailyReportSerializer(serializers.ModelSerializer):
 
 
 class CommentInSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(validators=[TextLengthValidator()], required=False, allow_blank=True, default="")
 
 
 class DailyReportViewSet(

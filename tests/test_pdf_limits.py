@@ -178,3 +178,15 @@ def test_breaking_long_runs_keeps_every_character_and_leaves_runs_short(text):
     body_text = out.split("<p", 1)[1].split(">", 1)[1]
     assert all(len(run) <= BREAK_EVERY for run in re.split(rf"[\s{ZERO_WIDTH_SPACE}<>&]", body_text) if run)
     assert '"' + "x" * 60 + '"' in out and "y" * 60 in out  # styles and attributes untouched
+
+
+@pytest.mark.parametrize("extra", [1, 1000])
+def test_a_plan_returned_with_a_too_long_comment_is_a_400_and_stays_submitted(org, cards, api_for, longest, extra):
+    plan = pf.make_plan(by=org.kam_a1, distributor=cards.a1)
+    assert api_for(org.kam_a1).post(f"/api/plans/{plan.pk}/submit/", {}, format="json").status_code == 200
+    response = api_for(org.rm_a).post(
+        f"/api/plans/{plan.pk}/return/", {"comment": "改" * (longest + extra)}, format="json"
+    )
+    assert response.status_code == 400 and "comment" in response.json()
+    plan.refresh_from_db()
+    assert plan.status == "submitted"
