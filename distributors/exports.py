@@ -7,7 +7,6 @@ as an exact decimal (a number in Excel, ``1234.50`` in CSV), never through a flo
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
@@ -17,24 +16,19 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from openpyxl.cell import WriteOnlyCell
 
 from accounts.models import Team, User
+from kamcrm import workbooks
 
 from . import selectors
 from .filters import DistributorFilter
 from .models import Distributor
 
 FORMATS = ("xlsx", "csv")
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+CONTENT_TYPES = {"xlsx": workbooks.XLSX_CONTENT_TYPE, "csv": workbooks.CSV_CONTENT_TYPE}
 CHUNK_SIZE = 2000
-MONEY_FORMAT = "#,##0.00"
-DATE_FORMAT = "yyyy-mm-dd"
-# A text cell that Excel would run as a formula (=, +, -, @ ...). A phone number like "+86 21 5555" is left alone.
-_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d\s()\-]*$))")
+MONEY_FORMAT = workbooks.MONEY_FORMAT
+DATE_FORMAT = workbooks.DATE_FORMAT
 
 
 def _label(model, name: str) -> str:
@@ -104,8 +98,7 @@ def _csv_text(value) -> str:
         return f"{value:.2f}"
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    text = str(value)
-    return f"'{text}" if _FORMULA.match(text) else text
+    return workbooks.csv_text(str(value))
 
 
 class _Echo:
@@ -131,30 +124,14 @@ def csv_response(*, queryset: QuerySet[Distributor], filename: str) -> Streaming
     return response
 
 
-def _xlsx_cell(sheet, value):
-    # Plain values are much cheaper for openpyxl; only money, dates and would-be formulas need a cell.
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = MONEY_FORMAT
-    elif hasattr(value, "isoformat"):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATE_FORMAT
-    elif isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # text stays text: a name starting with "=" is no formula
-    else:
-        return value
-    return cell
-
-
 def xlsx_workbook(*, queryset: QuerySet[Distributor]) -> bytes:
     """The cards as an Excel workbook, one row each under a header row."""
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(_("Distributors"))[:31])
     header = columns()
-    sheet.append([_xlsx_cell(sheet, label) for label, _getter in header])
+    sheet.append([workbooks.cell(sheet, label) for label, _getter in header])
     for row in _rows(queryset, [getter for _label, getter in header]):
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append(workbooks.row(sheet, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -107,11 +108,19 @@ class ImportFlow:
 
     def _render_preview(self, request, pending, preview):
         upload, _preview, confirm = self.url_names
+        # A file of thousands of bad rows makes a page of its first rows and errors, and says how many more.
+        limit = settings.IMPORT_PREVIEW_ERRORS
+        errors = preview.errors
         return render(
             request,
             self.preview_template,
             {
                 "preview": preview,
+                "errors": errors,
+                "shown_errors": errors[:limit],
+                "more_errors": max(len(errors) - limit, 0),
+                "shown_rows": preview.rows[:limit],
+                "more_rows": max(len(preview.rows) - limit, 0),
                 "pending": pending,
                 "upload_url": reverse(upload),
                 "confirm_url": reverse(confirm),

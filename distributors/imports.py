@@ -19,12 +19,14 @@ import functools
 import io
 import re
 import uuid
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -180,7 +182,36 @@ class Sheet:
         return ""
 
 
+def _check_unpacked_size(content: bytes) -> None:
+    """Refuse a workbook (a zip file) that unpacks to more than ``settings.IMPORT_MAX_UNCOMPRESSED_SIZE``, before
+    anything is unpacked: a few kilobytes can unpack to gigabytes (a "zip bomb"). Python's zip reader never
+    unpacks more than the sizes the directory declares, so their sum is a real bound."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(_("The file is not an Excel workbook (.xlsx) that can be read.")) from exc
+    limit = settings.IMPORT_MAX_UNCOMPRESSED_SIZE
+    if unpacked > limit:
+        raise ImportFileError(
+            _("The workbook unpacks to more than %(size)s MB; save only the rows and columns to import.")
+            % {"size": limit // (1024 * 1024)}
+        )
+
+
+def _check_cells(number: int, values: list) -> None:
+    """Refuse a row with a cell longer than ``settings.IMPORT_MAX_CELL_LENGTH`` characters."""
+    limit = settings.IMPORT_MAX_CELL_LENGTH
+    for index, value in enumerate(values):
+        if isinstance(value, str) and len(value) > limit:
+            raise ImportFileError(
+                _("Row %(row)s, column %(column)s holds more than %(max)s characters.")
+                % {"row": number, "column": index + 1, "max": limit}
+            )
+
+
 def _xlsx_rows(content: bytes):
+    _check_unpacked_size(content)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML, key and value errors alike on a file that is not xlsx
@@ -274,6 +305,7 @@ def read_table(*, content: bytes, extension: str) -> tuple[list[str] | None, lis
     blank_run = 0
     with contextlib.closing(reader):  # stopping early closes the workbook at once
         for number, values in reader:
+            _check_cells(number, values)
             if _is_blank(values):
                 blank_run += 1
                 if headers is not None and blank_run > MAX_BLANK_RUN:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.scope import owned_by_scope
+from kamcrm.validators import TextLengthValidator
 
 ZERO = Decimal("0")
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -213,7 +214,7 @@ class Distributor(models.Model):
     relationship_type = models.CharField(
         _("relationship type"), max_length=20, choices=RelationshipType.choices, default=RelationshipType.TRANSACTIONAL
     )
-    assessment = models.TextField(_("assessment"), blank=True)
+    assessment = models.TextField(_("assessment"), blank=True, validators=[TextLengthValidator()])
     # Kept up to date by the visits app (reports.services); drives "not visited for N days" and overdue visits.
     last_visited_on = models.DateField(_("last visited on"), null=True, blank=True)
     visit_frequency_days = models.PositiveSmallIntegerField(
@@ -326,10 +327,10 @@ class Contact(models.Model):
     wechat = models.CharField(_("WeChat"), max_length=60, blank=True)
     # Personal notes: only the account's own team and managers above see them (not finance).
     birthday = models.DateField(_("birthday"), null=True, blank=True)
-    family = models.TextField(_("family"), blank=True)
-    hobbies = models.TextField(_("hobbies"), blank=True)
-    personality = models.TextField(_("personality"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    family = models.TextField(_("family"), blank=True, validators=[TextLengthValidator()])
+    hobbies = models.TextField(_("hobbies"), blank=True, validators=[TextLengthValidator()])
+    personality = models.TextField(_("personality"), blank=True, validators=[TextLengthValidator()])
+    notes = models.TextField(_("notes"), blank=True, validators=[TextLengthValidator()])
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -364,9 +365,9 @@ class Suggestion(models.Model):
         Distributor, on_delete=models.CASCADE, related_name="suggestions", verbose_name=_("distributor")
     )
     received_on = models.DateField(_("received on"))
-    content = models.TextField(_("suggestion"))
+    content = models.TextField(_("suggestion"), validators=[TextLengthValidator()])
     status = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.NEW)
-    response = models.TextField(_("our response"), blank=True)
+    response = models.TextField(_("our response"), blank=True, validators=[TextLengthValidator()])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
@@ -407,7 +408,7 @@ class Complaint(models.Model):
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     nature = models.CharField(_("nature"), max_length=20, choices=Nature.choices, default=Nature.GOOD_FAITH)
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), validators=[TextLengthValidator()])
     received_on = models.DateField(_("received on"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -416,7 +417,7 @@ class Complaint(models.Model):
         verbose_name=_("handled by"),
     )
     status = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.OPEN)
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = models.TextField(_("resolution"), blank=True, validators=[TextLengthValidator()])
     resolved_on = models.DateField(_("closed on"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")

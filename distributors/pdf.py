@@ -2,24 +2,19 @@
 
 The card shows what the card page shows, read through the same selectors and the
 same rule for contacts' personal notes (``selectors.can_see_personal_notes``), in
-the language active when it is rendered. The HTML is self-contained (inline CSS,
-no images) and the URL fetcher refuses everything but ``data:`` URLs, so
-rendering never reaches the network or the file system.
+the language active when it is rendered, through the one renderer ``kamcrm.pdf.render_pdf``.
 """
 
-import re
 from decimal import Decimal
 from itertools import zip_longest
 
-from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from kamcrm.pdf import css_content, render_pdf
 
 from . import selectors, timeline
 from .models import Contact, Distributor, DistributorBrand, Status
@@ -27,6 +22,9 @@ from .models import Contact, Distributor, DistributorBrand, Status
 TEMPLATE = "distributors/card_pdf.html"
 TIMELINE_LIMIT = 30  # business dealings: the newest entries only, so a card stays a few pages long
 RECORDS_LIMIT = 30  # suggestions and complaints, each
+# Characters of each suggestion, complaint and contact detail printed (the card page shows them in full): a card of
+# 30 suggestions and 30 complaints at the text limit would otherwise run to a hundred pages and most of a minute.
+RECORD_TEXT_LIMIT = 300
 EMPTY = "—"
 
 PROFILE_FIELDS = (
@@ -99,21 +97,6 @@ def _person(user: User | None) -> str:
     return user.display_name if user else EMPTY
 
 
-def _css_string(text: str) -> str:
-    """``text`` as a quoted CSS string in which every character but ASCII letters and digits is a CSS escape.
-
-    Names and translations can then never break out of the string, nor out of the ``<style>`` element.
-    """
-    return '"' + "".join(ch if ch.isascii() and ch.isalnum() else f"\\{ord(ch):06x}" for ch in text) + '"'
-
-
-def _css_content(text: str, *, counters: bool = False) -> SafeString:
-    """``text`` as a CSS ``content`` value; with ``counters``, ``%(page)s`` and ``%(pages)s`` become page counters."""
-    parts = re.split(r"%\((pages?)\)s", text) if counters else [text]
-    out = [f"counter({part})" if i % 2 else _css_string(part) for i, part in enumerate(parts) if part]
-    return mark_safe(" ".join(out) or '""')  # only counters, ASCII letters, digits and CSS escapes
-
-
 def _ownership(distributor: Distributor) -> list[tuple[str, str]]:
     owner = distributor.owner
     team = owner.team
@@ -178,12 +161,12 @@ def card_context(*, distributor: Distributor, for_user: User) -> dict:
         evaluation += _items(distributor, ("terminated_reason", "terminated_on"))
     return {
         "d": distributor,
-        "header_left": _css_content(_("KAM CRM")),
-        "header_right": _css_content(f"{_('Customer card')} · {distributor.code}"),
-        "footer_left": _css_content(
+        "header_left": css_content(_("KAM CRM")),
+        "header_right": css_content(f"{_('Customer card')} · {distributor.code}"),
+        "footer_left": css_content(
             _("Printed %(at)s by %(user)s") % {"at": date_format(printed_at, "Y-m-d H:i"), "user": _person(for_user)}
         ),
-        "footer_right": _css_content(_("Page %(page)s of %(pages)s"), counters=True),
+        "footer_right": css_content(_("Page %(page)s of %(pages)s"), counters=True),
         "profile": _pairs(profile),
         "brands": [
             {
@@ -206,6 +189,7 @@ def card_context(*, distributor: Distributor, for_user: User) -> dict:
         "contacts": _contacts(distributor, personal_notes),
         "dealings": _dealings(distributor, for_user),
         "dealings_limit": TIMELINE_LIMIT,
+        "record_text_limit": RECORD_TEXT_LIMIT,
         "suggestions": suggestions,
         "suggestions_total": suggestions_total,
         "complaints": complaints,
@@ -222,10 +206,4 @@ def render_card_pdf(*, distributor: Distributor, for_user: User) -> bytes:
     The caller has checked scope (``selectors.distributor_card`` raises ``Distributor.DoesNotExist``
     outside it); contacts' personal notes are left out unless ``for_user`` may see them.
     """
-    # Imported here: WeasyPrint takes ~0.6 s to import, which every web and worker process would pay.
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    html = render_to_string(TEMPLATE, card_context(distributor=distributor, for_user=for_user))
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).write_pdf()
+    return render_pdf(template=TEMPLATE, context=card_context(distributor=distributor, for_user=for_user))

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from accounts.api import VisiblePrimaryKeyField
 from accounts.models import User
 from kamcrm.api import IsAdminOrReadOnly
+from kamcrm.validators import TextLengthValidator
 
 from . import plan_selectors as selectors
 from . import plan_services as services
@@ -251,15 +252,17 @@ def _current_input(plan: QuarterlyPlan) -> dict:
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(validators=[TextLengthValidator()], required=False, allow_blank=True, default="")
 
 
 class ReturnSerializer(serializers.Serializer):
-    comment = serializers.CharField(help_text=_("What should change before the plan can be approved."))
+    comment = serializers.CharField(
+        validators=[TextLengthValidator()], help_text=_("What should change before the plan can be approved.")
+    )
 
 
 class ReviseSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(validators=[TextLengthValidator()], required=False, allow_blank=True, default="")
 
 
 class ConfirmSerializer(serializers.Serializer):

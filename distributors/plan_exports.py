@@ -8,18 +8,18 @@ format, never through a float. The caller passes plans already limited to its us
 import io
 import mimetypes
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import PurePath
 from urllib.parse import quote
 
 import openpyxl
 from django.http import Http404, HttpResponse
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from openpyxl.cell import WriteOnlyCell
 
-from .exports import CONTENT_TYPES, DATE_FORMAT, MONEY_FORMAT
+from kamcrm import workbooks
+from kamcrm.workbooks import DATE_FORMAT, MONEY_FORMAT
+
+from .exports import CONTENT_TYPES
 from .models import MonthlyPlan, QuarterlyPlan, RepSplit
 from .plan_arithmetic import TARGET_FIELDS, TARGET_PLACES
 
@@ -29,23 +29,11 @@ def _label(model, name: str) -> str:
 
 
 def _cell(sheet, value, name: str = ""):
-    if value is None:
-        return None
     if hasattr(value, "isoformat") and not isinstance(value, str):
-        if isinstance(value, datetime):  # Excel has no time zones: local time
-            value = timezone.localtime(value).replace(tzinfo=None)
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATE_FORMAT
-        return cell
+        return workbooks.cell(sheet, value, DATE_FORMAT)
     if name and TARGET_PLACES.get(name) == 2:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = MONEY_FORMAT
-        return cell
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+        return workbooks.cell(sheet, value, MONEY_FORMAT)
+    return workbooks.cell(sheet, value)
 
 
 def _person(user) -> str:
@@ -60,74 +48,96 @@ def plan_workbook(*, plans: Sequence[QuarterlyPlan]) -> bytes:
 
     sheet = workbook.create_sheet(title=str(_("Plans"))[:31])
     sheet.append(
-        [
-            *head,
-            _label(QuarterlyPlan, "status"),
-            *targets,
-            _label(QuarterlyPlan, "distribution"),
-            _label(QuarterlyPlan, "split_method"),
-            _label(QuarterlyPlan, "created_by"),
-            _label(QuarterlyPlan, "submitted_at"),
-            _label(QuarterlyPlan, "approved_by"),
-            _label(QuarterlyPlan, "approved_at"),
-            _label(QuarterlyPlan, "confirmed_by"),
-            _label(QuarterlyPlan, "confirmed_on"),
-        ]
+        workbooks.row(
+            sheet,
+            [
+                *head,
+                _label(QuarterlyPlan, "status"),
+                *targets,
+                _label(QuarterlyPlan, "distribution"),
+                _label(QuarterlyPlan, "split_method"),
+                _label(QuarterlyPlan, "created_by"),
+                _label(QuarterlyPlan, "submitted_at"),
+                _label(QuarterlyPlan, "approved_by"),
+                _label(QuarterlyPlan, "approved_at"),
+                _label(QuarterlyPlan, "confirmed_by"),
+                _label(QuarterlyPlan, "confirmed_on"),
+            ],
+        )
     )
     for plan in plans:
         sheet.append(
-            [
-                plan.distributor.code,
-                _cell(sheet, plan.distributor.name),
-                plan.period_label,
-                plan.revision,
-                plan.get_status_display(),
-                *[_cell(sheet, getattr(plan, n), n) for n in TARGET_FIELDS],
-                plan.get_distribution_display(),
-                plan.get_split_method_display(),
-                _person(plan.created_by),
-                _cell(sheet, plan.submitted_at),
-                _person(plan.approved_by),
-                _cell(sheet, plan.approved_at),
-                plan.confirmed_by.name if plan.confirmed_by_id else "",
-                _cell(sheet, plan.confirmed_on),
-            ]
-        )
-
-    sheet = workbook.create_sheet(title=str(_("Monthly plans"))[:31])
-    sheet.append([*head, _label(MonthlyPlan, "month"), *targets])
-    for plan in plans:
-        for monthly in plan.monthly_plans.all():
-            sheet.append(
+            workbooks.row(
+                sheet,
                 [
                     plan.distributor.code,
                     _cell(sheet, plan.distributor.name),
                     plan.period_label,
                     plan.revision,
-                    f"{monthly.month:%Y-%m}",
-                    *[_cell(sheet, getattr(monthly, n), n) for n in TARGET_FIELDS],
-                ]
+                    plan.get_status_display(),
+                    *[_cell(sheet, getattr(plan, n), n) for n in TARGET_FIELDS],
+                    plan.get_distribution_display(),
+                    plan.get_split_method_display(),
+                    _person(plan.created_by),
+                    _cell(sheet, plan.submitted_at),
+                    _person(plan.approved_by),
+                    _cell(sheet, plan.approved_at),
+                    plan.confirmed_by.name if plan.confirmed_by_id else "",
+                    _cell(sheet, plan.confirmed_on),
+                ],
             )
+        )
 
-    sheet = workbook.create_sheet(title=str(_("Rep splits"))[:31])
-    sheet.append(
-        [*head, _label(MonthlyPlan, "month"), _("Rep (username)"), _("Rep"), _label(RepSplit, "share_pct"), *targets]
-    )
+    sheet = workbook.create_sheet(title=str(_("Monthly plans"))[:31])
+    sheet.append(workbooks.row(sheet, [*head, _label(MonthlyPlan, "month"), *targets]))
     for plan in plans:
         for monthly in plan.monthly_plans.all():
-            for split in monthly.rep_splits.all():
-                sheet.append(
+            sheet.append(
+                workbooks.row(
+                    sheet,
                     [
                         plan.distributor.code,
                         _cell(sheet, plan.distributor.name),
                         plan.period_label,
                         plan.revision,
                         f"{monthly.month:%Y-%m}",
-                        split.rep.username,
-                        split.rep.display_name,
-                        split.share_pct,
-                        *[_cell(sheet, getattr(split, n), n) for n in TARGET_FIELDS],
-                    ]
+                        *[_cell(sheet, getattr(monthly, n), n) for n in TARGET_FIELDS],
+                    ],
+                )
+            )
+
+    sheet = workbook.create_sheet(title=str(_("Rep splits"))[:31])
+    sheet.append(
+        workbooks.row(
+            sheet,
+            [
+                *head,
+                _label(MonthlyPlan, "month"),
+                _("Rep (username)"),
+                _("Rep"),
+                _label(RepSplit, "share_pct"),
+                *targets,
+            ],
+        )
+    )
+    for plan in plans:
+        for monthly in plan.monthly_plans.all():
+            for split in monthly.rep_splits.all():
+                sheet.append(
+                    workbooks.row(
+                        sheet,
+                        [
+                            plan.distributor.code,
+                            _cell(sheet, plan.distributor.name),
+                            plan.period_label,
+                            plan.revision,
+                            f"{monthly.month:%Y-%m}",
+                            split.rep.username,
+                            split.rep.display_name,
+                            split.share_pct,
+                            *[_cell(sheet, getattr(split, n), n) for n in TARGET_FIELDS],
+                        ],
+                    )
                 )
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from kamcrm.forms import BootstrapFormMixin
+from kamcrm.validators import TextLengthValidator
 
 from . import plan_services as services
 from .models import (
@@ -67,7 +68,9 @@ class PlanForm(BootstrapFormMixin, forms.Form):
         queryset=SeasonalProfile.objects.filter(is_active=True), required=False, label=_("Seasonal profile")
     )
     split_method = forms.ChoiceField(label=_("Split each month to the reps"), choices=SplitMethod.choices)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        validators=[TextLengthValidator()], label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, distributor: Distributor, months, plan: QuarterlyPlan | None = None, **kwargs):
         self.distributor, self.months, self.plan = distributor, months, plan
@@ -170,12 +173,17 @@ class PlanForm(BootstrapFormMixin, forms.Form):
 
 
 class CommentForm(BootstrapFormMixin, forms.Form):
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        validators=[TextLengthValidator()], label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReturnForm(BootstrapFormMixin, forms.Form):
     comment = forms.CharField(
-        label=_("What should change"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("The KAM sees this.")
+        label=_("What should change"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The KAM sees this."),
+        validators=[TextLengthValidator()],
     )
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import owned_by_scope
+from kamcrm.validators import TextLengthValidator
 
 from .plan_arithmetic import quarter_label, quarter_months
 
@@ -217,7 +218,7 @@ class QuarterlyPlan(PlanTargets):
     split_method = models.CharField(
         _("split to reps"), max_length=12, choices=SplitMethod.choices, default=SplitMethod.PERCENTAGE
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[TextLengthValidator()])
     # Agreed with the distributor: who confirmed it, when, and the signed copy (PDF or photo).
     confirmed_by = models.ForeignKey(
         "distributors.Contact",
@@ -262,7 +263,7 @@ class QuarterlyPlan(PlanTargets):
         verbose_name=_("returned by"),
     )
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
-    return_comment = models.TextField(_("reason for return"), blank=True)
+    return_comment = models.TextField(_("reason for return"), blank=True, validators=[TextLengthValidator()])
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
 
     objects = QuarterlyPlanQuerySet.as_manager()
@@ -388,7 +389,7 @@ class PlanStep(models.Model):
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), default=timezone.now)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, validators=[TextLengthValidator()])
 
     class Meta:
         ordering = ["at", "pk"]
@@ -429,7 +430,7 @@ class AccountPlan(models.Model):
         verbose_name=_("distributor"),
     )
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    vision = models.TextField(_("vision"))
+    vision = models.TextField(_("vision"), validators=[TextLengthValidator()])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -462,7 +463,7 @@ class Objective(models.Model):
     )
     target_value = models.DecimalField(_("target value"), max_digits=14, decimal_places=2)
     due_on = models.DateField(_("due date"))
-    rationale = models.TextField(_("why it is achievable and relevant"), blank=True)
+    rationale = models.TextField(_("why it is achievable and relevant"), blank=True, validators=[TextLengthValidator()])
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -508,7 +509,7 @@ class ActionItem(models.Model):
     )
     due_on = models.DateField(_("due date"))
     status = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.TODO)
-    completion_note = models.TextField(_("completion note"), blank=True)
+    completion_note = models.TextField(_("completion note"), blank=True, validators=[TextLengthValidator()])
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")

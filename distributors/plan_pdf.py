@@ -1,25 +1,23 @@
 """A distributor plan as a PDF (WeasyPrint): targets by month, rep splits, plan vs actual, workflow and signatures.
 
-Like the printed customer card (``distributors/pdf.py``), the HTML is self-contained and the URL fetcher
-refuses everything but ``data:`` URLs; the text is in the language active when it is rendered, and Chinese
-renders with WenQuanYi Micro Hei.
+Rendered by the one renderer ``kamcrm.pdf.render_pdf``; the text is in the language active when it is rendered,
+and Chinese renders with WenQuanYi Micro Hei.
 """
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from kamcrm.pdf import css_content, render_pdf
 
 from . import plan_selectors as selectors
 from .models import QuarterlyPlan
-from .pdf import _css_content, money
+from .pdf import money
 from .plan_arithmetic import TARGET_FIELDS, TARGET_PLACES
 
 TEMPLATE = "plans/plan_pdf.html"
@@ -86,24 +84,19 @@ def plan_context(*, plan: QuarterlyPlan, for_user: User) -> dict:
         "splits": splits,
         "vs_actual": vs_actual,
         "steps": list(plan.steps.all()),
-        "header_left": _css_content(_("KAM CRM")),
-        "header_right": _css_content(f"{_('Distributor plan')} · {plan.distributor.code} · {plan.period_label}"),
-        "footer_left": _css_content(
+        "header_left": css_content(_("KAM CRM")),
+        "header_right": css_content(f"{_('Distributor plan')} · {plan.distributor.code} · {plan.period_label}"),
+        "footer_left": css_content(
             _("Printed %(at)s by %(user)s")
             % {"at": date_format(printed_at, "Y-m-d H:i"), "user": for_user.display_name}
         ),
-        "footer_right": _css_content(_("Page %(page)s of %(pages)s"), counters=True),
+        "footer_right": css_content(_("Page %(page)s of %(pages)s"), counters=True),
     }
 
 
 def render_plan_pdf(*, plan: QuarterlyPlan, for_user: User) -> bytes:
     """The plan as printed by ``for_user``: PDF bytes, A4 landscape, in the active language."""
-    from weasyprint import HTML  # ~0.6 s to import: only when a PDF is asked for
-    from weasyprint.urls import URLFetcher
-
-    html = render_to_string(TEMPLATE, plan_context(plan=plan, for_user=for_user))
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).write_pdf()
+    return render_pdf(template=TEMPLATE, context=plan_context(plan=plan, for_user=for_user))
 
 
 def plan_pdf_response(*, plan: QuarterlyPlan, for_user: User) -> HttpResponse:

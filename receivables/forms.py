@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Team
 from kamcrm.forms import BootstrapFormMixin
+from kamcrm.validators import TextLengthValidator
 
 from .models import (
     ActivityKind,
@@ -69,7 +70,9 @@ class InvoiceForm(ScopedForm):
     amount = forms.DecimalField(label=_("Amount"), **MONEY)
     currency = forms.CharField(label=_("Currency"), max_length=3, initial="CNY")
     order_refs = forms.CharField(label=_("Orders"), max_length=255, required=False)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        validators=[TextLengthValidator()], label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class PaymentForm(ScopedForm):
@@ -79,7 +82,9 @@ class PaymentForm(ScopedForm):
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE, initial=timezone.localdate)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=80, required=False)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        validators=[TextLengthValidator()], label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     allocation = forms.ChoiceField(
         label=_("Allocate"),
         choices=[
@@ -146,7 +151,9 @@ class ActivityForm(ScopedForm):
         required=False,
         empty_label=_("The whole account"),
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        validators=[TextLengthValidator()], label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     promised_on = forms.DateField(label=_("Promised payment date"), required=False, widget=DATE)
     promised_amount = forms.DecimalField(label=_("Promised amount"), required=False, **MONEY)
     extended_to = forms.DateField(label=_("Extended to"), required=False, widget=DATE)
@@ -165,7 +172,9 @@ class ReverseForm(BootstrapFormMixin, forms.Form):
 
 class WriteOffForm(BootstrapFormMixin, forms.Form):
     amount = forms.DecimalField(label=_("Amount"), **MONEY)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        validators=[TextLengthValidator()], label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class DecisionForm(BootstrapFormMixin, forms.Form):
@@ -177,7 +186,9 @@ class ClaimForm(ScopedForm):
     amount = forms.DecimalField(label=_("Amount collected"), **MONEY)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     collected_on = forms.DateField(label=_("Collected on"), widget=DATE, initial=timezone.localdate)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        validators=[TextLengthValidator()], label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ConfirmClaimForm(BootstrapFormMixin, forms.Form):

@@ -6,7 +6,6 @@ through ``services.record_invoice`` in a transaction that is rolled back, so the
 rules of a real save; the confirmation runs the same and keeps the result only when no row failed.
 """
 
-import contextlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -83,27 +82,8 @@ def column_help() -> list[tuple[str, str, bool]]:
 
 def parse(*, content: bytes, extension: str) -> Sheet:
     """Read the first sheet: the first non-empty row is the header. Raises ImportFileError."""
-    if extension not in card_imports.EXTENSIONS:
-        raise ImportFileError(_("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."))
-    if len(content) > card_imports.MAX_FILE_SIZE:
-        raise ImportFileError(
-            _("The file is larger than %(size)s MB.") % {"size": card_imports.MAX_FILE_SIZE // (1024 * 1024)}
-        )
-    reader = card_imports._xlsx_rows(content) if extension == "xlsx" else card_imports._csv_rows(content)
-    headers, rows = None, []
-    with contextlib.closing(reader):
-        for number, values in reader:
-            if card_imports._is_blank(values):
-                continue
-            if headers is None:
-                headers = ["" if v is None else str(v).strip() for v in values]
-                continue
-            if len(rows) >= card_imports.MAX_ROWS:
-                raise ImportFileError(
-                    _("The file has more than %(max)s rows; split it into smaller files.")
-                    % {"max": card_imports.MAX_ROWS}
-                )
-            rows.append((number, values))
+    # The one reader of every import: size, unpacked size, cell length and row limits.
+    headers, rows = card_imports.read_table(content=content, extension=extension)
     if headers is None:
         raise ImportFileError(_("The file is empty."))
     lookup = {card_imports._normalize(alias): name for name, aliases in HEADERS.items() for alias in (name, *aliases)}

@@ -23,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.scope import owned_by_scope
 from distributors.models import Distributor
+from kamcrm.validators import TextLengthValidator
 from reports.models import PaymentMethod  # one list: money collected on visits and payments
 
 ZERO = Decimal("0.00")
@@ -199,7 +200,7 @@ class Invoice(models.Model):
     order_refs = models.CharField(
         _("orders"), max_length=255, blank=True, help_text=_("Order or ERP numbers this invoice bills.")
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[TextLengthValidator()])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
@@ -327,7 +328,7 @@ class Payment(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY, validators=[currency_validator])
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     reference = models.CharField(_("reference"), max_length=80, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[TextLengthValidator()])
     # Kept by receivables.services: amount minus the allocations (negative on a reversal).
     unallocated_amount = models.DecimalField(_("unallocated amount"), **MONEY)
     reverses = models.OneToOneField(
@@ -394,7 +395,7 @@ class WriteOff(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="write_offs", verbose_name=_("invoice"))
     amount = models.DecimalField(_("amount"), **MONEY)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), validators=[TextLengthValidator()])
     status = models.CharField(
         _("status"), max_length=10, choices=WriteOffStatus.choices, default=WriteOffStatus.PROPOSED
     )
@@ -411,7 +412,7 @@ class WriteOff(models.Model):
         verbose_name=_("decided by"),
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True, validators=[TextLengthValidator()])
 
     objects = ScopedByInvoice.as_manager()
 
@@ -521,7 +522,7 @@ class PaymentClaim(models.Model):
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     collected_on = models.DateField(_("collected on"))
     visit_id = models.BigIntegerField(_("visit"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[TextLengthValidator()])
     status = models.CharField(_("status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
     payment = models.OneToOneField(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="claim", verbose_name=_("payment")
@@ -589,7 +590,7 @@ class CollectionActivity(models.Model):
     )
     kind = models.CharField(_("type"), max_length=12, choices=ActivityKind.choices)
     occurred_on = models.DateField(_("date"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, validators=[TextLengthValidator()])
     promised_on = models.DateField(_("promised payment date"), null=True, blank=True)
     promised_amount = models.DecimalField(_("promised amount"), **MONEY, null=True, blank=True)
     extended_to = models.DateField(_("extended to"), null=True, blank=True)
@@ -635,7 +636,7 @@ class CollectionTask(models.Model):
     amount = models.DecimalField(_("overdue amount"), **MONEY)
     invoices = models.ManyToManyField(Invoice, blank=True, related_name="collection_tasks", verbose_name=_("invoices"))
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, validators=[TextLengthValidator()])
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from distributors.models import Contact, Distributor
-from distributors.pdf import _css_content
+from kamcrm import pdf, workbooks
 from kamcrm.audit import services as audit
+from kamcrm.pdf import css_content
 
 from . import selectors
 from .models import (
@@ -45,7 +46,7 @@ from .models import (
 
 log = logging.getLogger(__name__)
 MAX_DAYS = 3 * 366  # a statement covers at most about three years
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_CONTENT_TYPE = workbooks.XLSX_CONTENT_TYPE
 
 
 @dataclass
@@ -168,23 +169,18 @@ def _context(data: Statement, printed_by: User | None) -> dict:
     return {
         "s": data,
         "d": data.distributor,
-        "header_left": _css_content(_("KAM CRM")),
-        "header_right": _css_content(f"{_('Statement of account')} · {data.distributor.code}"),
-        "footer_left": _css_content(
+        "header_left": css_content(_("KAM CRM")),
+        "header_right": css_content(f"{_('Statement of account')} · {data.distributor.code}"),
+        "footer_left": css_content(
             _("Printed %(at)s by %(user)s") % {"at": date_format(now, "Y-m-d H:i"), "user": who}
         ),
-        "footer_right": _css_content(_("Page %(page)s of %(pages)s"), counters=True),
+        "footer_right": css_content(_("Page %(page)s of %(pages)s"), counters=True),
     }
 
 
 def render_pdf(*, data: Statement, printed_by: User | None = None) -> bytes:
     """The statement as A4 PDF bytes in the active language (Chinese renders with the WenQuanYi font)."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    html = render_to_string("receivables/statement_pdf.html", _context(data, printed_by))
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).write_pdf()
+    return pdf.render_pdf(template="receivables/statement_pdf.html", context=_context(data, printed_by))
 
 
 def render_xlsx(*, data: Statement) -> bytes:
@@ -193,13 +189,17 @@ def render_xlsx(*, data: Statement) -> bytes:
     sheet = workbook.active
     sheet.title = str(_("Statement"))[:31]
     d = data.distributor
-    sheet.append([_("Statement of account"), f"{d.code} {d.name}"])
-    sheet.append([_("Period"), data.start, data.end])
-    sheet.append([])
-    sheet.append([_("Date"), _("Type"), _("Reference"), _("Description"), _("Debit"), _("Credit"), _("Balance")])
-    sheet.append([data.start, "", "", _("Opening balance"), None, None, data.opening_balance])
+
+    def append(values: list) -> None:
+        sheet.append(workbooks.row(sheet, values))
+
+    append([_("Statement of account"), f"{d.code} {d.name}"])
+    append([_("Period"), data.start, data.end])
+    append([])
+    append([_("Date"), _("Type"), _("Reference"), _("Description"), _("Debit"), _("Credit"), _("Balance")])
+    append([data.start, "", "", _("Opening balance"), None, None, data.opening_balance])
     for line in data.lines:
-        sheet.append(
+        append(
             [
                 line.day,
                 line.kind,
@@ -210,25 +210,19 @@ def render_xlsx(*, data: Statement) -> bytes:
                 line.balance,
             ]
         )
-    sheet.append([data.end, "", "", _("Closing balance"), data.total_debit, data.total_credit, data.closing_balance])
-    sheet.append([])
-    sheet.append([_("Open invoices on %(day)s") % {"day": data.end.isoformat()}])
-    sheet.append([_("Invoice"), _("Issue date"), _("Due date"), _("Days past due"), _("Amount"), _("Open amount")])
+    append([data.end, "", "", _("Closing balance"), data.total_debit, data.total_credit, data.closing_balance])
+    append([])
+    append([_("Open invoices on %(day)s") % {"day": data.end.isoformat()}])
+    append([_("Invoice"), _("Issue date"), _("Due date"), _("Days past due"), _("Amount"), _("Open amount")])
     for inv, open_at, days in data.open_invoices:
-        sheet.append([inv.number, inv.issue_date, inv.due_date, max(days, 0), inv.amount, open_at])
-    sheet.append([])
-    sheet.append([_("Aging on %(day)s") % {"day": data.end.isoformat()}])
-    sheet.append([b.label for b in data.aging.buckets] + [_("Total"), _("Unapplied")])
-    sheet.append(
+        append([inv.number, inv.issue_date, inv.due_date, max(days, 0), inv.amount, open_at])
+    append([])
+    append([_("Aging on %(day)s") % {"day": data.end.isoformat()}])
+    append([b.label for b in data.aging.buckets] + [_("Total"), _("Unapplied")])
+    append(
         [data.aging.totals[b.key] for b in data.aging.buckets]
         + [data.aging.totals["total"], data.aging.totals["unapplied"]]
     )
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "#,##0.00"
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
     for column, width in zip("ABCDEFG", (12, 14, 20, 30, 14, 14, 14), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import django_filters as filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -16,9 +17,11 @@ from accounts.api import VisiblePrimaryKeyField
 from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.idempotency.api import IdempotentCreateMixin
+from kamcrm.validators import TextLengthValidator
 
 from . import selectors, services
 from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
+from .photos import validate_photo
 
 
 class RepField(serializers.PrimaryKeyRelatedField):
@@ -222,6 +225,13 @@ class PhotoSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "image", "uploaded_at"]
         read_only_fields = ["uploaded_at"]
 
+    def validate_image(self, value):
+        try:
+            validate_photo(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return value
+
 
 class VisitFilter(filters.FilterSet):
     date_from = filters.DateFilter(field_name="visit_date", lookup_expr="gte")
@@ -383,7 +393,7 @@ class DailyReportSerializer(serializers.ModelSerializer):
 
 
 class CommentInSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(validators=[TextLengthValidator()], required=False, allow_blank=True, default="")
 
 
 class DailyReportViewSet(

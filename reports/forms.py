@@ -8,6 +8,7 @@ from kamcrm.forms import BootstrapFormMixin
 
 from . import services
 from .models import DailyReport, Order, Visit, VisitPhoto
+from .photos import validate_photo
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -144,9 +145,9 @@ LineFormSet = forms.formset_factory(LineForm, extra=3)
 
 
 class PhotoForm(forms.Form):
-    display = forms.ImageField(label=_("Display photos"), required=False)
-    stock = forms.ImageField(label=_("Stock photos"), required=False)
-    document = forms.ImageField(label=_("Signed documents"), required=False)
+    display = forms.ImageField(label=_("Display photos"), required=False, validators=[validate_photo])
+    stock = forms.ImageField(label=_("Stock photos"), required=False, validators=[validate_photo])
+    document = forms.ImageField(label=_("Signed documents"), required=False, validators=[validate_photo])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import owned_by_scope
+from kamcrm.validators import TextLengthValidator
 
 ZERO = Decimal("0")
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -32,7 +33,7 @@ class ServiceStrategy(models.Model):
 
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=[TextLengthValidator()])
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -83,7 +84,7 @@ class Visit(models.Model):
     contacts_met = models.ManyToManyField(
         "distributors.Contact", blank=True, related_name="visits", verbose_name=_("contacts met")
     )
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True, validators=[TextLengthValidator()])
     brands_discussed = models.ManyToManyField(
         "distributors.Brand", blank=True, related_name="+", verbose_name=_("brands discussed")
     )
@@ -283,10 +284,10 @@ class DailyReport(models.Model):
     )
     date = models.DateField(_("date"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
-    happenings = models.TextField(_("what happened"), blank=True)
-    problems = models.TextField(_("problems"), blank=True)
-    market_info = models.TextField(_("market information"), blank=True)
-    competitor_activity = models.TextField(_("competitor activity"), blank=True)
+    happenings = models.TextField(_("what happened"), blank=True, validators=[TextLengthValidator()])
+    problems = models.TextField(_("problems"), blank=True, validators=[TextLengthValidator()])
+    market_info = models.TextField(_("market information"), blank=True, validators=[TextLengthValidator()])
+    competitor_activity = models.TextField(_("competitor activity"), blank=True, validators=[TextLengthValidator()])
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -327,8 +328,8 @@ class MonthlyWorkPlan(models.Model):
     focus_brands = models.ManyToManyField(
         "distributors.Brand", blank=True, related_name="+", verbose_name=_("focus brands")
     )
-    market_goals = models.TextField(_("market goals"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    market_goals = models.TextField(_("market goals"), blank=True, validators=[TextLengthValidator()])
+    notes = models.TextField(_("notes"), blank=True, validators=[TextLengthValidator()])
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = RepScopedQuerySet.as_manager()
@@ -353,7 +354,7 @@ class WeeklySchedule(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="weekly_schedules", verbose_name=_("rep")
     )
     week_start = models.DateField(_("week of"), help_text=_("The Monday of the week."))
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[TextLengthValidator()])
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = RepScopedQuerySet.as_manager()
@@ -401,7 +402,7 @@ class Review(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     period_start = models.DateField(_("period start"))
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), validators=[TextLengthValidator()])
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = RepScopedQuerySet.as_manager()
@@ -427,7 +428,7 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
     )
-    text = models.TextField(_("comment"))
+    text = models.TextField(_("comment"), validators=[TextLengthValidator()])
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -8,28 +8,25 @@ user's scope (``period_reports.report_detail``).
 """
 
 import io
-from datetime import datetime
 
 import openpyxl
-from django.conf import settings
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from accounts.models import User
-from distributors.exports import CONTENT_TYPES, DATE_FORMAT, MONEY_FORMAT
-from distributors.pdf import _css_content
+from distributors.exports import CONTENT_TYPES
+from kamcrm import pdf, workbooks
+from kamcrm.pdf import css_content
+from kamcrm.workbooks import MONEY_FORMAT
 
 from .period_reports import ChildRow, ReportView, report_view
 from .rollup_models import PeriodReport
 
 TEMPLATE = "reports/period_reports/report_pdf.html"
 RATE_FORMAT = "0.0%"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def filename(report: PeriodReport, extension: str) -> str:
@@ -51,46 +48,29 @@ def pdf_context(*, view: ReportView, for_user: User | None) -> dict:
     return {
         "view": view,
         "report": view.report,
-        "header_left": _css_content(_("KAM CRM")),
-        "header_right": _css_content(view.title),
-        "footer_left": _css_content(printed),
-        "footer_right": _css_content(_("Page %(page)s of %(pages)s"), counters=True),
+        "header_left": css_content(_("KAM CRM")),
+        "header_right": css_content(view.title),
+        "footer_left": css_content(printed),
+        "footer_right": css_content(_("Page %(page)s of %(pages)s"), counters=True),
     }
 
 
 def render_pdf(*, view: ReportView, for_user: User | None) -> bytes:
     """The report as PDF bytes, A4 landscape, in the active language."""
-    from weasyprint import HTML  # slow to import: only when a PDF is asked for
-    from weasyprint.urls import URLFetcher
-
-    html = render_to_string(TEMPLATE, pdf_context(view=view, for_user=for_user))
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).write_pdf()
+    return pdf.render_pdf(template=TEMPLATE, context=pdf_context(view=view, for_user=for_user))
 
 
 # --- Workbook ------------------------------------------------------------------------------------------------------
 
 
 def _cell(sheet, value, number_format: str = ""):
-    if value is None:
-        return None
-    if isinstance(value, datetime):  # Excel has no time zones: local time
-        value = timezone.localtime(value).replace(tzinfo=None)
-        number_format = number_format or DATETIME_FORMAT
-    elif hasattr(value, "isoformat") and not isinstance(value, str):
-        number_format = number_format or DATE_FORMAT
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # text stays text: a comment starting with "=" is no formula
-    if number_format:
-        cell.number_format = number_format
-    return cell
+    return workbooks.cell(sheet, value, number_format)
 
 
 def _head(sheet, labels: list[str]) -> list:
     cells = []
     for label in labels:
-        cell = WriteOnlyCell(sheet, value=str(label))
+        cell = workbooks.cell(sheet, str(label), "General")  # always a cell, to be made bold
         cell.font = Font(bold=True)
         cells.append(cell)
     return cells

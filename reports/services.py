@@ -21,7 +21,7 @@ from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
 
-from . import geo, rollups
+from . import geo, photos, rollups
 from .models import (
     Comment,
     DailyReport,
@@ -366,11 +366,17 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
 
 @transaction.atomic
 def add_visit_photo(*, visit: Visit, kind: str, image, by: User) -> VisitPhoto:
-    """Attach a photo to a visit (through Django's storage, so production can use object storage)."""
+    """Attach a photo to a visit (through Django's storage, so production can use object storage).
+
+    Raises ValidationError on ``image`` when it is too large or not an image; large photos are scaled down."""
     if not acts_for(by, visit.rep):
         raise PermissionDenied
     check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
-    photo = VisitPhoto(visit=visit, kind=kind, image=image)
+    try:
+        photos.validate_photo(image)  # before anything is decoded: size and a real image
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from exc
+    photo = VisitPhoto(visit=visit, kind=kind, image=photos.prepared_photo(image))
     photo.full_clean(exclude=["visit"])
     photo.save()
     audit.record(photo, by=by, action="visit_photo_added")

@@ -143,6 +143,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
+# Limits on what users send (issue 17): free text, visit photos, import files.
+TEXT_MAX_LENGTH = env.int("TEXT_MAX_LENGTH", default=4000)  # characters of a note, assessment or comment
+PHOTO_MAX_SIZE = env.int("PHOTO_MAX_SIZE", default=10 * 1024 * 1024)  # bytes of an uploaded visit photo
+PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2048)  # pixels: larger photos are scaled down when stored
+IMPORT_MAX_CELL_LENGTH = env.int("IMPORT_MAX_CELL_LENGTH", default=4000)  # characters of one imported cell
+IMPORT_MAX_UNCOMPRESSED_SIZE = env.int("IMPORT_MAX_UNCOMPRESSED_SIZE", default=30 * 1024 * 1024)  # bytes in an .xlsx
+IMPORT_PREVIEW_ERRORS = 200  # errors listed on an import preview; the rest are counted
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

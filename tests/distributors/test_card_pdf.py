@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from distributors import pdf, selectors
 from distributors.models import Complaint, Suggestion
+from kamcrm.pdf import css_content
 from tests import factories as f
 
 CHINESE_NAME = "上海华联贸易有限公司"
@@ -219,10 +220,10 @@ def test_card_shows_the_newest_30_dealings_and_records(org, cards):
 
 
 def test_names_cannot_break_out_of_the_page_header_css():
-    content = pdf._css_content('Wang "}</style><script>', counters=False)
+    content = css_content('Wang "}</style><script>', counters=False)
     assert content.startswith('"') and content.endswith('"') and content.count('"') == 2
     assert "<" not in content and "}" not in content
-    assert pdf._css_content("第 %(page)s 页，共 %(pages)s 页", counters=True).count("counter(") == 2
+    assert css_content("第 %(page)s 页，共 %(pages)s 页", counters=True).count("counter(") == 2
 
 
 def test_money_has_two_decimals():
