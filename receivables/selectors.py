@@ -272,6 +272,7 @@ class AgingRow:
     total: Decimal
     unapplied: Decimal  # zero or negative: credit waiting to be applied
     buckets: list = field(default_factory=list, repr=False)
+    dso: Decimal | None = None  # days sales outstanding on as_of (days_sales_outstanding)
 
     @property
     def cells(self) -> list[tuple[Bucket, Decimal]]:
@@ -349,6 +350,12 @@ def aging(
     totals = {b.key: sum((r.amounts[b.key] for r in rows), ZERO) for b in buckets}
     totals["total"] = sum((r.total for r in rows), ZERO)
     totals["unapplied"] = sum((r.unapplied for r in rows), ZERO)
+    # DSO per row and in total: the open amounts are the rows' totals; every group's sales count in the total,
+    # also those with nothing open today.
+    sales = credit_sales(as_of=as_of, group=group, for_user=for_user, distributors=distributors)
+    for row in rows:
+        row.dso = days_sales_outstanding(row.total, sales.get(row.key, ZERO))
+    totals["dso"] = days_sales_outstanding(totals["total"], sum(sales.values(), ZERO))
     return AgingReport(as_of=as_of, group_by=group_by, buckets=buckets, rows=rows, totals=totals)
 
 
@@ -545,6 +552,25 @@ class DsoParts:
         return days_sales_outstanding(self.open_amount, self.credit_sales)
 
 
+def credit_sales(
+    *,
+    as_of: date,
+    group: str | None,
+    for_user: User | None = None,
+    distributors: QuerySet[Distributor] | None = None,
+    window_days: int = DSO_WINDOW_DAYS,
+) -> dict:
+    """{group key: net credit sales of the ``window_days`` days ending on ``as_of``} (invoices less credit notes
+    issued in the window), scoped as :func:`open_sums`; "" key when ``group`` is None. Two grouped queries."""
+    window = {"issue_date__gte": as_of - timedelta(days=window_days - 1), "issue_date__lte": as_of}
+    result: dict = defaultdict(lambda: ZERO)
+    for model, sign in ((Invoice, 1), (CreditNote, -1)):
+        rows = _grouped(model.objects.filter(_invoice_q(for_user, distributors, **window)), group, total=Sum("amount"))
+        for key, row in rows.items():
+            result[key] += sign * _money(row["total"])
+    return dict(result)
+
+
 def dso_parts(
     *,
     as_of: date,
@@ -555,20 +581,16 @@ def dso_parts(
 ) -> dict:
     """{group key: DsoParts} on ``as_of`` for the invoices in ``for_user``'s money scope (None: no scope) and of
     ``distributors`` if given; ``group`` is a path from the invoice (``GROUPS`` values, "" key when None).
-    Three grouped queries. See :func:`days_sales_outstanding` for the formula."""
+    See :func:`days_sales_outstanding` for the formula."""
     opened = open_sums(for_user=for_user, as_of=as_of, group=group, sums={"total": Q()}, distributors=distributors)
-    window = {"issue_date__gte": as_of - timedelta(days=window_days - 1), "issue_date__lte": as_of}
-    invoiced = _grouped(Invoice.objects.filter(_invoice_q(for_user, distributors, **window)), group, total=Sum("amount"))
-    credited = _grouped(
-        CreditNote.objects.filter(_invoice_q(for_user, distributors, **window)), group, total=Sum("amount")
+    sales = credit_sales(
+        as_of=as_of, group=group, for_user=for_user, distributors=distributors, window_days=window_days
     )
     result: dict = defaultdict(DsoParts)
     for key, row in opened.items():
         result[key].open_amount += _money(row["total"])
-    for key, row in invoiced.items():
-        result[key].credit_sales += _money(row["total"])
-    for key, row in credited.items():
-        result[key].credit_sales -= _money(row["total"])
+    for key, amount in sales.items():
+        result[key].credit_sales += amount
     return dict(result)
 
 
