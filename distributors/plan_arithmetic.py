@@ -204,7 +204,7 @@ def expected_rate(*, start: date, end: date, today: date, month_weights: dict[da
 
 
 def pace(actual_rate: Decimal | None, expected: Decimal | None) -> str | None:
-    """"ahead" when a running period's rate is at or above its expected rate, "behind" below it; None when either
+    """ "ahead" when a running period's rate is at or above its expected rate, "behind" below it; None when either
     is missing (closed or future period, no target)."""
     if actual_rate is None or expected is None:
         return None

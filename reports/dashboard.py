@@ -328,7 +328,7 @@ class Figures:
         return getattr(self, "expected_rates", {}).get(name)
 
     def pace(self, name: str) -> str | None:
-        """"ahead" or "behind" the expected rate; None when there is nothing to compare."""
+        """ "ahead" or "behind" the expected rate; None when there is nothing to compare."""
         return pace(self.rate(name), self.expected_rate(name))
 
     @property
@@ -712,11 +712,8 @@ def _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total,
     """Set the expected rates (``reports.pacing``) and DSO (on the period's end, or today while it runs) on the
     accounts', the children's and the total's figures; a group's DSO comes from its accounts' summed parts."""
     paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
-    money = dso_parts(
-        as_of=min(period.end, today),
-        group=GROUP_PATHS["distributor"],
-        distributors=None if scope.level == "company" else Distributor.objects.filter(scope_q(scope.level, scope.id, "")),
-    )
+    accounts = None if scope.level == "company" else Distributor.objects.filter(scope_q(scope.level, scope.id, ""))
+    money = dso_parts(as_of=min(period.end, today), group=GROUP_PATHS["distributor"], distributors=accounts)
     members: dict = defaultdict(list)
     for pk, card in cards.items():
         members[card[key_of]].append(pk)

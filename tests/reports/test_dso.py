@@ -31,9 +31,9 @@ def naive_dso(distributors: list[int], as_of) -> str | None:
         D(0),
     )
     first = as_of - timedelta(days=89)
+    notes = CreditNote.objects.filter(distributor_id__in=distributors)
     sales = sum((i.amount for i in invoices if i.issue_date >= first), D(0)) - sum(
-        (c.amount for c in CreditNote.objects.filter(distributor_id__in=distributors) if first <= c.issue_date <= as_of),
-        D(0),
+        (c.amount for c in notes if first <= c.issue_date <= as_of), D(0)
     )
     if sales <= 0:
         return None

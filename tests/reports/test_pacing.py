@@ -114,9 +114,7 @@ def test_a_seasonal_plan_paces_by_its_own_curve(org, cards, q4, api_for, frozen)
     day=st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
     offset=st.integers(min_value=-400, max_value=400),
 )
-def test_without_a_seasonal_plan_the_expected_rate_is_days_elapsed_over_days(
-    org, api_for, frozen, kind, day, offset
-):
+def test_without_a_seasonal_plan_the_expected_rate_is_days_elapsed_over_days(org, api_for, frozen, kind, day, offset):
     """Any period kind and any day of it or around it: the company's expected rate is the days ratio, or null."""
     today = day + timedelta(days=offset)
     frozen(today)

@@ -53,9 +53,7 @@ def measured(org, cards):
         allocations=[(paid, D("6000.00"))],
         by=org.finance,
     )
-    _invoice(
-        org, cards.a2, "6000.00", LAST_MONTH_END - timedelta(days=100), LAST_MONTH_END - timedelta(days=70), "T-2"
-    )
+    _invoice(org, cards.a2, "6000.00", LAST_MONTH_END - timedelta(days=100), LAST_MONTH_END - timedelta(days=70), "T-2")
     rollups.rebuild()
 
 
