@@ -16,7 +16,10 @@ from the source rows):
   shorter than its month (a day, a week) gets the month's money and new-outlet targets in proportion to its
   days. Outlet coverage is a number of outlets at the period's end, so its target is the last month's;
 - active outlets: the cards' outlet network at the period's end; new outlets: its growth in the period;
-- market rate = active outlets ÷ outlet target; a rate is None when its denominator is zero.
+- market rate = active outlets ÷ outlet target; a rate is None when its denominator is zero;
+- expected rate (pacing) beside each rate of a running period: ``reports.pacing`` /
+  ``distributors.plan_arithmetic.expected_rate``; DSO on the period's end (today while it runs):
+  ``receivables.selectors.days_sales_outstanding``. Neither is a sum: both are set on the figures shown.
 """
 
 import calendar
