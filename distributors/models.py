@@ -216,7 +216,12 @@ class Distributor(models.Model):
     # Measured attractiveness (the monthly tier run, reports.tiers) when it differs from ``attractiveness``: a
     # suggestion the KAM accepts on the portfolio grid (services.accept_attractiveness_suggestion); empty: none.
     suggested_attractiveness = models.CharField(
-        _("suggested attractiveness"), max_length=10, choices=Attractiveness.choices, blank=True, default=""
+        _("suggested attractiveness"),
+        max_length=10,
+        choices=Attractiveness.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     assessment = models.TextField(_("assessment"), blank=True)
     # Kept up to date by the visits app (reports.services); drives "not visited for N days" and overdue visits.

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='distributor',
             name='suggested_attractiveness',
-            field=models.CharField(blank=True, choices=[('very', 'Very attractive'), ('medium', 'Medium'), ('low', 'Low')], default='', max_length=10, verbose_name='suggested attractiveness'),
+            field=models.CharField(blank=True, choices=[('very', 'Very attractive'), ('medium', 'Medium'), ('low', 'Low')], db_default='', default='', max_length=10, verbose_name='suggested attractiveness'),
         ),
     ]

@@ -7,7 +7,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distributors', '0005_distributor_suggested_attractiveness'),
         ('receivables', '0006_one_payment_method_list'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
