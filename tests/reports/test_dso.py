@@ -179,3 +179,12 @@ def test_a_rep_sees_only_their_own_dso_and_another_teams_is_404(org, receivable,
 
 def receivable_pk(org):
     return Distributor.objects.get(code="A1-001").pk
+
+
+def test_dso_speaks_chinese(org, receivable, client_for):
+    org.rm_a.language = "zh-hans"
+    org.rm_a.save(update_fields=["language"])
+    page = client_for(org.rm_a).get(f"/dashboard/?level=region&id={org.region_a.pk}&period=month").content.decode()
+    assert "应收账款周转天数" in page and "天" in page[page.index('id="dso"') :][:80]
+    aging = client_for(org.rm_a).get("/receivables/aging/?group_by=team").content.decode()
+    assert "DSO（周转天数）" in aging and 'id="aging-dso">58.2<' in aging
