@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "reports.models.PaymentMethod",
         "OrderStatusEnum": "reports.models.OrderStatus",
         "DistributorStatusEnum": "distributors.models.Status",
+        "AttractivenessEnum": "distributors.models.Attractiveness",
         "SuggestionStatusEnum": "distributors.models.Suggestion.State",
         "ComplaintStatusEnum": "distributors.models.Complaint.State",
         "PlanStatusEnum": "distributors.plan_models.PlanStatus",
