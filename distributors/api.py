@@ -52,6 +52,7 @@ class DistributorSerializer(serializers.ModelSerializer):
             "status",
             "tier",
             "attractiveness",
+            "suggested_attractiveness",
             "relationship_stage",
             "relationship_type",
             "assessment",
@@ -95,7 +96,7 @@ class DistributorSerializer(serializers.ModelSerializer):
             "updated_at",
             "can_edit",
         ]
-        read_only_fields = ["last_visited_on", "created_at", "updated_at"]
+        read_only_fields = ["last_visited_on", "created_at", "updated_at", "suggested_attractiveness"]
 
     def get_can_edit(self, obj) -> bool:
         if hasattr(obj, "can_edit"):  # annotated by the viewset's queryset
@@ -166,6 +167,16 @@ class DistributorViewSet(
         serializer = ReassignSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         services.reassign(distributor=distributor, owner=serializer.validated_data["owner"], by=request.user)
+        distributor.refresh_from_db()
+        return Response(self.get_serializer(distributor).data)
+
+    @extend_schema(request=None, responses=DistributorSerializer)
+    @action(detail=True, methods=["post"], url_path="accept-attractiveness")
+    def accept_attractiveness(self, request, pk=None):
+        """Take the measured attractiveness the monthly tier run suggests (``suggested_attractiveness``); audited.
+        400 when there is no suggestion, 403 on a card you can see but not edit."""
+        distributor = self.get_object()
+        services.accept_attractiveness_suggestion(distributor=distributor, by=request.user)
         distributor.refresh_from_db()
         return Response(self.get_serializer(distributor).data)
 

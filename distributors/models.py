@@ -214,6 +214,16 @@ class Distributor(models.Model):
     relationship_type = models.CharField(
         _("relationship type"), max_length=20, choices=RelationshipType.choices, default=RelationshipType.TRANSACTIONAL
     )
+    # Measured attractiveness (the monthly tier run, reports.tiers) when it differs from ``attractiveness``: a
+    # suggestion the KAM accepts on the portfolio grid (services.accept_attractiveness_suggestion); empty: none.
+    suggested_attractiveness = models.CharField(
+        _("suggested attractiveness"),
+        max_length=10,
+        choices=Attractiveness.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     assessment = models.TextField(_("assessment"), blank=True, validators=[TextLengthValidator()])
     # Kept up to date by the visits app (reports.services); drives "not visited for N days" and overdue visits.
     last_visited_on = models.DateField(_("last visited on"), null=True, blank=True)

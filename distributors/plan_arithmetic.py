@@ -171,3 +171,41 @@ def rate(actual: Number | None, target: Number | None) -> Decimal | None:
     if actual is None or not target:
         return None
     return (Decimal(actual) / Decimal(target)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def expected_rate(*, start: date, end: date, today: date, month_weights: dict[date, Number] | None = None):
+    """The completion rate a scope should have reached by ``today`` in the period [start, end] (pacing).
+
+    ``today`` counts as elapsed (inclusive): on the first day of a 30-day month the expected rate is 1/30, on its
+    last day 1. Without ``month_weights`` it is days elapsed ÷ days in the period. With ``month_weights``
+    ({first day of a month: that month's target, e.g. a seasonal profile's share}) it is the part of the
+    period's target that falls on the days up to ``today`` ÷ the period's target, each month's target spread
+    evenly over its days — the plan's own cumulative curve. Weights that add up to nothing in the period fall
+    back to days. None for a period that is closed (``today`` after its end) or has not started yet.
+    4 places, halves up, like :func:`rate`.
+    """
+    if today < start or today > end:
+        return None
+    elapsed, whole = Fraction((today - start).days + 1), Fraction((end - start).days + 1)
+    if month_weights:
+        done = planned = Fraction(0)
+        for month, weight in month_weights.items():
+            first, last = max(start, month), min(end, month_end(month))
+            if first > last or not weight:
+                continue
+            per_day = Fraction(Decimal(weight)) / ((month_end(month) - month).days + 1)
+            planned += per_day * ((last - first).days + 1)
+            if today >= first:
+                done += per_day * ((min(today, last) - first).days + 1)
+        if planned > 0:
+            elapsed, whole = done, planned
+    share = elapsed / whole
+    return (Decimal(share.numerator) / Decimal(share.denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def pace(actual_rate: Decimal | None, expected: Decimal | None) -> str | None:
+    """ "ahead" when a running period's rate is at or above its expected rate, "behind" below it; None when either
+    is missing (closed or future period, no target)."""
+    if actual_rate is None or expected is None:
+        return None
+    return "ahead" if actual_rate >= expected else "behind"

@@ -97,7 +97,17 @@ def portfolio_grid(*, for_user: User, team=None) -> tuple[list, list, dict]:
     accounts = (
         distributor_list(for_user=for_user)
         .exclude(status="terminated")
-        .only("pk", "code", "name", "short_name", "tier", "attractiveness", "relationship_stage", "owner")
+        .only(
+            "pk",
+            "code",
+            "name",
+            "short_name",
+            "tier",
+            "attractiveness",
+            "suggested_attractiveness",
+            "relationship_stage",
+            "owner",
+        )
     )
     if team is not None:
         accounts = accounts.filter(owner__team=team)

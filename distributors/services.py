@@ -201,3 +201,55 @@ def save_suggestion(*, suggestion: Suggestion, by: User) -> Suggestion:
         suggestion, by=by, action="suggestion_recorded" if before is None else "suggestion_changed", before=before
     )
     return suggestion
+
+
+@transaction.atomic
+def apply_measured_evaluation(*, tiers: dict[int, str], suggestions: dict[int, str]) -> int:
+    """The system's monthly write (``reports.tiers``): set measured tiers and store attractiveness suggestions.
+
+    ``tiers`` {card id: "A" | "B" | "C"}; ``suggestions`` {card id: measured attractiveness} for the cards measured
+    (a suggestion equal to the card's attractiveness, or a card left out, clears it). Each tier change is recorded
+    in the card's evaluation history with no actor — the system (``audit.record(by=None)``). The cards to change
+    are locked and read again first, so a second run, even a concurrent one, records nothing twice. Returns the
+    number of tier changes.
+    """
+    current = {
+        pk: (tier, attractiveness, suggested)
+        for pk, tier, attractiveness, suggested in Distributor.objects.values_list(
+            "pk", "tier", "attractiveness", "suggested_attractiveness"
+        )
+    }
+
+    def wanted(pk, tier, attractiveness):
+        suggestion = suggestions.get(pk, "")
+        return tiers.get(pk, tier), "" if suggestion == attractiveness else suggestion
+
+    stale = [pk for pk, (t, a, s) in current.items() if wanted(pk, t, a) != (t, s)]
+    changed = 0
+    for card in Distributor.objects.select_for_update().filter(pk__in=stale).order_by("pk"):
+        tier, suggestion = wanted(card.pk, card.tier, card.attractiveness)
+        if card.tier != tier:
+            before = audit.snapshot(card)
+            card.tier, card.suggested_attractiveness = tier, suggestion
+            card.save(update_fields=["tier", "suggested_attractiveness", "updated_at"])
+            audit.record(card, by=None, action="tier_recomputed", before=before)
+            changed += 1
+        elif card.suggested_attractiveness != suggestion:
+            Distributor.objects.filter(pk=card.pk).update(suggested_attractiveness=suggestion)
+    return changed
+
+
+@transaction.atomic
+def accept_attractiveness_suggestion(*, distributor: Distributor, by: User) -> Distributor:
+    """Set the card's attractiveness to the measured suggestion (the portfolio grid's "accept"), audited in the
+    card's evaluation history with ``by``. Raises PermissionDenied when ``by`` may not edit the card and
+    ValidationError when there is no suggestion (already accepted, or none made)."""
+    stored = Distributor.objects.select_for_update().get(pk=distributor.pk)
+    _check_card_editable(stored, by)
+    if not stored.suggested_attractiveness:
+        raise ValidationError({"suggested_attractiveness": _("There is no suggestion to accept.")})
+    before = audit.snapshot(stored)
+    stored.attractiveness, stored.suggested_attractiveness = stored.suggested_attractiveness, ""
+    stored.save(update_fields=["attractiveness", "suggested_attractiveness", "updated_at"])
+    audit.record(stored, by=by, action="attractiveness_suggestion_accepted", before=before)
+    return stored

@@ -233,6 +233,31 @@ def suggestion_edit(request, pk, suggestion_pk=None):
 
 
 @login_required
+@require_POST
+def accept_attractiveness_suggestion(request, pk):
+    """The portfolio grid's "accept": the card takes the measured attractiveness (audited); back to the grid."""
+    distributor = _card_or_404(request, pk)
+    try:
+        saved = services.accept_attractiveness_suggestion(distributor=distributor, by=request.user)
+    except PermissionDenied:
+        messages.error(request, _("You can view this card but not change it."))
+    except ValidationError as exc:
+        for problems in exc.message_dict.values():
+            for problem in problems:
+                messages.error(request, problem)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now rated %(attractiveness)s.")
+            % {"name": saved.display_name, "attractiveness": saved.get_attractiveness_display()},
+        )
+    back = reverse("distributors:portfolio")
+    if request.POST.get("team", "").isdigit():
+        back += f"?team={request.POST['team']}"
+    return redirect(back)
+
+
+@login_required
 def portfolio(request):
     """The key-account portfolio grid: attractiveness × relationship stage for the accounts in scope."""
     teams = Team.objects.visible_to(request.user).select_related("region")
@@ -244,6 +269,11 @@ def portfolio(request):
     if request.GET.get("team", "").isdigit():
         team = get_object_or_404(teams, pk=request.GET["team"])
     rows, columns, cells = selectors.portfolio_grid(for_user=request.user, team=team)
+    editable = set(
+        Distributor.objects.editable_by(request.user)
+        .filter(pk__in=[a.pk for accounts in cells.values() for a in accounts if a.suggested_attractiveness])
+        .values_list("pk", flat=True)
+    )
     grid = [(value, label, [(stage, cells[(value, stage)]) for stage, _label in columns]) for value, label in rows]
     return render(
         request,
@@ -254,5 +284,7 @@ def portfolio(request):
             "teams": teams,
             "team": team,
             "total": sum(len(v) for v in cells.values()),
+            "editable": editable,
+            "suggested": sum(1 for v in cells.values() for a in v if a.suggested_attractiveness),
         },
     )

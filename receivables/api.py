@@ -672,9 +672,10 @@ def _date_param(request, name: str, default: date | None = None) -> date | None:
 
 
 def aging_payload(report: selectors.AgingReport) -> dict:
-    def row_dict(values: dict, total, unapplied) -> dict:
+    def row_dict(values: dict, total, unapplied, dso) -> dict:
         out = {b.key: money(values[b.key]) for b in report.buckets}
         out["total"], out["unapplied"] = money(total), money(unapplied)
+        out["dso"] = None if dso is None else f"{dso:.1f}"
         return out
 
     return {
@@ -682,8 +683,10 @@ def aging_payload(report: selectors.AgingReport) -> dict:
         "group_by": report.group_by,
         "bucket_set": report.bucket_set.pk if report.bucket_set else None,
         "buckets": [{"key": b.key, "label": b.label} for b in report.buckets],
-        "rows": [{"key": r.key, "label": r.label, **row_dict(r.amounts, r.total, r.unapplied)} for r in report.rows],
-        "totals": row_dict(report.totals, report.totals["total"], report.totals["unapplied"]),
+        "rows": [
+            {"key": r.key, "label": r.label, **row_dict(r.amounts, r.total, r.unapplied, r.dso)} for r in report.rows
+        ],
+        "totals": row_dict(report.totals, report.totals["total"], report.totals["unapplied"], report.totals["dso"]),
     }
 
 

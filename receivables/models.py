@@ -217,6 +217,8 @@ class Invoice(models.Model):
             models.Index(fields=["distributor", "issue_date"], name="invoice_distributor_issued"),
             models.Index(fields=["due_date"], name="invoice_due"),
             models.Index(fields=["last_applied_on"], name="invoice_last_applied"),
+            # DSO's credit sales of the last 90 days for the whole company (receivables.selectors.credit_sales).
+            models.Index(fields=["issue_date"], name="invoice_issued"),
             # The aging of today and the reminder scan only read open invoices: a small partial index.
             models.Index(
                 fields=["distributor", "due_date"], condition=Q(open_amount__gt=0), name="invoice_open_by_account"

@@ -272,6 +272,7 @@ class AgingRow:
     total: Decimal
     unapplied: Decimal  # zero or negative: credit waiting to be applied
     buckets: list = field(default_factory=list, repr=False)
+    dso: Decimal | None = None  # days sales outstanding on as_of (days_sales_outstanding)
 
     @property
     def cells(self) -> list[tuple[Bucket, Decimal]]:
@@ -349,6 +350,12 @@ def aging(
     totals = {b.key: sum((r.amounts[b.key] for r in rows), ZERO) for b in buckets}
     totals["total"] = sum((r.total for r in rows), ZERO)
     totals["unapplied"] = sum((r.unapplied for r in rows), ZERO)
+    # DSO per row and in total: the open amounts are the rows' totals; every group's sales count in the total,
+    # also those with nothing open today.
+    sales = credit_sales(as_of=as_of, group=group, for_user=for_user, distributors=distributors)
+    for row in rows:
+        row.dso = days_sales_outstanding(row.total, sales.get(row.key, ZERO))
+    totals["dso"] = days_sales_outstanding(totals["total"], sum(sales.values(), ZERO))
     return AgingReport(as_of=as_of, group_by=group_by, buckets=buckets, rows=rows, totals=totals)
 
 
@@ -505,21 +512,91 @@ def collection_rate(*, distributors: QuerySet[Distributor], start: date, end: da
     return collection_figures(distributors=distributors, start=start, end=end).collection_rate
 
 
-def dso(*, distributors: QuerySet[Distributor], start: date, end: date) -> Decimal | None:
-    """Days sales outstanding for [start, end]: receivables open at ``end`` ÷ invoiced in the period × days.
+DSO_WINDOW_DAYS = 90
 
-    None when nothing was invoiced in the period. One decimal place.
+
+def days_sales_outstanding(
+    open_amount: Decimal, credit_sales: Decimal, *, window_days: int = DSO_WINDOW_DAYS
+) -> Decimal | None:
+    """DSO (days sales outstanding), the one definition every screen uses:
+
+        DSO on D = receivables open on D ÷ net credit sales of the ``window_days`` days ending on D × window_days
+
+    - receivables open on D: the aging's total as of D (invoices issued on or before D, less payments, credit notes
+      and approved write-offs applied with ``paid_on`` on or before D; credit not yet applied to an invoice is not
+      subtracted, as in the aging's ``total``);
+    - net credit sales: invoices issued in [D − window_days + 1, D] less credit notes issued in that window (every
+      sale is invoiced on credit terms, and a credit note takes back part of a sale).
+
+    A trailing window (90 days by default) rather than the period's own days, so that a day, a week and a year
+    measure the same thing and a quiet month does not make DSO jump. One decimal place, halves up; None when
+    there were no net credit sales in the window (nothing to measure against).
     """
-    sales = _money(
-        Invoice.objects.filter(distributor__in=distributors, issue_date__gte=start, issue_date__lte=end).aggregate(
-            total=Sum("amount")
-        )["total"]
-    )
-    if not sales:
+    if credit_sales is None or credit_sales <= 0:
         return None
-    days = (end - start).days + 1
-    receivables = open_total_as_of(distributors=distributors, as_of=end)
-    return (receivables / sales * days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return (Decimal(open_amount) / Decimal(credit_sales) * window_days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class DsoParts:
+    """What a DSO is made of; parts of several groups add up, their DSO is recomputed from the sums."""
+
+    open_amount: Decimal = ZERO
+    credit_sales: Decimal = ZERO
+
+    def __add__(self, other: "DsoParts") -> "DsoParts":
+        return DsoParts(self.open_amount + other.open_amount, self.credit_sales + other.credit_sales)
+
+    @property
+    def dso(self) -> Decimal | None:
+        return days_sales_outstanding(self.open_amount, self.credit_sales)
+
+
+def credit_sales(
+    *,
+    as_of: date,
+    group: str | None,
+    for_user: User | None = None,
+    distributors: QuerySet[Distributor] | None = None,
+    window_days: int = DSO_WINDOW_DAYS,
+) -> dict:
+    """{group key: net credit sales of the ``window_days`` days ending on ``as_of``} (invoices less credit notes
+    issued in the window), scoped as :func:`open_sums`; "" key when ``group`` is None. Two grouped queries."""
+    window = {"issue_date__gte": as_of - timedelta(days=window_days - 1), "issue_date__lte": as_of}
+    result: dict = defaultdict(lambda: ZERO)
+    for model, sign in ((Invoice, 1), (CreditNote, -1)):
+        rows = _grouped(model.objects.filter(_invoice_q(for_user, distributors, **window)), group, total=Sum("amount"))
+        for key, row in rows.items():
+            result[key] += sign * _money(row["total"])
+    return dict(result)
+
+
+def dso_parts(
+    *,
+    as_of: date,
+    group: str | None,
+    for_user: User | None = None,
+    distributors: QuerySet[Distributor] | None = None,
+    window_days: int = DSO_WINDOW_DAYS,
+) -> dict:
+    """{group key: DsoParts} on ``as_of`` for the invoices in ``for_user``'s money scope (None: no scope) and of
+    ``distributors`` if given; ``group`` is a path from the invoice (``GROUPS`` values, "" key when None).
+    See :func:`days_sales_outstanding` for the formula."""
+    opened = open_sums(for_user=for_user, as_of=as_of, group=group, sums={"total": Q()}, distributors=distributors)
+    sales = credit_sales(
+        as_of=as_of, group=group, for_user=for_user, distributors=distributors, window_days=window_days
+    )
+    result: dict = defaultdict(DsoParts)
+    for key, row in opened.items():
+        result[key].open_amount += _money(row["total"])
+    for key, amount in sales.items():
+        result[key].credit_sales += amount
+    return dict(result)
+
+
+def dso(*, distributors: QuerySet[Distributor], as_of: date) -> Decimal | None:
+    """DSO of ``distributors`` together on ``as_of`` (:func:`days_sales_outstanding`)."""
+    return dso_parts(as_of=as_of, group=None, distributors=distributors).get("", DsoParts()).dso
 
 
 # --- Lists and the worklist -------------------------------------------------------------------------------------------

@@ -16,7 +16,10 @@ from the source rows):
   shorter than its month (a day, a week) gets the month's money and new-outlet targets in proportion to its
   days. Outlet coverage is a number of outlets at the period's end, so its target is the last month's;
 - active outlets: the cards' outlet network at the period's end; new outlets: its growth in the period;
-- market rate = active outlets ÷ outlet target; a rate is None when its denominator is zero.
+- market rate = active outlets ÷ outlet target; a rate is None when its denominator is zero;
+- expected rate (pacing) beside each rate of a running period: ``reports.pacing`` /
+  ``distributors.plan_arithmetic.expected_rate``; DSO on the period's end (today while it runs):
+  ``receivables.selectors.days_sales_outstanding``. Neither is a sum: both are set on the figures shown.
 """
 
 import calendar
@@ -34,8 +37,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Region, Role, Team, User
 from accounts.scope import oversees_company, owned_by_scope, regions_overseen_by, teams_overseen_by
 from distributors.models import Distributor
-from distributors.plan_arithmetic import rate
+from distributors.plan_arithmetic import pace, rate
+from receivables.selectors import DsoParts, dso_parts
 
+from . import pacing
 from .rollup_models import (
     FLOW_FIELDS,
     CollectionAhead,
@@ -319,6 +324,22 @@ class Figures:
     def rate(self, name: str):
         return getattr(self, f"{name}_rate")
 
+    # Pacing and DSO are set by ``dashboard()`` (``_add_pacing_and_dso``) on the figures it shows: they are not
+    # sums, so they stay out of the dataclass fields that ``_summed`` adds up.
+    def expected_rate(self, name: str) -> Decimal | None:
+        """The rate expected by today in a running period (``reports.pacing``); None for a closed or future one."""
+        return getattr(self, "expected_rates", {}).get(name)
+
+    def pace(self, name: str) -> str | None:
+        """ "ahead" or "behind" the expected rate; None when there is nothing to compare."""
+        return pace(self.rate(name), self.expected_rate(name))
+
+    @property
+    def dso(self) -> Decimal | None:
+        """Days sales outstanding at the period's end (or today), ``receivables.selectors.days_sales_outstanding``."""
+        parts = getattr(self, "dso_parts", None)
+        return parts.dso if parts is not None else None
+
     def as_api(self) -> dict:
         """API.md's figures: money as strings with 2 places, rates with 4 (null without a denominator)."""
         result = {}
@@ -328,6 +349,10 @@ class Figures:
         for name in RATES:
             value = self.rate(name)
             result[f"{name}_rate"] = None if value is None else f"{value:.4f}"
+            expected = self.expected_rate(name)
+            result[f"{name}_expected_rate"] = None if expected is None else f"{expected:.4f}"
+            result[f"{name}_pace"] = self.pace(name)
+        result["dso"] = None if self.dso is None else f"{self.dso:.1f}"
         return result
 
 
@@ -682,7 +707,27 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     top = sorted(selling, key=lambda c: (-c.figures.sales_amount, c.label))[:accounts]
     planned = [c for c in selling if c.figures.sales_rate is not None]
     bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label))[:accounts]
+    _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children)
     return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
+
+
+def _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children) -> None:
+    """Set the expected rates (``reports.pacing``) and DSO (on the period's end, or today while it runs) on the
+    accounts', the children's and the total's figures; a group's DSO comes from its accounts' summed parts."""
+    paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
+    accounts = None if scope.level == "company" else Distributor.objects.filter(scope_q(scope.level, scope.id, ""))
+    money = dso_parts(as_of=min(period.end, today), group=GROUP_PATHS["distributor"], distributors=accounts)
+    members: dict = defaultdict(list)
+    for pk, card in cards.items():
+        members[card[key_of]].append(pk)
+    groups = [(per_account.get(pk), [pk]) for pk in cards] + [(c.figures, members.get(c.id, [])) for c in children]
+    for figures, pks in [*groups, (total, list(cards))]:
+        if figures is None:
+            continue
+        figures.expected_rates = pacing.blend(
+            (paces.get(pk) for pk in pks), start=period.start, end=period.end, today=today
+        )
+        figures.dso_parts = sum((money.get(pk, DsoParts()) for pk in pks), DsoParts())
 
 
 @dataclass
@@ -697,6 +742,11 @@ def trend(*, scope: Scope, period: Period, count: int = 12) -> list[TrendPoint]:
     recent = last_periods(period, count)
     earlier = [p.year_earlier() for p in recent]
     found = compute(scope=scope, periods=[*recent, *earlier])
+    today = timezone.localdate()
+    for i, p in enumerate(recent):
+        if p.start <= today <= p.end:  # only the running period has an expected rate
+            paces = pacing.account_paces(scope_q=scope.q(), start=p.start, end=p.end, today=today)
+            found[(None, i)].expected_rates = pacing.blend(paces.values(), start=p.start, end=p.end, today=today)
     return [
         TrendPoint(p, found.get((None, i), Figures()), found.get((None, i + count), Figures()))
         for i, p in enumerate(recent)

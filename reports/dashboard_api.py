@@ -80,7 +80,9 @@ class DashboardView(APIView):
         """Plan vs actual, the four completion rates, visits, overdue money and visits of a rep, team, region or
         the company for the day, week, month, quarter or year containing ``date``, with its children (ranked by
         the page) and top and bottom accounts. Money as strings with 2 places, rates with 4 (null without a
-        target or nothing due). Targets of a day or week are the month's in proportion to its days."""
+        target or nothing due). Targets of a day or week are the month's in proportion to its days.
+        Beside each ``<rate>_rate``: ``<rate>_expected_rate`` (pacing, null unless the period is running) and
+        ``<rate>_pace`` ("ahead", "behind" or null); ``dso`` is days sales outstanding at the period's end."""
         scope, period, extra = parse(request)
         board = dashboard.dashboard(scope=scope, period=period, children_level=extra["children"])
         return Response(dashboard.dashboard_json(board))

@@ -27,6 +27,14 @@ def _query(**params) -> str:
     return f"{reverse('dashboard:page')}?{query.urlencode()}"
 
 
+def paces(figures: dashboard.Figures) -> dict:
+    """{rate name: {"name", "expected", "pace"}} for the page's pace badges (``Figures.expected_rate``/``pace``)."""
+    return {
+        name: {"name": name, "expected": figures.expected_rate(name), "pace": figures.pace(name)}
+        for name in dashboard.RATES
+    }
+
+
 def _link(scope_level: str, pk, period: dashboard.Period, rank: str = "") -> str:
     return _query(level=scope_level, id=pk, period=period.kind, date=period.start.isoformat(), rank=rank)
 
@@ -71,7 +79,14 @@ def dashboard_page(request):
             url = reverse("distributors:detail", args=[child.id]) if child.id else ""
         else:
             url = _link(child.level, child.id, period, rank) if child.id else ""
-        rows.append({"position": position if child.figures.rate(rank) is not None else "", "child": child, "url": url})
+        rows.append(
+            {
+                "position": position if child.figures.rate(rank) is not None else "",
+                "child": child,
+                "url": url,
+                "paces": paces(child.figures),
+            }
+        )
     chart = {
         "labels": [c.label for c in ranked],
         "values": [_float(c.figures.rate(rank)) for c in ranked],
@@ -79,6 +94,7 @@ def dashboard_page(request):
     }
     context = {
         "board": board,
+        "paces": paces(board.figures),
         "scope": scope,
         "period": period,
         "rank": rank,

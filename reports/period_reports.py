@@ -204,7 +204,9 @@ def add_comment(*, report: PeriodReport, by: User, text: str) -> Comment:
 def parse_figures(figures: dict) -> dict:
     """API.md's figures as Python values: money and rates as Decimal (a missing rate None), counts as int."""
     return {
-        name: (None if value is None else Decimal(value)) if isinstance(value, str) or name.endswith("_rate") else value
+        name: (None if value is None else Decimal(value))
+        if (isinstance(value, str) or name.endswith("_rate")) and not name.endswith("_pace")  # pace: ahead/behind
+        else value
         for name, value in figures.items()
     }
 

@@ -27,7 +27,8 @@ def rebuild_recent_rollups(today: str | None = None) -> None:
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, ignore_result=True)
 def recompute_tiers(on: str | None = None) -> None:
-    """Monthly: account tiers A/B/C from the trailing twelve months' sales and gross profit."""
+    """Monthly: account tiers A/B/C and attractiveness suggestions from the trailing twelve months' measured sales,
+    gross-profit %, DSO and overdue share (``reports.tiers``); each tier change lands in the card's history."""
     from . import tiers
 
     tiers.recompute_tiers(on=_day(on))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('receivables', '0006_one_payment_method_list'),
+        ('receivables', '0008_sweep_stuck_reminders_beat_schedule'),
     ]
 
     operations = [

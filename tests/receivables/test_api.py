@@ -188,6 +188,7 @@ def test_aging_response_follows_the_contract(org, cards, money, api_for, day):
             "over_180": "0.00",
             "total": "120.00",
             "unapplied": "-40.00",
+            "dso": "90.0",  # 120 open ÷ 120 invoiced in the last 90 days × 90 (an added key)
         }
     ]
     assert body["totals"]["total"] == "120.00" and body["totals"]["1_30"] == "120.00"

@@ -193,8 +193,9 @@ def test_collection_figures_by_hand(org, cards, money, day):
     assert selectors.collected_in_period(distributors=region_a, start=s, end=e) == D("750.00")
     by_rep = selectors.collection_figures(distributors=region_a, start=s, end=e, group_by="rep")
     assert by_rep[org.rep_a1.pk].collected == D("750.00")
-    # DSO: open at E 350 + 100 + 250 = 700; invoiced in the period 500 + 200 = 700; 30 days → 30.0.
-    assert selectors.dso(distributors=region_a, start=s, end=e) == D("30.0")
+    # DSO on E: open 350 + 100 + 250 = 700; net credit sales of the 90 days to E (from at(-60)): 2200 invoiced
+    # − the 50 credit note = 2150; 700 ÷ 2150 × 90 = 29.30… → 29.3.
+    assert selectors.dso(distributors=region_a, as_of=e) == D("29.3")
     assert selectors.collection_figures(distributors=region_a.none(), start=s, end=e).collection_rate is None
 
     # The statement of the same period reconciles to the aging on E, to the cent.
