@@ -482,7 +482,6 @@ class PaymentClaimSerializer(serializers.ModelSerializer):
     distributor = MoneyDistributorField()
     rep = RepField(required=False)
     amount = MoneyField()
-    visit = serializers.IntegerField(source="visit_id", required=False, allow_null=True)
 
     class Meta:
         model = PaymentClaim
@@ -493,7 +492,6 @@ class PaymentClaimSerializer(serializers.ModelSerializer):
             "amount",
             "method",
             "collected_on",
-            "visit",
             "notes",
             "status",
             "payment",

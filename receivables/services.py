@@ -682,14 +682,15 @@ def record_payment_claim(
     method: str,
     collected_on: date,
     by: User,
-    visit_id: int | None = None,
+    claim: PaymentClaim | None = None,
     notes: str = "",
 ) -> PaymentClaim:
     """A rep's "money collected" (from a visit or by hand), for finance to confirm into a payment or reject.
 
-    One claim per visit: calling again with the same ``visit_id`` updates the waiting claim (or returns it
-    unchanged); once finance decided, a different amount is refused. Raises ValidationError (amount, date,
-    method, a rep who does not work the account, an account outside ``by``'s scope).
+    With ``claim`` (the one a visit already reported; the caller holds the visit's row lock) the waiting claim
+    is updated, or returned unchanged when nothing differs; once finance decided, a change is refused. Raises
+    ValidationError (amount, date, method, a rep who does not work the account, an account outside ``by``'s
+    scope).
     """
     if not can_log_collection(by):
         raise PermissionDenied(_("Sign in to record collections."))
@@ -711,32 +712,22 @@ def record_payment_claim(
     ):
         raise ValidationError({"rep": [_("You cannot record collections for this rep.")]})
     wanted = {"distributor": distributor, "rep": rep, "amount": amount, "method": method, "collected_on": collected_on}
-    if visit_id is not None:
-        claim = PaymentClaim.objects.select_for_update().filter(visit_id=visit_id).first()
-        if claim is not None:
-            if all(getattr(claim, k) == v for k, v in wanted.items()):
-                return claim
-            if claim.status != ClaimStatus.PENDING:
-                raise ValidationError(
-                    {
-                        "amount": [
-                            _("Finance has already decided on this visit's collection; ask finance to correct it.")
-                        ]
-                    }
-                )
-            before = audit.snapshot(claim)
-            for key, value in wanted.items():
-                setattr(claim, key, value)
-            claim.notes = notes or claim.notes
-            claim.save()
-            audit.record(claim, by=by, action="payment_claim_changed", before=before)
+    if claim is not None:
+        claim = PaymentClaim.objects.select_for_update().get(pk=claim.pk)
+        if all(getattr(claim, k) == v for k, v in wanted.items()):
             return claim
-    claim = PaymentClaim(**wanted, visit_id=visit_id, notes=notes or "", created_by=by)
-    try:
-        with transaction.atomic():
-            claim.save()
-    except IntegrityError:  # the same visit reported twice at once
-        return PaymentClaim.objects.get(visit_id=visit_id)
+        if claim.status != ClaimStatus.PENDING:
+            raise ValidationError(
+                {"amount": [_("Finance has already decided on this visit's collection; ask finance to correct it.")]}
+            )
+        before = audit.snapshot(claim)
+        for key, value in wanted.items():
+            setattr(claim, key, value)
+        claim.notes = notes or claim.notes
+        claim.save()
+        audit.record(claim, by=by, action="payment_claim_changed", before=before)
+        return claim
+    claim = PaymentClaim.objects.create(**wanted, notes=notes or "", created_by=by)
     audit.record(claim, by=by, action="payment_claim_recorded")
     return claim
 

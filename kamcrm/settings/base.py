@@ -222,7 +222,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Many models have a "status"; give each choice set its own, stable name in the schema.
     "ENUM_NAME_OVERRIDES": {
-        "PaymentMethodEnum": "reports.models.PaymentMethod",
+        "PaymentMethodEnum": "receivables.models.PaymentMethod",
         "OrderStatusEnum": "reports.models.OrderStatus",
         "DistributorStatusEnum": "distributors.models.Status",
         "SuggestionStatusEnum": "distributors.models.Suggestion.State",
