@@ -702,3 +702,12 @@ def distributors_for_visit(*, rep: User):
     """The accounts a rep may log a visit for: their team's cards, own ones first."""
     own_first = Case(When(owner=rep, then=Value(0)), default=Value(1), output_field=IntegerField())
     return Distributor.objects.visible_to(rep).exclude(status="terminated").order_by(own_first, "short_name", "name")
+
+
+def accounts_for_visit_form(*, user: User):
+    """The accounts the visit form offers ``user``: its account search lists them, a ``?distributor=`` link may
+    preselect only one of them. A rep: the team's cards, own ones first; a KAM or manager: the scope's, by code.
+    Never a terminated account."""
+    if user.effective_role == Role.REP:
+        return distributors_for_visit(rep=user)
+    return Distributor.objects.visible_to(user).exclude(status="terminated").order_by("code")
