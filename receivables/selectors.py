@@ -61,6 +61,7 @@ from .models import (
     money_scope,
 )
 
+
 def may_see_money(*, user: User, distributor: Distributor) -> bool:
     """The money rule for one account: may ``user`` see its receivables, payments and the money collected on it?
 

@@ -20,7 +20,7 @@ def _visit_amounts(api, card):
 
 
 @pytest.mark.parametrize("username", ["rep_a1", "kam_a1", "rm_a", "finance", "finance_a", "admin"])
-def test_those_who_may_see_the_accounts_money_see_what_a_visit_collected(org, cards, api_for, collected_visit, username):
+def test_who_may_see_the_money_sees_what_a_visit_collected(org, cards, api_for, collected_visit, username):
     assert _visit_amounts(api_for(getattr(org, username)), cards.a1) == ["9600.00"]
 
 
