@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -862,6 +863,23 @@ def reject_write_off(*, write_off: WriteOff, by: User, note: str = "") -> WriteO
 # --- Collection work ------------------------------------------------------------------------------------------
 
 
+def extension_horizon_days(user: User) -> int:
+    """How many days after it is given a promise or an extension ``user`` logs may run (settings, README)."""
+    if user.effective_role == Role.REP:
+        return settings.KAMCRM_MAX_EXTENSION_DAYS
+    return max(settings.KAMCRM_MAX_EXTENSION_DAYS, settings.KAMCRM_MAX_EXTENSION_DAYS_MANAGER)
+
+
+def _beyond_horizon(day: date, *, occurred_on: date, by: User) -> str:
+    """'' when ``day`` is within ``by``'s horizon, else the field error (a promise or extension pauses reminders)."""
+    days = extension_horizon_days(by)
+    if (day - occurred_on).days <= days:
+        return ""
+    if days < settings.KAMCRM_MAX_EXTENSION_DAYS_MANAGER:
+        return _("At most %(days)s days ahead; beyond that your KAM must log it.") % {"days": days}
+    return _("At most %(days)s days ahead.") % {"days": days}
+
+
 @transaction.atomic
 def log_collection_activity(
     *,
@@ -895,6 +913,8 @@ def log_collection_activity(
             errors["promised_on"] = [_("Give the date the customer promised to pay.")]
         elif promised_on < occurred_on:
             errors["promised_on"] = [_("The promised date cannot be before the promise.")]
+        elif message := _beyond_horizon(promised_on, occurred_on=occurred_on, by=by):
+            errors["promised_on"] = [message]
         try:
             promised_amount = _positive(promised_amount, "promised_amount")
         except ValidationError as exc:
@@ -904,6 +924,8 @@ def log_collection_activity(
     if kind == ActivityKind.EXTENSION:
         if extended_to is None or extended_to <= occurred_on:
             errors["extended_to"] = [_("Give the new date, after today's.")]
+        elif message := _beyond_horizon(extended_to, occurred_on=occurred_on, by=by):
+            errors["extended_to"] = [message]
     else:
         extended_to = None
     if kind == ActivityKind.DISPUTE:
