@@ -5,7 +5,7 @@ from decimal import Decimal
 import django_filters as filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -493,6 +493,7 @@ class PaymentClaimSerializer(receivables_api.PaymentClaimSerializer):
         )
 
 
+@extend_schema_view(reject=extend_schema(request=receivables_api.RejectSerializer, responses=PaymentClaimSerializer))
 class PaymentClaimViewSet(receivables_api.PaymentClaimViewSet):
     __doc__ = receivables_api.PaymentClaimViewSet.__doc__
     serializer_class = PaymentClaimSerializer
