@@ -792,10 +792,15 @@ def _seed_card(spec: CardSpec, users: dict, categories: dict, brands: dict) -> D
     # The team's KAM keeps the card, as in real use; the admin restores a card someone moved out of the team.
     by = kam if card is None or services.can_edit(kam, card) else users["admin"]
     card = card or Distributor(code=spec.code)
+    terms = {name: spec.fields[name] for name in services.CREDIT_TERMS}
     for key, value in spec.fields.items():
-        setattr(card, key, value)
+        if key not in terms:
+            setattr(card, key, value)
     card.owner = owner
-    return services.save_distributor(distributor=card, by=by, brands=wanted_brands, categories=wanted_categories)
+    card = services.save_distributor(distributor=card, by=by, brands=wanted_brands, categories=wanted_categories)
+    if any(getattr(card, name) != value for name, value in terms.items()):  # credit terms are finance's
+        card = services.set_credit_terms(distributor=card, by=users["admin"], **terms)
+    return card
 
 
 def _seed_contacts(spec: CardSpec, card: Distributor, by: User) -> None:

@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import openpyxl
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -21,7 +23,7 @@ from accounts.models import Team, User
 from kamcrm import workbooks
 
 from . import selectors
-from .filters import DistributorFilter
+from .filters import DistributorFilter, valid_rows
 from .models import Distributor
 
 FORMATS = ("xlsx", "csv")
@@ -74,13 +76,22 @@ def columns() -> list[tuple[str, Callable[[Distributor], object]]]:
     ]
 
 
-def filtered_distributors(*, for_user: User, params) -> QuerySet[Distributor]:
-    """The list page's rows for ``params`` (its query string): the user's cards, filtered and ordered alike.
+def refused_export(request, error: ValidationError, *, list_url: str) -> HttpResponseRedirect:
+    """A page export whose filters do not validate: no file, back to the list (same query) with the reasons shown."""
+    reasons = "; ".join(f"{name}: {' '.join(messages_)}" for name, messages_ in error.message_dict.items())
+    messages.error(request, _("Nothing was exported: %(reasons)s") % {"reasons": reasons})
+    query = request.GET.urlencode()
+    return HttpResponseRedirect(f"{list_url}?{query}" if query else list_url)
 
-    Like the list page, a filter value that does not validate is left out rather than refused.
+
+def filtered_distributors(*, for_user: User, params) -> QuerySet[Distributor]:
+    """The list's rows for ``params`` (its query string): the user's cards, filtered and ordered alike.
+
+    A filter value that does not validate (another region's owner, an unknown status ...) raises ValidationError
+    with field errors (``filters.valid_rows``): an export never drops a filter and hands out the whole scope.
     """
     filterset = DistributorFilter(params or None, queryset=selectors.distributor_list(for_user=for_user), user=for_user)
-    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    queryset = valid_rows(filterset)
     if not (params or {}).get("ordering"):
         queryset = queryset.order_by("code")
     return queryset

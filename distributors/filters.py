@@ -3,13 +3,38 @@
 from datetime import timedelta
 
 import django_filters as filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Team, User
+from accounts.scope import owned_by_scope
 
 from .models import Attractiveness, Distributor, RelationshipStage, RelationshipType, Status, Tier
+
+
+def limit_to_card_scope(filterset: filters.FilterSet, user) -> None:
+    """Offer (and accept) only owners, teams and regions whose cards ``user`` may see: another team's rep, another
+    region's KAM or team, a region outside a regional finance user's is not a valid choice (400 / form error)."""
+    owners = User.objects.filter(owned_by_scope(user, owner="", rep_sees_team=True))
+    filterset.filters["owner"].queryset = owners.filter(role__in=["rep", "kam"])
+    teams = Team.objects.filter(pk__in=owners.filter(team__isnull=False).values("team"))
+    filterset.filters["team"].queryset = teams
+    filterset.filters["region"].queryset = Region.objects.filter(pk__in=teams.values("region"))
+
+
+def valid_rows(filterset: filters.FilterSet):
+    """The filtered rows; a filter value that does not validate raises ValidationError with field errors.
+
+    The one rule of every export, page and API alike: a filter it cannot apply is refused (API: 400; page: a
+    message and no file), never dropped — dropping it would export the whole scope.
+    """
+    if not filterset.is_bound:
+        return filterset.queryset
+    if not filterset.is_valid():
+        raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
+    return filterset.qs
 
 
 class DistributorFilter(filters.FilterSet):
@@ -60,9 +85,7 @@ class DistributorFilter(filters.FilterSet):
         super().__init__(*args, **kwargs)
         user = user or getattr(self.request, "user", None)
         if user is not None:
-            self.filters["owner"].queryset = User.objects.visible_to(user).filter(role__in=["rep", "kam"])
-            self.filters["team"].queryset = Team.objects.visible_to(user)
-            self.filters["region"].queryset = Region.objects.visible_to(user)
+            limit_to_card_scope(self, user)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -16,6 +16,14 @@ def _user_label(user: User) -> str:
     return f"{name} ({user.team})" if user.team_id else name
 
 
+class CreditTermsForm(BootstrapFormMixin, forms.ModelForm):
+    """Finance's form for an account's credit limit and payment terms."""
+
+    class Meta:
+        model = Distributor
+        fields = ["credit_limit", "payment_terms_days"]
+
+
 class DistributorForm(BootstrapFormMixin, forms.ModelForm):
     product_categories = forms.ModelMultipleChoiceField(
         queryset=ProductCategory.objects.all(),
@@ -144,6 +152,10 @@ class DistributorForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["owner"].initial = self.instance.owner_id or user.pk
         if self.instance.pk:
             self.fields["code"].disabled = True  # the code is the account's key in imports and the ERP
+        if not services.can_set_credit_terms(user, self.instance if self.instance.pk else None):
+            for name in services.CREDIT_TERMS:  # finance's to set (shown, not editable)
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Set by finance.")
 
     def sections(self):
         return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]

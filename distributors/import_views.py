@@ -6,7 +6,9 @@ none) for distributors or contacts. Export: the list page's rows, as .xlsx or .c
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,5 +43,8 @@ def distributor_export(request, fmt: str):
     """The list page's rows (same query string) as a download; only the cards the user can see."""
     if fmt not in exports.FORMATS:
         raise Http404
-    queryset = exports.filtered_distributors(for_user=request.user, params=request.GET)
+    try:
+        queryset = exports.filtered_distributors(for_user=request.user, params=request.GET)
+    except ValidationError as exc:
+        return exports.refused_export(request, exc, list_url=reverse("distributors:list"))
     return exports.export_response(queryset=queryset, fmt=fmt)

@@ -572,6 +572,8 @@ class _Checker:
         # Its one constraint (credit limit not negative) is the field's validator too; checking it again costs a
         # query per row.
         self._full_clean(distributor, errors, validate_constraints=False)
+        for name, messages in services.credit_terms_errors(distributor=distributor, stored=None, by=self.by).items():
+            errors.setdefault(name, messages)  # credit terms are finance's: a KAM's file leaves them empty
         code = distributor.code
         if code and "code" not in errors:
             if code in self.first_row_of:

@@ -35,6 +35,7 @@ from kamcrm.validators import TextLengthValidator
 from . import plan_selectors as selectors
 from . import plan_services as services
 from .exports import CONTENT_TYPES
+from .filters import valid_rows
 from .models import (
     AccountPlan,
     ActionItem,
@@ -715,5 +716,7 @@ class PlanExportView(GenericAPIView):
         filters=True,
     )
     def get(self, request):
-        plans = self.filter_queryset(self.get_queryset()).order_by("year", "quarter", "distributor__code", "revision")
+        # The page export's rule: a filter value that does not validate is a 400, never dropped.
+        plans = valid_rows(PlanFilter(request.query_params, queryset=self.get_queryset(), request=request))
+        plans = plans.order_by("year", "quarter", "distributor__code", "revision")
         return plan_workbook_response(plans=list(plans), filename=f"plans-{timezone.localdate():%Y%m%d}")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Team, User
 
+from .filters import limit_to_card_scope
 from .models import ActionItem, PlanStatus, QuarterlyPlan
 
 
@@ -33,9 +34,7 @@ class PlanFilter(filters.FilterSet):
         super().__init__(*args, **kwargs)
         user = user or getattr(self.request, "user", None)
         if user is not None:
-            self.filters["owner"].queryset = User.objects.visible_to(user).filter(role__in=["rep", "kam"])
-            self.filters["team"].queryset = Team.objects.visible_to(user)
-            self.filters["region"].queryset = Region.objects.visible_to(user)
+            limit_to_card_scope(self, user)
 
     def search(self, queryset, name, value):
         value = value.strip()

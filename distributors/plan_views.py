@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,6 +22,8 @@ from kamcrm.forms import add_service_errors
 from . import plan_exports
 from . import plan_selectors as selectors
 from . import plan_services as services
+from .exports import refused_export
+from .filters import valid_rows
 from .models import AccountPlan, ActionItem, Objective, PlanStatus, QuarterlyPlan
 from .plan_arithmetic import previous_quarter, quarter_label, quarter_months, quarter_of
 from .plan_filters import PlanFilter
@@ -46,8 +49,8 @@ def _plan_or_404(request, pk) -> QuarterlyPlan:
         raise Http404 from None
 
 
-def _period(request) -> tuple[int, int]:
-    """The quarter asked for (``?period=2027-Q1``), or the current one."""
+def _period(request, *, strict: bool = False) -> tuple[int, int] | None:
+    """The quarter asked for (``?period=2027-Q1``), or the current one (``strict``: None when unreadable)."""
     value = request.GET.get("period", "")
     try:
         year, quarter = value.split("-Q")
@@ -56,7 +59,7 @@ def _period(request) -> tuple[int, int]:
             return year, quarter
     except ValueError:
         pass
-    return quarter_of(timezone.localdate())
+    return None if strict else quarter_of(timezone.localdate())
 
 
 def _period_choices(year: int, quarter: int) -> list[str]:
@@ -282,10 +285,16 @@ def plan_xlsx(request, pk):
 @require_safe
 @login_required
 def plan_list_xlsx(request):
-    year, quarter = _period(request)
-    base = selectors.plan_list(for_user=request.user).filter(year=year, quarter=quarter)
-    filterset = PlanFilter(request.GET or None, queryset=base, request=request)
-    plans = (filterset.qs if filterset.is_bound else base).exclude(status=PlanStatus.SUPERSEDED)
+    """The plan list's rows as .xlsx; a period or filter it cannot apply: a message and no file (never dropped)."""
+    try:
+        if request.GET.get("period") and _period(request, strict=True) is None:
+            raise ValidationError({"period": [_("Choose a quarter such as 2027-Q1.")]})
+        year, quarter = _period(request)
+        base = selectors.plan_list(for_user=request.user).filter(year=year, quarter=quarter)
+        plans = valid_rows(PlanFilter(request.GET or None, queryset=base, request=request))
+    except ValidationError as exc:
+        return refused_export(request, exc, list_url=reverse("plans:list"))
+    plans = plans.exclude(status=PlanStatus.SUPERSEDED)
     plans = plans.order_by("distributor__code").prefetch_related("monthly_plans__rep_splits__rep")
     return plan_exports.plan_workbook_response(plans=list(plans), filename=f"plans-{quarter_label(year, quarter)}")
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.distributor_edit, name="edit"),
     path("<int:pk>/reassign/", views.distributor_reassign, name="reassign"),
     path("<int:pk>/accept-attractiveness/", views.accept_attractiveness_suggestion, name="accept_attractiveness"),
+    path("<int:pk>/credit-terms/", views.distributor_credit_terms, name="credit_terms"),
     path("<int:pk>/contacts/new/", views.contact_edit, name="contact_new"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
     path("<int:pk>/contacts/<int:contact_pk>/delete/", views.contact_delete, name="contact_delete"),

@@ -17,7 +17,15 @@ from kamcrm.forms import add_service_errors
 
 from . import selectors, services, timeline
 from .filters import DistributorFilter
-from .forms import BrandShareFormSet, ComplaintForm, ContactForm, DistributorForm, ReassignForm, SuggestionForm
+from .forms import (
+    BrandShareFormSet,
+    ComplaintForm,
+    ContactForm,
+    CreditTermsForm,
+    DistributorForm,
+    ReassignForm,
+    SuggestionForm,
+)
 from .models import Complaint, Contact, Distributor, Suggestion
 
 PAGE_SIZE = 50
@@ -72,6 +80,7 @@ def distributor_detail(request, pk):
             "d": distributor,
             "can_edit": services.can_edit(request.user, distributor),
             "can_reassign": services.can_reassign(request.user) and services.can_edit(request.user, distributor),
+            "can_set_credit_terms": services.can_set_credit_terms(request.user, distributor),
             "can_record": request.user.effective_role != "finance",
             "personal_notes": selectors.can_see_personal_notes(request.user, distributor),
             "timeline": timeline.timeline(distributor=distributor, for_user=request.user),
@@ -120,6 +129,33 @@ def distributor_edit(request, pk=None):
             messages.success(request, _("Customer card %(name)s saved.") % {"name": saved})
             return redirect("distributors:detail", saved.pk)
     return render(request, "distributors/edit.html", {"form": form, "brands": brands, "d": distributor})
+
+
+@login_required
+def distributor_credit_terms(request, pk):
+    """Finance (or the admin) sets an account's credit limit and payment terms; others may not (403)."""
+    distributor = _card_or_404(request, pk)
+    if not services.can_set_credit_terms(request.user, distributor):
+        raise PermissionDenied
+    form = CreditTermsForm(request.POST or None, instance=distributor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_credit_terms(
+                distributor=distributor,
+                credit_limit=form.cleaned_data["credit_limit"],
+                payment_terms_days=form.cleaned_data["payment_terms_days"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Credit terms of %(name)s saved.") % {"name": distributor})
+            return redirect("distributors:detail", pk)
+    return render(
+        request,
+        "distributors/form.html",
+        {"form": form, "d": distributor, "title": _("Credit terms of %(name)s") % {"name": distributor}},
+    )
 
 
 @login_required

@@ -486,7 +486,6 @@ class PaymentClaimSerializer(serializers.ModelSerializer):
     distributor = MoneyDistributorField()
     rep = RepField(required=False)
     amount = MoneyField()
-    visit = serializers.IntegerField(source="visit_id", required=False, allow_null=True)
 
     class Meta:
         model = PaymentClaim
@@ -497,7 +496,6 @@ class PaymentClaimSerializer(serializers.ModelSerializer):
             "amount",
             "method",
             "collected_on",
-            "visit",
             "notes",
             "status",
             "payment",

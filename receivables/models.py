@@ -24,13 +24,21 @@ from django.utils.translation import pgettext_lazy
 from accounts.scope import owned_by_scope
 from distributors.models import Distributor
 from kamcrm.validators import TextLengthValidator
-from reports.models import PaymentMethod  # one list: money collected on visits and payments
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 MONEY = {"max_digits": 14, "decimal_places": 2}
 DEFAULT_CURRENCY = "CNY"
 currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter currency code such as CNY."))
+
+
+class PaymentMethod(models.TextChoices):
+    """One list: money collected on visits (reports) and payments."""
+
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    CHEQUE = "cheque", _("Cheque")
+    ACCEPTANCE_BILL = "acceptance_bill", _("Acceptance bill")
 
 
 def money_scope(user, *, distributor: str = "distributor") -> Q:
@@ -512,7 +520,11 @@ class ClaimStatus(models.TextChoices):
 
 
 class PaymentClaim(models.Model):
-    """A rep's "money collected" (e.g. from a visit), waiting for finance to confirm it into a Payment."""
+    """A rep's "money collected" (e.g. from a visit), waiting for finance to confirm it into a Payment.
+
+    A claim from a visit is linked from the visit (``reports.Visit.payment_claim``, reverse accessor ``visit``):
+    the layer above points down, this app knows nothing of visits.
+    """
 
     distributor = models.ForeignKey(
         Distributor, on_delete=models.PROTECT, related_name="payment_claims", verbose_name=_("distributor")
@@ -523,7 +535,6 @@ class PaymentClaim(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     collected_on = models.DateField(_("collected on"))
-    visit_id = models.BigIntegerField(_("visit"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True, validators=[TextLengthValidator()])
     status = models.CharField(_("status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
     payment = models.OneToOneField(
@@ -552,10 +563,6 @@ class PaymentClaim(models.Model):
         verbose_name_plural = _("payment claims")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="claim_amount_positive"),
-            # A visit reports its collection once; calling again returns the same claim.
-            models.UniqueConstraint(
-                fields=["visit_id"], condition=Q(visit_id__isnull=False), name="one_claim_per_visit"
-            ),
         ]
 
     def __str__(self) -> str:

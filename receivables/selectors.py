@@ -61,6 +61,17 @@ from .models import (
     money_scope,
 )
 
+
+def may_see_money(*, user: User, distributor: Distributor) -> bool:
+    """The money rule for one account: may ``user`` see its receivables, payments and the money collected on it?
+
+    The narrow rule (``models.money_scope``): the account's current owner, their KAM, the region's manager,
+    finance of the company or the region, the admin — not a teammate who may see the card. Every card timeline
+    source with an amount of money (invoices, payments, visits' collections ...) asks this one function.
+    """
+    return distributors_with_money_visible_to(user).filter(pk=distributor.pk).exists()
+
+
 DEFAULT_THRESHOLDS = (30, 60, 90, 180)
 GROUPS = {
     "distributor": "distributor_id",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -682,14 +683,15 @@ def record_payment_claim(
     method: str,
     collected_on: date,
     by: User,
-    visit_id: int | None = None,
+    claim: PaymentClaim | None = None,
     notes: str = "",
 ) -> PaymentClaim:
     """A rep's "money collected" (from a visit or by hand), for finance to confirm into a payment or reject.
 
-    One claim per visit: calling again with the same ``visit_id`` updates the waiting claim (or returns it
-    unchanged); once finance decided, a different amount is refused. Raises ValidationError (amount, date,
-    method, a rep who does not work the account, an account outside ``by``'s scope).
+    With ``claim`` (the one a visit already reported; the caller holds the visit's row lock) the waiting claim
+    is updated, or returned unchanged when nothing differs; once finance decided, a change is refused. Raises
+    ValidationError (amount, date, method, a rep who does not work the account, an account outside ``by``'s
+    scope).
     """
     if not can_log_collection(by):
         raise PermissionDenied(_("Sign in to record collections."))
@@ -711,32 +713,22 @@ def record_payment_claim(
     ):
         raise ValidationError({"rep": [_("You cannot record collections for this rep.")]})
     wanted = {"distributor": distributor, "rep": rep, "amount": amount, "method": method, "collected_on": collected_on}
-    if visit_id is not None:
-        claim = PaymentClaim.objects.select_for_update().filter(visit_id=visit_id).first()
-        if claim is not None:
-            if all(getattr(claim, k) == v for k, v in wanted.items()):
-                return claim
-            if claim.status != ClaimStatus.PENDING:
-                raise ValidationError(
-                    {
-                        "amount": [
-                            _("Finance has already decided on this visit's collection; ask finance to correct it.")
-                        ]
-                    }
-                )
-            before = audit.snapshot(claim)
-            for key, value in wanted.items():
-                setattr(claim, key, value)
-            claim.notes = notes or claim.notes
-            claim.save()
-            audit.record(claim, by=by, action="payment_claim_changed", before=before)
+    if claim is not None:
+        claim = PaymentClaim.objects.select_for_update().get(pk=claim.pk)
+        if all(getattr(claim, k) == v for k, v in wanted.items()):
             return claim
-    claim = PaymentClaim(**wanted, visit_id=visit_id, notes=notes or "", created_by=by)
-    try:
-        with transaction.atomic():
-            claim.save()
-    except IntegrityError:  # the same visit reported twice at once
-        return PaymentClaim.objects.get(visit_id=visit_id)
+        if claim.status != ClaimStatus.PENDING:
+            raise ValidationError(
+                {"amount": [_("Finance has already decided on this visit's collection; ask finance to correct it.")]}
+            )
+        before = audit.snapshot(claim)
+        for key, value in wanted.items():
+            setattr(claim, key, value)
+        claim.notes = notes or claim.notes
+        claim.save()
+        audit.record(claim, by=by, action="payment_claim_changed", before=before)
+        return claim
+    claim = PaymentClaim.objects.create(**wanted, notes=notes or "", created_by=by)
     audit.record(claim, by=by, action="payment_claim_recorded")
     return claim
 
@@ -871,6 +863,23 @@ def reject_write_off(*, write_off: WriteOff, by: User, note: str = "") -> WriteO
 # --- Collection work ------------------------------------------------------------------------------------------
 
 
+def extension_horizon_days(user: User) -> int:
+    """How many days after it is given a promise or an extension ``user`` logs may run (settings, README)."""
+    if user.effective_role == Role.REP:
+        return settings.KAMCRM_MAX_EXTENSION_DAYS
+    return max(settings.KAMCRM_MAX_EXTENSION_DAYS, settings.KAMCRM_MAX_EXTENSION_DAYS_MANAGER)
+
+
+def _beyond_horizon(day: date, *, occurred_on: date, by: User) -> str:
+    """'' when ``day`` is within ``by``'s horizon, else the field error (a promise or extension pauses reminders)."""
+    days = extension_horizon_days(by)
+    if (day - occurred_on).days <= days:
+        return ""
+    if days < settings.KAMCRM_MAX_EXTENSION_DAYS_MANAGER:
+        return _("At most %(days)s days ahead; beyond that your KAM must log it.") % {"days": days}
+    return _("At most %(days)s days ahead.") % {"days": days}
+
+
 @transaction.atomic
 def log_collection_activity(
     *,
@@ -904,6 +913,8 @@ def log_collection_activity(
             errors["promised_on"] = [_("Give the date the customer promised to pay.")]
         elif promised_on < occurred_on:
             errors["promised_on"] = [_("The promised date cannot be before the promise.")]
+        elif message := _beyond_horizon(promised_on, occurred_on=occurred_on, by=by):
+            errors["promised_on"] = [message]
         try:
             promised_amount = _positive(promised_amount, "promised_amount")
         except ValidationError as exc:
@@ -913,6 +924,8 @@ def log_collection_activity(
     if kind == ActivityKind.EXTENSION:
         if extended_to is None or extended_to <= occurred_on:
             errors["extended_to"] = [_("Give the new date, after today's.")]
+        elif message := _beyond_horizon(extended_to, occurred_on=occurred_on, by=by):
+            errors["extended_to"] = [message]
     else:
         extended_to = None
     if kind == ActivityKind.DISPUTE:

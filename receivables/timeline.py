@@ -12,12 +12,13 @@ from django.utils.translation import gettext_lazy
 from distributors import timeline
 from distributors.timeline import Entry
 
-from .models import CollectionActivity, CreditNote, Invoice, Payment, ReminderSent, distributors_with_money_visible_to
+from .models import CollectionActivity, CreditNote, Invoice, Payment, ReminderSent
 from .reminders import describe
+from .selectors import may_see_money
 
 
 def _may_see(distributor, for_user) -> bool:
-    return distributors_with_money_visible_to(for_user).filter(pk=distributor.pk).exists()
+    return may_see_money(user=for_user, distributor=distributor)
 
 
 @timeline.register

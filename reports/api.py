@@ -6,7 +6,7 @@ import django_filters as filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -18,6 +18,7 @@ from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.idempotency.api import IdempotentCreateMixin
 from kamcrm.validators import TextLengthValidator
+from receivables import api as receivables_api
 
 from . import selectors, services
 from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
@@ -167,6 +168,7 @@ class VisitSerializer(serializers.ModelSerializer):
         queryset=ServiceStrategy.objects.filter(is_active=True), many=True, required=False
     )
     is_far_from_account = serializers.BooleanField(read_only=True, allow_null=True)
+    payment_claim_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Visit
@@ -200,7 +202,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["visit_date", "payment_claim_id", "distance_from_account_m", "created_at", "updated_at"]
+        read_only_fields = ["visit_date", "distance_from_account_m", "created_at", "updated_at"]
         extra_kwargs = {"client_ref": {"read_only": False, "required": False}}
 
     def to_representation(self, instance):
@@ -451,3 +453,63 @@ class DailyReportViewSet(
             report=self.get_object(), by=request.user, comment=body.validated_data["comment"]
         )
         return Response(self.get_serializer(report).data)
+
+
+# --- /api/payment-claims/: the receivables endpoint, plus the visit a claim reports -----------------------------
+
+
+class ActedForVisitField(serializers.PrimaryKeyRelatedField):
+    """Visits of reps the caller acts for (their own; a KAM's or manager's reps); any other id: 400 "does not exist"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Visit.objects.all())  # the model, for the schema; scoped below
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return selectors.visits_acted_for(for_user=self.context["request"].user)
+
+
+class PaymentClaimSerializer(receivables_api.PaymentClaimSerializer):
+    """A claim may name the visit the money was collected on: that visit's one claim is made or updated."""
+
+    visit = ActedForVisitField(required=False, allow_null=True)
+
+    class Meta(receivables_api.PaymentClaimSerializer.Meta):
+        fields = [*receivables_api.PaymentClaimSerializer.Meta.fields, "visit"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        visit = attrs.get("visit")
+        if visit is not None and attrs.get("distributor") != visit.distributor:
+            raise serializers.ValidationError({"visit": [_("This visit was to another distributor.")]})
+        if visit is not None and attrs.get("rep") not in (None, visit.rep):
+            raise serializers.ValidationError({"rep": [_("The money collected on a visit is the visit's rep's.")]})
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        visit = getattr(instance, "visit", None)  # the reverse of Visit.payment_claim; none for a claim by hand
+        data["visit"] = visit.pk if visit else None
+        return data
+
+    def create(self, validated_data):
+        visit = validated_data.pop("visit", None)
+        if visit is None:
+            return super().create(validated_data)
+        return services.record_visit_collection(
+            visit=visit,
+            amount=validated_data["amount"],
+            method=validated_data["method"],
+            collected_on=validated_data["collected_on"],
+            notes=validated_data.get("notes", ""),
+            by=self.context["request"].user,
+        )
+
+
+@extend_schema_view(reject=extend_schema(request=receivables_api.RejectSerializer, responses=PaymentClaimSerializer))
+class PaymentClaimViewSet(receivables_api.PaymentClaimViewSet):
+    __doc__ = receivables_api.PaymentClaimViewSet.__doc__
+    serializer_class = PaymentClaimSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("visit")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import owned_by_scope
 from kamcrm.validators import TextLengthValidator
+from receivables.models import PaymentClaim, PaymentMethod
 
 ZERO = Decimal("0")
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -61,13 +62,6 @@ class Purpose(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class PaymentMethod(models.TextChoices):
-    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
-    CASH = "cash", _("Cash")
-    CHEQUE = "cheque", _("Cheque")
-    ACCEPTANCE_BILL = "acceptance_bill", _("Acceptance bill")
-
-
 class Visit(models.Model):
     distributor = models.ForeignKey(
         "distributors.Distributor", on_delete=models.PROTECT, related_name="visits", verbose_name=_("distributor")
@@ -97,7 +91,16 @@ class Visit(models.Model):
     collection_method = models.CharField(
         _("collection method"), max_length=20, choices=PaymentMethod.choices, blank=True
     )
-    payment_claim_id = models.PositiveBigIntegerField(_("payment claim"), null=True, blank=True, editable=False)
+    # The money collected went to finance as this claim (one claim per visit; money records are never deleted).
+    payment_claim = models.OneToOneField(
+        PaymentClaim,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="visit",
+        verbose_name=_("payment claim"),
+    )
     follow_up_action = models.CharField(_("follow-up action"), max_length=255, blank=True)
     follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
     latitude = models.DecimalField(

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -17,6 +17,14 @@ ZERO = Decimal("0.00")
 
 def visit_list(*, for_user: User) -> QuerySet[Visit]:
     return Visit.objects.visible_to(for_user).select_related("distributor", "rep")
+
+
+def visits_acted_for(*, for_user: User) -> QuerySet[Visit]:
+    """Visits whose rep ``for_user`` acts for (``services.acts_for``): own ones; a KAM's or manager's reps'."""
+    reps = Q(rep=for_user)
+    if for_user.effective_role in (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN):
+        reps |= Q(rep__in=User.objects.reps_in_scope_of(for_user))
+    return Visit.objects.filter(reps)
 
 
 def order_list(*, for_user: User) -> QuerySet[Order]:

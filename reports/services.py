@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -20,6 +19,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
+from receivables import selectors as receivables_selectors
+from receivables import services as receivables_services
+from receivables.models import PaymentClaim
 
 from . import geo, photos, rollups
 from .models import (
@@ -151,14 +153,10 @@ def _save_lines(order: Order, lines: list[OrderLine]) -> None:
 
 
 def credit_warning(*, distributor: Distributor, extra_amount: Decimal) -> str:
-    """The receivables app's credit check for an order of ``extra_amount`` ('' when fine or not installed).
+    """The receivables app's credit check for an order of ``extra_amount`` ('' when fine).
 
     Raises ValidationError when the receivables settings make an exceeded limit a block.
     """
-    if not apps.is_installed("receivables"):
-        return ""
-    from receivables import selectors as receivables_selectors
-
     check = receivables_selectors.credit_check(
         distributor=distributor, extra_amount=extra_amount, as_of=timezone.localdate()
     )
@@ -385,21 +383,40 @@ def add_visit_photo(*, visit: Visit, kind: str, image, by: User) -> VisitPhoto:
 
 def _claim_collected_money(visit: Visit, by: User) -> None:
     """Money collected on a visit goes to finance as a payment claim (receivables app) to confirm."""
-    if not apps.is_installed("receivables"):
-        return
-    from receivables import services as receivables_services
-
-    claim = receivables_services.record_payment_claim(
-        distributor=visit.distributor,
-        rep=visit.rep,
+    record_visit_collection(
+        visit=visit,
         amount=visit.collected_amount,
         method=visit.collection_method,
         collected_on=visit.visit_date,
-        visit_id=visit.pk,
         by=by,
     )
-    Visit.objects.filter(pk=visit.pk).update(payment_claim_id=claim.pk)
-    visit.payment_claim_id = claim.pk
+
+
+@transaction.atomic
+def record_visit_collection(
+    *, visit: Visit, amount: Decimal, method: str, collected_on: date, by: User, notes: str = ""
+) -> PaymentClaim:
+    """Report the money collected on ``visit`` to finance: its one payment claim, made or (while waiting) updated.
+
+    The claim is the visit's rep's, on the visit's account. The caller has checked that ``by`` acts for the
+    visit's rep. The visit's row is locked, so two reports of the same visit at once make one claim. Raises
+    ValidationError (see ``receivables.services.record_payment_claim``) or PermissionDenied.
+    """
+    locked = Visit.objects.select_for_update(of=("self",)).select_related("payment_claim").get(pk=visit.pk)
+    claim = receivables_services.record_payment_claim(
+        distributor=locked.distributor,
+        rep=locked.rep,
+        amount=amount,
+        method=method,
+        collected_on=collected_on,
+        claim=locked.payment_claim,
+        notes=notes,
+        by=by,
+    )
+    if locked.payment_claim_id != claim.pk:
+        Visit.objects.filter(pk=visit.pk).update(payment_claim=claim)
+    visit.payment_claim = claim
+    return claim
 
 
 # --- daily report --------------------------------------------------------------------------------
@@ -691,3 +708,12 @@ def distributors_for_visit(*, rep: User):
     """The accounts a rep may log a visit for: their team's cards, own ones first."""
     own_first = Case(When(owner=rep, then=Value(0)), default=Value(1), output_field=IntegerField())
     return Distributor.objects.visible_to(rep).exclude(status="terminated").order_by(own_first, "short_name", "name")
+
+
+def accounts_for_visit_form(*, user: User):
+    """The accounts the visit form offers ``user``: its account search lists them, a ``?distributor=`` link may
+    preselect only one of them. A rep: the team's cards, own ones first; a KAM or manager: the scope's, by code.
+    Never a terminated account."""
+    if user.effective_role == Role.REP:
+        return distributors_for_visit(rep=user)
+    return Distributor.objects.visible_to(user).exclude(status="terminated").order_by("code")

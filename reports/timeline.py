@@ -4,10 +4,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from distributors.timeline import Entry, register
+from receivables.selectors import may_see_money
 
 
 @register
 def visits(distributor, for_user, limit):
+    """Every visit to the account; the money collected on it only under the money rule (like payments)."""
+    show_money = may_see_money(user=for_user, distributor=distributor)
     for v in distributor.visits.select_related("rep").order_by("-started_at")[:limit]:
         yield Entry(
             at=v.started_at,
@@ -16,7 +19,7 @@ def visits(distributor, for_user, limit):
             title=f"{v.get_kind_display()} · {v.get_purpose_display()} · {v.rep.display_name}",
             detail=v.outcome,
             url=reverse("reports:visit_detail", args=[v.pk]),
-            amount=v.collected_amount or None,
+            amount=(v.collected_amount or None) if show_money else None,
         )
 
 

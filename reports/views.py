@@ -57,11 +57,16 @@ def visit_edit(request, pk=None):
     if pk and not services.acts_for(request.user, visit.rep):
         raise PermissionDenied
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    linked = None
+    if not pk and request.method == "GET" and "distributor" in request.GET:
+        linked = _account_for_visit_form(request.user, request.GET["distributor"])
+        if linked is None:  # another team's or region's account, a terminated or a made-up one: not shown
+            messages.warning(request, _("That account is not one you can log a visit for; choose one below."))
     form = VisitForm(
         data,
         instance=visit,
         user=request.user,
-        initial={"distributor": request.GET.get("distributor")} if not pk else None,
+        initial={"distributor": linked.pk} if linked else None,
     )
     stock = StockFormSet(data, prefix="stock")
     lines = LineFormSet(data, prefix="lines")
@@ -106,9 +111,20 @@ def visit_edit(request, pk=None):
             "photos": photos,
             "visit": visit,
             "accounts": accounts[:8],
-            "chosen": Distributor.objects.filter(pk=chosen).first() if str(chosen).isdigit() else None,
+            "chosen": visit.distributor
+            if pk and str(chosen) == str(visit.distributor_id)
+            else _account_for_visit_form(request.user, chosen),
         },
     )
+
+
+def _account_for_visit_form(user, value) -> Distributor | None:
+    """The account ``value`` names if the visit form offers it to ``user`` (the account search's rule), else None."""
+    try:
+        pk = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return services.accounts_for_visit_form(user=user).filter(pk=pk).first()
 
 
 @login_required
@@ -118,11 +134,7 @@ def account_search(request):
         distributor = get_object_or_404(Distributor.objects.visible_to(request.user), pk=request.GET["contacts"])
         return render(request, "reports/_visit_contacts.html", {"contacts": distributor.contacts.all()})
     q = request.GET.get("q", "").strip()
-    accounts = (
-        services.distributors_for_visit(rep=request.user)
-        if request.user.effective_role == Role.REP
-        else (Distributor.objects.visible_to(request.user).exclude(status="terminated").order_by("code"))
-    )
+    accounts = services.accounts_for_visit_form(user=request.user)
     if q:
         accounts = accounts.filter(
             Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__icontains=q) | Q(city__icontains=q)

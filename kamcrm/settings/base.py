@@ -129,6 +129,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+# How far ahead a promise to pay or an extension may run (they pause the reminders): a rep up to
+# KAMCRM_MAX_EXTENSION_DAYS after the day it was given, the KAM or above (and finance) up to
+# KAMCRM_MAX_EXTENSION_DAYS_MANAGER.
+KAMCRM_MAX_EXTENSION_DAYS = env.int("KAMCRM_MAX_EXTENSION_DAYS", default=90)
+KAMCRM_MAX_EXTENSION_DAYS_MANAGER = env.int("KAMCRM_MAX_EXTENSION_DAYS_MANAGER", default=365)
+
 # --- Internationalisation -------------------------------------------------------
 LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -244,7 +250,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Many models have a "status"; give each choice set its own, stable name in the schema.
     "ENUM_NAME_OVERRIDES": {
-        "PaymentMethodEnum": "reports.models.PaymentMethod",
+        "PaymentMethodEnum": "receivables.models.PaymentMethod",
         "OrderStatusEnum": "reports.models.OrderStatus",
         "DistributorStatusEnum": "distributors.models.Status",
         "AttractivenessEnum": "distributors.models.Attractiveness",

@@ -251,7 +251,6 @@ def test_collection_activities_claims_and_write_offs(org, cards, money, acme_inv
             "amount": "200.00",
             "method": "cash",
             "collected_on": day(0).isoformat(),
-            "visit": 5,
         },
     )
     assert claim.status_code == 201 and claim.json()["rep"] == org.rep_a1.pk

@@ -348,7 +348,6 @@ def test_a_reps_claim_is_confirmed_by_finance_into_an_allocated_payment(org, car
         amount=D("120.00"),
         method="cash",
         collected_on=day(-1),
-        visit_id=77,
         by=org.rep_a1,
     )
     again = services.record_payment_claim(
@@ -357,7 +356,7 @@ def test_a_reps_claim_is_confirmed_by_finance_into_an_allocated_payment(org, car
         amount=D("120.00"),
         method="cash",
         collected_on=day(-1),
-        visit_id=77,
+        claim=claim,
         by=org.rep_a1,
     )
     assert again.pk == claim.pk and claim.status == ClaimStatus.PENDING
@@ -376,7 +375,7 @@ def test_a_reps_claim_is_confirmed_by_finance_into_an_allocated_payment(org, car
             amount=D("99"),
             method="cash",
             collected_on=day(-1),
-            visit_id=77,
+            claim=claim,
             by=org.rep_a1,
         )
 
