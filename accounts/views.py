@@ -32,6 +32,14 @@ from .forms import (
 from .models import Region, Role, Team, User
 
 
+class LogoutView(auth_views.LogoutView):
+    """Sign out, and revoke the user's API token with the session (issue 17)."""
+
+    def post(self, request, *args, **kwargs):
+        services.revoke_tokens(user=request.user)
+        return super().post(request, *args, **kwargs)
+
+
 def admin_role_required(view):
     @login_required
     @wraps(view)

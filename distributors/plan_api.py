@@ -13,7 +13,6 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -30,6 +29,7 @@ from rest_framework.views import APIView
 from accounts.api import VisiblePrimaryKeyField
 from accounts.models import User
 from kamcrm.api import IsAdminOrReadOnly
+from kamcrm.filters import DjangoFilterBackend
 
 from . import plan_selectors as selectors
 from . import plan_services as services

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from accounts.api import VisiblePrimaryKeyField
 from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
+from kamcrm.filters import DateFilter
 
 from . import selectors, services
 from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
@@ -73,8 +74,8 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class OrderFilter(filters.FilterSet):
-    order_date_from = filters.DateFilter(field_name="order_date", lookup_expr="gte")
-    order_date_to = filters.DateFilter(field_name="order_date", lookup_expr="lte")
+    order_date_from = DateFilter(field_name="order_date", lookup_expr="gte")
+    order_date_to = DateFilter(field_name="order_date", lookup_expr="lte")
 
     class Meta:
         model = Order
@@ -222,8 +223,8 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 class VisitFilter(filters.FilterSet):
-    date_from = filters.DateFilter(field_name="visit_date", lookup_expr="gte")
-    date_to = filters.DateFilter(field_name="visit_date", lookup_expr="lte")
+    date_from = DateFilter(field_name="visit_date", lookup_expr="gte")
+    date_to = DateFilter(field_name="visit_date", lookup_expr="lte")
 
     class Meta:
         model = Visit

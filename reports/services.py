@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
+from kamcrm.validation import check_dates
 
 from . import geo, rollups
 from .models import (
@@ -116,6 +118,10 @@ def _build_lines(lines: Sequence[LineInput]) -> list[OrderLine]:
             errors["product"] = _("%(product)s is no longer sold.") % {"product": line.product}
         if line.quantity is None or line.quantity <= 0:
             errors["quantity"] = _("The quantity must be more than zero.")
+        elif line.quantity > settings.KAMCRM_MAX_ORDER_QUANTITY:
+            errors["quantity"] = _("The quantity cannot be more than %(max)s.") % {
+                "max": settings.KAMCRM_MAX_ORDER_QUANTITY
+            }
         price = line.product.unit_price if line.unit_price is None and line.product else line.unit_price
         if price is None or price < 0:
             errors["unit_price"] = _("The price cannot be negative.")
@@ -184,6 +190,7 @@ def save_order(*, order: Order, lines: Sequence[LineInput], by: User) -> Order:
             )
     _check_acts_for(by, order.rep)
     _check_account(order.distributor, order.rep, by)
+    check_dates(order_date=order.order_date)  # money records stay within the date window
     if order.order_date and order.order_date > timezone.localdate():
         raise ValidationError({"order_date": _("The order date cannot be in the future.")})
     if order.order_date:
