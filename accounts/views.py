@@ -31,6 +31,8 @@ from .forms import (
 )
 from .models import Region, Role, Team, User
 
+PAGE_SIZE = 50
+
 
 class LogoutView(auth_views.LogoutView):
     """Sign out, and revoke the user's API token with the session (issue 17)."""
@@ -211,7 +213,7 @@ def user_list(request):
     active = request.GET.get("active", "1")
     if active in ("0", "1"):
         users = users.filter(is_active=active == "1")
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "q": q,

@@ -1,9 +1,11 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
@@ -57,7 +59,13 @@ api_urlpatterns = [
     path("auth/logout/", accounts_api.logout, name="api-logout"),
     path("me/", accounts_api.me, name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its script as a file (no inline script); Swagger UI's own inline styles are allowed
+    # on this page only.
+    path(
+        "docs/",
+        csp_update({"style-src": [SELF, UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="swagger-ui",
+    ),
     path("distributors/<int:pk>/card.pdf", DistributorCardPdfView.as_view(), name="api-distributor-card-pdf"),
     path("distributors/export/", DistributorExportView.as_view(), name="api-distributor-export"),
     path("plans/<int:pk>/plan.pdf", plan_api.PlanPdfView.as_view(), name="api-plan-pdf"),

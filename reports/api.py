@@ -370,14 +370,20 @@ class DailyReportSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["rep", "state", "submitted_at", "reviewed_by", "reviewed_at"]
 
+    def _links(self, obj) -> selectors.DayLinks:
+        links = self.context.get("day_links")  # set by the list: two queries for the whole page
+        if links is None or (obj.rep_id, obj.date) not in links:
+            links = self.context["day_links"] = selectors.day_links(reports=[obj])
+        return links[(obj.rep_id, obj.date)]
+
     def get_visits(self, obj) -> list[int]:
-        return list(Visit.objects.filter(rep=obj.rep_id, visit_date=obj.date).values_list("pk", flat=True))
+        return self._links(obj).visits
 
     def get_orders(self, obj) -> list[int]:
-        return list(Order.objects.filter(rep=obj.rep_id, order_date=obj.date).values_list("pk", flat=True))
+        return self._links(obj).orders
 
     def get_collected(self, obj) -> str:
-        return f"{selectors.day(rep=obj.rep, on=obj.date, report=obj).collected:.2f}"
+        return f"{self._links(obj).collected:.2f}"
 
 
 class CommentInSerializer(serializers.Serializer):
@@ -399,6 +405,11 @@ class DailyReportViewSet(
 
     def get_queryset(self):
         return selectors.daily_report_list(for_user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {**self.get_serializer_context(), "day_links": selectors.day_links(reports=page)}
+        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
     def perform_create(self, serializer):
         report = services.daily_report_for(rep=self.request.user, day=serializer.validated_data["date"])

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "axes",
+    "csp",
     "kamcrm.audit",
     "accounts",
     "distributors",
@@ -56,6 +58,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kamcrm.middleware.BadInputMiddleware",  # bad input on a page: a 400 page, not a 500
     # Axes goes last so it sees the outcome of authentication.
@@ -233,6 +236,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Distributors, plans, visits, reports and receivables, scoped to the caller.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["kamcrm.api.DocsPermission"],
     "SWAGGER_UI_DIST": "SIDECAR",  # vendored by drf-spectacular-sidecar: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -254,6 +258,20 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------------------
+# Every script and style is a vendored static file, so nothing inline and nothing from elsewhere runs.
+# data: images: Bootstrap's CSS icons and the empty favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+
 # --- Input limits (issue 17): bad input is a 400, never a 500 -------------------------------------
 # Every date a user gives (query strings, paths, dates of money records) lies in this window.
 KAMCRM_DATE_MIN = date.fromisoformat(env("KAMCRM_DATE_MIN", default="2000-01-01"))
@@ -261,6 +279,9 @@ KAMCRM_DATE_MAX = date.fromisoformat(env("KAMCRM_DATE_MAX", default="2099-12-31"
 KAMCRM_MAX_DAY_COUNT = env.int("KAMCRM_MAX_DAY_COUNT", default=36500)  # "not visited for N days"
 KAMCRM_MAX_ORDER_QUANTITY = env.int("KAMCRM_MAX_ORDER_QUANTITY", default=1_000_000)  # units per order line
 KAMCRM_JSON_MAX_DEPTH = env.int("KAMCRM_JSON_MAX_DEPTH", default=32)
+
+# The API schema and its docs page for signed-in users only (on in production settings).
+KAMCRM_API_DOCS_REQUIRE_LOGIN = env.bool("KAMCRM_API_DOCS_REQUIRE_LOGIN", default=False)
 
 LOGGING = {
     "version": 1,
