@@ -12,7 +12,7 @@ a 400 with field errors, forms show it at the field, and ``BadInputMiddleware`` 
 page into a 400 page.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -125,8 +125,3 @@ class DayCountField(forms.IntegerField):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", max_day_count())
         super().__init__(**kwargs)
-
-
-def days_before(day: date, days: int) -> date:
-    """``day`` minus ``days`` days, never before the first day of the window."""
-    return max(day - timedelta(days=days), date_window()[0])

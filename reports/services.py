@@ -256,6 +256,7 @@ def _check_visit_times(visit: Visit) -> None:
     now = timezone.now()
     if visit.started_at is None:
         raise ValidationError({"started_at": _("When did the visit start?")})
+    check_dates(started_at=visit.started_at.date())
     if visit.started_at > now + CLOCK_SKEW:
         raise ValidationError({"started_at": _("A visit cannot be in the future.")})
     if visit.ended_at is not None:
@@ -416,6 +417,7 @@ def save_daily_notes(*, report: DailyReport, by: User) -> DailyReport:
     """Save the rep's notes (日感受). A submitted day is locked. Raises ValidationError or PermissionDenied."""
     if by.pk != report.rep_id:
         raise PermissionDenied(_("Only the rep writes their daily report."))
+    check_dates(date=report.date)
     if report.date > timezone.localdate():
         raise ValidationError({"date": _("A daily report cannot be for a future day.")})
     stored = DailyReport.objects.select_for_update().filter(rep=report.rep, date=report.date).first()
@@ -504,6 +506,7 @@ def save_work_plan(*, plan: MonthlyWorkPlan, by: User, focus_accounts=None, focu
     that already has a plan, accounts that are not the rep's) or PermissionDenied (not the rep's own plan).
     """
     _check_own(plan.rep, by)
+    check_dates(month=plan.month)
     if plan.month is None:
         raise ValidationError({"month": _("Which month is this plan for?")})
     plan.month = plan.month.replace(day=1)
@@ -543,6 +546,7 @@ def save_weekly_schedule(
     _check_own(schedule.rep, by)
     if schedule.week_start is None:
         raise ValidationError({"week_start": _("Which week is this schedule for?")})
+    check_dates(week_start=schedule.week_start)
     schedule.week_start = schedule.week_start - timedelta(days=schedule.week_start.weekday())
     if WeeklySchedule.objects.filter(rep=schedule.rep, week_start=schedule.week_start).exclude(pk=schedule.pk).exists():
         raise ValidationError({"week_start": _("You already have a schedule for this week; edit that one.")})
@@ -608,6 +612,7 @@ def save_weekly_schedule(
 def save_review(*, review: Review, by: User) -> Review:
     """The weekly review (周体会, period = the week's Monday) or monthly summary (月总结, the month's 1st)."""
     _check_own(review.rep, by)
+    check_dates(period_start=review.period_start)
     if review.kind not in Review.Kind.values:
         raise ValidationError({"kind": _("Choose a weekly review or a monthly summary.")})
     if review.period_start is None:

@@ -40,7 +40,7 @@ def test_a_locked_out_account_answers_429_like_the_login_page(org):
     assert Client().post("/login/", {"username": "rep_a1", "password": PASSWORD}).status_code == 429
 
 
-def test_a_token_works_until_it_expires(org, settings):
+def test_a_token_works_until_it_expires(org, cards, settings):
     settings.KAMCRM_TOKEN_TTL_HOURS = 2
     client = APIClient()
     body = _token(client).json()
@@ -49,6 +49,7 @@ def test_a_token_works_until_it_expires(org, settings):
     assert body["expires_at"]
     Token.objects.filter(key=body["token"]).update(created=timezone.now() - timedelta(hours=2, minutes=1))
     assert client.get("/api/me/").status_code == 401
+    assert client.get(f"/api/distributors/{cards.a1.pk}/card.pdf").status_code == 401  # the PDF views too
     fresh = _token(APIClient()).json()["token"]
     assert fresh != body["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {fresh}")
