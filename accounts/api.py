@@ -1,15 +1,20 @@
 """Org API: /api/me/, /api/regions/, /api/teams/, /api/users/ (writes for the admin role only)."""
 
 from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth import logout as django_logout
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from kamcrm.api import IsAdminOrReadOnly
+from kamcrm.security import ClientAddressThrottle
 
 from . import selectors, services
 from .models import Region, Role, Team, User
@@ -187,3 +192,58 @@ class UserViewSet(OrgViewSet):
 
     def get_queryset(self):
         return selectors.user_list(for_user=self.request.user)
+
+
+# --- Tokens (issue 17): throttled, locked out like the login page, expiring, revoked at logout ---------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    # The model's limit: a longer name cannot be a user, and never reaches the lock-out records.
+    username = serializers.CharField(max_length=User._meta.get_field("username").max_length)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class TokenView(APIView):
+    """``POST /api/auth/token/``: a token for a username and password.
+
+    400 for wrong credentials, 429 while the account is locked out (as the login page) or when the caller
+    sends too many requests (throttle scope ``auth-token``).
+    """
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [ClientAddressThrottle]
+    throttle_scope = "auth-token"
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer)
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request=request, **serializer.validated_data)
+        if getattr(request, "axes_locked_out", False):
+            raise LockedOut
+        if user is None or not user.is_active:
+            raise ValidationError({"non_field_errors": [_("Unable to log in with the given username and password.")]})
+        token = services.issue_token(user=user)
+        return Response({"token": token.key, "expires_at": services.token_expires_at(token)})
+
+
+class LockedOut(Throttled):
+    default_detail = _("Too many failed logins: this account is locked for a while. Try again later.")
+
+    def __init__(self):
+        super().__init__(detail=self.default_detail)
+
+
+@extend_schema(request=None, responses={204: None})
+@api_view(["POST"])
+def logout(request):
+    """``POST /api/auth/logout/``: revoke the caller's token (and end the browser session, if any)."""
+    services.revoke_tokens(user=request.user)
+    django_logout(request._request)
+    return Response(status=204)

@@ -171,6 +171,8 @@ class User(AbstractUser):
     def home_region_id(self) -> int | None:
         """The region a rep or KAM works in (through the team), or a manager's / finance user's region."""
         if self.team_id:
+            if self._meta.get_field("team").is_cached(self):  # loaded with select_related: no query per user
+                return self.team.region_id
             return Team.objects.filter(pk=self.team_id).values_list("region_id", flat=True).first()
         return self.region_id
 

@@ -1,9 +1,14 @@
 """Writes to users and the org structure. Each is atomic, validated and audited."""
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from kamcrm.audit import services as audit
 
@@ -126,3 +131,34 @@ def clear_expired_sessions() -> None:
     from django.conf import settings
 
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+
+
+# --- API tokens -------------------------------------------------------------------------------------------------
+
+
+def token_expires_at(token: Token) -> datetime:
+    """When a token stops working: ``KAMCRM_TOKEN_TTL_HOURS`` after it was issued."""
+    return token.created + timedelta(hours=settings.KAMCRM_TOKEN_TTL_HOURS)
+
+
+def token_expired(token: Token) -> bool:
+    return token_expires_at(token) <= timezone.now()
+
+
+@transaction.atomic
+def issue_token(*, user: User) -> Token:
+    """The user's API token: the current one while it is valid, else a new one (the expired one is deleted)."""
+    token = Token.objects.select_for_update().filter(user=user).first()
+    if token is not None and token_expired(token):
+        token.delete()
+        token = None
+    if token is None:
+        token = Token.objects.create(user=user)
+    return token
+
+
+def revoke_tokens(*, user: User) -> int:
+    """Delete the user's API token (at logout): requests with it answer 401 from now on. Returns how many."""
+    if not getattr(user, "pk", None):
+        return 0
+    return Token.objects.filter(user=user).delete()[0]

@@ -31,6 +31,16 @@ from .forms import (
 )
 from .models import Region, Role, Team, User
 
+PAGE_SIZE = 50
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign out, and revoke the user's API token with the session (issue 17)."""
+
+    def post(self, request, *args, **kwargs):
+        services.revoke_tokens(user=request.user)
+        return super().post(request, *args, **kwargs)
+
 
 def admin_role_required(view):
     @login_required
@@ -203,7 +213,7 @@ def user_list(request):
     active = request.GET.get("active", "1")
     if active in ("0", "1"):
         users = users.filter(is_active=active == "1")
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "q": q,

@@ -283,7 +283,12 @@ class ContactSerializer(StaysWithDistributor, serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not selectors.can_see_personal_notes(self.context["request"].user, instance.distributor):
+        allowed = self.context.get("personal_notes_visible")  # set by the list: one query for the page
+        if allowed is None:
+            allowed = selectors.personal_notes_visible(
+                user=self.context["request"].user, distributor_ids=[instance.distributor_id]
+            )
+        if instance.distributor_id not in allowed:
             for name in Contact.PERSONAL_FIELDS:
                 data.pop(name, None)
         return data
@@ -323,6 +328,12 @@ class ContactViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return Contact.objects.visible_to(self.request.user).select_related("distributor")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        allowed = selectors.personal_notes_visible(user=request.user, distributor_ids=[c.distributor_id for c in page])
+        context = {**self.get_serializer_context(), "personal_notes_visible": allowed}
+        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
     def perform_destroy(self, instance):
         services.delete_contact(contact=instance, by=self.request.user)

@@ -5,11 +5,12 @@ not validate is a 400 with field errors, as on the list endpoint.
 """
 
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
+
+from kamcrm.filters import DjangoFilterBackend
 
 from . import exports, selectors
 from .filters import DistributorFilter

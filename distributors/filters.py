@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Team, User
 from accounts.scope import owned_by_scope
+from kamcrm.filters import DayCountFilter
 
 from .models import Attractiveness, Distributor, RelationshipStage, RelationshipType, Status, Tier
 
@@ -50,7 +51,7 @@ class DistributorFilter(filters.FilterSet):
         queryset=Region.objects.none(), field_name="owner__team__region", label=_("Region")
     )
     city = filters.CharFilter(field_name="city", lookup_expr="iexact", label=_("City"))
-    not_visited_days = filters.NumberFilter(method="not_visited_for", label=_("Not visited for (days)"), min_value=0)
+    not_visited_days = DayCountFilter(method="not_visited_for", label=_("Not visited for (days)"))
     ordering = filters.OrderingFilter(
         fields=(
             ("code", "code"),

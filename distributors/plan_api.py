@@ -13,11 +13,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
@@ -28,8 +27,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import VisiblePrimaryKeyField
+from accounts.authentication import ExpiringTokenAuthentication
 from accounts.models import User
 from kamcrm.api import IsAdminOrReadOnly
+from kamcrm.filters import DjangoFilterBackend
 from kamcrm.validators import TextLengthValidator
 
 from . import plan_selectors as selectors
@@ -674,7 +675,7 @@ class SeasonalProfileViewSet(
 class PlanPdfView(APIView):
     """GET /api/plans/<id>/plan.pdf — the printed plan, in the caller's language; 404 outside scope."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONErrorsNegotiation

@@ -380,6 +380,8 @@ def save_plan(
         plan = QuarterlyPlan(distributor=distributor, year=year, quarter=quarter, created_by=by)
 
     errors = _target_errors(targets)
+    if targets.gross_profit > targets.sales_amount:  # profit is part of sales: a typo, not a plan
+        errors.setdefault("gross_profit", []).append(_("The gross-profit target cannot be above the sales target."))
     if errors:
         raise ValidationError(errors)
     month_targets = monthly_targets(

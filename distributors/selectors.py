@@ -37,9 +37,14 @@ def distributor_card(*, for_user: User, pk: int) -> Distributor:
 
 def can_see_personal_notes(user: User, distributor: Distributor) -> bool:
     """Contacts' personal notes are for the account's own team and the managers above it — not finance."""
-    return (
-        user.effective_role != Role.FINANCE and Distributor.objects.visible_to(user).filter(pk=distributor.pk).exists()
-    )
+    return distributor.pk in personal_notes_visible(user=user, distributor_ids=[distributor.pk])
+
+
+def personal_notes_visible(*, user: User, distributor_ids) -> set[int]:
+    """Which of these distributors' contacts' personal notes ``user`` may see (one query for a whole list)."""
+    if user.effective_role == Role.FINANCE:
+        return set()
+    return set(Distributor.objects.visible_to(user).filter(pk__in=set(distributor_ids)).values_list("pk", flat=True))
 
 
 @dataclass(frozen=True)

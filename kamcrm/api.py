@@ -1,5 +1,6 @@
 """Conventions shared by every API endpoint (see ../shared/API.md)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from rest_framework import permissions
@@ -32,6 +33,14 @@ def exception_handler(exc, context):
     elif isinstance(exc, ProtectedError):
         exc = ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [str(exc.args[0])]})
     return drf_exception_handler(exc, context)
+
+
+class DocsPermission(permissions.BasePermission):
+    """``/api/schema/`` and ``/api/docs/``: open, or for signed-in users only when
+    ``KAMCRM_API_DOCS_REQUIRE_LOGIN`` is on (production settings)."""
+
+    def has_permission(self, request, view):
+        return not settings.KAMCRM_API_DOCS_REQUIRE_LOGIN or bool(request.user and request.user.is_authenticated)
 
 
 class IsAdminOrReadOnly(permissions.BasePermission):

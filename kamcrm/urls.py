@@ -1,13 +1,15 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import ObtainAuthToken
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from accounts import views as accounts_views
 from distributors import api as distributors_api
 from distributors import (
     plan_admin,  # noqa: F401  (registers the plan models in the admin)
@@ -53,10 +55,17 @@ router.register("period-reports", period_report_api.PeriodReportViewSet, basenam
 router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")
 
 api_urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", accounts_api.logout, name="api-logout"),
     path("me/", accounts_api.me, name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its script as a file (no inline script); Swagger UI's own inline styles are allowed
+    # on this page only.
+    path(
+        "docs/",
+        csp_update({"style-src": [SELF, UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="swagger-ui",
+    ),
     path("distributors/<int:pk>/card.pdf", DistributorCardPdfView.as_view(), name="api-distributor-card-pdf"),
     path("distributors/export/", DistributorExportView.as_view(), name="api-distributor-export"),
     path("plans/<int:pk>/plan.pdf", plan_api.PlanPdfView.as_view(), name="api-plan-pdf"),
@@ -74,7 +83,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("distributors/", include("distributors.urls")),

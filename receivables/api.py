@@ -11,6 +11,7 @@ distributor and dates never change (a PATCH that tries answers 400).
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
@@ -26,6 +27,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from distributors.models import Distributor, Product
 from kamcrm.idempotency.api import IdempotentCreateMixin, idempotent
+from kamcrm.validation import parse_amount, parse_date_param
 
 from . import selectors, services, statements
 from .filters import CollectionActivityFilter, InvoiceFilter, PaymentClaimFilter, PaymentFilter
@@ -660,13 +662,7 @@ class CollectionTaskViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _date_param(request, name: str, default: date | None = None) -> date | None:
-    value = request.query_params.get(name)
-    if not value:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError({name: [_("Enter a date as YYYY-MM-DD.")]}) from None
+    return parse_date_param(request.query_params.get(name), field=name, default=default)
 
 
 def aging_payload(report: selectors.AgingReport) -> dict:
@@ -692,9 +688,9 @@ def aging_from_params(user, params) -> selectors.AgingReport:
     """The aging report a query string asks for (shared by the API and the page). Raises ValidationError."""
     errors = {}
     try:
-        as_of = date.fromisoformat(params["as_of"]) if params.get("as_of") else timezone.localdate()
-    except ValueError:
-        errors["as_of"] = [_("Enter a date as YYYY-MM-DD.")]
+        as_of = parse_date_param(params.get("as_of"), field="as_of", default=timezone.localdate())
+    except DjangoValidationError as exc:
+        errors.update(exc.message_dict)
     group_by = params.get("group_by") or "distributor"
     if group_by not in selectors.GROUPS:
         errors["group_by"] = [_("Choose one of: distributor, rep, team, region.")]
@@ -780,10 +776,7 @@ class CreditCheckView(APIView):
         if not pk.isdigit():
             raise ValidationError({"distributor": [_("Give a distributor id.")]})
         distributor = get_object_or_404(distributors_with_money_visible_to(request.user), pk=pk)
-        try:
-            amount = Decimal(request.query_params.get("amount") or "0")
-        except ArithmeticError:
-            raise ValidationError({"amount": [_("Enter a number.")]}) from None
+        amount = parse_amount(request.query_params.get("amount"), field="amount", default=ZERO)
         check = selectors.credit_check(distributor=distributor, extra_amount=amount, as_of=timezone.localdate())
         return Response(
             {

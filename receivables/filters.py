@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Team, User
+from kamcrm.filters import DateFilter
 
 from .models import ActivityKind, ClaimStatus, CollectionActivity, Invoice, InvoiceStatus, Payment, PaymentClaim
 
@@ -28,10 +29,10 @@ class InvoiceFilter(_ScopedChoices):
     status = filters.MultipleChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
     open = filters.BooleanFilter(method="only_open", label=_("Open only"))
     overdue = filters.BooleanFilter(method="only_overdue", label=_("Overdue only"))
-    issued_from = filters.DateFilter(field_name="issue_date", lookup_expr="gte", label=_("Issued from"))
-    issued_to = filters.DateFilter(field_name="issue_date", lookup_expr="lte", label=_("Issued to"))
-    due_from = filters.DateFilter(field_name="due_date", lookup_expr="gte", label=_("Due from"))
-    due_to = filters.DateFilter(field_name="due_date", lookup_expr="lte", label=_("Due to"))
+    issued_from = DateFilter(field_name="issue_date", lookup_expr="gte", label=_("Issued from"))
+    issued_to = DateFilter(field_name="issue_date", lookup_expr="lte", label=_("Issued to"))
+    due_from = DateFilter(field_name="due_date", lookup_expr="gte", label=_("Due from"))
+    due_to = DateFilter(field_name="due_date", lookup_expr="lte", label=_("Due to"))
     owner = filters.ModelChoiceFilter(queryset=User.objects.none(), field_name="distributor__owner", label=_("Owner"))
     team = filters.ModelChoiceFilter(
         queryset=Team.objects.none(), field_name="distributor__owner__team", label=_("Team")
@@ -76,8 +77,8 @@ class InvoiceFilter(_ScopedChoices):
 
 class PaymentFilter(_ScopedChoices):
     q = filters.CharFilter(method="search", label=_("Search"))
-    paid_from = filters.DateFilter(field_name="paid_on", lookup_expr="gte", label=_("Paid from"))
-    paid_to = filters.DateFilter(field_name="paid_on", lookup_expr="lte", label=_("Paid to"))
+    paid_from = DateFilter(field_name="paid_on", lookup_expr="gte", label=_("Paid from"))
+    paid_to = DateFilter(field_name="paid_on", lookup_expr="lte", label=_("Paid to"))
     unallocated = filters.BooleanFilter(method="with_unallocated", label=_("With unallocated money"))
 
     class Meta:

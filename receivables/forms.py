@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Team
 from kamcrm.forms import BootstrapFormMixin
+from kamcrm.validation import WindowDateField
 from kamcrm.validators import TextLengthValidator
 
 from .models import (
@@ -201,12 +202,12 @@ class RejectForm(BootstrapFormMixin, forms.Form):
 
 
 class StatementForm(BootstrapFormMixin, forms.Form):
-    start = forms.DateField(label=_("From"), widget=DATE)
-    end = forms.DateField(label=_("To"), widget=DATE)
+    start = WindowDateField(label=_("From"), widget=DATE)
+    end = WindowDateField(label=_("To"), widget=DATE)
 
 
 class AgingForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), widget=DATE, required=False)
+    as_of = WindowDateField(label=_("As of"), widget=DATE, required=False)
     group_by = forms.ChoiceField(label=_("Group by"), choices=list(GROUP_LABELS.items()), required=False)
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from distributors.models import Distributor
 from kamcrm.audit import services as audit
+from kamcrm.validation import check_dates
 
 from .models import (
     CENT,
@@ -108,6 +109,7 @@ def _positive(amount, field: str = "amount") -> Decimal:
 def _not_future(day: date | None, field: str) -> date:
     if day is None:
         raise ValidationError({field: [_("Enter a date.")]})
+    check_dates(**{field: day})  # money records stay within the date window
     if day > today():
         raise ValidationError({field: [_("The date cannot be in the future.")]})
     return day
@@ -335,6 +337,7 @@ def record_invoice(
     if not 0 <= terms <= 365:
         raise ValidationError({"payment_terms_days": [_("Payment terms are between 0 and 365 days.")]})
     due_date = due_date or issue_date + timedelta(days=terms)
+    check_dates(due_date=due_date)
     if due_date < issue_date:
         raise ValidationError({"due_date": [_("The due date cannot be before the issue date.")]})
     check = selectors.credit_check(distributor=distributor, extra_amount=amount, as_of=today())

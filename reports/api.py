@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from accounts.api import VisiblePrimaryKeyField
 from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
+from kamcrm.filters import DateFilter
 from kamcrm.idempotency.api import IdempotentCreateMixin
 from kamcrm.validators import TextLengthValidator
 from receivables import api as receivables_api
@@ -78,8 +79,8 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class OrderFilter(filters.FilterSet):
-    order_date_from = filters.DateFilter(field_name="order_date", lookup_expr="gte")
-    order_date_to = filters.DateFilter(field_name="order_date", lookup_expr="lte")
+    order_date_from = DateFilter(field_name="order_date", lookup_expr="gte")
+    order_date_to = DateFilter(field_name="order_date", lookup_expr="lte")
 
     class Meta:
         model = Order
@@ -236,8 +237,8 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 class VisitFilter(filters.FilterSet):
-    date_from = filters.DateFilter(field_name="visit_date", lookup_expr="gte")
-    date_to = filters.DateFilter(field_name="visit_date", lookup_expr="lte")
+    date_from = DateFilter(field_name="visit_date", lookup_expr="gte")
+    date_to = DateFilter(field_name="visit_date", lookup_expr="lte")
 
     class Meta:
         model = Visit
@@ -384,14 +385,20 @@ class DailyReportSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["rep", "state", "submitted_at", "reviewed_by", "reviewed_at"]
 
+    def _links(self, obj) -> selectors.DayLinks:
+        links = self.context.get("day_links")  # set by the list: two queries for the whole page
+        if links is None or (obj.rep_id, obj.date) not in links:
+            links = self.context["day_links"] = selectors.day_links(reports=[obj])
+        return links[(obj.rep_id, obj.date)]
+
     def get_visits(self, obj) -> list[int]:
-        return list(Visit.objects.filter(rep=obj.rep_id, visit_date=obj.date).values_list("pk", flat=True))
+        return self._links(obj).visits
 
     def get_orders(self, obj) -> list[int]:
-        return list(Order.objects.filter(rep=obj.rep_id, order_date=obj.date).values_list("pk", flat=True))
+        return self._links(obj).orders
 
     def get_collected(self, obj) -> str:
-        return f"{selectors.day(rep=obj.rep, on=obj.date, report=obj).collected:.2f}"
+        return f"{self._links(obj).collected:.2f}"
 
 
 class CommentInSerializer(serializers.Serializer):
@@ -413,6 +420,11 @@ class DailyReportViewSet(
 
     def get_queryset(self):
         return selectors.daily_report_list(for_user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {**self.get_serializer_context(), "day_links": selectors.day_links(reports=page)}
+        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
     def perform_create(self, serializer):
         report = services.daily_report_for(rep=self.request.user, day=serializer.validated_data["date"])

@@ -20,6 +20,7 @@ from accounts.models import User
 from distributors.api import VisibleDistributorField
 from distributors.models import Brand
 from kamcrm.api import IsAdminOrReadOnly
+from kamcrm.filters import DateFilter
 
 from . import cycle_selectors as cycle
 from . import services
@@ -159,9 +160,9 @@ def _in_week(queryset, name, value):
 
 class WorkPlanFilter(filters.FilterSet):
     rep = filters.NumberFilter(field_name="rep")
-    month = filters.DateFilter(field_name="month", method=_in_month, help_text=_("Any date of the month."))
-    month_from = filters.DateFilter(field_name="month", lookup_expr="gte")
-    month_to = filters.DateFilter(field_name="month", lookup_expr="lte")
+    month = DateFilter(field_name="month", method=_in_month, help_text=_("Any date of the month."))
+    month_from = DateFilter(field_name="month", lookup_expr="gte")
+    month_to = DateFilter(field_name="month", lookup_expr="lte")
 
     class Meta:
         model = MonthlyWorkPlan
@@ -170,9 +171,9 @@ class WorkPlanFilter(filters.FilterSet):
 
 class WeeklyScheduleFilter(filters.FilterSet):
     rep = filters.NumberFilter(field_name="rep")
-    week_start = filters.DateFilter(field_name="week_start", method=_in_week, help_text=_("Any date of the week."))
-    week_from = filters.DateFilter(field_name="week_start", lookup_expr="gte")
-    week_to = filters.DateFilter(field_name="week_start", lookup_expr="lte")
+    week_start = DateFilter(field_name="week_start", method=_in_week, help_text=_("Any date of the week."))
+    week_from = DateFilter(field_name="week_start", lookup_expr="gte")
+    week_to = DateFilter(field_name="week_start", lookup_expr="lte")
 
     class Meta:
         model = WeeklySchedule
@@ -182,9 +183,9 @@ class WeeklyScheduleFilter(filters.FilterSet):
 class ReviewFilter(filters.FilterSet):
     rep = filters.NumberFilter(field_name="rep")
     kind = filters.ChoiceFilter(choices=Review.Kind.choices)
-    period_start = filters.DateFilter(field_name="period_start")
-    period_from = filters.DateFilter(field_name="period_start", lookup_expr="gte")
-    period_to = filters.DateFilter(field_name="period_start", lookup_expr="lte")
+    period_start = DateFilter(field_name="period_start")
+    period_from = DateFilter(field_name="period_start", lookup_expr="gte")
+    period_to = DateFilter(field_name="period_start", lookup_expr="lte")
 
     class Meta:
         model = Review

@@ -6,7 +6,7 @@ KAMs, regional managers and the admin read their scope and comment; finance has 
 pages, 404 on the objects). Writes go through ``reports.services``; their errors are shown on the form.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, Team
 from kamcrm.forms import add_service_errors
+from kamcrm.validation import path_date
 
 from . import cycle_selectors as cycle
 from . import services
@@ -37,19 +38,19 @@ REPS_PER_PAGE = 50
 def _month(value: str | None) -> date:
     if not value:
         return cycle.month_start_of(timezone.localdate())
-    try:
-        return datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
-        raise Http404 from None
+    day = path_date(f"{value}-01")
+    if day is None:
+        raise Http404
+    return day
 
 
 def _week(value: str | None) -> date:
     if not value:
         return cycle.week_start_of(timezone.localdate())
-    try:
-        return cycle.week_start_of(date.fromisoformat(value))
-    except ValueError:
-        raise Http404 from None
+    day = path_date(value)
+    if day is None:
+        raise Http404
+    return cycle.week_start_of(day)
 
 
 def _month_param(month: date) -> str:

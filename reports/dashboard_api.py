@@ -1,7 +1,6 @@
 """``GET /api/dashboard/`` and ``/api/dashboard/trend/``: the dashboard's figures as JSON (../shared/API.md)."""
 
-from datetime import date
-
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,9 +10,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kamcrm.validation import parse_date_param
+
 from . import dashboard
 
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 COMMON_PARAMETERS = [
     OpenApiParameter("level", str, enum=list(dashboard.LEVELS), description="Default: your own dashboard's level."),
     OpenApiParameter("id", int, description="The rep, team or region; omitted for the company."),
@@ -38,15 +38,10 @@ def parse(request) -> tuple[dashboard.Scope, dashboard.Period, dict]:
     kind = params.get("period") or "month"
     if kind not in dashboard.PERIODS:
         errors["period"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(dashboard.PERIODS)}]
-    try:
-        day = date.fromisoformat(params["date"]) if params.get("date") else timezone.localdate()
-    except ValueError:
-        errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
-    else:
-        if not FIRST_DAY <= day <= LAST_DAY:  # trends reach two years back; keep clear of year 1 and 9999
-            errors["date"] = [
-                _("Choose a date between %(first)s and %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
-            ]
+    try:  # the date window keeps trends (two years back) clear of year 1 and 9999
+        day = parse_date_param(params.get("date"), field="date", default=timezone.localdate())
+    except DjangoValidationError as exc:
+        errors.update(exc.message_dict)
     children = params.get("children") or None
     if children is not None and children not in dashboard.ORDER:
         errors["children"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(dashboard.ORDER[:-1])}]

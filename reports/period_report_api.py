@@ -4,7 +4,6 @@ A report outside the caller's scope is a 404 (the same as a missing one), for th
 """
 
 from django.utils import translation
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -14,6 +13,7 @@ from rest_framework.renderers import JSONRenderer
 
 from distributors.exports import CONTENT_TYPES
 from distributors.pdf_views import JSONErrorsNegotiation
+from kamcrm.filters import DjangoFilterBackend
 
 from . import period_reports
 from .models import Comment, Review

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
+from kamcrm.filters import DateFilter
 
 from .rollup_models import PeriodReport
 
@@ -38,8 +39,8 @@ class PeriodReportFilter(filters.FilterSet):
         label=_("Team"),
         help_text=_("The team's reports and its reps' (add level=team for the team's alone)."),
     )
-    start = filters.DateFilter(label=_("Period start"))
-    date = filters.DateFilter(
+    start = DateFilter(label=_("Period start"))
+    date = DateFilter(
         method="filter_date", label=_("Period containing"), help_text=_("Reports whose period contains this day.")
     )
 

@@ -40,6 +40,34 @@ def daily_report_list(*, for_user: User) -> QuerySet[DailyReport]:
 
 
 @dataclass
+class DayLinks:
+    """A rep's day in ids: visits, orders, and the money collected on the visits (as ``day`` sums it)."""
+
+    visits: list[int] = field(default_factory=list)
+    orders: list[int] = field(default_factory=list)
+    collected: Decimal = ZERO
+
+
+def day_links(*, reports) -> dict[tuple[int, date], DayLinks]:
+    """``DayLinks`` per (rep id, date) of the given daily reports: two queries however many reports."""
+    links = {(r.rep_id, r.date): DayLinks() for r in reports}
+    if not links:
+        return links
+    reps, dates = {rep for rep, _day in links}, {day for _rep, day in links}
+    visits = Visit.objects.filter(rep__in=reps, visit_date__in=dates)
+    for pk, rep, day, amount in visits.values_list("pk", "rep_id", "visit_date", "collected_amount"):
+        if (rep, day) in links:
+            links[rep, day].visits.append(pk)
+            links[rep, day].collected += amount or ZERO
+    for pk, rep, day in Order.objects.filter(rep__in=reps, order_date__in=dates).values_list(
+        "pk", "rep_id", "order_date"
+    ):
+        if (rep, day) in links:
+            links[rep, day].orders.append(pk)
+    return links
+
+
+@dataclass
 class Day:
     """A rep's day as the daily report shows it: what was done, and the notes."""
 

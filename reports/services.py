@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
+from kamcrm.validation import check_dates
 from receivables import selectors as receivables_selectors
 from receivables import services as receivables_services
 from receivables.models import PaymentClaim
@@ -118,6 +120,10 @@ def _build_lines(lines: Sequence[LineInput]) -> list[OrderLine]:
             errors["product"] = _("%(product)s is no longer sold.") % {"product": line.product}
         if line.quantity is None or line.quantity <= 0:
             errors["quantity"] = _("The quantity must be more than zero.")
+        elif line.quantity > settings.KAMCRM_MAX_ORDER_QUANTITY:
+            errors["quantity"] = _("The quantity cannot be more than %(max)s.") % {
+                "max": settings.KAMCRM_MAX_ORDER_QUANTITY
+            }
         price = line.product.unit_price if line.unit_price is None and line.product else line.unit_price
         if price is None or price < 0:
             errors["unit_price"] = _("The price cannot be negative.")
@@ -182,6 +188,7 @@ def save_order(*, order: Order, lines: Sequence[LineInput], by: User) -> Order:
             )
     _check_acts_for(by, order.rep)
     _check_account(order.distributor, order.rep, by)
+    check_dates(order_date=order.order_date)  # money records stay within the date window
     if order.order_date and order.order_date > timezone.localdate():
         raise ValidationError({"order_date": _("The order date cannot be in the future.")})
     if order.order_date:
@@ -247,6 +254,7 @@ def _check_visit_times(visit: Visit) -> None:
     now = timezone.now()
     if visit.started_at is None:
         raise ValidationError({"started_at": _("When did the visit start?")})
+    check_dates(started_at=visit.started_at.date())
     if visit.started_at > now + CLOCK_SKEW:
         raise ValidationError({"started_at": _("A visit cannot be in the future.")})
     if visit.ended_at is not None:
@@ -432,6 +440,7 @@ def save_daily_notes(*, report: DailyReport, by: User) -> DailyReport:
     """Save the rep's notes (日感受). A submitted day is locked. Raises ValidationError or PermissionDenied."""
     if by.pk != report.rep_id:
         raise PermissionDenied(_("Only the rep writes their daily report."))
+    check_dates(date=report.date)
     if report.date > timezone.localdate():
         raise ValidationError({"date": _("A daily report cannot be for a future day.")})
     stored = DailyReport.objects.select_for_update().filter(rep=report.rep, date=report.date).first()
@@ -520,6 +529,7 @@ def save_work_plan(*, plan: MonthlyWorkPlan, by: User, focus_accounts=None, focu
     that already has a plan, accounts that are not the rep's) or PermissionDenied (not the rep's own plan).
     """
     _check_own(plan.rep, by)
+    check_dates(month=plan.month)
     if plan.month is None:
         raise ValidationError({"month": _("Which month is this plan for?")})
     plan.month = plan.month.replace(day=1)
@@ -559,6 +569,7 @@ def save_weekly_schedule(
     _check_own(schedule.rep, by)
     if schedule.week_start is None:
         raise ValidationError({"week_start": _("Which week is this schedule for?")})
+    check_dates(week_start=schedule.week_start)
     schedule.week_start = schedule.week_start - timedelta(days=schedule.week_start.weekday())
     if WeeklySchedule.objects.filter(rep=schedule.rep, week_start=schedule.week_start).exclude(pk=schedule.pk).exists():
         raise ValidationError({"week_start": _("You already have a schedule for this week; edit that one.")})
@@ -624,6 +635,7 @@ def save_weekly_schedule(
 def save_review(*, review: Review, by: User) -> Review:
     """The weekly review (周体会, period = the week's Monday) or monthly summary (月总结, the month's 1st)."""
     _check_own(review.rep, by)
+    check_dates(period_start=review.period_start)
     if review.kind not in Review.Kind.values:
         raise ValidationError({"kind": _("Choose a weekly review or a monthly summary.")})
     if review.period_start is None:

@@ -11,13 +11,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from distributors.models import Distributor
 from kamcrm.forms import add_service_errors
+from kamcrm.validation import path_date
 
 from . import selectors, services
 from .forms import CommentForm, DailyNotesForm, LineFormSet, OrderForm, PhotoForm, StockFormSet, VisitForm
@@ -171,7 +171,7 @@ def visit_list(request):
     rep = request.GET.get("rep", "")
     if rep.isdigit():
         visits = visits.filter(rep=rep)
-    start, end = parse_date(request.GET.get("from", "") or ""), parse_date(request.GET.get("to", "") or "")
+    start, end = path_date(request.GET.get("from")), path_date(request.GET.get("to"))  # a bad date filters nothing
     if start:
         visits = visits.filter(visit_date__gte=start)
     if end:
@@ -297,7 +297,7 @@ def order_status(request, pk):
 def _parse_day(value: str | None) -> date:
     if value is None:
         return timezone.localdate()
-    parsed = parse_date(value)
+    parsed = path_date(value)  # not a real day, or outside the date window: no such page
     if parsed is None:
         raise Http404
     return parsed

@@ -17,6 +17,15 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: throttle counters (the token endpoint's) must not carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def org(db):
     """Two regions; region A has teams A1 (KAM + 2 reps) and A2 (KAM + 1 rep), region B has team B1.

@@ -4,9 +4,11 @@ Without DATABASE_URL / REDIS_URL the app runs on embedded defaults: a SQLite
 file and a file-system Celery broker under ``var/``, so a newcomer needs no servers.
 """
 
+from datetime import date
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "axes",
+    "csp",
     "kamcrm.audit",
     "kamcrm.outbox",
     "kamcrm.idempotency",
@@ -57,7 +60,9 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kamcrm.middleware.BadInputMiddleware",  # bad input on a page: a 400 page, not a 500
     # Axes goes last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -128,6 +133,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy, the lock-out and the token throttle key on the client address the proxy puts in this
+# header ("X-Forwarded-For" or "X-Real-IP"; the entry KAMCRM_TRUSTED_PROXY_COUNT from the right), not on the
+# proxy's own address. Leave empty when clients connect directly (then REMOTE_ADDR counts).
+KAMCRM_TRUSTED_PROXY_HEADER = env("KAMCRM_TRUSTED_PROXY_HEADER", default="")
+KAMCRM_TRUSTED_PROXY_COUNT = env.int("KAMCRM_TRUSTED_PROXY_COUNT", default=1)
+AXES_CLIENT_IP_CALLABLE = "kamcrm.security.client_ip"
+# API tokens stop working this many hours after they are issued (then POST /api/auth/token/ again).
+KAMCRM_TOKEN_TTL_HOURS = env.int("KAMCRM_TOKEN_TTL_HOURS", default=24 * 7)
 
 # How far ahead a promise to pay or an extension may run (they pause the reminders): a rep up to
 # KAMCRM_MAX_EXTENSION_DAYS after the day it was given, the KAM or above (and finance) up to
@@ -222,14 +235,21 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes "no credentials" a 401, not a 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",  # tokens expire (KAMCRM_TOKEN_TTL_HOURS)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "kamcrm.parsers.JSONParser",  # bounded size and nesting
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Only views that name a scope are throttled (the token endpoint: "auth-token", per client address).
+    "DEFAULT_THROTTLE_RATES": {"auth-token": env("KAMCRM_TOKEN_THROTTLE_RATE", default="10/minute")},
     "DEFAULT_PAGINATION_CLASS": "kamcrm.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "kamcrm.filters.DjangoFilterBackend",  # dates in the window (issue 17)
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -244,6 +264,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Distributors, plans, visits, reports and receivables, scoped to the caller.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["kamcrm.api.DocsPermission"],
     "SWAGGER_UI_DIST": "SIDECAR",  # vendored by drf-spectacular-sidecar: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -265,6 +286,31 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "receivables.models.MessageStatus",
     },
 }
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------------------
+# Every script and style is a vendored static file, so nothing inline and nothing from elsewhere runs.
+# data: images: Bootstrap's CSS icons and the empty favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+
+# --- Input limits (issue 17): bad input is a 400, never a 500 -------------------------------------
+# Every date a user gives (query strings, paths, dates of money records) lies in this window.
+KAMCRM_DATE_MIN = date.fromisoformat(env("KAMCRM_DATE_MIN", default="2000-01-01"))
+KAMCRM_DATE_MAX = date.fromisoformat(env("KAMCRM_DATE_MAX", default="2099-12-31"))
+KAMCRM_MAX_DAY_COUNT = env.int("KAMCRM_MAX_DAY_COUNT", default=36500)  # "not visited for N days"
+KAMCRM_MAX_ORDER_QUANTITY = env.int("KAMCRM_MAX_ORDER_QUANTITY", default=1_000_000)  # units per order line
+KAMCRM_JSON_MAX_DEPTH = env.int("KAMCRM_JSON_MAX_DEPTH", default=32)
+
+# The API schema and its docs page for signed-in users only (on in production settings).
+KAMCRM_API_DOCS_REQUIRE_LOGIN = env.bool("KAMCRM_API_DOCS_REQUIRE_LOGIN", default=False)
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@
     root.querySelectorAll(".kam-chart").forEach(function (node) {
       if (node.dataset.drawn) { return; }
       node.dataset.drawn = "1";
+      if (node.dataset.height) { node.style.height = node.dataset.height + "px"; }  // CSSOM: allowed by the CSP
       var chart = echarts.init(node, null, { renderer: "svg" });
       if (node.dataset.chart === "ranking") {
         var ranking = data("ranking-data");

@@ -33,3 +33,37 @@ def phone(browser, live_server):
     context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
     yield context.new_page()
     context.close()
+
+
+CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy")
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request):
+    """Every page of every e2e test fails its test on a Content-Security-Policy violation (a console error).
+
+    It wraps ``browser.new_context`` so pages made by any fixture or test are watched.
+    """
+    violations: list[str] = []
+    if "browser" not in request.fixturenames:
+        yield violations
+        return
+    browser = request.getfixturevalue("browser")
+    original = browser.new_context
+
+    def watch(message):
+        if message.type == "error" and any(marker in message.text for marker in CSP_MARKERS):
+            violations.append(message.text)
+
+    def new_context(*args, **kwargs):
+        context = original(*args, **kwargs)
+        context.on("console", watch)
+        return context
+
+    browser.new_context = new_context
+    try:
+        yield violations
+    finally:
+        browser.new_context = original
+    if not getattr(request.node, "csp_violation_expected", False):
+        assert violations == [], violations
