@@ -93,12 +93,15 @@ def test_team_dashboard_has_api_md_shape(org, cards, sales, api_for):
     figures = body["figures"]
     assert figures["sales_amount"] == "1500.00"  # the cancelled order and other teams are not in it
     assert figures["sales_target"] == "1000.00"  # the quarter's 3000 spread evenly: this month's third
-    assert figures["sales_rate"] == "1.5000"
+    # Rates compare like with like: Acme's 800 against its plan; the 700 sold to accounts without a plan apart.
+    assert figures["planned_sales_amount"] == "800.00" and figures["unplanned_sales_amount"] == "700.00"
+    assert figures["sales_rate"] == "0.8000"
     assert figures["gross_profit"] == "300.00"
     assert figures["collection_rate"] is None  # nothing was due
     for name in ("collection_due", "collected", "payments_received", "gross_profit_target"):
         assert re.match(r"^-?\d+\.\d\d$", figures[name])
-    assert isinstance(figures["active_outlets"], int) and figures["outlet_target"] == 10
+    # Outlet coverage is a level: every month of the quarter has the quarter's 30 to reach.
+    assert isinstance(figures["active_outlets"], int) and figures["outlet_target"] == 30
     assert isinstance(figures["visits"], int) and isinstance(figures["visits_planned"], int)
     children = {c["id"]: c for c in body["children"]}
     assert {org.rep_a1.pk, org.rep_a1b.pk, org.kam_a1.pk} <= set(children)
