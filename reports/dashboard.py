@@ -905,10 +905,12 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     per_account = {
         key: figures for (key, _i), figures in compute(scope=scope, periods=[period], group="distributor").items()
     }
-    split_accounts = rep_accounts(scope.id, [period], prefix="") if scope.level == "rep" else Q(pk__in=[])
+    card_q = scope_q(scope.level, scope.id, prefix="")
+    if scope.level == "rep":  # and the accounts where a plan gives the rep a split
+        card_q = rep_accounts(scope.id, [period], prefix="")
     cards = {
         row["pk"]: row
-        for row in Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="") | split_accounts)
+        for row in Distributor.objects.filter(card_q)
         .order_by()
         .values(
             "pk", "name", "short_name", "owner_id", team_id=F("owner__team_id"), region_id=F("owner__team__region_id")
