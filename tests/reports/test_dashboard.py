@@ -217,6 +217,19 @@ def test_page_in_chinese(org, sales, client_for):
     assert "销售额" in page.content.decode()
 
 
+@pytest.mark.parametrize(("language", "unplanned"), [("en", "unplanned"), ("zh-hans", "计划外")])
+def test_the_page_shows_unplanned_sales_beside_the_rates(org, sales, client_for, language, unplanned):
+    """Team A1 sold 1,500.00; 800.00 of it to Acme, which has a plan: 80 %, with 700.00 unplanned beside it."""
+    org.kam_a1.language = language
+    org.kam_a1.save(update_fields=["language"])
+    client = client_for(org.kam_a1)
+    client.cookies["django_language"] = language
+    page = client.get(f"/dashboard/?level=team&id={org.team_a1.pk}", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    card = re.search(r'data-figure="unplanned_sales_amount">(.*?)</div>', page, re.S).group(1)
+    assert unplanned in card and "700.00" in card and "800.00" in card
+    assert 'data-rate="sales">80' in page
+
+
 def test_trend_has_twelve_periods_and_a_year_earlier(org, cards, sales, api_for, client_for):
     _sell(cards.a1, "70.00", day=MONTH.replace(year=MONTH.year - 1))
     rollups.rebuild()
