@@ -24,6 +24,9 @@ TARGET_PLACES: dict[str, int] = {
     "new_outlets": 0,
 }
 TARGET_FIELDS: tuple[str, ...] = tuple(TARGET_PLACES)
+# Targets that are a level to reach by a month's end, not a flow summed over months: a quarter's is its last
+# month's, and each month of an evenly spread quarter gets the quarter's value.
+LEVEL_TARGETS: tuple[str, ...] = ("outlet_coverage",)
 MONEY_TARGETS = tuple(name for name, places in TARGET_PLACES.items() if places)
 HUNDRED = Decimal("100")
 
@@ -120,6 +123,15 @@ def split_targets(targets: Targets, weights: Sequence[Number | Fraction]) -> lis
     """``targets`` spread over ``len(weights)`` parts in proportion to ``weights``; every target adds up exactly."""
     columns = {name: largest_remainder(getattr(targets, name), weights, places=p) for name, p in TARGET_PLACES.items()}
     return [Targets(**{name: columns[name][i] for name in TARGET_FIELDS}) for i in range(len(weights))]
+
+
+def over_months(months: Sequence[Targets]) -> Targets:
+    """A period's targets from its months in order: flows add up, levels (outlet coverage) are the last month's."""
+    months = list(months)
+    total = Targets.total(months)
+    if not months:
+        return total
+    return replace(total, **{name: getattr(months[-1], name) for name in LEVEL_TARGETS})
 
 
 def mismatches(total: Targets, parts: Iterable[Targets]) -> dict[str, tuple[Number, Number]]:

@@ -10,20 +10,16 @@ Two figures other apps build on:
   same function computes from its rows.
 """
 
-import inspect
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 
-from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
-from kamcrm.audit.models import AuditEvent
 
 from .models import (
     AccountPlan,
@@ -35,12 +31,10 @@ from .models import (
     QuarterlyPlan,
     RepSplit,
 )
-from .plan_arithmetic import TARGET_FIELDS, Targets, month_end, quarter_bounds, quarter_months, rate
+from .plan_arithmetic import LEVEL_TARGETS, TARGET_FIELDS, Targets, month_end, quarter_bounds, quarter_months, rate
 
 ZERO = Decimal("0.00")
 OUTLET_FIELDS = ("outlets_city", "outlets_county", "outlets_town")
-# Order states that are sales, unless the sales ledger says otherwise (reports.models.SALES_STATUSES).
-DEFAULT_SALES_STATUSES = ("confirmed", "shipped")
 
 
 # --- Plans ------------------------------------------------------------------------------------------------
@@ -98,6 +92,7 @@ def targets(
     ``distributors`` limits the plans to those accounts (the caller passes a scoped queryset).
     """
     first, last = _months_between(start, end)
+    month_field = "monthly_plan__month" if reps is not None else "month"
     if reps is not None:
         rows = RepSplit.objects.current().filter(
             monthly_plan__month__gte=first, monthly_plan__month__lte=last, rep__in=reps
@@ -108,7 +103,13 @@ def targets(
         rows = MonthlyPlan.objects.current().filter(month__gte=first, month__lte=last)
         if distributors is not None:
             rows = rows.filter(plan__distributor__in=distributors)
-    sums = rows.aggregate(**{name: Sum(name) for name in TARGET_FIELDS})
+    # Flows add up over the months; a level (outlet coverage) is the period's last month's.
+    sums = rows.aggregate(
+        **{
+            name: Sum(name, filter=Q(**{month_field: last}) if name in LEVEL_TARGETS else None)
+            for name in TARGET_FIELDS
+        }
+    )
     return Targets.of(sums)
 
 
@@ -117,7 +118,10 @@ def targets(
 
 @dataclass
 class Actuals:
-    """What happened in a period, to compare with the targets. ``sources`` says what it was read from."""
+    """What happened in a period, to compare with the targets. ``sources`` says what it was read from.
+
+    ``planned_sales_amount`` / ``planned_gross_profit``: the part of the accounts with an approved plan for the
+    month; with ``compare_planned`` the rates compare those with the targets (like with like)."""
 
     volume: Decimal = ZERO
     sales_amount: Decimal = ZERO
@@ -125,126 +129,40 @@ class Actuals:
     collection_amount: Decimal = ZERO
     outlet_coverage: int = 0
     new_outlets: int = 0
+    planned_sales_amount: Decimal = ZERO
+    planned_gross_profit: Decimal = ZERO
+    compare_planned: bool = False
     sources: set = field(default_factory=set)
 
+    @property
+    def unplanned_sales_amount(self) -> Decimal:
+        return self.sales_amount - self.planned_sales_amount
+
+    @property
+    def unplanned_gross_profit(self) -> Decimal:
+        return self.gross_profit - self.planned_gross_profit
+
     def rates(self, target: Targets) -> dict[str, Decimal | None]:
-        """Completion rates against ``target``: every target's, plus the market rate (outlets)."""
+        """Completion rates against ``target``: every target's, plus the market rate (outlets at the end ÷ the
+        outlet coverage to reach, a level)."""
         rates = {name: rate(getattr(self, name), getattr(target, name)) for name in TARGET_FIELDS}
-        rates["market"] = rate(self.outlet_coverage + self.new_outlets, target.outlet_coverage + target.new_outlets)
+        if self.compare_planned:
+            rates["sales_amount"] = rate(self.planned_sales_amount, target.sales_amount)
+            rates["gross_profit"] = rate(self.planned_gross_profit, target.gross_profit)
+        rates["market"] = rate(self.outlet_coverage, target.outlet_coverage)
         return rates
 
 
-def _model(app_label: str, name: str):
-    if not apps.is_installed(app_label):
-        return None
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
+# Where the actuals come from: the reports app registers the dashboards' definitions on startup
+# (``reports.dashboard.plan_actuals``), so a figure on the plans pages is the same as on the dashboards. This app
+# does not import reports (layers point one way); until a source is registered the actuals read as zero.
+_actuals_source = None
 
 
-def _sales(distributors, reps, start: date, end: date, group_by: str | None) -> dict | None:
-    """Sales amount, gross profit and volume from the sales ledger, or None while it does not exist."""
-    order_model = _model("reports", "Order")
-    if order_model is None:
-        return None
-    module = inspect.getmodule(order_model)
-    statuses = getattr(module, "SALES_STATUSES", DEFAULT_SALES_STATUSES)
-    orders = order_model.objects.filter(
-        distributor__in=distributors, order_date__gte=start, order_date__lte=end, status__in=list(statuses)
-    )
-    if reps is not None:
-        # Sales count for the account's current owner, as on the dashboards (API.md), whoever took the order.
-        orders = orders.filter(distributor__owner__in=reps)
-    result: dict = defaultdict(lambda: {"sales_amount": ZERO, "gross_profit": ZERO, "volume": ZERO})
-    group = {"rep": "distributor__owner"}.get(group_by, group_by)
-    for key, row in _sums(orders, group, a=Sum("amount"), g=Sum("gross_profit")):
-        result[key]["sales_amount"], result[key]["gross_profit"] = row["a"] or ZERO, row["g"] or ZERO
-    line_model = _model("reports", "OrderLine")
-    if line_model is not None and any(f.name == "quantity" for f in line_model._meta.fields):
-        link = next(f.name for f in line_model._meta.fields if f.is_relation and f.related_model is order_model)
-        lines = line_model.objects.filter(**{f"{link}__in": orders.values("pk")})
-        for key, row in _sums(lines, f"{link}__{group}" if group else None, q=Sum("quantity")):
-            result[key]["volume"] = Decimal(row["q"] or 0)
-    return result
-
-
-def _sums(queryset: QuerySet, group: str | None, **aggregates) -> list[tuple]:
-    """[(group value, sums)] — one row per group, or [(None, sums)] for the whole queryset."""
-    if group is None:
-        return [(None, queryset.aggregate(**aggregates))]
-    return [(row[group], row) for row in queryset.values(group).annotate(**aggregates).order_by()]
-
-
-def _collected(owners: dict[int, int], start: date, end: date, group_by: str | None) -> dict | None:
-    """Money collected in the period from ``receivables.selectors`` ({key: Decimal}), or None without receivables.
-
-    ``owners`` maps each distributor to its current owner: money collected counts for the distributor and,
-    at rep level, for its owner (the dashboards' rule).
-    """
-    if not apps.is_installed("receivables"):
-        return None
-    try:
-        from receivables import selectors as receivables_selectors
-    except ImportError:
-        return None
-    collected_in_period = getattr(receivables_selectors, "collected_in_period", None)
-    if collected_in_period is None:
-        return None
-    figures = getattr(receivables_selectors, "collection_figures", None)
-    scope = Distributor.objects.filter(pk__in=list(owners))
-    if group_by and figures is not None and "group_by" in inspect.signature(figures).parameters:
-        # One grouped query instead of one per distributor or rep.
-        grouped = figures(distributors=scope, start=start, end=end, group_by=group_by)
-        return {key: Decimal(getattr(value, "collected", 0) or 0) for key, value in grouped.items()}
-    if group_by is None:
-        return {None: Decimal(collected_in_period(distributors=scope, start=start, end=end) or 0)}
-    keys = defaultdict(list)
-    for pk, owner in owners.items():
-        keys[pk if group_by == "distributor" else owner].append(pk)
-    return {
-        key: Decimal(collected_in_period(distributors=scope.filter(pk__in=pks), start=start, end=end) or 0)
-        for key, pks in keys.items()
-    }
-
-
-def _outlets(owners: dict[int, int], start: date, end: date, group_by: str | None) -> dict:
-    """Active outlets at the period's end and outlets gained in it, from the customer cards' outlet network.
-
-    A card holds today's numbers; every change of a card is audited with the values before and after, so
-    the number on any earlier day is today's minus the changes made since. Returns {key: (active, new)}.
-    """
-    now = {
-        row["pk"]: sum(row[name] or 0 for name in OUTLET_FIELDS)
-        for row in Distributor.objects.filter(pk__in=list(owners)).values("pk", *OUTLET_FIELDS)
-    }
-    tz = timezone.get_current_timezone()
-    start_at = datetime.combine(start, time.min, tzinfo=tz)
-    after_end = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
-    since_start, since_end = defaultdict(int), defaultdict(int)
-    events = AuditEvent.objects.filter(
-        content_type=ContentType.objects.get_for_model(Distributor),
-        object_id__in=[str(pk) for pk in now],
-        at__gte=start_at,
-    ).values_list("object_id", "at", "before", "after")
-    for object_id, at, before, after in events.iterator():
-        delta = outlet_total(after) - outlet_total(before)
-        since_start[int(object_id)] += delta
-        if at >= after_end:
-            since_end[int(object_id)] += delta
-    result: dict = defaultdict(lambda: (0, 0))
-    for pk, today in now.items():
-        at_end = max(today - since_end[pk], 0)
-        gained = max(at_end - (today - since_start[pk]), 0)
-        key = {"distributor": pk, "rep": owners[pk]}.get(group_by)
-        active, new = result[key]
-        result[key] = (active + at_end, new + gained)
-    return result
-
-
-def _cents(value) -> Decimal:
-    # SQLite sums decimals with extra digits; every figure is reported to the cent.
-    return Decimal(value or 0).quantize(Decimal("0.01"))
+def register_actuals_source(source) -> None:
+    """``source(distributor_ids=, start=, end=, rep_ids=, group_by=)`` → {key: {figure: value}}."""
+    global _actuals_source
+    _actuals_source = source
 
 
 def outlet_total(values: dict | None) -> int:
@@ -262,22 +180,15 @@ def actuals(
     reps: Iterable[User] | QuerySet | None = None,
     group_by: str | None = None,
 ) -> "Actuals | dict[int, Actuals]":
-    """Plan vs actual's actual side for ``distributors`` in the period [start, end] (dates in the local time zone).
+    """Plan vs actual's actual side for ``distributors`` in the period [start, end] (API.md "Dashboards").
 
-    - sales amount and gross profit: Σ ``amount`` / ``gross_profit`` of the period's orders in a sales state
-      (``reports.Order``: confirmed or shipped); volume: Σ of their lines' ``quantity``. With ``reps``, only
-      the orders of the accounts those reps own now (the dashboards' rule), whoever took them.
-    - collection amount: money collected in the period per ``receivables.selectors`` (``collected_in_period``,
-      or ``collection_figures`` grouped); it counts for the distributor and its current owner.
-    - outlet coverage: the cards' outlet network (city + county + town) at the period's end; new outlets: its
-      growth during the period; they count for the distributor and its current owner.
-    With ``reps``, collection and outlets count only for the distributors those reps own.
+    Without ``reps`` each account whole; with ``reps`` those reps' shares of the accounts (a rep's share follows
+    the plan's split of each month). Sales amount, gross profit (and their planned part), volume, collection
+    amount (money collected: payments only), outlet coverage (active outlets at the end), new outlets.
 
-    Until the sales ledger or receivables exist their figures read as zero (``sources`` says which were
-    read), and as soon as they are installed this computes from their rows. Returns one ``Actuals``; with
-    ``group_by="distributor"`` a dict {distributor id: Actuals} for every distributor given, with
-    ``group_by="rep"`` {rep id: Actuals} for every rep in ``reps``. The caller passes distributors already
-    limited to its user's scope.
+    Returns one ``Actuals``; with ``group_by="distributor"`` a dict {distributor id: Actuals} for every
+    distributor given, with ``group_by="rep"`` {rep id: Actuals} for every rep in ``reps``. The caller passes
+    distributors already limited to its user's scope.
     """
     if group_by not in (None, "distributor", "rep"):
         raise ValueError(f"group_by must be None, 'distributor' or 'rep', not {group_by!r}")
@@ -290,23 +201,12 @@ def actuals(
     rep_ids = None if reps is None else [getattr(r, "pk", r) for r in reps]
     keys = {"distributor": ids, "rep": rep_ids}.get(group_by, [None])
     results = {key: Actuals() for key in keys}
-    if ids:
-        owners = dict(Distributor.objects.filter(pk__in=ids).values_list("pk", "owner_id"))
-        if rep_ids is not None:
-            owners = {pk: owner for pk, owner in owners.items() if owner in rep_ids}
-        sales = _sales(ids, rep_ids, start, end, group_by)
-        collected = _collected(owners, start, end, group_by) if owners else {}
-        outlets = _outlets(owners, start, end, group_by) if owners else {}
+    if ids and _actuals_source is not None and (rep_ids is None or rep_ids):
+        found = _actuals_source(distributor_ids=ids, start=start, end=end, rep_ids=rep_ids, group_by=group_by)
         for key, actual in results.items():
-            if sales is not None:
-                actual.sources.add("orders")
-                for name, value in sales.get(key, {}).items():
-                    setattr(actual, name, _cents(value))
-            if collected is not None:
-                actual.sources.add("receivables")
-                actual.collection_amount = _cents(collected.get(key))
-            actual.sources.add("outlets")
-            actual.outlet_coverage, actual.new_outlets = outlets.get(key, (0, 0))
+            actual.sources |= {"orders", "receivables", "outlets"}
+            for name, value in found.get(key, {}).items():
+                setattr(actual, name, value)
     return results if group_by else results[None]
 
 
@@ -435,7 +335,9 @@ def reps_vs_actual(*, for_user: User, year: int, quarter: int) -> list[PlanVsAct
     for row in sums:
         rep = reps[row["rep"]]
         target = Targets.of({name: row[f"t_{name}"] for name in TARGET_FIELDS})
-        rows.append(PlanVsActual(None, rep.display_name, start, end, target, found[rep.pk], rep=rep))
+        actual = found[rep.pk]
+        actual.compare_planned = True  # a rep's sales of accounts without a plan show apart, as "unplanned"
+        rows.append(PlanVsActual(None, rep.display_name, start, end, target, actual, rep=rep))
     rows.sort(key=lambda r: (r.rep.team.name if r.rep.team_id else "", r.label))
     return rows
 

@@ -13,7 +13,7 @@ Every change writes a ``PlanStep`` (plans) and an audit event in the same transa
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import PurePath
@@ -43,6 +43,7 @@ from .models import (
 )
 from .plan_arithmetic import (
     HUNDRED,
+    LEVEL_TARGETS,
     TARGET_FIELDS,
     TARGET_PLACES,
     SplitError,
@@ -172,6 +173,31 @@ def _mismatch_messages(found: dict, template: str, **extra) -> list[str]:
     ]
 
 
+def _as_level(month: Targets, quarter: Targets) -> Targets:
+    """A month spread from the quarter, with the quarter's levels (outlet coverage) instead of a part of them."""
+    return replace(month, **{name: getattr(quarter, name) for name in LEVEL_TARGETS})
+
+
+def _level_errors(quarter: Targets, months: Sequence[Targets]) -> list[str]:
+    """Outlet coverage is a level: a month may ramp up to the quarter's, never above, and the last month is the
+    quarter's (API.md "Outlet coverage is a level")."""
+    errors = []
+    for name in LEVEL_TARGETS:
+        label, total = _labels()[name], getattr(quarter, name)
+        for i, month in enumerate(months):
+            if getattr(month, name) > total:
+                errors.append(
+                    _("Month %(n)s: %(target)s %(value)s is above the quarter's %(total)s.")
+                    % {"n": i + 1, "target": label, "value": getattr(month, name), "total": total}
+                )
+        if months and getattr(months[-1], name) != total:
+            errors.append(
+                _("The last month's %(target)s must be the quarter's %(total)s (it is the level to reach by then).")
+                % {"target": label, "total": total}
+            )
+    return errors
+
+
 def monthly_targets(
     *,
     targets: Targets,
@@ -196,7 +222,10 @@ def monthly_targets(
                 )
         if errors:
             raise ValidationError(errors)
-        found = mismatches(targets, months)
+        found = {name: v for name, v in mismatches(targets, months).items() if name not in LEVEL_TARGETS}
+        errors = _level_errors(targets, months)
+        if errors:
+            raise ValidationError({"monthly_plans": errors})
         if found:
             raise ValidationError(
                 {
@@ -217,7 +246,7 @@ def monthly_targets(
     else:
         raise ValidationError({"distribution": [_("Choose how to spread the quarter over its months.")]})
     try:
-        return split_targets(targets, weights)
+        return [_as_level(month, targets) for month in split_targets(targets, weights)]
     except SplitError:
         raise ValidationError(
             {"seasonal_profile": [_("This profile gives no weight to the months of this quarter.")]}

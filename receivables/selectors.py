@@ -463,6 +463,7 @@ def collection_figures(
 
     - collection_due: invoices issued and due on or before ``end``: the amount still open at the start of the
       period (those issued inside the period count in full);
+      less what credit notes and approved write-offs took off them in the period (they are not collections);
     - collected: Σ payment allocations to those invoices with ``paid_on`` in the period (reversals net out);
     - payments_received: Σ payments with ``paid_on`` in the period, however allocated.
 
@@ -488,6 +489,15 @@ def collection_figures(
         f"invoice__{group}" if group else None,
         total=Sum("amount"),
     )
+    # Credit notes and approved write-offs are not collections: what they took off in the period is no longer due
+    # (what they took off before it is already out of the amount open at its start).
+    credited = _grouped(
+        Allocation.objects.filter(
+            payment__isnull=True, paid_on__gte=start, paid_on__lte=end, invoice__in=invoices.values("pk")
+        ),
+        f"invoice__{group}" if group else None,
+        total=Sum("amount"),
+    )
     received = _grouped(
         Payment.objects.filter(distributor__in=distributors, paid_on__gte=start, paid_on__lte=end),
         group,
@@ -500,6 +510,8 @@ def collection_figures(
         result[key].collection_due += _money(row["total"])
     for key, row in collected.items():
         result[key].collected += _money(row["total"])
+    for key, row in credited.items():
+        result[key].collection_due -= _money(row["total"])
     for key, row in received.items():
         result[key].payments_received += _money(row["total"])
     if group_by is None:

@@ -7,9 +7,14 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Visits and reports")
 
     def ready(self) -> None:
+        from distributors import plan_selectors
+
         from . import (
+            dashboard,
             rollup_signals,
             timeline,  # noqa: F401  (registers visits and orders on the customer card)
         )
 
         rollup_signals.connect()
+        # The plans pages' plan vs actual reads its actuals from the dashboards' one definition of each figure.
+        plan_selectors.register_actuals_source(dashboard.plan_actuals)

@@ -30,19 +30,22 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import F, Min, Q, Sum
+from django.db.models import DateField, Exists, F, Min, OuterRef, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Role, Team, User
 from accounts.scope import oversees_company, owned_by_scope, regions_overseen_by, teams_overseen_by
 from distributors.models import Distributor
-from distributors.plan_arithmetic import pace, rate
+from distributors.plan_arithmetic import largest_remainder, pace, rate
 from receivables.selectors import DsoParts, dso_parts
 
 from . import pacing
+from .models import SALES_STATUSES, OrderLine
 from .rollup_models import (
     FLOW_FIELDS,
+    MONEY_FLOWS,
     CollectionAhead,
     DistributorDay,
     DistributorMonth,
@@ -300,14 +303,27 @@ class Figures:
     orders: int = 0
     overdue_amount: Decimal | None = None
     overdue_visits: int | None = None
+    # The part of sales, gross profit and active outlets of the accounts that have an approved plan for the month
+    # (for outlets: for the period's last month). The rates compare these with the targets (like with like).
+    planned_sales_amount: Decimal = ZERO
+    planned_gross_profit: Decimal = ZERO
+    planned_active_outlets: int = 0
+
+    @property
+    def unplanned_sales_amount(self) -> Decimal:
+        return self.sales_amount - self.planned_sales_amount
+
+    @property
+    def unplanned_gross_profit(self) -> Decimal:
+        return self.gross_profit - self.planned_gross_profit
 
     @property
     def sales_rate(self):
-        return rate(self.sales_amount, self.sales_target)
+        return rate(self.planned_sales_amount, self.sales_target)
 
     @property
     def gross_profit_rate(self):
-        return rate(self.gross_profit, self.gross_profit_target)
+        return rate(self.planned_gross_profit, self.gross_profit_target)
 
     @property
     def collection_rate(self):
@@ -315,7 +331,7 @@ class Figures:
 
     @property
     def market_rate(self):
-        return rate(self.active_outlets, self.outlet_target)
+        return rate(self.planned_active_outlets, self.outlet_target)
 
     @property
     def visit_rate(self):
@@ -346,6 +362,8 @@ class Figures:
         for f in fields(self):
             value = getattr(self, f.name)
             result[f.name] = f"{value:.2f}" if isinstance(value, Decimal) else value
+        for name in ("unplanned_sales_amount", "unplanned_gross_profit"):
+            result[name] = f"{getattr(self, name):.2f}"
         for name in RATES:
             value = self.rate(name)
             result[f"{name}_rate"] = None if value is None else f"{value:.4f}"
@@ -358,6 +376,8 @@ class Figures:
 
 RATES = ("sales", "gross_profit", "collection", "market", "visit")
 FIGURE_NAMES = tuple(f.name for f in fields(Figures))
+# The money a rep's share of an account is taken of (API.md "A rep's share follows the plan").
+SHARED = ("sales_amount", "gross_profit", "collection_due", "collected", "payments_received")
 RATE_LABELS = {
     "sales": _("Sales amount"),
     "gross_profit": _("Gross profit"),
@@ -385,14 +405,28 @@ def _in(period: Period, field_name: str) -> Q:
     return Q(**{f"{field_name}__gte": period.start, f"{field_name}__lte": period.end})
 
 
-def compute(*, scope: Scope, periods: Sequence[Period], group: str | None = None) -> dict:
-    """{(group key, period index): Figures} for the scope's accounts, grouped at ``group`` (None: the scope)."""
-    path = GROUP_PATHS[group] if group else None
-    scope_filter = scope.q()
-    result: dict = defaultdict(Figures)
+def _planned(month_ref: str) -> Exists:
+    """Whether the row's account has an approved, current plan for the row's month."""
+    return Exists(
+        TargetMonth.objects.filter(distributor_id=OuterRef("distributor_id"), month=OuterRef(month_ref), rep=None)
+    )
 
-    # Flows: month rows for whole months, day rows otherwise; one conditional aggregate per period and column.
-    for table, field_name, chosen in (
+
+def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
+    """{(key, period index, month): Figures} — the money flows of each period, split by the month they fall in.
+
+    A period's figure is the sum of its months' cells; a rep's share is taken per account and month (the plan's
+    split of that month). What each part of a figure is dated by, so it falls in a month:
+
+    - sales, gross profit, orders, visits, payments received: their day;
+    - collection due: the money open at the period's start in the period's first month; an invoice becoming
+      collectible in the period in the month it does; what credit notes and write-offs take off in the period
+      in the month they do so (less); collected: in the month of the payment's allocation.
+    """
+    key_of = {"_key": F(path)} if path else {}
+    cells: dict = defaultdict(Figures)
+    # Flows: month rows for whole months, day rows otherwise.
+    for table, unit, chosen in (
         (DistributorMonth, "month", [i for i, p in enumerate(periods) if p.month_aligned]),
         (DistributorDay, "day", [i for i, p in enumerate(periods) if not p.month_aligned]),
     ):
@@ -400,35 +434,42 @@ def compute(*, scope: Scope, periods: Sequence[Period], group: str | None = None
             continue
         low = min(periods[i].start for i in chosen)
         high = max(periods[i].end for i in chosen)
-        rows = table.objects.filter(scope_filter, **{f"{field_name}__gte": low, f"{field_name}__lte": high})
-        aggregates = {
-            f"{name}_{i}": Sum(name, filter=_in(periods[i], field_name)) for i in chosen for name in FLOW_FIELDS
-        }
-        for key, row in _grouped(rows, path, aggregates).items():
+        rows = table.objects.filter(accounts, **{f"{unit}__gte": low, f"{unit}__lte": high}).order_by()
+        if unit == "day":
+            rows = rows.annotate(_month=TruncMonth("day", output_field=DateField()))
+        rows = rows.annotate(_planned=_planned("_month" if unit == "day" else "month"))
+        rows = rows.values(unit, "_planned", **key_of).annotate(**{f"s_{n}": Sum(n) for n in FLOW_FIELDS})
+        for row in rows:
+            key, day, planned = row.get("_key"), row[unit], row["_planned"]
+            values = {n: _money(row[f"s_{n}"]) if n in MONEY_FLOWS else row[f"s_{n}"] or 0 for n in FLOW_FIELDS}
             for i in chosen:
-                figures = result[(key, i)]
-                figures.sales_amount += _money(row[f"sales_amount_{i}"])
-                figures.gross_profit += _money(row[f"gross_profit_{i}"])
-                figures.orders += row[f"orders_{i}"] or 0
-                figures.visits += row[f"visits_{i}"] or 0
-                figures.visits_planned += row[f"visits_planned_{i}"] or 0
-                figures.payments_received += _money(row[f"payments_received_{i}"])
-                figures.collected += _money(row[f"collected_on_time_{i}"])
-                figures.collection_due += _money(row[f"became_due_{i}"])
+                if not periods[i].start <= day <= periods[i].end:
+                    continue
+                cell = cells[(key, i, day.replace(day=1))]
+                cell.sales_amount += values["sales_amount"]
+                cell.gross_profit += values["gross_profit"]
+                if planned:
+                    cell.planned_sales_amount += values["sales_amount"]
+                    cell.planned_gross_profit += values["gross_profit"]
+                cell.orders += values["orders"]
+                cell.visits += values["visits"]
+                cell.visits_planned += values["visits_planned"]
+                cell.payments_received += values["payments_received"]
+                cell.collected += values["collected_on_time"]
+                cell.collection_due += values["became_due"] - values["credited_on_time"]
 
     # Money collectible before each period and still open at its start: every earlier month, then the days of
-    # the period's first month before it.
+    # the period's first month before it. It falls in the period's first month.
     net = F("became_due") - F("settled")
-    earliest = min(p.start for p in periods)
-    month_rows = DistributorMonth.objects.filter(scope_filter, month__lt=max(p.start for p in periods))
+    month_rows = DistributorMonth.objects.filter(accounts, month__lt=max(p.start for p in periods))
     aggregates = {f"b_{i}": Sum(net, filter=Q(month__lt=p.start.replace(day=1))) for i, p in enumerate(periods)}
     for key, row in _grouped(month_rows, path, aggregates).items():
-        for i in range(len(periods)):
-            result[(key, i)].collection_due += _money(row[f"b_{i}"])
+        for i, p in enumerate(periods):
+            cells[(key, i, p.start.replace(day=1))].collection_due += _money(row[f"b_{i}"])
     partial = [i for i, p in enumerate(periods) if p.start.day != 1]
     if partial:
         day_rows = DistributorDay.objects.filter(
-            scope_filter,
+            accounts,
             day__gte=min(periods[i].start.replace(day=1) for i in partial),
             day__lt=max(periods[i].start for i in partial),
         )
@@ -438,23 +479,156 @@ def compute(*, scope: Scope, periods: Sequence[Period], group: str | None = None
         }
         for key, row in _grouped(day_rows, path, aggregates).items():
             for i in partial:
-                result[(key, i)].collection_due += _money(row[f"b_{i}"])
+                cells[(key, i, periods[i].start.replace(day=1))].collection_due += _money(row[f"b_{i}"])
 
     # Allocations made before their invoice became collectible: paid before the period on an invoice that
-    # became collectible in it (not open at its start), or paid in the period on one collectible by its end.
-    ahead = CollectionAhead.objects.filter(scope_filter, due_on__lte=max(p.end for p in periods))
-    aggregates = {}
-    for i, p in enumerate(periods):
-        aggregates[f"before_{i}"] = Sum("amount", filter=Q(due_on__gte=p.start, due_on__lte=p.end, paid_on__lt=p.start))
-        aggregates[f"in_{i}"] = Sum("collected", filter=Q(paid_on__gte=p.start, due_on__lte=p.end))
-    for key, row in _grouped(ahead.filter(due_on__gte=earliest), path, aggregates).items():
-        for i in range(len(periods)):
-            figures = result[(key, i)]
-            figures.collection_due -= _money(row[f"before_{i}"])
-            figures.collected += _money(row[f"in_{i}"])
+    # became collectible in it (not open at its start); paid in the period on one collectible by its end: a
+    # payment is collected, a credit note or write-off reduces what was due.
+    earliest = min(p.start for p in periods)
+    ahead = (
+        CollectionAhead.objects.filter(accounts, due_on__gte=earliest, due_on__lte=max(p.end for p in periods))
+        .order_by()
+        .values("paid_on", "due_on", **key_of)
+        .annotate(a=Sum("amount"), c=Sum("collected"))
+    )
+    for row in ahead:
+        key, paid_on, due_on = row.get("_key"), row["paid_on"], row["due_on"]
+        amount, collected = _money(row["a"]), _money(row["c"])
+        for i, p in enumerate(periods):
+            if p.start <= due_on <= p.end and paid_on < p.start:
+                cells[(key, i, due_on.replace(day=1))].collection_due -= amount
+            elif p.start <= paid_on <= p.end and due_on <= p.end:
+                cell = cells[(key, i, paid_on.replace(day=1))]
+                cell.collected += collected
+                cell.collection_due -= amount - collected
+    return cells
 
-    _add_targets(result, scope, periods, group, path)
-    _add_outlets(result, scope, periods, group)
+
+def _fold(cells: dict) -> dict:
+    """{(key, period index): Figures} — the cells of each key and period added up."""
+    result: dict = defaultdict(Figures)
+    for (key, i, _month), cell in cells.items():
+        _add_into(result[(key, i)], cell)
+    return result
+
+
+def _add_into(total: Figures, part: Figures) -> None:
+    for name in FIGURE_NAMES:
+        value = getattr(part, name)
+        if value:
+            setattr(total, name, (getattr(total, name) or 0) + value)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """An account's approved plan for a month: its sales target and the reps' splits of it."""
+
+    sales: Decimal
+    splits: tuple  # ((rep id, split sales target), …), lower user id first
+
+
+def _plans(accounts: Q, periods: Sequence[Period]) -> dict:
+    """{(account id, month): _Plan} for the months the periods touch."""
+    low = min(p.start for p in periods).replace(day=1)
+    high = max(p.end for p in periods)
+    rows = TargetMonth.objects.filter(accounts, month__gte=low, month__lte=high).order_by("rep_id")
+    month_sales, splits = {}, defaultdict(list)
+    for distributor_id, month, rep_id, sales in rows.values_list("distributor_id", "month", "rep_id", "sales_amount"):
+        if rep_id is None:
+            month_sales[(distributor_id, month)] = sales
+        else:
+            splits[(distributor_id, month)].append((rep_id, sales))
+    return {key: _Plan(sales, tuple(splits.get(key, ()))) for key, sales in month_sales.items()}
+
+
+def rep_shares(plan: "_Plan | None", owner_id: int | None) -> list[tuple[int | None, Decimal]]:
+    """[(rep id, weight)] of an account's month: the plan's splits by their sales targets (lower user id first)
+    when the month has a sales target above zero, otherwise the current owner's whole."""
+    if plan is not None and plan.sales > 0 and any(weight > 0 for _rep, weight in plan.splits):
+        return list(plan.splits)
+    return [(owner_id, Decimal(1))]
+
+
+def _shares(cells: dict, owners: dict, plans: dict) -> dict:
+    """{(rep id, account id, period index): Figures} — each account-month cell shared among its reps.
+
+    The money in SHARED is apportioned to the cent by largest remainder (so the reps add up to the account);
+    visits, planned visits, orders follow the current owner.
+    """
+    result: dict = defaultdict(Figures)
+    for (account, i, month), cell in cells.items():
+        plan = plans.get((account, month))
+        shares = rep_shares(plan, owners.get(account))
+        weights = [weight for _rep, weight in shares]
+        parts = {name: largest_remainder(getattr(cell, name), weights, places=2) for name in SHARED}
+        for j, (rep, _weight) in enumerate(shares):
+            share = result[(rep, account, i)]
+            for name in SHARED:
+                setattr(share, name, getattr(share, name) + parts[name][j])
+            if plan is not None:
+                share.planned_sales_amount += parts["sales_amount"][j]
+                share.planned_gross_profit += parts["gross_profit"][j]
+        owned = result[(owners.get(account), account, i)]
+        owned.visits += cell.visits
+        owned.visits_planned += cell.visits_planned
+        owned.orders += cell.orders
+    return result
+
+
+def _months_of(periods: Sequence[Period]) -> Q:
+    low = min(p.start for p in periods).replace(day=1)
+    return Q(month__gte=low, month__lte=max(p.end for p in periods))
+
+
+def rep_accounts(rep_id: int, periods: Sequence[Period], prefix: str = "distributor__") -> Q:
+    """The accounts a rep has a part in: those the rep owns and those where the rep has a split in the periods."""
+    split = TargetMonth.objects.filter(_months_of(periods), rep_id=rep_id).values("distributor_id")
+    return Q(**{f"{prefix}owner_id": rep_id}) | Q(**{f"{prefix}pk__in" if prefix else "pk__in": split})
+
+
+def compute(*, scope: Scope, periods: Sequence[Period], group: str | None = None) -> dict:
+    """{(group key, period index): Figures} for the scope's accounts, grouped at ``group`` (None: the scope).
+
+    Team, region and company take each account whole, by its current owner. A rep (the scope, or ``group="rep"``)
+    takes its share of each account and month (:func:`rep_shares`), and its own splits as targets.
+    """
+    if scope.level == "rep" or group == "rep":
+        return shared_figures(
+            accounts=rep_accounts(scope.id, periods) if scope.level == "rep" else scope.q(),
+            owned=scope.q(),
+            periods=periods,
+            group=group,
+            reps=[scope.id] if scope.level == "rep" else None,
+        )
+    path = GROUP_PATHS[group] if group else None
+    result = _fold(_cells(scope.q(), periods, path))
+    _add_targets(result, TargetMonth.objects.filter(scope.q(), rep=None), periods, path)
+    _add_outlets(result, scope.q(), periods, CARD_PATHS[group])
+    return result
+
+
+def shared_figures(
+    *, accounts: Q, owned: Q, periods: Sequence[Period], group: str | None, reps: Sequence[int] | None = None
+) -> dict:
+    """{(key, period index): Figures} of reps' shares in ``accounts``; key: the rep (``group="rep"``), the
+    account (``"distributor"``) or None (all of ``reps``' shares). ``reps`` limits to those reps (None: all).
+    Outlets and visits follow the current owner, of the accounts in ``owned``."""
+    cells = _cells(accounts, periods, "distributor_id")
+    plans = _plans(accounts, periods)
+    ids = {account for account, _i, _month in cells} | {account for account, _month in plans}
+    owners = dict(Distributor.objects.filter(pk__in=ids).values_list("pk", "owner_id"))
+    result: dict = defaultdict(Figures)
+    for (rep, account, i), share in _shares(cells, owners, plans).items():
+        if reps is not None and rep not in reps:
+            continue
+        key = {"rep": rep, "distributor": account}.get(group)
+        _add_into(result[(key, i)], share)
+    splits = TargetMonth.objects.filter(accounts, rep__isnull=False)
+    if reps is not None:
+        splits = splits.filter(rep_id__in=reps)
+    _add_targets(result, splits, periods, {"rep": "rep_id", "distributor": "distributor_id"}.get(group))
+    owned_q = owned if reps is None else owned & Q(distributor__owner_id__in=reps)
+    _add_outlets(result, owned_q, periods, {"rep": "owner_id", "distributor": "pk"}.get(group))
     return result
 
 
@@ -467,16 +641,15 @@ def _month_share(period: Period, month: date) -> Fraction:
     return Fraction(days, (end - month).days + 1)
 
 
-def _add_targets(result: dict, scope: Scope, periods: Sequence[Period], group: str | None, path: str | None) -> None:
+def _add_targets(result: dict, rows, periods: Sequence[Period], path: str | None) -> None:
+    """Targets from TargetMonth ``rows`` (plans' months, or reps' splits), grouped at ``path``."""
     low = min(p.start for p in periods).replace(day=1)
     high = max(p.end for p in periods)
-    rows = TargetMonth.objects.filter(scope.q(), month__gte=low, month__lte=high)
-    rep_level = scope.level == "rep" or group == "rep"
-    # Rep level: the reps' own splits on the accounts they own; above it the accounts' monthly plans.
-    rows = rows.filter(rep_id=F("distributor__owner_id")) if rep_level else rows.filter(rep__isnull=True)
+    rows = rows.filter(month__gte=low, month__lte=high)
     names = {"s": "sales_amount", "g": "gross_profit", "c": "collection_amount", "n": "new_outlets"}
     # Whole months of a period add up in SQL; a month the period only partly covers (a day, a week) is read per
-    # row and counts in proportion to its days, exactly (fractions), rounded once at the end.
+    # row and counts in proportion to its days, exactly (fractions), rounded once at the end. Outlet coverage is
+    # a level: the target of the period's last month.
     aggregates, partial_months = {}, set()
     for i, p in enumerate(periods):
         first_whole = p.start if p.start.day == 1 else _add_months(p.start, 1)
@@ -519,10 +692,11 @@ def _fraction_money(value: Fraction | Decimal) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _add_outlets(result: dict, scope: Scope, periods: Sequence[Period], group: str | None) -> None:
-    """Active outlets at each period's end and new ones in it: today's card numbers minus the changes since."""
-    key_path = CARD_PATHS[group]
-    cards = Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")).order_by()
+def _add_outlets(result: dict, accounts: Q, periods: Sequence[Period], key_path: str | None) -> None:
+    """Active outlets at each period's end and new ones in it: today's card numbers minus the changes since.
+    Those of accounts with an approved plan for the period's last month are also counted as planned."""
+    card_q = _card_q(accounts)
+    cards = Distributor.objects.filter(card_q).order_by()
     values = ["pk", "outlets_city", "outlets_county", "outlets_town"] + (
         [key_path] if key_path and key_path != "pk" else []
     )
@@ -534,10 +708,15 @@ def _add_outlets(result: dict, scope: Scope, periods: Sequence[Period], group: s
         )
     earliest = min(p.start for p in periods)
     changes: dict = defaultdict(list)
-    for pk, day, change in OutletChange.objects.filter(scope.q(), day__gte=earliest).values_list(
+    for pk, day, change in OutletChange.objects.filter(accounts, day__gte=earliest).values_list(
         "distributor_id", "day", "change"
     ):
         changes[pk].append((day, change))
+    planned = set(
+        TargetMonth.objects.filter(accounts, rep=None, month__in={p.end.replace(day=1) for p in periods}).values_list(
+            "distributor_id", "month"
+        )
+    )
     for pk, (today_total, key) in now.items():
         history = changes.get(pk, ())
         for i, p in enumerate(periods):
@@ -548,11 +727,99 @@ def _add_outlets(result: dict, scope: Scope, periods: Sequence[Period], group: s
             figures = result[(key, i)]
             figures.active_outlets += at_end
             figures.new_outlets += gained
+            if (pk, p.end.replace(day=1)) in planned:
+                figures.planned_active_outlets += at_end
+
+
+def _card_q(accounts: Q) -> Q:
+    """A filter on rollup rows (``distributor__…``) as a filter on the cards themselves."""
+
+    def strip(node):
+        if isinstance(node, Q):
+            clone = Q(*[strip(child) for child in node.children], _connector=node.connector, _negated=node.negated)
+            return clone
+        name, value = node
+        name = name.removeprefix("distributor__")
+        if name in ("distributor_id", "distributor"):
+            name = "pk"
+        elif name.startswith("distributor_id__"):
+            name = "pk__" + name.removeprefix("distributor_id__")
+        return (name, value)
+
+    return strip(accounts)
 
 
 def computed_at(scope: Scope) -> datetime | None:
     """When the scope's figures were last computed: the oldest of its accounts' last refresh."""
     return RollupState.objects.filter(scope.q()).aggregate(at=Min("computed_at"))["at"]
+
+
+# --- Plan vs actual (the plans pages read their actuals here, through distributors.plan_selectors) -----------
+
+
+def plan_actuals(
+    *, distributor_ids: Sequence[int], start: date, end: date, rep_ids: Sequence[int] | None, group_by: str | None
+) -> dict:
+    """The actual side of plan vs actual for the plans pages, with the dashboards' definitions.
+
+    Without ``rep_ids``: each account whole (``group_by`` "distributor" or None). With ``rep_ids``: those reps'
+    shares of the accounts (per account, per rep, or all together). Returns {key: {figure: value}}: sales amount,
+    gross profit and their planned part, volume (Σ quantity of the sales orders' lines, shared like sales),
+    collection amount (= collected), outlet coverage (active outlets at the end) and new outlets.
+    """
+    period = Period("custom", start, end)
+    accounts = Q(distributor_id__in=list(distributor_ids))
+    if rep_ids is None:
+        path = "distributor_id" if group_by == "distributor" else None
+        found = _fold(_cells(accounts, [period], path))
+        _add_outlets(found, accounts, [period], "pk" if group_by == "distributor" else None)
+    else:
+        found = shared_figures(accounts=accounts, owned=accounts, periods=[period], group=group_by, reps=rep_ids)
+    result = {
+        key: {
+            "sales_amount": figures.sales_amount,
+            "gross_profit": figures.gross_profit,
+            "planned_sales_amount": figures.planned_sales_amount,
+            "planned_gross_profit": figures.planned_gross_profit,
+            "collection_amount": figures.collected,
+            "outlet_coverage": figures.active_outlets,
+            "new_outlets": figures.new_outlets,
+            "volume": ZERO,
+        }
+        for (key, _i), figures in found.items()
+    }
+    for key, volume in _volumes(list(distributor_ids), period, rep_ids, group_by).items():
+        result.setdefault(key, {"volume": ZERO})["volume"] = volume
+    return result
+
+
+def _volumes(ids: list[int], period: Period, rep_ids: Sequence[int] | None, group_by: str | None) -> dict:
+    lines = (
+        OrderLine.objects.filter(
+            order__distributor_id__in=ids,
+            order__order_date__gte=period.start,
+            order__order_date__lte=period.end,
+            order__status__in=list(SALES_STATUSES),
+        )
+        .order_by()
+        .values(account=F("order__distributor_id"), month=TruncMonth("order__order_date", output_field=DateField()))
+        .annotate(q=Sum("quantity"))
+    )
+    result: dict = defaultdict(lambda: ZERO)
+    if rep_ids is None:
+        for row in lines:
+            result[row["account"] if group_by == "distributor" else None] += row["q"] or 0
+        return result
+    plans = _plans(Q(distributor_id__in=ids), [period])
+    rows = list(lines)
+    owners = dict(Distributor.objects.filter(pk__in={r["account"] for r in rows}).values_list("pk", "owner_id"))
+    for row in rows:
+        shares = rep_shares(plans.get((row["account"], row["month"])), owners.get(row["account"]))
+        parts = largest_remainder(_money(row["q"]), [weight for _rep, weight in shares], places=2)
+        for (rep, _weight), part in zip(shares, parts, strict=True):
+            if rep in rep_ids:
+                result[{"rep": rep, "distributor": row["account"]}.get(group_by)] += part
+    return result
 
 
 # --- Status figures (as of a day, not summed over the period) ----------------------------------------------------
@@ -651,16 +918,6 @@ def _set_targets(figures: Figures, parts: list[Fraction]) -> None:
     figures.new_outlet_target = int((parts[3] * 2 + 1) // 2)  # to the nearest outlet, halves up
 
 
-def _rep_targets(result: dict, scope: Scope, period: Period) -> None:
-    """Replace the targets of rep rows by the reps' own splits (rep level), in place: {(rep id, 0): Figures}."""
-    splits: dict = defaultdict(Figures)
-    _add_targets(splits, scope, [period], "rep", GROUP_PATHS["rep"])
-    for (key, i), figures in result.items():
-        found = splits.get((key, i), Figures())
-        _set_targets(figures, getattr(found, "target_parts", [ZERO] * 4))
-        figures.outlet_target = found.outlet_target
-
-
 def dashboard(*, scope: Scope, period: Period, children_level: str | None = None, accounts: int = 5) -> Dashboard:
     """The scope's figures for the period, its children's (every child, ranked on request), the top and bottom
     accounts by sales against plan, and when the figures were computed.
@@ -673,9 +930,12 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     per_account = {
         key: figures for (key, _i), figures in compute(scope=scope, periods=[period], group="distributor").items()
     }
+    card_q = scope_q(scope.level, scope.id, prefix="")
+    if scope.level == "rep":  # and the accounts where a plan gives the rep a split
+        card_q = rep_accounts(scope.id, [period], prefix="")
     cards = {
         row["pk"]: row
-        for row in Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
+        for row in Distributor.objects.filter(card_q)
         .order_by()
         .values(
             "pk", "name", "short_name", "owner_id", team_id=F("owner__team_id"), region_id=F("owner__team__region_id")
@@ -695,8 +955,19 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
         by_child[card[key_of]].append(per_account[pk])
     grouped = {key: _summed(parts) for key, parts in by_child.items()}
     if children_level == "rep":
-        _rep_targets({(key, 0): figures for key, figures in grouped.items()}, scope, period)
-    members = children_of(scope, children_level)
+        # A rep's figures are the rep's shares of the accounts (and the rep's splits as targets); the overdue
+        # money and visits (status figures) stay with the accounts' owner.
+        shares = {key: figures for (key, _i), figures in compute(scope=scope, periods=[period], group="rep").items()}
+        for key, figures in shares.items():
+            owned = grouped.get(key)
+            figures.overdue_amount = owned.overdue_amount if owned else ZERO
+            figures.overdue_visits = owned.overdue_visits if owned else 0
+        grouped = shares
+    if scope.level == "rep" and children_level == "distributor":
+        # The rep's accounts: those owned and those where a plan gives the rep a split.
+        members = sorted(((pk, card["short_name"] or card["name"]) for pk, card in cards.items()), key=lambda m: m[1])
+    else:
+        members = children_of(scope, children_level)
     known = {pk for pk, _label in members}
     children = [Child(children_level, pk, label, grouped.get(pk) or _summed([])) for pk, label in members]
     if None in grouped and None not in known:

@@ -223,8 +223,23 @@ class FigureRow:
 
 # key, label, target, actual, rate, money?
 FIGURE_ROWS = (
-    ("sales", gettext_lazy("Sales amount"), "sales_target", "sales_amount", "sales_rate", True),
-    ("gross_profit", gettext_lazy("Gross profit"), "gross_profit_target", "gross_profit", "gross_profit_rate", True),
+    # Rates compare like with like: the actual beside a target is that of the accounts with a plan.
+    (
+        "sales",
+        gettext_lazy("Sales amount (planned accounts)"),
+        "sales_target",
+        "planned_sales_amount",
+        "sales_rate",
+        True,
+    ),
+    (
+        "gross_profit",
+        gettext_lazy("Gross profit (planned accounts)"),
+        "gross_profit_target",
+        "planned_gross_profit",
+        "gross_profit_rate",
+        True,
+    ),
     (
         "collection",
         gettext_lazy("Collection (due → collected)"),
@@ -233,12 +248,21 @@ FIGURE_ROWS = (
         "collection_rate",
         True,
     ),
-    ("market", gettext_lazy("Market target (active outlets)"), "outlet_target", "active_outlets", "market_rate", False),
+    (
+        "market",
+        gettext_lazy("Market target (active outlets of planned accounts)"),
+        "outlet_target",
+        "planned_active_outlets",
+        "market_rate",
+        False,
+    ),
     ("new_outlets", gettext_lazy("New outlets"), "new_outlet_target", "new_outlets", None, False),
     ("visits", gettext_lazy("Visits (planned → made)"), "visits_planned", "visits", "visit_rate", False),
 )
 # Figures without a target: name, label, money?
 OTHER_FIGURES = (
+    ("unplanned_sales_amount", gettext_lazy("Unplanned sales (accounts without a plan)"), True),
+    ("unplanned_gross_profit", gettext_lazy("Unplanned gross profit (accounts without a plan)"), True),
     ("payments_received", gettext_lazy("Payments received"), True),
     ("orders", gettext_lazy("Orders"), False),
     ("overdue_amount", gettext_lazy("Overdue money"), True),
@@ -250,9 +274,24 @@ def figure_rows(figures: dict) -> list[FigureRow]:
     """Target, actual and completion rate of each figure, labels in the active language."""
     values = parse_figures(figures)
     return [
-        FigureRow(key, str(label), values.get(target), values.get(actual), values.get(rate) if rate else None, money)
+        FigureRow(
+            key,
+            str(label),
+            values.get(target),
+            values.get(actual, values.get(BEFORE_PLANNED.get(actual))),
+            values.get(rate) if rate else None,
+            money,
+        )
         for key, label, target, actual, rate, money in FIGURE_ROWS
     ]
+
+
+# Reports generated before the planned part was kept show the whole figure.
+BEFORE_PLANNED = {
+    "planned_sales_amount": "sales_amount",
+    "planned_gross_profit": "gross_profit",
+    "planned_active_outlets": "active_outlets",
+}
 
 
 def other_figures(figures: dict) -> list[tuple[str, Decimal | int | None, bool]]:

@@ -41,6 +41,16 @@ FLOW_FIELDS = (
     "visits_planned",
     "payments_received",
     "collected_on_time",
+    "credited_on_time",
+    "became_due",
+    "settled",
+)
+MONEY_FLOWS = (
+    "sales_amount",
+    "gross_profit",
+    "payments_received",
+    "collected_on_time",
+    "credited_on_time",
     "became_due",
     "settled",
 )
@@ -60,6 +70,8 @@ class RollupFlows(models.Model):
     payments_received = models.DecimalField(_("payments received"), **MONEY)
     # Payment allocations dated that day to invoices already collectible on it.
     collected_on_time = models.DecimalField(_("collected"), **MONEY)
+    # Credit notes and write-offs dated that day on invoices already collectible on it (they reduce what was due).
+    credited_on_time = models.DecimalField(_("credited"), **MONEY)
     became_due = models.DecimalField(_("became collectible"), **MONEY)
     settled = models.DecimalField(_("settled"), **MONEY)
 

@@ -143,6 +143,7 @@ def _day_sources(f: _Filter) -> tuple[str, list]:
         f"a.paid_on >= {due}",
         settled="a.amount",
         collected_on_time="(CASE WHEN a.payment_id IS NOT NULL THEN a.amount ELSE 0 END)",
+        credited_on_time="(CASE WHEN a.payment_id IS NULL THEN a.amount ELSE 0 END)",
     )
     add(
         "i.distributor_id",

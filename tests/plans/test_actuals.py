@@ -1,7 +1,8 @@
-"""``plan_selectors.actuals``: the one function that reads what really happened, and ``targets``.
+"""``plan_selectors.actuals``: what really happened, for the plans pages, and ``targets``.
 
-It is not a stub: it computes from the sales ledger (``reports.Order``) and receivables as soon as those
-apps are installed, and reads them as zero while they are not. Both paths are tested here.
+The figures are the dashboards' (``reports.dashboard.plan_actuals``, registered by the reports app: one
+definition per figure), read from the rollups; each test rebuilds them after writing its rows. Without a
+registered source the actuals read as zero.
 """
 
 from datetime import date, timedelta
@@ -26,19 +27,18 @@ needs_orders = pytest.mark.skipif(
 needs_receivables = pytest.mark.skipif(not apps.is_installed("receivables"), reason="receivables is not installed")
 
 
-@pytest.fixture
-def without_ledgers(monkeypatch):
-    """Pretend the sales ledger and receivables are not there yet (as before their issues landed)."""
-    installed = apps.is_installed
-    monkeypatch.setattr(
-        apps, "is_installed", lambda label: label not in ("reports", "receivables") and installed(label)
-    )
+def _actuals(**kwargs):
+    from reports import rollups
+
+    rollups.rebuild()
+    return selectors.actuals(**kwargs)
 
 
-def test_without_the_sales_ledger_and_receivables_actuals_read_as_zero(org, cards, without_ledgers):
+def test_without_a_registered_source_actuals_read_as_zero(org, cards, monkeypatch):
+    monkeypatch.setattr(selectors, "_actuals_source", None)
     found = selectors.actuals(distributors=[cards.a1], start=JAN[0], end=JAN[1])
     assert (found.sales_amount, found.gross_profit, found.volume, found.collection_amount) == (0, 0, 0, 0)
-    assert found.sources == {"outlets"}
+    assert found.sources == set()
     grouped = selectors.actuals(distributors=[cards.a1, cards.a2], start=JAN[0], end=JAN[1], group_by="distributor")
     assert set(grouped) == {cards.a1.pk, cards.a2.pk} and grouped[cards.a2.pk].sales_amount == 0
 
@@ -72,7 +72,7 @@ def test_with_the_sales_ledger_actuals_are_the_periods_confirmed_and_shipped_ord
     _order(cards.a1, org.rep_a1, date(2027, 2, 1), "confirmed", "7777.00", "777.00")  # next month
     _order(cards.a2, org.rep_a2, date(2027, 1, 9), "confirmed", "300.00", "30.00", [Decimal("3")])
 
-    found = selectors.actuals(distributors=[cards.a1], start=JAN[0], end=JAN[1])
+    found = _actuals(distributors=[cards.a1], start=JAN[0], end=JAN[1])
     assert "orders" in found.sources
     assert (found.sales_amount, found.gross_profit, found.volume) == (
         Decimal("1500.10"),
@@ -80,17 +80,17 @@ def test_with_the_sales_ledger_actuals_are_the_periods_confirmed_and_shipped_ord
         Decimal("17.5"),
     )
     # At rep level sales count for the account's current owner (the dashboards' rule), whoever took the order.
-    helper = selectors.actuals(distributors=[cards.a1], reps=[org.rep_a1b], start=JAN[0], end=JAN[1])
+    helper = _actuals(distributors=[cards.a1], reps=[org.rep_a1b], start=JAN[0], end=JAN[1])
     assert (helper.sales_amount, helper.volume) == (Decimal("0.00"), Decimal("0"))
-    owner = selectors.actuals(distributors=[cards.a1], reps=[org.rep_a1], start=JAN[0], end=JAN[1])
+    owner = _actuals(distributors=[cards.a1], reps=[org.rep_a1], start=JAN[0], end=JAN[1])
     assert (owner.sales_amount, owner.volume) == (Decimal("1500.10"), Decimal("17.5"))
-    grouped = selectors.actuals(distributors=[cards.a1, cards.a2], start=JAN[0], end=JAN[1], group_by="distributor")
+    grouped = _actuals(distributors=[cards.a1, cards.a2], start=JAN[0], end=JAN[1], group_by="distributor")
     assert grouped[cards.a1.pk].sales_amount == Decimal("1500.10")
     assert grouped[cards.a2.pk].sales_amount == Decimal("300.00") and grouped[cards.a2.pk].volume == 3
-    quarter = selectors.actuals(distributors=[cards.a1], start=Q1[0], end=Q1[1])
+    quarter = _actuals(distributors=[cards.a1], start=Q1[0], end=Q1[1])
     assert quarter.sales_amount == Decimal("9277.10")
     reps = [org.rep_a1, org.rep_a1b, org.rep_a2, org.rep_b1]
-    by_rep = selectors.actuals(distributors=[cards.a1, cards.a2], reps=reps, start=JAN[0], end=JAN[1], group_by="rep")
+    by_rep = _actuals(distributors=[cards.a1, cards.a2], reps=reps, start=JAN[0], end=JAN[1], group_by="rep")
     assert {pk: a.sales_amount for pk, a in by_rep.items()} == {
         org.rep_a1.pk: Decimal("1500.10"),  # the owner: rep_a1b's order on Acme counts for Acme's owner
         org.rep_a1b.pk: Decimal("0.00"),
@@ -108,15 +108,15 @@ def test_with_receivables_money_collected_comes_from_them(org, cards):
     InvoiceFactory(distributor=cards.a1, issue_date=today - timedelta(days=40), amount=Decimal("1000.00"))
     PaymentFactory(distributor=cards.a1, paid_on=today - timedelta(days=1), amount=Decimal("250.50"))
     start = today - timedelta(days=60)
-    found = selectors.actuals(distributors=[cards.a1], start=start, end=today)
+    found = _actuals(distributors=[cards.a1], start=start, end=today)
     assert "receivables" in found.sources and found.collection_amount == Decimal("250.50")
-    grouped = selectors.actuals(distributors=[cards.a1, cards.a2], start=start, end=today, group_by="distributor")
+    grouped = _actuals(distributors=[cards.a1, cards.a2], start=start, end=today, group_by="distributor")
     assert grouped[cards.a1.pk].collection_amount == Decimal("250.50") and grouped[cards.a2.pk].collection_amount == 0
     reps = [org.rep_a1, org.rep_a1b]
-    by_rep = selectors.actuals(distributors=[cards.a1, cards.a1b], reps=reps, start=start, end=today, group_by="rep")
+    by_rep = _actuals(distributors=[cards.a1, cards.a1b], reps=reps, start=start, end=today, group_by="rep")
     assert by_rep[org.rep_a1.pk].collection_amount == Decimal("250.50")  # the owner's
     assert by_rep[org.rep_a1b.pk].collection_amount == 0
-    before = selectors.actuals(distributors=[cards.a1], start=start, end=today - timedelta(days=2))
+    before = _actuals(distributors=[cards.a1], start=start, end=today - timedelta(days=2))
     assert before.collection_amount == 0
 
 
@@ -125,20 +125,20 @@ def test_outlets_come_from_the_cards_at_the_periods_end(org, cards):
     card.outlets_city, card.outlets_county, card.outlets_town = 10, 5, 5
     card_services.save_distributor(distributor=card, by=org.kam_a1)
     today = timezone.localdate()
-    found = selectors.actuals(distributors=[card], start=today.replace(day=1), end=today)
+    found = _actuals(distributors=[card], start=today.replace(day=1), end=today)
     assert found.outlet_coverage == 20 and found.new_outlets == 20  # the card was created with none this month
 
     # A change after the period's end does not move the period's figures (the audit trail has the history).
     later = today + timedelta(days=40)
-    earlier = selectors.actuals(distributors=[card], start=today - timedelta(days=400), end=today - timedelta(days=200))
+    earlier = _actuals(distributors=[card], start=today - timedelta(days=400), end=today - timedelta(days=200))
     assert earlier.outlet_coverage == 0
     before = audit.snapshot(card)
     card.outlets_town = 9
     card.save()
     audit.record(card, by=org.kam_a1, action="distributor_changed", before=before)
-    assert selectors.actuals(distributors=[card], start=today, end=later).outlet_coverage == 24
-    assert selectors.actuals(distributors=[card], start=today, end=later).new_outlets == 24
-    assert selectors.actuals(distributors=[card], start=later, end=later).new_outlets == 0
+    assert _actuals(distributors=[card], start=today, end=later).outlet_coverage == 24
+    assert _actuals(distributors=[card], start=today, end=later).new_outlets == 24
+    assert _actuals(distributors=[card], start=later, end=later).new_outlets == 0
 
 
 def test_targets_are_the_approved_monthly_targets(org, cards):

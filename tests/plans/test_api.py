@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from distributors.models import PlanStatus, QuarterlyPlan, RepSplit
 from kamcrm.audit.models import AuditEvent
@@ -65,7 +67,7 @@ def test_months_by_hand_and_splits_by_amount(org, cards, api_for):
         sales_amount="300000.00",
         gross_profit="60000.00",
         collection_amount="270000.00",
-        outlet_coverage=120,
+        outlet_coverage=40,  # a level: the last month's
         new_outlets=9,
         distribution="manual",
         split_method="amount",
@@ -289,3 +291,57 @@ def test_the_plan_list_does_not_query_per_plan(org, cards, api_for, django_asser
         body = api_for(org.kam_a1).get("/api/plans/?page_size=100").json()
     assert body["count"] == 8 and all(p["can_edit"] for p in body["results"])
     assert all(len(p["monthly_plans"]) == 3 for p in body["results"])
+
+
+MONTH_BY_HAND = {
+    "volume": 1000,
+    "sales_amount": "100000.00",
+    "gross_profit": "20000.00",
+    "collection_amount": "90000.00",
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    quarter=st.integers(min_value=1, max_value=500),
+    ramp=st.lists(st.integers(min_value=0, max_value=600), min_size=3, max_size=3),
+)
+def test_outlet_coverage_by_hand_is_a_ramp_up_to_the_quarters_level(org, cards, api_for, quarter, ramp):
+    """Months may ramp up to the quarter's outlet coverage, never above it, and the last month is the quarter's;
+    anything else is a 400 naming the months, with nothing saved (API.md "Outlet coverage is a level")."""
+    months = [{**MONTH_BY_HAND, "outlet_coverage": level, "new_outlets": 3} for level in ramp]
+    payload = _new_plan(
+        cards,
+        distributor=cards.a1_second.pk,
+        outlet_coverage=quarter,
+        collection_amount="270000.00",
+        distribution="manual",
+        monthly_plans=months,
+    )
+    before = (QuarterlyPlan.objects.count(), RepSplit.objects.count())
+    response = api_for(org.kam_a1).post("/api/plans/", payload, format="json")
+    fine = max(ramp) <= quarter and ramp[-1] == quarter
+    if fine:
+        assert response.status_code == 201, response.json()
+        body = response.json()
+        assert [m["outlet_coverage"] for m in body["monthly_plans"]] == ramp
+        for month in body["monthly_plans"]:  # the splits of a month add up to the month's level
+            assert sum(s["outlet_coverage"] for s in month["rep_splits"]) == month["outlet_coverage"]
+        QuarterlyPlan.objects.filter(pk=body["id"]).delete()
+    else:
+        assert response.status_code == 400 and "monthly_plans" in response.json()
+        assert (QuarterlyPlan.objects.count(), RepSplit.objects.count()) == before
+
+
+def test_an_evenly_spread_quarter_gives_every_month_its_outlet_coverage(org, cards, api_for):
+    response = api_for(org.kam_a1).post(
+        "/api/plans/",
+        _new_plan(
+            cards, rep_shares=[{"rep": org.rep_a1.pk, "share_pct": "70"}, {"rep": org.rep_a1b.pk, "share_pct": "30"}]
+        ),
+        format="json",
+    )
+    assert response.status_code == 201
+    months = response.json()["monthly_plans"]
+    assert [m["outlet_coverage"] for m in months] == [120, 120, 120]
+    assert [sorted(s["outlet_coverage"] for s in m["rep_splits"]) for m in months] == [[36, 84]] * 3

@@ -16,6 +16,7 @@ from distributors.plan_arithmetic import (
     Targets,
     largest_remainder,
     mismatches,
+    over_months,
     quarter_bounds,
     quarter_months,
     quarter_of,
@@ -107,13 +108,15 @@ def test_every_target_adds_up(targets, weights):
 @settings(max_examples=60)
 def test_a_quarter_spread_evenly_or_by_any_profile_adds_up(targets, quarter, profile_months):
     even = monthly_targets(targets=targets, quarter=quarter, distribution=Distribution.EVEN)
-    assert Targets.total(even) == targets
+    assert over_months(even) == targets  # flows add up; outlet coverage is a level: every month the quarter's
+    assert {m.outlet_coverage for m in even} == {targets.outlet_coverage}
     profile = SeasonalProfile(name="p", **dict(zip(SeasonalProfile.MONTHS, profile_months, strict=True)))
     if any(profile.weights_for_quarter(quarter)):
         seasonal = monthly_targets(
             targets=targets, quarter=quarter, distribution=Distribution.PROFILE, seasonal_profile=profile
         )
-        assert Targets.total(seasonal) == targets
+        assert over_months(seasonal) == targets
+        assert {m.outlet_coverage for m in seasonal} == {targets.outlet_coverage}
     else:
         with pytest.raises(ValidationError) as caught:
             monthly_targets(

@@ -19,7 +19,7 @@ from distributors.models import (
     RepSplit,
     SplitMethod,
 )
-from distributors.plan_arithmetic import Targets
+from distributors.plan_arithmetic import Targets, over_months
 from distributors.plan_services import SplitInput
 from kamcrm.audit.models import AuditEvent
 from tests import factories as f
@@ -44,7 +44,8 @@ def test_a_draft_has_three_months_and_rep_splits_that_add_up(org, plan_a1):
     assert (plan.status, plan.revision, plan.created_by) == (PlanStatus.DRAFT, 1, org.kam_a1)
     months = list(plan.monthly_plans.order_by("month"))
     assert [m.month for m in months] == [date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1)]
-    assert Targets.total(Targets.of(m) for m in months) == Targets.of(plan)
+    assert over_months([Targets.of(m) for m in months]) == Targets.of(plan)
+    assert {m.outlet_coverage for m in months} == {plan.outlet_coverage}  # a level: each month the quarter's
     # 300,000.00 evenly: 100,000.00 each; 3,000 units: 1,000 each; 9 new outlets: 3 each.
     assert {m.sales_amount for m in months} == {Decimal("100000.00")}
     for month in months:
@@ -94,7 +95,7 @@ def test_seasonal_profile_and_manual_months(org, cards):
         Decimal("80000.00"),
     ]
     months = [MONTH] * 3
-    quarter = Targets.total(months)
+    quarter = over_months(months)
     plan2 = pf.make_plan(
         by=org.kam_a1, distributor=cards.a1_second, targets=quarter, distribution=Distribution.MANUAL, months=months
     )
@@ -117,7 +118,7 @@ def test_bad_plans_are_refused_and_nothing_is_saved(org, cards, bad):
     kwargs = {"by": org.kam_a1, "distributor": cards.a1}
     if bad == "months_do_not_add_up":
         off = pf.targets(**{**MONTH.as_dict(), "volume": 999})
-        kwargs.update(targets=Targets.total([MONTH] * 3), distribution="manual", months=[MONTH, MONTH, off])
+        kwargs.update(targets=over_months([MONTH] * 3), distribution="manual", months=[MONTH, MONTH, off])
     elif bad == "shares_do_not_add_up":
         kwargs["splits"] = [
             SplitInput(rep=org.rep_a1, share_pct=Decimal("60")),

@@ -71,7 +71,7 @@ def test_months_by_hand_and_split_by_amount_through_the_form(org, cards, client_
     url = f"/plans/new/?distributor={cards.a1_second.pk}&year=2027&quarter=3"
     month = {"volume": 1000, "sales_amount": "100000.00", "gross_profit": "20000.00", "collection_amount": "90000.00"}
     month.update(outlet_coverage=40, new_outlets=3)
-    data = _form_data(collection_amount="270000.00", distribution="manual", split_method="amount")
+    data = _form_data(collection_amount="270000.00", outlet_coverage="40", distribution="manual", split_method="amount")
     for i in (1, 2, 3):
         data.update({f"m{i}_{n}": v for n, v in month.items()})
         data.update({f"a{i}_{org.rep_a1.pk}_{n}": v for n, v in month.items()})
@@ -211,3 +211,29 @@ def test_every_plan_page_renders_in_chinese(org, plans, client_for):
         assert response.status_code == 200, url
         assert 'lang="zh-hans"' in response.content.decode(), url
     assert client_for(org.rm_a).get(f"/plans/{plans.a2.pk}/").status_code == 200
+
+
+def test_months_ramping_above_the_quarters_outlet_coverage_are_a_form_error(org, cards, client_for):
+    client = client_for(org.kam_a1)
+    url = f"/plans/new/?distributor={cards.a1_second.pk}&year=2027&quarter=3"
+    month = {"volume": 1000, "sales_amount": "100000.00", "gross_profit": "20000.00", "collection_amount": "90000.00"}
+    data = _form_data(collection_amount="270000.00", outlet_coverage="40", distribution="manual")
+    data[f"share_{org.rep_a1.pk}"] = "100"
+    for i, level in ((1, 20), (2, 50), (3, 40)):
+        data.update({f"m{i}_{n}": v for n, v in {**month, "outlet_coverage": level, "new_outlets": 3}.items()})
+    response = client.post(url, data)
+    assert response.status_code == 200 and not QuarterlyPlan.objects.exists()
+    assert "above the quarter" in response.content.decode()
+    data["m2_outlet_coverage"], data["m3_outlet_coverage"] = "30", "35"  # a ramp, but not up to the quarter's
+    response = client.post(url, data)
+    assert response.status_code == 200 and not QuarterlyPlan.objects.exists()
+    assert "last month" in response.content.decode()
+    data["m3_outlet_coverage"] = "40"
+    assert client.post(url, data).status_code == 302
+    assert list(
+        QuarterlyPlan.objects.get().monthly_plans.order_by("month").values_list("outlet_coverage", flat=True)
+    ) == [
+        20,
+        30,
+        40,
+    ]

@@ -163,7 +163,8 @@ def test_collection_figures_by_hand(org, cards, money, day):
     J1 (1000, due before S): 400 paid before S → 600 due; 250 paid inside → collected.
     J2 (500, issued and due inside) → 500 due, 500 collected.
     J3 (200, due after E) → not due; its 100 payment is received but not "collected".
-    J4 (200, paid before S) → 0 due.  J5 (300, due inside) → 300 due; a credit note is not money collected.
+    J4 (200, paid before S) → 0 due.  J5 (300, due inside) → 250 due: a credit note is not money collected, it
+    takes 50 off what was due (API.md "Credit notes and write-offs are not collections").
     Payments received inside: 250 + 500 + 100 + 75 unallocated = 925.
     """
     s, e = day(-30), day(-1)
@@ -184,12 +185,12 @@ def test_collection_figures_by_hand(org, cards, money, day):
     region_a = Distributor.objects.filter(owner__team__region=org.region_a)
     figures = selectors.collection_figures(distributors=region_a, start=s, end=e)
     assert (figures.collection_due, figures.collected, figures.payments_received) == (
-        D("1400.00"),
+        D("1350.00"),
         D("750.00"),
         D("925.00"),
     )
-    assert figures.collection_rate == D("0.5357")
-    assert selectors.collection_due_in_period(distributors=region_a, start=s, end=e) == D("1400.00")
+    assert figures.collection_rate == D("0.5556")
+    assert selectors.collection_due_in_period(distributors=region_a, start=s, end=e) == D("1350.00")
     assert selectors.collected_in_period(distributors=region_a, start=s, end=e) == D("750.00")
     by_rep = selectors.collection_figures(distributors=region_a, start=s, end=e, group_by="rep")
     assert by_rep[org.rep_a1.pk].collected == D("750.00")

@@ -93,12 +93,15 @@ def test_team_dashboard_has_api_md_shape(org, cards, sales, api_for):
     figures = body["figures"]
     assert figures["sales_amount"] == "1500.00"  # the cancelled order and other teams are not in it
     assert figures["sales_target"] == "1000.00"  # the quarter's 3000 spread evenly: this month's third
-    assert figures["sales_rate"] == "1.5000"
+    # Rates compare like with like: Acme's 800 against its plan; the 700 sold to accounts without a plan apart.
+    assert figures["planned_sales_amount"] == "800.00" and figures["unplanned_sales_amount"] == "700.00"
+    assert figures["sales_rate"] == "0.8000"
     assert figures["gross_profit"] == "300.00"
     assert figures["collection_rate"] is None  # nothing was due
     for name in ("collection_due", "collected", "payments_received", "gross_profit_target"):
         assert re.match(r"^-?\d+\.\d\d$", figures[name])
-    assert isinstance(figures["active_outlets"], int) and figures["outlet_target"] == 10
+    # Outlet coverage is a level: every month of the quarter has the quarter's 30 to reach.
+    assert isinstance(figures["active_outlets"], int) and figures["outlet_target"] == 30
     assert isinstance(figures["visits"], int) and isinstance(figures["visits_planned"], int)
     children = {c["id"]: c for c in body["children"]}
     assert {org.rep_a1.pk, org.rep_a1b.pk, org.kam_a1.pk} <= set(children)
@@ -212,6 +215,19 @@ def test_page_in_chinese(org, sales, client_for):
     page = client.get(f"/dashboard/?level=region&id={org.region_a.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200
     assert "销售额" in page.content.decode()
+
+
+@pytest.mark.parametrize(("language", "unplanned"), [("en", "unplanned"), ("zh-hans", "计划外")])
+def test_the_page_shows_unplanned_sales_beside_the_rates(org, sales, client_for, language, unplanned):
+    """Team A1 sold 1,500.00; 800.00 of it to Acme, which has a plan: 80 %, with 700.00 unplanned beside it."""
+    org.kam_a1.language = language
+    org.kam_a1.save(update_fields=["language"])
+    client = client_for(org.kam_a1)
+    client.cookies["django_language"] = language
+    page = client.get(f"/dashboard/?level=team&id={org.team_a1.pk}", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    card = re.search(r'data-figure="unplanned_sales_amount">(.*?)</div>', page, re.S).group(1)
+    assert unplanned in card and "700.00" in card and "800.00" in card
+    assert 'data-rate="sales">80' in page
 
 
 def test_trend_has_twelve_periods_and_a_year_earlier(org, cards, sales, api_for, client_for):

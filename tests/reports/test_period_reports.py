@@ -275,9 +275,14 @@ def test_the_workbook_has_the_sales_amount_as_an_exact_number(org, reports, clie
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     rows = {row[0].value: row for row in workbook["Figures"].iter_rows(min_row=2)}
-    sales = rows["Sales amount"]
-    assert Decimal(str(sales[2].value)) == Decimal(report.figures["figures"]["sales_amount"]) > 0
+    # The rate's actual is the planned accounts' sales; the unplanned ones have their own row.
+    sales = rows["Sales amount (planned accounts)"]
+    assert Decimal(str(sales[2].value)) == Decimal(report.figures["figures"]["planned_sales_amount"])
     assert sales[2].number_format == "#,##0.00"
+    unplanned = rows["Unplanned sales (accounts without a plan)"]
+    assert Decimal(str(sales[2].value)) + Decimal(str(unplanned[2].value)) == Decimal(
+        report.figures["figures"]["sales_amount"]
+    )
     reps = {row[0].value for row in workbook["Rep"].iter_rows(min_row=2)}
     assert org.rep_a1.display_name in reps and org.rep_a1b.display_name in reps
 
