@@ -198,3 +198,31 @@ def test_weekly_schedules_plan_most_of_the_visits_made(seeded):
     planned = {(e.day, e.distributor_id, e.schedule.rep_id) for e in entries.select_related("schedule")}
     kept = len(planned & visited)
     assert 0.8 * len(planned) < kept < len(planned), "most planned stops were visited, a few slipped"
+
+
+def test_demo_plans_follow_the_accounts_sales_so_no_rate_reads_above_200_percent(seeded, client):
+    """A newcomer's first look: last month's completion rates of every team and rep are believable.
+
+    The demo sets each plan from the account's recent sales (read from the rollups), so a plan seeded before the
+    rollups exist would fall back to tier defaults and the rates would read 10 % or 1,000 %.
+    """
+    admin = User.objects.get(username="admin")
+    client.force_login(admin)
+    last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
+    company = client.get(f"/api/dashboard/?level=company&period=month&date={last_month}").json()
+    rates = []
+    for region in company["children"]:
+        teams = client.get(
+            f"/api/dashboard/?level=region&id={region['id']}&period=month&date={last_month}&children=team"
+        ).json()["children"]
+        for team in teams:
+            board = client.get(f"/api/dashboard/?level=team&id={team['id']}&period=month&date={last_month}").json()
+            for who in [board, *board["children"]]:
+                for name in ("sales_rate", "gross_profit_rate", "market_rate"):
+                    value = who["figures"][name]
+                    if value is not None:
+                        rates.append((who.get("label", team["label"]), name, Decimal(value)))
+    assert len(rates) > 20
+    assert all(Decimal("0") <= rate <= Decimal("2") for _, _, rate in rates), [r for r in rates if r[2] > 2]
+    team_sales = [rate for label, name, rate in rates if name == "sales_rate"]
+    assert all(Decimal("0.3") <= rate for rate in team_sales), f"plans far above the accounts' sales: {team_sales}"

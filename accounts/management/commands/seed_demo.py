@@ -16,6 +16,8 @@ SEEDERS = [
     "distributors.demo.seed",
     "reports.demo.seed",
     "reports.demo.seed_schedules",
+    # Plans are set from the accounts' recent sales, which the planning figures read from the rollups.
+    "reports.rollups.rebuild",
     "distributors.plan_demo.seed",
     "receivables.demo.seed",
 ]
