@@ -158,6 +158,9 @@ class TargetMonth(models.Model):
                 fields=["distributor", "month", "rep"], condition=Q(rep__isnull=False), name="rollup_rep_target_unique"
             ),
         ]
+        # The dashboards read an account's month with its splits (rep null or not), and a refresh deletes an
+        # account's rows: both need an index without the partial indexes' conditions (a scan of every row else).
+        indexes = [models.Index(fields=["distributor", "month"], name="rollup_target_account_month")]
 
     def __str__(self) -> str:
         return f"{self.distributor_id} {self.month:%Y-%m} {self.rep_id or ''}"
