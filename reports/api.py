@@ -150,7 +150,9 @@ class VisitOrderSerializer(serializers.Serializer):
     status = serializers.CharField(read_only=True)
     lines = LineSerializer(many=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=Order._meta.get_field("note").max_length
+    )
 
 
 class StockSerializer(serializers.Serializer):

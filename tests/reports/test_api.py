@@ -61,6 +61,9 @@ def test_bad_visits_are_400_with_field_errors(org, cards, api_for):
         (visit_payload(cards.a1, kind="teleport"), "kind"),
         (visit_payload(cards.a1, orders=[{"lines": [{"product": f.ProductFactory().pk, "quantity": "-2"}]}]), "lines"),
     ]
+    line = {"product": f.ProductFactory().pk, "quantity": "1"}
+    for length in (256, 300, 5000):  # longer than the order's note column: a field error, not a database error
+        cases.append((visit_payload(cards.a1, orders=[{"lines": [line], "note": "注" * length}]), "orders"))
     for payload, field in cases:
         response = client.post("/api/visits/", payload, format="json")
         assert response.status_code == 400, (field, response.json())
