@@ -34,6 +34,7 @@ class AccountPace:
 
     targets: dict = field(default_factory=dict)
     expected: dict = field(default_factory=dict)
+    seasonal: bool = False
 
 
 def _months(start: date, end: date) -> list[date]:
@@ -58,6 +59,8 @@ def account_paces(*, scope_q, start: date, end: date, today: date) -> dict[int, 
         for pk, year, quarter in plans.values_list("distributor_id", "year", "quarter")
         if (year, quarter) in quarters
     }
+    if not seasonal:  # every account paces by days, so every group does: nothing to weigh (see blend)
+        return {}
     rows = TargetMonth.objects.filter(scope_q, rep__isnull=True, month__in=months).values_list(
         "distributor_id", "month", *MONEY_RATES.values()
     )
@@ -68,7 +71,7 @@ def account_paces(*, scope_q, start: date, end: date, today: date) -> dict[int, 
             weights[name][month] = amount or Decimal(0)
     result = {}
     for pk, weights in by_account.items():
-        pace = AccountPace()
+        pace = AccountPace(seasonal=pk in seasonal)
         for name, months_of in weights.items():
             pace.targets[name] = sum(
                 (_in_period(Fraction(Decimal(amount)), month, start, end) for month, amount in months_of.items()),
@@ -93,6 +96,9 @@ def blend(paces: Iterable[AccountPace | None], *, start: date, end: date, today:
     days = expected_rate(start=start, end=end, today=today)
     result: dict[str, Decimal | None] = dict.fromkeys(DAY_RATES, days)
     paces = [p for p in paces if p is not None]
+    if not any(p.seasonal for p in paces):
+        # Accounts that all pace by days: their target-weighted mean is exactly days elapsed ÷ days.
+        paces = []
     for name in MONEY_RATES:
         if days is None:
             result[name] = None
