@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from accounts.api import VisiblePrimaryKeyField
 from accounts.models import User
-from kamcrm.api import IsAdminOrReadOnly
+from accounts.permissions import IsAdminOrReadOnly
 
 from . import selectors, services, timeline
 from .filters import DistributorFilter

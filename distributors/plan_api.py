@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 from accounts.api import VisiblePrimaryKeyField
 from accounts.authentication import ExpiringTokenAuthentication
 from accounts.models import User
-from kamcrm.api import IsAdminOrReadOnly
+from accounts.permissions import IsAdminOrReadOnly
 from kamcrm.filters import DjangoFilterBackend
 from kamcrm.validators import TextLengthValidator
 

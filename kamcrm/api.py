@@ -9,8 +9,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.models import Role
-
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
@@ -41,21 +39,3 @@ class DocsPermission(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return not settings.KAMCRM_API_DOCS_REQUIRE_LOGIN or bool(request.user and request.user.is_authenticated)
-
-
-class IsAdminOrReadOnly(permissions.BasePermission):
-    """Reads for anyone signed in (the queryset does the scoping); writes for the admin role only.
-
-    A write to an existing object is judged after the scoped lookup, so an object
-    the caller cannot see is a 404 and only a visible one is a 403.
-    """
-
-    def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if request.method in permissions.SAFE_METHODS or request.user.effective_role == Role.ADMIN:
-            return True
-        return view.kwargs.get(view.lookup_url_kwarg or view.lookup_field) is not None
-
-    def has_object_permission(self, request, view, obj):
-        return request.method in permissions.SAFE_METHODS or request.user.effective_role == Role.ADMIN

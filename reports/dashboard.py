@@ -36,7 +36,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Role, Team, User
-from accounts.scope import oversees_company, owned_by_scope, regions_overseen_by, teams_overseen_by
+from accounts.scope import oversees_company, owned_by_scope
+from accounts.selectors import regions_overseen_by, teams_overseen_by
 from distributors.models import Distributor
 from distributors.plan_arithmetic import largest_remainder, pace, rate
 from receivables.selectors import DsoParts, dso_parts

@@ -350,12 +350,10 @@ def suspended():
 
 
 def _flush() -> None:
-    from . import tasks
-
     ids, _pending.ids = getattr(_pending, "ids", set()), set()
     if ids:
         # A back-dated change is older than the nightly rebuild's days: keep it in the outbox if the broker is down.
-        outbox.enqueue(tasks.refresh_rollups, args=[sorted(ids)], if_broker_down=outbox.IfBrokerDown.OUTBOX)
+        outbox.enqueue("reports.tasks.refresh_rollups", args=[sorted(ids)], if_broker_down=outbox.IfBrokerDown.OUTBOX)
 
 
 def refresh(*, distributor_ids: Iterable[int]) -> None:
