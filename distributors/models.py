@@ -8,12 +8,15 @@ A rep may look at the cards of their whole team but edits only their own.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.models import Role
 from accounts.scope import owned_by_scope
 from kamcrm.validators import TextLengthValidator
 
@@ -131,8 +134,6 @@ class DistributorQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """Cards the user may change: a rep only their own; finance none (read-only on cards)."""
-        from accounts.models import Role
-
         if getattr(user, "is_authenticated", False) and user.effective_role == Role.FINANCE:
             return self.none()
         return self.filter(owned_by_scope(user, owner="owner"))
@@ -280,8 +281,6 @@ class Distributor(models.Model):
         return self.visit_frequency_days or TIER_VISIT_FREQUENCY_DAYS[self.tier]
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.status == Status.TERMINATED:
             if not self.terminated_reason:
@@ -446,14 +445,10 @@ class Complaint(models.Model):
         return f"{self.get_kind_display()}: {self.description[:50]}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         closed = self.status in (self.State.RESOLVED, self.State.REJECTED)
         if closed and not self.resolution:
             raise ValidationError({"resolution": _("Say how the complaint was closed.")})
         if closed and not self.resolved_on:
-            from django.utils import timezone
-
             self.resolved_on = timezone.localdate()
         if not closed:
             self.resolved_on = None

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from distributors.models import Distributor, Product
+from kamcrm.api import Pagination
 from kamcrm.idempotency.api import IdempotentCreateMixin, idempotent
 from kamcrm.validation import parse_amount, parse_date_param
 
@@ -754,8 +755,6 @@ class WorklistView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         """Who to chase today: accounts with money past due or a broken promise, biggest amount × days first."""
-        from kamcrm.api import Pagination
-
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.worklist_queryset(for_user=request.user), request, view=self)
         rows = selectors.worklist_rows(distributors=page)

@@ -27,6 +27,7 @@ from distributors.models import Distributor
 from kamcrm.audit import services as audit
 from kamcrm.validation import check_dates
 
+from . import selectors
 from .models import (
     CENT,
     DEFAULT_CURRENCY,
@@ -318,8 +319,6 @@ def record_invoice(
     amount not positive, dates, credit limit when the admin setting makes the credit check a block) or
     PermissionDenied (only finance and admin record invoices).
     """
-    from . import selectors
-
     _require_money_role(by)
     _check_distributor(distributor, by)
     number = _check_number(Invoice, number)

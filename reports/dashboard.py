@@ -40,7 +40,7 @@ from accounts.scope import oversees_company, owned_by_scope
 from accounts.selectors import regions_overseen_by, teams_overseen_by
 from distributors.models import Distributor
 from distributors.plan_arithmetic import largest_remainder, pace, rate
-from receivables.selectors import DsoParts, dso_parts
+from receivables.selectors import DsoParts, dso_parts, open_sums
 
 from . import pacing
 from .models import SALES_STATUSES, OrderLine
@@ -828,8 +828,6 @@ def _volumes(ids: list[int], period: Period, rep_ids: Sequence[int] | None, grou
 
 def overdue_money(*, scope: Scope, as_of: date, group: str | None) -> dict:
     """{key: Σ open amount of invoices past due on ``as_of``} (the receivables' open amounts, as the aging)."""
-    from receivables.selectors import open_sums
-
     path = GROUP_PATHS[group] if group else None
     distributors = Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
     sums = open_sums(

@@ -31,6 +31,7 @@ from accounts.models import Role, Team, User
 from kamcrm.outbox import services as outbox
 
 from . import dashboard, services
+from .cycle_selectors import review_list
 from .models import Comment, Review
 from .rollup_models import PeriodReport
 
@@ -149,7 +150,6 @@ def _reviews_visible_to(user: User | None) -> QuerySet[Review]:
     # Finance reads the figures but not the reps' notes (as in the "135" cycle); None: the system (e-mails).
     if user is None:
         return Review.objects.all()
-    from .cycle_selectors import review_list
 
     return review_list(for_user=user)
 

@@ -6,7 +6,12 @@ commit. Business rules stay in the services; this only keeps the cache current. 
 
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from distributors.models import Distributor, QuarterlyPlan
+from kamcrm.audit.models import AuditEvent
+from receivables.models import Allocation, Invoice, Payment
+
 from . import rollups
+from .models import Order, ScheduleEntry, Visit
 
 
 def _distributor_of(instance) -> int | None:
@@ -30,34 +35,16 @@ def _changed(sender, instance, **kwargs):
 
 
 def _audit_changed(sender, instance, **kwargs):
-    from distributors.models import Distributor
-
     if instance.content_type.model_class() is Distributor and instance.object_id:
         rollups.changed([int(instance.object_id)])
 
 
 def connect() -> None:
-    from django.apps import apps
-
-    sources = [
-        "reports.Visit",
-        "reports.Order",
-        "reports.ScheduleEntry",
-        "distributors.QuarterlyPlan",
-        "receivables.Invoice",
-        "receivables.Payment",
-        "receivables.Allocation",
-    ]
-    for label in sources:
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue
-        uid = f"rollups:{label}"
-        if label in ("reports.Visit", "reports.Order", "reports.ScheduleEntry"):
+    sources = [Visit, Order, ScheduleEntry, QuarterlyPlan, Invoice, Payment, Allocation]
+    for model in sources:
+        uid = f"rollups:{model._meta.label}"
+        if model in (Visit, Order, ScheduleEntry):
             pre_save.connect(_remember_old, sender=model, dispatch_uid=uid)
         post_save.connect(_changed, sender=model, dispatch_uid=uid)
         post_delete.connect(_changed, sender=model, dispatch_uid=uid)
-    from kamcrm.audit.models import AuditEvent
-
     post_save.connect(_audit_changed, sender=AuditEvent, dispatch_uid="rollups:audit")
