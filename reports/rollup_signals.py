@@ -1,7 +1,8 @@
 """Which accounts' rollups a change touches. The rollups are a cache of the source rows, so every save and
 delete of a source row marks its account (``reports.rollups.changed``) and a task refreshes it after the
 commit. Business rules stay in the services; this only keeps the cache current. Writes that bypass signals
-(``bulk_create``, ``update``) call ``rollups.changed`` themselves; the nightly rebuild catches the rest.
+(``bulk_create``, ``update``) send ``reports.signals.written_in_bulk``, which marks them too; the nightly
+rebuild catches the rest.
 """
 
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -12,6 +13,7 @@ from receivables.models import Allocation, Invoice, Payment
 
 from . import rollups
 from .models import Order, ScheduleEntry, Visit
+from .signals import written_in_bulk
 
 
 def _distributor_of(instance) -> int | None:
@@ -39,6 +41,10 @@ def _audit_changed(sender, instance, **kwargs):
         rollups.changed([int(instance.object_id)])
 
 
+def _written_in_bulk(sender, distributor_ids, **kwargs):
+    rollups.changed(distributor_ids)
+
+
 def connect() -> None:
     sources = [Visit, Order, ScheduleEntry, QuarterlyPlan, Invoice, Payment, Allocation]
     for model in sources:
@@ -48,3 +54,4 @@ def connect() -> None:
         post_save.connect(_changed, sender=model, dispatch_uid=uid)
         post_delete.connect(_changed, sender=model, dispatch_uid=uid)
     post_save.connect(_audit_changed, sender=AuditEvent, dispatch_uid="rollups:audit")
+    written_in_bulk.connect(_written_in_bulk, dispatch_uid="rollups:bulk")

@@ -25,7 +25,7 @@ from receivables import selectors as receivables_selectors
 from receivables import services as receivables_services
 from receivables.models import PaymentClaim
 
-from . import geo, photos, rollups
+from . import geo, photos
 from .models import (
     Comment,
     DailyReport,
@@ -41,6 +41,7 @@ from .models import (
     VisitStock,
     WeeklySchedule,
 )
+from .signals import written_in_bulk
 
 CENT = Decimal("0.01")
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead of ours
@@ -627,7 +628,7 @@ def save_weekly_schedule(
             ScheduleEntry(schedule=schedule, day=day, sequence=sequence[day], distributor=distributor, note=note)
         )
     ScheduleEntry.objects.bulk_create(rows)
-    rollups.changed(row.distributor_id for row in rows)
+    written_in_bulk.send(sender=ScheduleEntry, distributor_ids=[row.distributor_id for row in rows])
     return schedule
 
 
