@@ -18,10 +18,8 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role
 from accounts.scope import owned_by_scope
+from kamcrm.money import MONEY, ZERO
 from kamcrm.validators import TextLengthValidator
-
-ZERO = Decimal("0")
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Status(models.TextChoices):

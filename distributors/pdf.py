@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from kamcrm.money import money_text
 from kamcrm.pdf import css_content, render_pdf
 
 from . import selectors, timeline
@@ -63,7 +64,7 @@ CONTACT_FIELDS = ("position", "phone", "mobile", "email", "wechat", "notes")
 
 def money(value: Decimal | None) -> str:
     """Money with thousands separators and exactly 2 decimals (``1,234,567.50``); ``—`` for no value."""
-    return EMPTY if value is None else f"{Decimal(value):,.2f}"
+    return money_text(value, empty=EMPTY)
 
 
 def _label(model, name: str) -> str:

@@ -30,6 +30,7 @@ from accounts.api import VisiblePrimaryKeyField
 from accounts.authentication import ExpiringTokenAuthentication
 from accounts.models import User
 from accounts.permissions import IsAdminOrReadOnly
+from kamcrm.api import JSONErrorsNegotiation
 from kamcrm.filters import DjangoFilterBackend
 from kamcrm.validators import TextLengthValidator
 
@@ -51,7 +52,6 @@ from .models import (
     SeasonalProfile,
     SplitMethod,
 )
-from .pdf_views import JSONErrorsNegotiation
 from .plan_arithmetic import TARGET_FIELDS, Targets
 from .plan_exports import plan_workbook_response, signed_copy_response
 from .plan_filters import ActionItemFilter, PlanFilter

@@ -27,12 +27,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.scope import owned_by_scope
+from kamcrm.money import MONEY, ZERO
 from kamcrm.validators import TextLengthValidator
 
 from .plan_arithmetic import quarter_label, quarter_months
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-ZERO = Decimal("0")
 NOT_NEGATIVE = [MinValueValidator(ZERO)]
 
 __all__ = [

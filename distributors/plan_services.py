@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from kamcrm.audit import services as audit
+from kamcrm.money import HUNDRED
 
 from .models import (
     AccountPlan,
@@ -42,7 +43,6 @@ from .models import (
     SplitMethod,
 )
 from .plan_arithmetic import (
-    HUNDRED,
     LEVEL_TARGETS,
     TARGET_FIELDS,
     TARGET_PLACES,

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,3 +40,13 @@ class DocsPermission(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return not settings.KAMCRM_API_DOCS_REQUIRE_LOGIN or bool(request.user and request.user.is_authenticated)
+
+
+class JSONErrorsNegotiation(BaseContentNegotiation):
+    """The PDF is a plain response; errors (401, 404) are always JSON, whatever the client accepts."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

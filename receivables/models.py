@@ -24,11 +24,9 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.scope import owned_by_scope
 from distributors.models import Distributor
+from kamcrm.money import MONEY
 from kamcrm.validators import TextLengthValidator
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
-MONEY = {"max_digits": 14, "decimal_places": 2}
 DEFAULT_CURRENCY = "CNY"
 currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter currency code such as CNY."))
 

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from kamcrm.money import money_text
 
 from .period_report_files import filename, render_pdf
 from .period_reports import ReportView, parse_figures, report_view
@@ -42,10 +43,6 @@ def report_url(report: PeriodReport) -> str:
     return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{reverse('period_reports:detail', args=[report.pk])}"
 
 
-def _fmt_money(value) -> str:
-    return "—" if value is None else f"{value:,.2f}"
-
-
 def _fmt_rate(value) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
@@ -57,17 +54,17 @@ def email_lines(view: ReportView) -> list[str]:
     sales, profit, collection, visits = rows["sales"], rows["gross_profit"], rows["collection"], rows["visits"]
     return [
         _("Sales amount: %(actual)s of %(target)s target (%(rate)s)")
-        % {"actual": _fmt_money(sales.actual), "target": _fmt_money(sales.target), "rate": _fmt_rate(sales.rate)},
+        % {"actual": money_text(sales.actual), "target": money_text(sales.target), "rate": _fmt_rate(sales.rate)},
         _("Gross profit: %(actual)s of %(target)s target (%(rate)s)")
-        % {"actual": _fmt_money(profit.actual), "target": _fmt_money(profit.target), "rate": _fmt_rate(profit.rate)},
+        % {"actual": money_text(profit.actual), "target": money_text(profit.target), "rate": _fmt_rate(profit.rate)},
         _("Collection: %(collected)s collected of %(due)s due (%(rate)s)")
         % {
-            "collected": _fmt_money(collection.actual),
-            "due": _fmt_money(collection.target),
+            "collected": money_text(collection.actual),
+            "due": money_text(collection.target),
             "rate": _fmt_rate(collection.rate),
         },
         _("Visits: %(made)s made of %(planned)s planned") % {"made": visits.actual, "planned": visits.target},
-        _("Overdue money: %(amount)s") % {"amount": _fmt_money(others.get("overdue_amount"))},
+        _("Overdue money: %(amount)s") % {"amount": money_text(others.get("overdue_amount"))},
     ]
 
 

@@ -24,8 +24,6 @@ Rows are written only by ``reports.rollups`` (the Celery tasks and ``manage.py r
 deleting and re-inserting a range, so running the same refresh twice gives the same tables.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -33,8 +31,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import owned_by_scope
 from accounts.selectors import teams_overseen_by
+from kamcrm.money import ZERO
 
-ZERO = Decimal("0.00")
 MONEY = {"max_digits": 16, "decimal_places": 2, "default": ZERO}
 FLOW_FIELDS = (
     "sales_amount",

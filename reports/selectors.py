@@ -10,11 +10,10 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from distributors.models import TIER_VISIT_FREQUENCY_DAYS, Distributor
+from kamcrm.money import ZERO
 from receivables import selectors as receivables_selectors
 
 from .models import Comment, DailyReport, Order, OrderLine, Visit
-
-ZERO = Decimal("0.00")
 
 
 def visit_list(*, for_user: User) -> QuerySet[Visit]:

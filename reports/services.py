@@ -8,7 +8,7 @@ record they can see raises ``PermissionDenied``.
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
+from kamcrm.money import CENT, cents
 from kamcrm.validation import check_dates
 from receivables import selectors as receivables_selectors
 from receivables import services as receivables_services
@@ -43,7 +44,6 @@ from .models import (
 )
 from .signals import written_in_bulk
 
-CENT = Decimal("0.01")
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead of ours
 MANAGERS = (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
 
@@ -54,10 +54,6 @@ ORDER_TRANSITIONS = {
     OrderStatus.SHIPPED: set(),
     OrderStatus.CANCELLED: set(),
 }
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- who may act for whom ------------------------------------------------------------------------
@@ -142,7 +138,7 @@ def _build_lines(lines: Sequence[LineInput]) -> list[OrderLine]:
                 quantity=line.quantity,
                 unit_price=price,
                 unit_cost=line.product.unit_cost,
-                amount=money(line.quantity * price),
+                amount=cents(line.quantity * price),
             )
         )
     return built
