@@ -291,6 +291,75 @@ class Distributor(models.Model):
             raise ValidationError(errors)
 
 
+# The card's fields by section, in the order the card shows them: the form, the API and the PDF all read this list.
+CARD_SECTIONS = (
+    (
+        "profile",
+        _("Profile"),
+        (
+            "code",
+            "name",
+            "short_name",
+            "owner",
+            "address",
+            "city",
+            "county",
+            "town",
+            "phone",
+            "website",
+            "founded_year",
+            "staff_size",
+            "product_categories",
+            "annual_turnover",
+        ),
+    ),
+    (
+        "outlets",
+        _("Outlet network"),
+        (
+            "direct_stores",
+            "direct_store_turnover",
+            "franchised_stores",
+            "franchised_store_turnover",
+            "counters",
+            "outlets_city",
+            "outlets_county",
+            "outlets_town",
+        ),
+    ),
+    (
+        "logistics",
+        _("Logistics partner"),
+        (
+            "logistics_name",
+            "logistics_address",
+            "logistics_contact",
+            "logistics_price",
+            "logistics_turnaround_days",
+            "logistics_reliability",
+        ),
+    ),
+    ("terms", _("Terms"), ("payment_terms_days", "credit_limit")),
+    ("location", _("Visits and location"), ("visit_frequency_days", "latitude", "longitude")),
+    (
+        "evaluation",
+        _("Evaluation"),
+        (
+            "status",
+            "terminated_reason",
+            "terminated_on",
+            "tier",
+            "attractiveness",
+            "relationship_stage",
+            "relationship_type",
+            "assessment",
+        ),
+    ),
+)
+CARD_FIELDS = tuple(name for _key, _title, names in CARD_SECTIONS for name in names)
+CARD_SECTION_FIELDS = {key: names for key, _title, names in CARD_SECTIONS}
+
+
 class DistributorBrand(models.Model):
     """A brand the distributor carries and its share of the distributor's sales."""
 

@@ -120,17 +120,19 @@ def _seed_plan(card, year, quarter, *, kam, manager, team_reps, profiles, growth
     profile = profiles["Spring Festival 春节旺季"] if quarter == 1 else None
     if card.tier == Tier.A and quarter == 3:
         profile = profiles["Summer drinks 夏季饮料"]
-    plan = services.save_plan(
+    plan = services.draft_plan(
         by=kam,
         distributor=card,
         year=year,
         quarter=quarter,
-        targets=_targets(card, monthly, rng, growth),
-        distribution=Distribution.PROFILE if profile else Distribution.EVEN,
-        seasonal_profile=profile,
-        split_method=SplitMethod.PERCENTAGE,
-        splits=_splits(card, team_reps, rng),
-        notes="与经销商总经理当面确认 Agreed face to face with the distributor's general manager.",
+        content=services.PlanContent(
+            targets=_targets(card, monthly, rng, growth),
+            distribution=Distribution.PROFILE if profile else Distribution.EVEN,
+            seasonal_profile=profile,
+            split_method=SplitMethod.PERCENTAGE,
+            splits=_splits(card, team_reps, rng),
+            notes="与经销商总经理当面确认 Agreed face to face with the distributor's general manager.",
+        ),
     )
     if outcome == "draft":
         return
@@ -146,7 +148,8 @@ def _seed_plan(card, year, quarter, *, kam, manager, team_reps, profiles, growth
         revision = services.revise_plan(plan=plan, by=kam, reason="经销商新开三家门店 Three new stores opened")
         bigger = Targets.of(revision)
         bigger = Targets(**{**bigger.as_dict(), "sales_amount": cents(bigger.sales_amount * Decimal("1.08"))})
-        services.save_plan(by=kam, plan=revision, targets=bigger, splits=_splits(card, team_reps, rng))
+        content = services.PlanContent(targets=bigger, splits=_splits(card, team_reps, rng))
+        services.change_draft(by=kam, plan=revision, content=content)
         services.submit_plan(plan=revision, by=kam)
         services.approve_plan(plan=revision, by=manager)
 
