@@ -13,11 +13,11 @@ from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kamcrm.api import IsAdminOrReadOnly
 from kamcrm.security import ClientAddressThrottle
 
 from . import selectors, services
 from .models import Region, Role, Team, User
+from .permissions import IsAdminOrReadOnly
 
 
 class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):

@@ -9,13 +9,8 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    REP = "rep", _("Sales rep")
-    KAM = "kam", _("Key account manager")
-    REGIONAL_MANAGER = "regional_manager", _("Regional manager")
-    FINANCE = "finance", _("Finance")
-    ADMIN = "admin", _("Administrator")
+from .roles import Role
+from .scope import owned_by_scope
 
 
 def _sees_whole_org(user) -> bool:
@@ -109,8 +104,6 @@ class UserQuerySet(models.QuerySet):
 
     def reps_in_scope_of(self, user):
         """Users whose accounts ``user`` may see (themselves included): the people they can assign work to."""
-        from .scope import owned_by_scope
-
         return self.filter(owned_by_scope(user, owner=""), is_active=True)
 
 

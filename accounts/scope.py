@@ -14,7 +14,7 @@ Every scoped model reaches an owning rep (a distributor's ``owner``, a visit's
 
 from django.db.models import Q
 
-from .models import Role
+from .roles import Role
 
 NOTHING = Q(pk__in=[])
 
@@ -56,27 +56,3 @@ def owned_by_scope(user, *, owner: str, rep_sees_team: bool = False) -> Q:
 def oversees_company(user) -> bool:
     role = getattr(user, "effective_role", None)
     return role == Role.ADMIN or (role == Role.FINANCE and not user.region_id)
-
-
-def teams_overseen_by(user):
-    from .models import Team
-
-    role = getattr(user, "effective_role", None)
-    if oversees_company(user):
-        return Team.objects.all()
-    if role in (Role.REGIONAL_MANAGER, Role.FINANCE) and user.region_id:
-        return Team.objects.filter(region_id=user.region_id)
-    if role == Role.KAM:
-        return Team.objects.filter(kam=user)
-    return Team.objects.none()
-
-
-def regions_overseen_by(user):
-    from .models import Region
-
-    role = getattr(user, "effective_role", None)
-    if oversees_company(user):
-        return Region.objects.all()
-    if role in (Role.REGIONAL_MANAGER, Role.FINANCE) and user.region_id:
-        return Region.objects.filter(pk=user.region_id)
-    return Region.objects.none()

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 
 from .models import Region, Role, Team, User
+from .scope import oversees_company
 
 
 def region_list(*, for_user: User) -> QuerySet[Region]:
@@ -64,3 +65,23 @@ def home_summary(*, user: User) -> HomeSummary:
             "users": User.objects.filter(is_active=True).count(),
         }
     return summary
+
+
+def teams_overseen_by(user):
+    role = getattr(user, "effective_role", None)
+    if oversees_company(user):
+        return Team.objects.all()
+    if role in (Role.REGIONAL_MANAGER, Role.FINANCE) and user.region_id:
+        return Team.objects.filter(region_id=user.region_id)
+    if role == Role.KAM:
+        return Team.objects.filter(kam=user)
+    return Team.objects.none()
+
+
+def regions_overseen_by(user):
+    role = getattr(user, "effective_role", None)
+    if oversees_company(user):
+        return Region.objects.all()
+    if role in (Role.REGIONAL_MANAGER, Role.FINANCE) and user.region_id:
+        return Region.objects.filter(pk=user.region_id)
+    return Region.objects.none()

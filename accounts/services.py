@@ -1,6 +1,7 @@
 """Writes to users and the org structure. Each is atomic, validated and audited."""
 
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -126,10 +127,6 @@ def set_language(*, user: User, language: str) -> User:
 
 def clear_expired_sessions() -> None:
     """Remove expired login sessions (nightly, from beat)."""
-    from importlib import import_module
-
-    from django.conf import settings
-
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
 

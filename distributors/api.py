@@ -12,11 +12,11 @@ from rest_framework.response import Response
 
 from accounts.api import VisiblePrimaryKeyField
 from accounts.models import User
-from kamcrm.api import IsAdminOrReadOnly
+from accounts.permissions import IsAdminOrReadOnly
 
 from . import selectors, services, timeline
 from .filters import DistributorFilter
-from .models import Brand, Complaint, Contact, Distributor, Product, ProductCategory, Suggestion
+from .models import CARD_FIELDS, Brand, Complaint, Contact, Distributor, Product, ProductCategory, Suggestion
 
 
 class BrandShareSerializer(serializers.Serializer):
@@ -46,51 +46,11 @@ class DistributorSerializer(serializers.ModelSerializer):
         model = Distributor
         fields = [
             "id",
-            "code",
-            "name",
-            "short_name",
-            "status",
-            "tier",
-            "attractiveness",
+            *CARD_FIELDS,
             "suggested_attractiveness",
-            "relationship_stage",
-            "relationship_type",
-            "assessment",
-            "terminated_reason",
-            "terminated_on",
-            "owner",
             "team",
             "region",
-            "address",
-            "city",
-            "county",
-            "town",
-            "phone",
-            "website",
-            "founded_year",
-            "staff_size",
-            "product_categories",
-            "annual_turnover",
             "brands",
-            "direct_stores",
-            "direct_store_turnover",
-            "franchised_stores",
-            "franchised_store_turnover",
-            "counters",
-            "outlets_city",
-            "outlets_county",
-            "outlets_town",
-            "logistics_name",
-            "logistics_address",
-            "logistics_contact",
-            "logistics_price",
-            "logistics_turnaround_days",
-            "logistics_reliability",
-            "payment_terms_days",
-            "credit_limit",
-            "visit_frequency_days",
-            "latitude",
-            "longitude",
             "last_visited_on",
             "created_at",
             "updated_at",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.demo import REGIONS
 from accounts.models import User
 from kamcrm.audit.models import AuditEvent
+from kamcrm.money import CENT, cents
 
 from . import services
 from .models import (
@@ -39,7 +40,6 @@ from .models import (
 )
 
 SEED = 2026
-CENT = Decimal("0.01")
 
 BEVERAGES, SNACKS, DAIRY, CONDIMENTS = "Beverages 饮料", "Snacks 休闲食品", "Dairy 乳制品", "Condiments 调味品"
 GRAIN_OIL, HOUSEHOLD, LIQUOR, FROZEN = "Grain & oil 粮油", "Household 日化", "Liquor 酒类", "Frozen 冷冻食品"
@@ -466,10 +466,6 @@ class CardSpec:
     suggestions: list[dict] = field(default_factory=list)  # natural key: received_on
 
 
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT)
-
-
 def _mobile(rng: random.Random) -> str:
     return f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}"
 
@@ -590,11 +586,11 @@ def _card(rng, code, kam, owner, trade_name, status, tier, terminations) -> Card
         "phone": f"{area_code}-{rng.randint(5, 8)}{rng.randint(0, 9_999_999):07d}",
         "founded_year": rng.randint(1993, 2021),
         "staff_size": max(8, min(600, turnover // rng.randint(400_000, 900_000))),
-        "annual_turnover": _money(turnover),
+        "annual_turnover": cents(turnover),
         "direct_stores": direct,
-        "direct_store_turnover": _money(turnover * rng.randint(20, 45) // 100) if direct else None,
+        "direct_store_turnover": cents(turnover * rng.randint(20, 45) // 100) if direct else None,
         "franchised_stores": franchised,
-        "franchised_store_turnover": _money(turnover * rng.randint(10, 25) // 100) if franchised else None,
+        "franchised_store_turnover": cents(turnover * rng.randint(10, 25) // 100) if franchised else None,
         "counters": rng.choice([0, 0, 2, 5, 8, 12, 20]),
         "outlets_city": outlets * 45 // 100,
         "outlets_county": outlets * 35 // 100,
@@ -602,11 +598,11 @@ def _card(rng, code, kam, owner, trade_name, status, tier, terminations) -> Card
         "logistics_name": logistics,
         "logistics_address": f"{city}市{county}{logistics[:2]}营业部",
         "logistics_contact": f"{rng.choice(list(SURNAMES))}经理 {_mobile(rng)}",
-        "logistics_price": _money(_between(rng, *price, step=10)),
+        "logistics_price": cents(_between(rng, *price, step=10)),
         "logistics_turnaround_days": rng.randint(*days),
         "logistics_reliability": rng.choice(reliabilities),
         "payment_terms_days": {Tier.A: 60, Tier.B: rng.choice([45, 45, 60])}.get(tier, rng.choice([30, 30, 45])),
-        "credit_limit": _money(_credit_limit(rng, status, tier)),
+        "credit_limit": cents(_credit_limit(rng, status, tier)),
         "status": status,
         "terminated_reason": "",
         "terminated_on": None,

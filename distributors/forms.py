@@ -6,7 +6,7 @@ from accounts.models import User
 from kamcrm.forms import BootstrapFormMixin
 
 from . import services
-from .models import Brand, Complaint, Contact, Distributor, ProductCategory, Suggestion
+from .models import CARD_FIELDS, CARD_SECTIONS, Brand, Complaint, Contact, Distributor, ProductCategory, Suggestion
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -34,111 +34,10 @@ class DistributorForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Distributor
-        fields = [
-            "code",
-            "name",
-            "short_name",
-            "owner",
-            "address",
-            "city",
-            "county",
-            "town",
-            "phone",
-            "website",
-            "founded_year",
-            "staff_size",
-            "product_categories",
-            "annual_turnover",
-            "direct_stores",
-            "direct_store_turnover",
-            "franchised_stores",
-            "franchised_store_turnover",
-            "counters",
-            "outlets_city",
-            "outlets_county",
-            "outlets_town",
-            "logistics_name",
-            "logistics_address",
-            "logistics_contact",
-            "logistics_price",
-            "logistics_turnaround_days",
-            "logistics_reliability",
-            "payment_terms_days",
-            "credit_limit",
-            "visit_frequency_days",
-            "latitude",
-            "longitude",
-            "status",
-            "terminated_reason",
-            "terminated_on",
-            "tier",
-            "attractiveness",
-            "relationship_stage",
-            "relationship_type",
-            "assessment",
-        ]
+        fields = list(CARD_FIELDS)
         widgets = {"terminated_on": DATE, "assessment": forms.Textarea(attrs={"rows": 3})}
 
-    SECTIONS = [
-        (
-            _("Profile"),
-            [
-                "code",
-                "name",
-                "short_name",
-                "owner",
-                "address",
-                "city",
-                "county",
-                "town",
-                "phone",
-                "website",
-                "founded_year",
-                "staff_size",
-                "product_categories",
-                "annual_turnover",
-            ],
-        ),
-        (
-            _("Outlet network"),
-            [
-                "direct_stores",
-                "direct_store_turnover",
-                "franchised_stores",
-                "franchised_store_turnover",
-                "counters",
-                "outlets_city",
-                "outlets_county",
-                "outlets_town",
-            ],
-        ),
-        (
-            _("Logistics partner"),
-            [
-                "logistics_name",
-                "logistics_address",
-                "logistics_contact",
-                "logistics_price",
-                "logistics_turnaround_days",
-                "logistics_reliability",
-            ],
-        ),
-        (_("Terms"), ["payment_terms_days", "credit_limit"]),
-        (_("Visits and location"), ["visit_frequency_days", "latitude", "longitude"]),
-        (
-            _("Evaluation"),
-            [
-                "status",
-                "terminated_reason",
-                "terminated_on",
-                "tier",
-                "attractiveness",
-                "relationship_stage",
-                "relationship_type",
-                "assessment",
-            ],
-        ),
-    ]
+    SECTIONS = [(title, list(names)) for _key, title, names in CARD_SECTIONS]
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,17 +8,18 @@ A rep may look at the cards of their whole team but edits only their own.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.models import Role
 from accounts.scope import owned_by_scope
+from kamcrm.money import MONEY, ZERO
 from kamcrm.validators import TextLengthValidator
-
-ZERO = Decimal("0")
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Status(models.TextChoices):
@@ -131,8 +132,6 @@ class DistributorQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """Cards the user may change: a rep only their own; finance none (read-only on cards)."""
-        from accounts.models import Role
-
         if getattr(user, "is_authenticated", False) and user.effective_role == Role.FINANCE:
             return self.none()
         return self.filter(owned_by_scope(user, owner="owner"))
@@ -280,8 +279,6 @@ class Distributor(models.Model):
         return self.visit_frequency_days or TIER_VISIT_FREQUENCY_DAYS[self.tier]
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.status == Status.TERMINATED:
             if not self.terminated_reason:
@@ -292,6 +289,75 @@ class Distributor(models.Model):
             self.terminated_reason, self.terminated_on = "", None
         if errors:
             raise ValidationError(errors)
+
+
+# The card's fields by section, in the order the card shows them: the form, the API and the PDF all read this list.
+CARD_SECTIONS = (
+    (
+        "profile",
+        _("Profile"),
+        (
+            "code",
+            "name",
+            "short_name",
+            "owner",
+            "address",
+            "city",
+            "county",
+            "town",
+            "phone",
+            "website",
+            "founded_year",
+            "staff_size",
+            "product_categories",
+            "annual_turnover",
+        ),
+    ),
+    (
+        "outlets",
+        _("Outlet network"),
+        (
+            "direct_stores",
+            "direct_store_turnover",
+            "franchised_stores",
+            "franchised_store_turnover",
+            "counters",
+            "outlets_city",
+            "outlets_county",
+            "outlets_town",
+        ),
+    ),
+    (
+        "logistics",
+        _("Logistics partner"),
+        (
+            "logistics_name",
+            "logistics_address",
+            "logistics_contact",
+            "logistics_price",
+            "logistics_turnaround_days",
+            "logistics_reliability",
+        ),
+    ),
+    ("terms", _("Terms"), ("payment_terms_days", "credit_limit")),
+    ("location", _("Visits and location"), ("visit_frequency_days", "latitude", "longitude")),
+    (
+        "evaluation",
+        _("Evaluation"),
+        (
+            "status",
+            "terminated_reason",
+            "terminated_on",
+            "tier",
+            "attractiveness",
+            "relationship_stage",
+            "relationship_type",
+            "assessment",
+        ),
+    ),
+)
+CARD_FIELDS = tuple(name for _key, _title, names in CARD_SECTIONS for name in names)
+CARD_SECTION_FIELDS = {key: names for key, _title, names in CARD_SECTIONS}
 
 
 class DistributorBrand(models.Model):
@@ -446,14 +512,10 @@ class Complaint(models.Model):
         return f"{self.get_kind_display()}: {self.description[:50]}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         closed = self.status in (self.State.RESOLVED, self.State.REJECTED)
         if closed and not self.resolution:
             raise ValidationError({"resolution": _("Say how the complaint was closed.")})
         if closed and not self.resolved_on:
-            from django.utils import timezone
-
             self.resolved_on = timezone.localdate()
         if not closed:
             self.resolved_on = None

@@ -14,10 +14,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from kamcrm.money import money_text
 from kamcrm.pdf import css_content, render_pdf
 
 from . import selectors, timeline
-from .models import Contact, Distributor, DistributorBrand, Status
+from .models import CARD_SECTION_FIELDS, Contact, Distributor, DistributorBrand, Status
+from .models import EVALUATION_FIELDS as MODEL_EVALUATION_FIELDS
 
 TEMPLATE = "distributors/card_pdf.html"
 TIMELINE_LIMIT = 30  # business dealings: the newest entries only, so a card stays a few pages long
@@ -27,43 +29,23 @@ RECORDS_LIMIT = 30  # suggestions and complaints, each
 RECORD_TEXT_LIMIT = 300
 EMPTY = "—"
 
-PROFILE_FIELDS = (
-    "code",
-    "name",
-    "short_name",
-    "address",
-    "phone",
-    "website",
-    "founded_year",
-    "staff_size",
-    "annual_turnover",
+# The card's sections (``CARD_SECTION_FIELDS``) as the printed card shows them: the owner, the place and the
+# product categories have their own lines; the evaluation adds the last visit.
+PROFILE_FIELDS = tuple(
+    name
+    for name in CARD_SECTION_FIELDS["profile"]
+    if name not in ("owner", "city", "county", "town", "product_categories")
 )
-OUTLET_FIELDS = (
-    "direct_stores",
-    "direct_store_turnover",
-    "franchised_stores",
-    "franchised_store_turnover",
-    "counters",
-    "outlets_city",
-    "outlets_county",
-    "outlets_town",
-)
-LOGISTICS_FIELDS = (
-    "logistics_name",
-    "logistics_address",
-    "logistics_contact",
-    "logistics_price",
-    "logistics_turnaround_days",
-    "logistics_reliability",
-)
-TERMS_FIELDS = ("payment_terms_days", "credit_limit")
-EVALUATION_FIELDS = ("status", "tier", "attractiveness", "relationship_stage", "relationship_type", "last_visited_on")
+OUTLET_FIELDS = CARD_SECTION_FIELDS["outlets"]
+LOGISTICS_FIELDS = CARD_SECTION_FIELDS["logistics"]
+TERMS_FIELDS = CARD_SECTION_FIELDS["terms"]
+EVALUATION_FIELDS = (*MODEL_EVALUATION_FIELDS, "last_visited_on")
 CONTACT_FIELDS = ("position", "phone", "mobile", "email", "wechat", "notes")
 
 
 def money(value: Decimal | None) -> str:
     """Money with thousands separators and exactly 2 decimals (``1,234,567.50``); ``—`` for no value."""
-    return EMPTY if value is None else f"{Decimal(value):,.2f}"
+    return money_text(value, empty=EMPTY)
 
 
 def _label(model, name: str) -> str:

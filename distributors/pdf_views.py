@@ -12,13 +12,13 @@ from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from accounts.authentication import ExpiringTokenAuthentication
 from accounts.models import User
+from kamcrm.api import JSONErrorsNegotiation
 
 from . import selectors
 from .models import Distributor
@@ -42,16 +42,6 @@ def card_pdf_response(*, for_user: User, pk: int) -> HttpResponse:
 @login_required
 def card_pdf(request, pk):
     return card_pdf_response(for_user=request.user, pk=pk)
-
-
-class JSONErrorsNegotiation(BaseContentNegotiation):
-    """The PDF is a plain response; errors (401, 404) are always JSON, whatever the client accepts."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class DistributorCardPdfView(APIView):

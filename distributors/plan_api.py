@@ -7,7 +7,6 @@ the plan's state does not allow is a 400 with field errors, a plan outside the c
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import reverse
@@ -29,7 +28,8 @@ from rest_framework.views import APIView
 from accounts.api import VisiblePrimaryKeyField
 from accounts.authentication import ExpiringTokenAuthentication
 from accounts.models import User
-from kamcrm.api import IsAdminOrReadOnly
+from accounts.permissions import IsAdminOrReadOnly
+from kamcrm.api import JSONErrorsNegotiation
 from kamcrm.filters import DjangoFilterBackend
 from kamcrm.validators import TextLengthValidator
 
@@ -51,7 +51,6 @@ from .models import (
     SeasonalProfile,
     SplitMethod,
 )
-from .pdf_views import JSONErrorsNegotiation
 from .plan_arithmetic import TARGET_FIELDS, Targets
 from .plan_exports import plan_workbook_response, signed_copy_response
 from .plan_filters import ActionItemFilter, PlanFilter
@@ -203,30 +202,40 @@ class PlanSerializer(TargetsInput, serializers.ModelSerializer):
         distribution = data.get("distribution", current.get("distribution", Distribution.EVEN))
         split_method = data.get("split_method", current.get("split_method", SplitMethod.PERCENTAGE))
         months_data = data.get("monthly_plans")
-        months, splits = None, current.get("splits")
+        months, splits, month_splits = None, None, current.get("month_splits")
         if months_data is not None:
             months = [_targets_from(m) for m in months_data]
             if any("rep_splits" in m for m in months_data):
-                splits = [[_split_input(s, split_method) for s in m.get("rep_splits", [])] for m in months_data]
+                month_splits = [[_split_input(s, split_method) for s in m.get("rep_splits", [])] for m in months_data]
         elif distribution == Distribution.MANUAL:
             months = current.get("months")
         if "rep_shares" in data:
-            split_method = SplitMethod.PERCENTAGE
+            split_method, month_splits = SplitMethod.PERCENTAGE, None
             splits = [services.SplitInput(rep=s["rep"], share_pct=s["share_pct"]) for s in data["rep_shares"]]
-        self.instance = services.save_plan(
-            by=self.context["request"].user,
-            plan=plan,
-            distributor=data.get("distributor"),
-            year=data.get("year"),
-            quarter=data.get("quarter"),
+        content = services.PlanContent(
             targets=targets,
             distribution=distribution,
             seasonal_profile=data.get("seasonal_profile", current.get("seasonal_profile")),
             months=months if distribution == Distribution.MANUAL else None,
             split_method=split_method,
             splits=splits,
+            month_splits=month_splits,
             notes=data.get("notes", current.get("notes", "")),
         )
+        by = self.context["request"].user
+        if plan is None:
+            self.instance = services.draft_plan(
+                by=by,
+                distributor=data.get("distributor"),
+                year=data.get("year"),
+                quarter=data.get("quarter"),
+                content=content,
+            )
+        else:
+            for name in ("distributor", "year", "quarter"):
+                if name in data and data[name] != getattr(plan, name):
+                    raise DjangoValidationError({name: [_("A plan's distributor and quarter cannot change.")]})
+            self.instance = services.change_draft(by=by, plan=plan, content=content)
         return self.instance
 
 
@@ -245,7 +254,7 @@ def _current_input(plan: QuarterlyPlan) -> dict:
         "split_method": plan.split_method,
         "notes": plan.notes,
         "months": [Targets.of(m) for m in months],
-        "splits": [
+        "month_splits": [
             [services.SplitInput(rep=s.rep, share_pct=s.share_pct, targets=Targets.of(s)) for s in m.rep_splits.all()]
             for m in months
         ]
@@ -538,31 +547,13 @@ class AccountPlanSerializer(serializers.ModelSerializer):
     def save_through_service(self, plan: AccountPlan | None = None) -> AccountPlan:
         data = dict(self.validated_data)
         objectives = data.pop("objectives", None)
-        user = self.context["request"].user
-        with transaction.atomic():
-            plan = plan or AccountPlan()
-            for name, value in data.items():
-                setattr(plan, name, value)
-            plan = services.save_account_plan(account_plan=plan, by=user)
-            if objectives is not None:
-                existing = {o.pk: o for o in plan.objectives.all()}
-                keep = set()
-                for item in objectives:
-                    pk = item.pop("id", None)
-                    if pk is not None and pk not in existing:
-                        raise serializers.ValidationError(
-                            {"objectives": [_("Objective %(id)s is not part of this plan.") % {"id": pk}]}
-                        )
-                    objective = existing.get(pk) or Objective(account_plan=plan)
-                    for name, value in item.items():
-                        setattr(objective, name, value)
-                    services.save_objective(objective=objective, by=user)
-                    keep.add(objective.pk)
-                for pk, objective in existing.items():
-                    if pk not in keep:
-                        services.delete_objective(objective=objective, by=user)
-        self.instance = plan
-        return plan
+        plan = plan or AccountPlan()
+        for name, value in data.items():
+            setattr(plan, name, value)
+        self.instance = services.save_account_plan(
+            account_plan=plan, by=self.context["request"].user, objectives=objectives
+        )
+        return self.instance
 
 
 class AccountPlanViewSet(

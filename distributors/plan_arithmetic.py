@@ -28,7 +28,6 @@ TARGET_FIELDS: tuple[str, ...] = tuple(TARGET_PLACES)
 # month's, and each month of an evenly spread quarter gets the quarter's value.
 LEVEL_TARGETS: tuple[str, ...] = ("outlet_coverage",)
 MONEY_TARGETS = tuple(name for name, places in TARGET_PLACES.items() if places)
-HUNDRED = Decimal("100")
 
 
 class SplitError(ValueError):

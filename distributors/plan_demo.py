@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.demo import MANAGERS, REGIONS
 from accounts.models import User
+from kamcrm.money import cents
 
 from . import plan_selectors as selectors
 from . import plan_services as services
@@ -36,7 +37,6 @@ from .models import (
 from .plan_arithmetic import Targets, previous_quarter, quarter_bounds, quarter_of
 
 SEED = 2026
-CENT = Decimal("0.01")
 PLANNED = (Status.KEY, Status.QUALIFIED)
 # Monthly sales of our products by tier when an account has no demo orders yet.
 TIER_MONTHLY_SALES = {Tier.A: 600_000, Tier.B: 220_000, Tier.C: 70_000}
@@ -66,10 +66,6 @@ ACTIONS = [
 ]
 
 
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT)
-
-
 def _seed_profiles() -> dict[str, SeasonalProfile]:
     profiles = {}
     for name, (description, percentages) in PROFILES.items():
@@ -89,13 +85,13 @@ def _monthly_sales(card: Distributor, today) -> Decimal:
 
 
 def _targets(card: Distributor, monthly: Decimal, rng: random.Random, growth: float) -> Targets:
-    sales = _money(monthly * 3 * Decimal(str(round(growth * rng.uniform(0.95, 1.1), 3))))
+    sales = cents(monthly * 3 * Decimal(str(round(growth * rng.uniform(0.95, 1.1), 3))))
     outlets = card.outlets_city + card.outlets_county + card.outlets_town
     return Targets(
         volume=int(sales / Decimal(rng.choice([95, 110, 125, 140]))),
         sales_amount=sales,
-        gross_profit=_money(sales * Decimal(str(rng.choice([0.22, 0.25, 0.27, 0.3])))),
-        collection_amount=_money(sales * Decimal(str(rng.choice([0.9, 0.95, 1.0])))),
+        gross_profit=cents(sales * Decimal(str(rng.choice([0.22, 0.25, 0.27, 0.3])))),
+        collection_amount=cents(sales * Decimal(str(rng.choice([0.9, 0.95, 1.0])))),
         outlet_coverage=max(outlets, 8) + rng.randint(1, 6),
         new_outlets=rng.randint(2, 9),
     )
@@ -124,17 +120,19 @@ def _seed_plan(card, year, quarter, *, kam, manager, team_reps, profiles, growth
     profile = profiles["Spring Festival 春节旺季"] if quarter == 1 else None
     if card.tier == Tier.A and quarter == 3:
         profile = profiles["Summer drinks 夏季饮料"]
-    plan = services.save_plan(
+    plan = services.draft_plan(
         by=kam,
         distributor=card,
         year=year,
         quarter=quarter,
-        targets=_targets(card, monthly, rng, growth),
-        distribution=Distribution.PROFILE if profile else Distribution.EVEN,
-        seasonal_profile=profile,
-        split_method=SplitMethod.PERCENTAGE,
-        splits=_splits(card, team_reps, rng),
-        notes="与经销商总经理当面确认 Agreed face to face with the distributor's general manager.",
+        content=services.PlanContent(
+            targets=_targets(card, monthly, rng, growth),
+            distribution=Distribution.PROFILE if profile else Distribution.EVEN,
+            seasonal_profile=profile,
+            split_method=SplitMethod.PERCENTAGE,
+            splits=_splits(card, team_reps, rng),
+            notes="与经销商总经理当面确认 Agreed face to face with the distributor's general manager.",
+        ),
     )
     if outcome == "draft":
         return
@@ -149,8 +147,9 @@ def _seed_plan(card, year, quarter, *, kam, manager, team_reps, profiles, growth
     if outcome == "revised":
         revision = services.revise_plan(plan=plan, by=kam, reason="经销商新开三家门店 Three new stores opened")
         bigger = Targets.of(revision)
-        bigger = Targets(**{**bigger.as_dict(), "sales_amount": _money(bigger.sales_amount * Decimal("1.08"))})
-        services.save_plan(by=kam, plan=revision, targets=bigger, splits=_splits(card, team_reps, rng))
+        bigger = Targets(**{**bigger.as_dict(), "sales_amount": cents(bigger.sales_amount * Decimal("1.08"))})
+        content = services.PlanContent(targets=bigger, splits=_splits(card, team_reps, rng))
+        services.change_draft(by=kam, plan=revision, content=content)
         services.submit_plan(plan=revision, by=kam)
         services.approve_plan(plan=revision, by=manager)
 

@@ -142,7 +142,7 @@ class PlanForm(BootstrapFormMixin, forms.Form):
             **{n: (v if v is not None else (0 if TARGET_PLACES[n] == 0 else Decimal("0"))) for n, v in values.items()}
         )
 
-    def service_kwargs(self) -> dict:
+    def plan_content(self) -> services.PlanContent:
         data = self.cleaned_data
         kwargs = {
             "targets": self._targets(""),
@@ -161,7 +161,7 @@ class PlanForm(BootstrapFormMixin, forms.Form):
             ]
             kwargs["splits"] = shares
         else:
-            kwargs["splits"] = [
+            kwargs["month_splits"] = [
                 [
                     services.SplitInput(rep=rep, targets=self._targets(f"a{i}_{rep.pk}_"))
                     for rep in self.reps
@@ -169,7 +169,7 @@ class PlanForm(BootstrapFormMixin, forms.Form):
                 ]
                 for i in range(1, 4)
             ]
-        return kwargs
+        return services.PlanContent(**kwargs)
 
 
 class CommentForm(BootstrapFormMixin, forms.Form):

@@ -18,19 +18,20 @@ This module is imported at the end of ``distributors/models.py``.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from accounts.scope import owned_by_scope
+from kamcrm.money import MONEY, ZERO
 from kamcrm.validators import TextLengthValidator
 
 from .plan_arithmetic import quarter_label, quarter_months
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-ZERO = Decimal("0")
 NOT_NEGATIVE = [MinValueValidator(ZERO)]
 
 __all__ = [
@@ -49,8 +50,6 @@ __all__ = [
 
 
 def _is_rep(user) -> bool:
-    from accounts.models import Role
-
     return getattr(user, "is_authenticated", False) and user.is_active and user.effective_role == Role.REP
 
 
@@ -95,8 +94,6 @@ class SeasonalProfile(models.Model):
         return self.percentages[3 * (quarter - 1) : 3 * quarter]
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         total = sum(self.percentages, ZERO)
         if total != 100:
             raise ValidationError(
@@ -159,16 +156,12 @@ class QuarterlyPlanQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """Plans the user may draft, change, submit and revise: a KAM the team's, the admin all."""
-        from accounts.models import Role
-
         if not getattr(user, "is_authenticated", False) or user.effective_role not in (Role.KAM, Role.ADMIN):
             return self.none()
         return self.filter(owned_by_scope(user, owner="distributor__owner"))
 
     def decidable_by(self, user):
         """Plans the user may approve or return: a regional manager the region's, the admin all."""
-        from accounts.models import Role
-
         role = getattr(user, "effective_role", None) if getattr(user, "is_authenticated", False) else None
         if role not in (Role.REGIONAL_MANAGER, Role.ADMIN):
             return self.none()
@@ -413,8 +406,6 @@ class AccountPlanQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """Account plans the user may change: a KAM the team's, the admin all."""
-        from accounts.models import Role
-
         if not getattr(user, "is_authenticated", False) or user.effective_role not in (Role.KAM, Role.ADMIN):
             return self.none()
         return self.filter(owned_by_scope(user, owner="distributor__owner"))

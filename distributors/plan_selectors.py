@@ -19,7 +19,8 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
+from kamcrm.money import ZERO
 
 from .models import (
     AccountPlan,
@@ -33,7 +34,6 @@ from .models import (
 )
 from .plan_arithmetic import LEVEL_TARGETS, TARGET_FIELDS, Targets, month_end, quarter_bounds, quarter_months, rate
 
-ZERO = Decimal("0.00")
 OUTLET_FIELDS = ("outlets_city", "outlets_county", "outlets_town")
 
 
@@ -374,7 +374,3 @@ def overdue_action_items(*, user: User, today: date | None = None) -> QuerySet[A
         .select_related("account_plan__distributor")
         .order_by("due_on", "pk")
     )
-
-
-def may_see_all_reps(user: User) -> bool:
-    return user.effective_role in (Role.KAM, Role.REGIONAL_MANAGER, Role.FINANCE, Role.ADMIN)

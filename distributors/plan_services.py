@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from kamcrm.audit import services as audit
+from kamcrm.money import HUNDRED
 
 from .models import (
     AccountPlan,
@@ -42,7 +43,6 @@ from .models import (
     SplitMethod,
 )
 from .plan_arithmetic import (
-    HUNDRED,
     LEVEL_TARGETS,
     TARGET_FIELDS,
     TARGET_PLACES,
@@ -342,86 +342,104 @@ def _open_plan_error(existing: QuarterlyPlan) -> ValidationError:
     )
 
 
-@transaction.atomic
-def save_plan(
-    *,
-    by: User,
-    plan: QuarterlyPlan | None = None,
-    distributor: Distributor | None = None,
-    year: int | None = None,
-    quarter: int | None = None,
-    targets: Targets,
-    distribution: str = Distribution.EVEN,
-    seasonal_profile: SeasonalProfile | None = None,
-    months: Sequence[Targets] | None = None,
-    split_method: str = SplitMethod.PERCENTAGE,
-    splits: Sequence[Sequence[SplitInput]] | Sequence[SplitInput] | None = None,
-    notes: str = "",
-) -> QuarterlyPlan:
-    """Draft a new quarterly plan (``plan=None``: give ``distributor``, ``year``, ``quarter``) or change a draft.
+@dataclass(frozen=True)
+class PlanContent:
+    """What a planner sets on a draft plan.
 
-    ``months`` (three Targets) only for ``distribution="manual"``. ``splits`` is one list of SplitInput
-    per month, or a single list used for every month; ``None`` gives the whole plan to the distributor's
-    owner. Returns the saved plan with its three monthly plans and their rep splits. Raises
-    PermissionDenied (role, scope) or ValidationError (field errors; nothing saved).
+    ``months`` (three Targets) only for ``distribution="manual"``. The rep splits: ``splits``, one list used for
+    every month, or ``month_splits``, one list per month; neither gives the whole plan to the distributor's owner.
     """
+
+    targets: Targets
+    distribution: str = Distribution.EVEN
+    seasonal_profile: SeasonalProfile | None = None
+    months: Sequence[Targets] | None = None
+    split_method: str = SplitMethod.PERCENTAGE
+    splits: Sequence[SplitInput] | None = None
+    month_splits: Sequence[Sequence[SplitInput]] | None = None
+    notes: str = ""
+
+    def splits_by_month(self, owner: User) -> tuple[list[list[SplitInput]], str]:
+        """The three months' splits and the split method they use."""
+        if self.month_splits is not None:
+            return [list(month) for month in self.month_splits], self.split_method
+        if self.splits is not None:
+            return [list(self.splits)] * 3, self.split_method
+        return [[SplitInput(rep=owner, share_pct=HUNDRED)]] * 3, SplitMethod.PERCENTAGE
+
+
+def _check_may_plan(by: User) -> None:
     if not can_plan(by):
         raise PermissionDenied(_("Only a KAM or an administrator can draft, submit or revise plans."))
-    if plan is not None:
-        _check_planner(plan, by)
-        plan = _locked(plan)
-        if plan.status not in EDITABLE_STATUSES:
-            if plan.status == PlanStatus.SUBMITTED:
-                message = _("This plan is waiting for approval; it cannot be changed unless it is returned.")
-            else:
-                message = _("An approved plan is read-only; start a revision to change it.")
-            raise ValidationError({"non_field_errors": [message]})
-        for name, value in (("distributor", distributor), ("year", year), ("quarter", quarter)):
-            current = plan.distributor if name == "distributor" else getattr(plan, name)
-            if value is not None and value != current:
-                raise ValidationError({name: [_("A plan's distributor and quarter cannot change.")]})
-        distributor, year, quarter = plan.distributor, plan.year, plan.quarter
-        before = plan_snapshot(plan)
-    else:
-        before = None
-        errors = {}
-        if distributor is None:
-            errors["distributor"] = [_("Choose the distributor.")]
-        elif not plannable_distributors(by).filter(pk=distributor.pk).exists():
-            errors["distributor"] = [_("You cannot plan for this distributor.")]
-        if year is None or not 2000 <= year <= 2100:
-            errors["year"] = [_("Give a year between 2000 and 2100.")]
-        if quarter not in (1, 2, 3, 4):
-            errors["quarter"] = [_("Choose a quarter from 1 to 4.")]
-        if errors:
-            raise ValidationError(errors)
-        # Lock the distributor so two drafts for the same quarter cannot race past the check below.
-        Distributor.objects.select_for_update().filter(pk=distributor.pk).first()
-        existing = (
-            QuarterlyPlan.objects.for_quarter(year, quarter)
-            .filter(distributor=distributor)
-            .exclude(status=PlanStatus.SUPERSEDED)
-            .order_by("-revision")
-            .first()
-        )
-        if existing is not None:
-            raise _open_plan_error(existing)
-        plan = QuarterlyPlan(distributor=distributor, year=year, quarter=quarter, created_by=by)
 
+
+@transaction.atomic
+def draft_plan(
+    *, by: User, distributor: Distributor | None, year: int | None, quarter: int | None, content: PlanContent
+) -> QuarterlyPlan:
+    """Draft a new quarterly plan of ``distributor`` for ``year`` and ``quarter``. Returns the saved plan with its
+    three monthly plans and their rep splits. Raises PermissionDenied (role) or ValidationError (field errors;
+    nothing saved)."""
+    _check_may_plan(by)
+    errors = {}
+    if distributor is None:
+        errors["distributor"] = [_("Choose the distributor.")]
+    elif not plannable_distributors(by).filter(pk=distributor.pk).exists():
+        errors["distributor"] = [_("You cannot plan for this distributor.")]
+    if year is None or not 2000 <= year <= 2100:
+        errors["year"] = [_("Give a year between 2000 and 2100.")]
+    if quarter not in (1, 2, 3, 4):
+        errors["quarter"] = [_("Choose a quarter from 1 to 4.")]
+    if errors:
+        raise ValidationError(errors)
+    # Lock the distributor so two drafts for the same quarter cannot race past the check below.
+    Distributor.objects.select_for_update().filter(pk=distributor.pk).first()
+    existing = (
+        QuarterlyPlan.objects.for_quarter(year, quarter)
+        .filter(distributor=distributor)
+        .exclude(status=PlanStatus.SUPERSEDED)
+        .order_by("-revision")
+        .first()
+    )
+    if existing is not None:
+        raise _open_plan_error(existing)
+    plan = QuarterlyPlan(distributor=distributor, year=year, quarter=quarter, created_by=by)
+    return _save_content(plan, content, by=by, before=None)
+
+
+@transaction.atomic
+def change_draft(*, by: User, plan: QuarterlyPlan, content: PlanContent) -> QuarterlyPlan:
+    """Change a draft (or returned) plan's targets, months, splits and notes; its distributor and quarter stay.
+    Raises PermissionDenied (role, scope) or ValidationError (a submitted or approved plan; field errors)."""
+    _check_may_plan(by)
+    _check_planner(plan, by)
+    plan = _locked(plan)
+    if plan.status not in EDITABLE_STATUSES:
+        if plan.status == PlanStatus.SUBMITTED:
+            message = _("This plan is waiting for approval; it cannot be changed unless it is returned.")
+        else:
+            message = _("An approved plan is read-only; start a revision to change it.")
+        raise ValidationError({"non_field_errors": [message]})
+    return _save_content(plan, content, by=by, before=plan_snapshot(plan))
+
+
+def _save_content(plan: QuarterlyPlan, content: PlanContent, *, by: User, before: dict | None) -> QuarterlyPlan:
+    targets = content.targets
     errors = _target_errors(targets)
     if targets.gross_profit > targets.sales_amount:  # profit is part of sales: a typo, not a plan
         errors.setdefault("gross_profit", []).append(_("The gross-profit target cannot be above the sales target."))
     if errors:
         raise ValidationError(errors)
+    year, quarter, distributor = plan.year, plan.quarter, plan.distributor
     month_targets = monthly_targets(
-        targets=targets, quarter=quarter, distribution=distribution, seasonal_profile=seasonal_profile, months=months
+        targets=targets,
+        quarter=quarter,
+        distribution=content.distribution,
+        seasonal_profile=content.seasonal_profile,
+        months=content.months,
     )
     month_dates = quarter_months(year, quarter)
-    if splits is None:
-        splits = [[SplitInput(rep=distributor.owner, share_pct=HUNDRED)]] * 3
-        split_method = SplitMethod.PERCENTAGE
-    elif not splits or isinstance(splits[0], SplitInput):
-        splits = [list(splits)] * 3
+    splits, split_method = content.splits_by_month(distributor.owner)
     if len(splits) != 3:
         raise ValidationError({"rep_splits": [_("Give the rep splits of all three months.")]})
     allowed = set(split_reps(distributor).values_list("pk", flat=True))
@@ -437,10 +455,10 @@ def save_plan(
     ]
 
     targets.apply_to(plan)
-    plan.distribution = distribution
-    plan.seasonal_profile = seasonal_profile if distribution == Distribution.PROFILE else None
+    plan.distribution = content.distribution
+    plan.seasonal_profile = content.seasonal_profile if content.distribution == Distribution.PROFILE else None
     plan.split_method = split_method
-    plan.notes = notes
+    plan.notes = content.notes
     plan.full_clean(exclude=["distributor", "created_by", "previous_revision"], validate_constraints=False)
     try:
         with transaction.atomic():
@@ -661,8 +679,11 @@ def action_item_owners(distributor: Distributor):
 
 
 @transaction.atomic
-def save_account_plan(*, account_plan: AccountPlan, by: User) -> AccountPlan:
-    """Create or change an account plan (vision, year). A KAM for the team's accounts, the admin for any."""
+def save_account_plan(*, account_plan: AccountPlan, by: User, objectives: list[dict] | None = None) -> AccountPlan:
+    """Create or change an account plan (vision, year). A KAM for the team's accounts, the admin for any.
+
+    ``objectives`` (field values; with an ``id`` to keep and change one) replaces the plan's SMART objectives
+    when given; an id not of this plan is a ValidationError and nothing is saved."""
     if not can_plan(by):
         raise PermissionDenied(_("Only a KAM or an administrator can write account plans."))
     stored = AccountPlan.objects.select_for_update().filter(pk=account_plan.pk).first() if account_plan.pk else None
@@ -684,7 +705,27 @@ def save_account_plan(*, account_plan: AccountPlan, by: User) -> AccountPlan:
     audit.record(
         account_plan, by=by, action="account_plan_created" if before is None else "account_plan_changed", before=before
     )
+    if objectives is not None:
+        _replace_objectives(account_plan, objectives, by=by)
     return account_plan
+
+
+def _replace_objectives(account_plan: AccountPlan, objectives: list[dict], *, by: User) -> None:
+    existing = {o.pk: o for o in account_plan.objectives.all()}
+    keep = set()
+    for item in objectives:
+        item = dict(item)
+        pk = item.pop("id", None)
+        if pk is not None and pk not in existing:
+            raise ValidationError({"objectives": [_("Objective %(id)s is not part of this plan.") % {"id": pk}]})
+        objective = existing.get(pk) or Objective(account_plan=account_plan)
+        for name, value in item.items():
+            setattr(objective, name, value)
+        save_objective(objective=objective, by=by)
+        keep.add(objective.pk)
+    for pk, objective in existing.items():
+        if pk not in keep:
+            delete_objective(objective=objective, by=by)
 
 
 @transaction.atomic

@@ -118,8 +118,8 @@ def plan_new(request):
     form = PlanForm(request.POST or None, distributor=distributor, months=quarter_months(year, quarter))
     if request.method == "POST" and form.is_valid():
         try:
-            plan = services.save_plan(
-                by=request.user, distributor=distributor, year=year, quarter=quarter, **form.service_kwargs()
+            plan = services.draft_plan(
+                by=request.user, distributor=distributor, year=year, quarter=quarter, content=form.plan_content()
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -141,7 +141,7 @@ def plan_edit(request, pk):
     form = PlanForm(request.POST or None, distributor=plan.distributor, months=plan.months, plan=plan)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_plan(by=request.user, plan=plan, **form.service_kwargs())
+            services.change_draft(by=request.user, plan=plan, content=form.plan_content())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

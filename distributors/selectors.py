@@ -86,13 +86,6 @@ def evaluation_history(*, distributor: Distributor) -> list[HistoryRow]:
     return rows
 
 
-@dataclass
-class PortfolioCell:
-    attractiveness: str
-    stage: str
-    accounts: list
-
-
 def portfolio_grid(*, for_user: User, team=None) -> tuple[list, list, dict]:
     """Attractiveness × relationship stage for the accounts in scope (optionally one team).
 
@@ -120,14 +113,3 @@ def portfolio_grid(*, for_user: User, team=None) -> tuple[list, list, dict]:
     for account in accounts.order_by("tier", "code"):
         cells[(account.attractiveness, account.relationship_stage)].append(account)
     return Attractiveness.choices, RelationshipStage.choices, cells
-
-
-def stop_supply_warning(*, user: User, distributor: Distributor) -> bool:
-    """Whether the card shows the stop-supply warning (money long overdue; receivables app, money scope)."""
-    from django.apps import apps
-
-    if not apps.is_installed("receivables"):
-        return False
-    from receivables import selectors as receivables_selectors
-
-    return receivables_selectors.stop_supply_distributors(for_user=user).filter(pk=distributor.pk).exists()

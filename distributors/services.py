@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from kamcrm.audit import services as audit
+from kamcrm.money import HUNDRED
 
 from .models import Complaint, Contact, Distributor, DistributorBrand, ProductCategory, Suggestion
 
-HUNDRED = Decimal("100")
 OWNER_ROLES = (Role.REP, Role.KAM)
 # Credit terms feed the credit check on orders: finance's to set, not the sales side's (README, "Customer cards").
 CREDIT_TERMS = ("credit_limit", "payment_terms_days")

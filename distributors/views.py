@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Team
 from kamcrm.forms import add_service_errors
 
-from . import selectors, services, timeline
+from . import card_context, selectors, services, timeline
 from .filters import DistributorFilter
 from .forms import (
     BrandShareFormSet,
@@ -87,7 +87,7 @@ def distributor_detail(request, pk):
             "history": selectors.evaluation_history(distributor=distributor),
             "complaints": distributor.complaints.select_related("owner"),
             "suggestions": distributor.suggestions.all(),
-            "stop_supply": selectors.stop_supply_warning(user=request.user, distributor=distributor),
+            **card_context.card_context(user=request.user, distributor=distributor),
         },
     )
 

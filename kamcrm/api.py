@@ -5,11 +5,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
-
-from accounts.models import Role
 
 
 class Pagination(PageNumberPagination):
@@ -43,19 +42,11 @@ class DocsPermission(permissions.BasePermission):
         return not settings.KAMCRM_API_DOCS_REQUIRE_LOGIN or bool(request.user and request.user.is_authenticated)
 
 
-class IsAdminOrReadOnly(permissions.BasePermission):
-    """Reads for anyone signed in (the queryset does the scoping); writes for the admin role only.
+class JSONErrorsNegotiation(BaseContentNegotiation):
+    """The PDF is a plain response; errors (401, 404) are always JSON, whatever the client accepts."""
 
-    A write to an existing object is judged after the scoped lookup, so an object
-    the caller cannot see is a 404 and only a visible one is a 403.
-    """
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
 
-    def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if request.method in permissions.SAFE_METHODS or request.user.effective_role == Role.ADMIN:
-            return True
-        return view.kwargs.get(view.lookup_url_kwarg or view.lookup_field) is not None
-
-    def has_object_permission(self, request, view, obj):
-        return request.method in permissions.SAFE_METHODS or request.user.effective_role == Role.ADMIN
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

@@ -1,10 +1,17 @@
+from datetime import timedelta
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as org_selectors
+from accounts.models import Role
+from reports import dashboard
 
 from . import health
 
@@ -23,15 +30,6 @@ def healthz(request):
 
 def _monday_review(user) -> dict | None:
     """Links for a manager's Monday review: last week's dashboard and reports, this month so far, the team's days."""
-    from datetime import timedelta
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from accounts.models import Role
-    from reports import dashboard
-
     if user.effective_role not in (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN, Role.FINANCE):
         return None
     scope = dashboard.default_scope(user)

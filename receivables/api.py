@@ -9,7 +9,6 @@ distributor and dates never change (a PATCH that tries answers 400).
 """
 
 from datetime import date
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
@@ -24,9 +23,11 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.fields import RepField
 from distributors.models import Distributor, Product
+from kamcrm.api import Pagination
 from kamcrm.idempotency.api import IdempotentCreateMixin, idempotent
+from kamcrm.money import ZERO, amount_text
 from kamcrm.validation import parse_amount, parse_date_param
 
 from . import selectors, services, statements
@@ -43,19 +44,10 @@ from .models import (
     distributors_with_money_visible_to,
 )
 
-ZERO = Decimal("0.00")
-
-
-CENT = Decimal("0.01")
-
 
 def money(value) -> str:
     """A decimal string with 2 places; never "-0.00"."""
-    if not value:
-        return "0.00"
-    if not isinstance(value, Decimal):
-        value = Decimal(value)
-    return f"{value.quantize(CENT):.2f}"
+    return amount_text(value)
 
 
 # --- Permissions and fields ---------------------------------------------------------------------------------
@@ -475,15 +467,6 @@ class CollectionActivityViewSet(
         return Response(self.get_serializer(activity).data)
 
 
-class RepField(serializers.PrimaryKeyRelatedField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", User.objects.all())  # the model, for the schema; scoped below
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return User.objects.reps_in_scope_of(self.context["request"].user)
-
-
 class PaymentClaimSerializer(serializers.ModelSerializer):
     distributor = MoneyDistributorField()
     rep = RepField(required=False)
@@ -754,8 +737,6 @@ class WorklistView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         """Who to chase today: accounts with money past due or a broken promise, biggest amount × days first."""
-        from kamcrm.api import Pagination
-
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.worklist_queryset(for_user=request.user), request, view=self)
         rows = selectors.worklist_rows(distributors=page)

@@ -7,5 +7,9 @@ class ReceivablesConfig(AppConfig):
     verbose_name = _("Receivables")
 
     def ready(self) -> None:
+        from distributors import card_context
+
         # Invoices, payments, credit notes and collection work appear on the customer card's timeline.
-        from . import timeline  # noqa: F401
+        from . import selectors, timeline  # noqa: F401
+
+        card_context.register(selectors.card_context)

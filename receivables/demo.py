@@ -12,20 +12,20 @@ record is looked up by its natural key first, so running the seed again writes n
 
 import random
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from distributors.models import Distributor, Status, Tier
+from kamcrm.money import cents
 
 from . import defaults, services
 from .models import CollectionActivity, CreditNote, Invoice, Payment, WriteOff
 
 SEED = 2026
 MONTHS = 12
-CENT = Decimal("0.01")
 # profile: (share of accounts, days late (low, high), share of an invoice paid at first (low, high))
 PROFILES = {
     "prompt": ((-5, 3), (1.0, 1.0)),
@@ -44,10 +44,6 @@ NOTES = {
 
 def _rng(*key) -> random.Random:
     return random.Random(":".join(str(k) for k in (SEED, *key)))
-
-
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _profile(card: Distributor, index: int) -> str:
@@ -124,7 +120,7 @@ def _seed_account(card: Distributor, index: int, today: date, finance: User) -> 
             issue = month + timedelta(days=rng.randint(0, 27))
             if issue > today:
                 continue
-            amount = _money(rng.randint(low, high) + rng.randint(0, 99) / 100)
+            amount = cents(rng.randint(low, high) + rng.randint(0, 99) / 100)
             invoice = _invoice(card, f"{card.code}-{month:%y%m}-{n}", issue, amount, finance)
             invoices.append(invoice)
             if profile == "bad" and issue > today - timedelta(days=240):
@@ -133,7 +129,7 @@ def _seed_account(card: Distributor, index: int, today: date, finance: User) -> 
             method = pay.choices(["bank_transfer", "acceptance_bill", "cheque", "cash"], weights=[70, 20, 7, 3])[0]
             first_on = invoice.due_date + timedelta(days=pay.randint(*late))
             share = Decimal(str(round(pay.uniform(*paid_share), 2)))
-            first = _money(invoice.amount * share)
+            first = cents(invoice.amount * share)
             if first_on <= today and first > 0:
                 _pay(invoice, f"{invoice.number}-P1", first, max(first_on, issue), method, finance)
             rest_on = first_on + timedelta(days=pay.randint(20, 60))
@@ -149,7 +145,7 @@ def _seed_stories(cards: list[Distributor], today: date, finance: User) -> None:
         invoice = Invoice.objects.filter(distributor=card, open_amount__gt=0).order_by("-issue_date").first()
         number = f"CN-{card.code}-01"
         if invoice and not CreditNote.objects.filter(number=number).exists():
-            amount = min(_money(invoice.open_amount / 10), invoice.open_amount)
+            amount = min(cents(invoice.open_amount / 10), invoice.open_amount)
             services.record_credit_note(
                 distributor=card,
                 number=number,
@@ -203,7 +199,7 @@ def _seed_stories(cards: list[Distributor], today: date, finance: User) -> None:
                 today - timedelta(days=2),
                 invoice=oldest,
                 promised_on=today + timedelta(days=rng.randint(3, 12)),
-                promised_amount=_money(oldest.open_amount),
+                promised_amount=cents(oldest.open_amount),
                 note="老板答应下周付清 The owner promised to settle next week",
             )
         if index % 4 == 2:  # a promise whose date passed without payment: the worklist flags it
@@ -213,7 +209,7 @@ def _seed_stories(cards: list[Distributor], today: date, finance: User) -> None:
                 "promise",
                 today - timedelta(days=20),
                 promised_on=today - timedelta(days=5),
-                promised_amount=_money(oldest.open_amount / 2),
+                promised_amount=cents(oldest.open_amount / 2),
                 note="答应先付一半 Promised half first",
             )
         if index % 5 == 3:

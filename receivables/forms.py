@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Team
 from kamcrm.forms import BootstrapFormMixin
+from kamcrm.money import MONEY
 from kamcrm.validation import WindowDateField
 from kamcrm.validators import TextLengthValidator
 
@@ -23,7 +24,6 @@ from .models import (
 from .selectors import GROUP_LABELS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class DistributorCodeField(forms.CharField):

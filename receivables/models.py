@@ -15,6 +15,7 @@ Scope: a receivable is visible when its distributor's owning rep is in the user'
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -23,11 +24,9 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.scope import owned_by_scope
 from distributors.models import Distributor
+from kamcrm.money import MONEY
 from kamcrm.validators import TextLengthValidator
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
-MONEY = {"max_digits": 14, "decimal_places": 2}
 DEFAULT_CURRENCY = "CNY"
 currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter currency code such as CNY."))
 
@@ -105,8 +104,6 @@ class ReceivablesSettings(models.Model):
 
 
 def validate_thresholds(value) -> None:
-    from django.core.exceptions import ValidationError
-
     if not isinstance(value, list) or not value or len(value) > 9:
         raise ValidationError(_("Give between 1 and 9 thresholds (days past due)."))
     if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 3650 for v in value):

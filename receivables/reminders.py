@@ -38,9 +38,9 @@ from django.utils.translation import ngettext
 
 from accounts.models import Role, User
 from distributors.models import Contact
+from kamcrm.money import ZERO
 
 from .models import (
-    ZERO,
     ActivityKind,
     CollectionActivity,
     CollectionTask,

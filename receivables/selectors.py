@@ -43,9 +43,9 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Region, Team, User
 from distributors.models import Distributor
 from distributors.plan_arithmetic import rate
+from kamcrm.money import ZERO, cents
 
 from .models import (
-    ZERO,
     ActivityKind,
     AgingBucketSet,
     Allocation,
@@ -91,10 +91,6 @@ OVER_90 = 90
 
 def _today() -> date:
     return timezone.localdate()
-
-
-def _money(value) -> Decimal:
-    return (value or ZERO).quantize(Decimal("0.01"))
 
 
 # --- Buckets ------------------------------------------------------------------------------------------------
@@ -351,9 +347,9 @@ def aging(
     labels = _labels(group_by, set(sums) | set(unapplied))
     rows = []
     for key in set(sums) | set(unapplied):
-        amounts = {b.key: _money(sums.get(key, {}).get(b.key)) for b in buckets}
+        amounts = {b.key: cents(sums.get(key, {}).get(b.key)) for b in buckets}
         total = sum(amounts.values(), ZERO)
-        credit = -_money(unapplied.get(key))
+        credit = -cents(unapplied.get(key))
         if total or credit:
             label = labels.get(key) or "—"
             rows.append(AgingRow(key, str(label), amounts, total, credit, buckets))
@@ -373,7 +369,7 @@ def aging(
 def open_total_as_of(*, distributors: QuerySet[Distributor], as_of: date) -> Decimal:
     """Σ open invoice amounts of ``distributors`` on ``as_of`` (the aging total, without buckets)."""
     figures = open_sums(for_user=None, as_of=as_of, group=None, sums={"total": Q()}, distributors=distributors)
-    return _money(figures[""]["total"])
+    return cents(figures[""]["total"])
 
 
 # --- Credit limit -------------------------------------------------------------------------------------------------
@@ -410,8 +406,8 @@ def credit_check(*, distributor: Distributor, extra_amount: Decimal, as_of: date
         distributor=distributor,
     )[""]
     credit = _unapplied(None, just_this, None, as_of).get("", ZERO)
-    owed = _money(figures["total"]) - _money(credit)
-    over_90 = _money(figures["over_90"])
+    owed = cents(figures["total"]) - cents(credit)
+    over_90 = cents(figures["over_90"])
     limit = distributor.credit_limit
     exceeds = owed + extra_amount > limit and extra_amount >= 0 and (owed + extra_amount) > 0
     parts = []
@@ -505,15 +501,15 @@ def collection_figures(
     )
     result: dict = defaultdict(CollectionFigures)
     for key, row in carried.items():
-        result[key].collection_due += _money(row["total"])
+        result[key].collection_due += cents(row["total"])
     for key, row in new.items():
-        result[key].collection_due += _money(row["total"])
+        result[key].collection_due += cents(row["total"])
     for key, row in collected.items():
-        result[key].collected += _money(row["total"])
+        result[key].collected += cents(row["total"])
     for key, row in credited.items():
-        result[key].collection_due -= _money(row["total"])
+        result[key].collection_due -= cents(row["total"])
     for key, row in received.items():
-        result[key].payments_received += _money(row["total"])
+        result[key].payments_received += cents(row["total"])
     if group_by is None:
         return result.get("") or CollectionFigures()
     return dict(result)
@@ -525,10 +521,6 @@ def collection_due_in_period(*, distributors: QuerySet[Distributor], start: date
 
 def collected_in_period(*, distributors: QuerySet[Distributor], start: date, end: date) -> Decimal:
     return collection_figures(distributors=distributors, start=start, end=end).collected
-
-
-def payments_received_in_period(*, distributors: QuerySet[Distributor], start: date, end: date) -> Decimal:
-    return collection_figures(distributors=distributors, start=start, end=end).payments_received
 
 
 def collection_rate(*, distributors: QuerySet[Distributor], start: date, end: date) -> Decimal | None:
@@ -590,7 +582,7 @@ def credit_sales(
     for model, sign in ((Invoice, 1), (CreditNote, -1)):
         rows = _grouped(model.objects.filter(_invoice_q(for_user, distributors, **window)), group, total=Sum("amount"))
         for key, row in rows.items():
-            result[key] += sign * _money(row["total"])
+            result[key] += sign * cents(row["total"])
     return dict(result)
 
 
@@ -611,7 +603,7 @@ def dso_parts(
     )
     result: dict = defaultdict(DsoParts)
     for key, row in opened.items():
-        result[key].open_amount += _money(row["total"])
+        result[key].open_amount += cents(row["total"])
     for key, amount in sales.items():
         result[key].credit_sales += amount
     return dict(result)
@@ -786,11 +778,11 @@ def worklist_rows(*, distributors: list[Distributor], on: date | None = None) ->
         rows.append(
             WorklistRow(
                 distributor=d,
-                overdue_amount=_money(d.overdue_amount),
-                open_amount=_money(d.open_total),
+                overdue_amount=cents(d.overdue_amount),
+                open_amount=cents(d.open_total),
                 oldest_due=d.oldest_due,
                 days_overdue=(on - d.oldest_due).days if d.oldest_due else 0,
-                score=_money(d.score),
+                score=cents(d.score),
                 overdue_invoices=d.overdue_invoices,
                 last_activity=last.get(d.pk),
                 broken_promise=broken.get(d.pk),
@@ -829,10 +821,10 @@ def account_summary(*, distributor: Distributor, on: date | None = None) -> dict
     last_payment = Payment.objects.filter(distributor=distributor, reverses__isnull=True).aggregate(d=Max("paid_on"))
     unapplied = _unapplied(None, Distributor.objects.filter(pk=distributor.pk), None, on).get("", ZERO)
     return {
-        "open": _money(figures["open"]),
-        "overdue": _money(figures["overdue"]),
-        "unapplied": _money(unapplied),
-        "balance": _money(figures["open"]) - _money(unapplied),
+        "open": cents(figures["open"]),
+        "overdue": cents(figures["overdue"]),
+        "unapplied": cents(unapplied),
+        "balance": cents(figures["open"]) - cents(unapplied),
         "oldest_due": figures["oldest"],
         "last_payment_on": last_payment["d"],
         "credit_check": check,
@@ -840,3 +832,9 @@ def account_summary(*, distributor: Distributor, on: date | None = None) -> dict
             invoice__distributor=distributor, invoice__open_amount__gt=0, level__stop_supply=True
         ).exists(),
     }
+
+
+def card_context(*, user: User, distributor: Distributor) -> dict:
+    """What the customer card shows of the account's money (registered with ``distributors.card_context``):
+    the stop-supply warning when money is long overdue, within the user's money scope."""
+    return {"stop_supply": stop_supply_distributors(for_user=user).filter(pk=distributor.pk).exists()}

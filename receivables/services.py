@@ -18,20 +18,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from distributors.models import Distributor
 from kamcrm.audit import services as audit
+from kamcrm.money import CENT, ZERO
 from kamcrm.validation import check_dates
 
+from . import selectors
 from .models import (
-    CENT,
     DEFAULT_CURRENCY,
     DOUBTFUL_AFTER_DAYS,
-    ZERO,
     ActivityKind,
     Allocation,
     ClaimStatus,
@@ -318,8 +317,6 @@ def record_invoice(
     amount not positive, dates, credit limit when the admin setting makes the credit check a block) or
     PermissionDenied (only finance and admin record invoices).
     """
-    from . import selectors
-
     _require_money_role(by)
     _check_distributor(distributor, by)
     number = _check_number(Invoice, number)
@@ -992,7 +989,3 @@ def complete_collection_task(*, task: CollectionTask, by: User, note: str = "") 
     task.save()
     audit.record(task, by=by, action="collection_task_done", before=before)
     return task
-
-
-def sum_or_zero(queryset, field: str = "amount") -> Decimal:
-    return queryset.aggregate(total=Sum(field))["total"] or ZERO

@@ -6,7 +6,6 @@ approved write-offs, each counted on its own date. The closing balance equals th
 end date minus the unapplied credit, to the cent (tests check it).
 """
 
-import calendar
 import io
 import logging
 from dataclasses import dataclass, field
@@ -27,11 +26,11 @@ from accounts.models import User
 from distributors.models import Contact, Distributor
 from kamcrm import pdf, workbooks
 from kamcrm.audit import services as audit
+from kamcrm.money import ZERO
 from kamcrm.pdf import css_content
 
 from . import selectors
 from .models import (
-    ZERO,
     Allocation,
     CreditNote,
     Invoice,
@@ -352,7 +351,3 @@ def run_schedules(*, on: date) -> int:
             StatementSent.objects.filter(pk=row.pk).update(status=MessageStatus.SENT, sent_at=timezone.now())
             sent += 1
     return sent
-
-
-def month_bounds(day: date) -> tuple[date, date]:
-    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])

@@ -14,7 +14,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api import VisiblePrimaryKeyField
-from accounts.models import Role, User
+from accounts.fields import RepField
+from accounts.models import Role
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.filters import DateFilter
 from kamcrm.idempotency.api import IdempotentCreateMixin
@@ -24,13 +25,6 @@ from receivables import api as receivables_api
 from . import selectors, services
 from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
 from .photos import validate_photo
-
-
-class RepField(serializers.PrimaryKeyRelatedField):
-    """Reps the caller may act for; anyone else is a 400 "does not exist"."""
-
-    def get_queryset(self):
-        return User.objects.reps_in_scope_of(self.context["request"].user)
 
 
 class LineSerializer(serializers.ModelSerializer):

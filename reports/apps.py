@@ -12,6 +12,7 @@ class ReportsConfig(AppConfig):
         from . import (
             dashboard,
             rollup_signals,
+            tasks,  # noqa: F401  (registers the tasks the services queue by name)
             timeline,  # noqa: F401  (registers visits and orders on the customer card)
         )
 

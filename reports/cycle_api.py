@@ -17,9 +17,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
+from accounts.permissions import IsAdminOrReadOnly
 from distributors.api import VisibleDistributorField
 from distributors.models import Brand
-from kamcrm.api import IsAdminOrReadOnly
 from kamcrm.filters import DateFilter
 
 from . import cycle_selectors as cycle

@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldError
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
+from distributors.models import RepSplit
 
 from . import selectors
 from .models import Comment, MonthlyWorkPlan, Review, ScheduleEntry, ServiceStrategy, Visit, WeeklySchedule
@@ -239,23 +238,12 @@ class RepTargets:
     rows: list  # the rep splits, with monthly_plan__plan__distributor
 
 
-def rep_targets(*, rep: User, month: date, for_user: User) -> RepTargets | None:
-    """The rep's monthly targets from the distributor plans (approved plans only), read-only; ``None`` when the
-    plans app does not provide them. Only splits of plans ``for_user`` may read are counted."""
-    try:
-        rep_split = apps.get_model("distributors", "RepSplit")
-    except LookupError:
-        return None
-    try:
-        splits = rep_split.objects.visible_to(for_user).filter(rep=rep, monthly_plan__month=month_start_of(month))
-        if hasattr(splits, "current"):
-            splits = splits.current()
-        totals = splits.aggregate(**{name: Sum(name) for name in TARGET_FIELDS})
-        rows = list(
-            splits.select_related("monthly_plan__plan__distributor").order_by("monthly_plan__plan__distributor")
-        )
-    except (FieldError, AttributeError):  # the plans app's models changed shape: show nothing rather than fail
-        return None
+def rep_targets(*, rep: User, month: date, for_user: User) -> RepTargets:
+    """The rep's monthly targets from the approved distributor plans, read-only. Only splits of plans ``for_user``
+    may read are counted."""
+    splits = RepSplit.objects.visible_to(for_user).current().filter(rep=rep, monthly_plan__month=month_start_of(month))
+    totals = splits.aggregate(**{name: Sum(name) for name in TARGET_FIELDS})
+    rows = list(splits.select_related("monthly_plan__plan__distributor").order_by("monthly_plan__plan__distributor"))
     return RepTargets(month=month_start_of(month), totals=totals, rows=rows)
 
 

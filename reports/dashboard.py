@@ -36,10 +36,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Role, Team, User
-from accounts.scope import oversees_company, owned_by_scope, regions_overseen_by, teams_overseen_by
+from accounts.scope import oversees_company, owned_by_scope
+from accounts.selectors import regions_overseen_by, teams_overseen_by
 from distributors.models import Distributor
 from distributors.plan_arithmetic import largest_remainder, pace, rate
-from receivables.selectors import DsoParts, dso_parts
+from kamcrm.money import CENT, ZERO, cents
+from receivables.selectors import DsoParts, dso_parts, open_sums
 
 from . import pacing
 from .models import SALES_STATUSES, OrderLine
@@ -55,8 +57,6 @@ from .rollup_models import (
 )
 from .selectors import next_visit_due
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 PERIODS = ("day", "week", "month", "quarter", "year")
 PERIOD_LABELS = {
     "day": _("Day"),
@@ -387,10 +387,6 @@ RATE_LABELS = {
 }
 
 
-def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def _grouped(queryset, group_path: str | None, aggregates: dict) -> dict:
     """{group key: {name: value}}; the key is None for the whole scope."""
     queryset = queryset.order_by()
@@ -441,7 +437,7 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
         rows = rows.values(unit, "_planned", **key_of).annotate(**{f"s_{n}": Sum(n) for n in FLOW_FIELDS})
         for row in rows:
             key, day, planned = row.get("_key"), row[unit], row["_planned"]
-            values = {n: _money(row[f"s_{n}"]) if n in MONEY_FLOWS else row[f"s_{n}"] or 0 for n in FLOW_FIELDS}
+            values = {n: cents(row[f"s_{n}"]) if n in MONEY_FLOWS else row[f"s_{n}"] or 0 for n in FLOW_FIELDS}
             for i in chosen:
                 if not periods[i].start <= day <= periods[i].end:
                     continue
@@ -465,7 +461,7 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
     aggregates = {f"b_{i}": Sum(net, filter=Q(month__lt=p.start.replace(day=1))) for i, p in enumerate(periods)}
     for key, row in _grouped(month_rows, path, aggregates).items():
         for i, p in enumerate(periods):
-            cells[(key, i, p.start.replace(day=1))].collection_due += _money(row[f"b_{i}"])
+            cells[(key, i, p.start.replace(day=1))].collection_due += cents(row[f"b_{i}"])
     partial = [i for i, p in enumerate(periods) if p.start.day != 1]
     if partial:
         day_rows = DistributorDay.objects.filter(
@@ -479,7 +475,7 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
         }
         for key, row in _grouped(day_rows, path, aggregates).items():
             for i in partial:
-                cells[(key, i, periods[i].start.replace(day=1))].collection_due += _money(row[f"b_{i}"])
+                cells[(key, i, periods[i].start.replace(day=1))].collection_due += cents(row[f"b_{i}"])
 
     # Allocations made before their invoice became collectible: paid before the period on an invoice that
     # became collectible in it (not open at its start); paid in the period on one collectible by its end: a
@@ -493,7 +489,7 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
     )
     for row in ahead:
         key, paid_on, due_on = row.get("_key"), row["paid_on"], row["due_on"]
-        amount, collected = _money(row["a"]), _money(row["c"])
+        amount, collected = cents(row["a"]), cents(row["c"])
         for i, p in enumerate(periods):
             if p.start <= due_on <= p.end and paid_on < p.start:
                 cells[(key, i, due_on.replace(day=1))].collection_due -= amount
@@ -815,7 +811,7 @@ def _volumes(ids: list[int], period: Period, rep_ids: Sequence[int] | None, grou
     owners = dict(Distributor.objects.filter(pk__in={r["account"] for r in rows}).values_list("pk", "owner_id"))
     for row in rows:
         shares = rep_shares(plans.get((row["account"], row["month"])), owners.get(row["account"]))
-        parts = largest_remainder(_money(row["q"]), [weight for _rep, weight in shares], places=2)
+        parts = largest_remainder(cents(row["q"]), [weight for _rep, weight in shares], places=2)
         for (rep, _weight), part in zip(shares, parts, strict=True):
             if rep in rep_ids:
                 result[{"rep": rep, "distributor": row["account"]}.get(group_by)] += part
@@ -827,8 +823,6 @@ def _volumes(ids: list[int], period: Period, rep_ids: Sequence[int] | None, grou
 
 def overdue_money(*, scope: Scope, as_of: date, group: str | None) -> dict:
     """{key: Σ open amount of invoices past due on ``as_of``} (the receivables' open amounts, as the aging)."""
-    from receivables.selectors import open_sums
-
     path = GROUP_PATHS[group] if group else None
     distributors = Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
     sums = open_sums(
@@ -838,7 +832,7 @@ def overdue_money(*, scope: Scope, as_of: date, group: str | None) -> dict:
         sums={"overdue": Q(due_date__lt=as_of)},
         distributors=None if scope.level == "company" else distributors,
     )
-    return {key if path else None: _money(row.get("overdue")) for key, row in sums.items()}
+    return {key if path else None: cents(row.get("overdue")) for key, row in sums.items()}
 
 
 def overdue_visits(*, scope: Scope, as_of: date, group: str | None) -> dict:

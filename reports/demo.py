@@ -16,7 +16,7 @@ order entered by the KAM (distributor, date, entered by). Nothing is ever delete
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -29,6 +29,7 @@ from distributors.imports import Sheet
 from distributors.models import Brand, Contact, Distributor, DistributorBrand, Product, Status, Tier
 from kamcrm.audit import services as audit
 from kamcrm.audit.models import AuditEvent
+from kamcrm.money import cents
 
 from . import order_import, services
 from .models import (
@@ -50,7 +51,6 @@ from .models import (
 SEED = 2026
 HISTORY_DAYS = 91  # about three months, up to yesterday
 SERVICE_DAYS = 4  # the last days go through the services one by one; older history is written in bulk
-CENT = Decimal("0.01")
 # These reps have not submitted their last working day yet (the KAM's "missing reports" list); the first has
 # written notes as a draft.
 LATE_REPS = ("rep_sh_2", "rep_gz_3")
@@ -205,10 +205,6 @@ def _rng(*key) -> random.Random:
     return random.Random(":".join(str(part) for part in (SEED, *key)))
 
 
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Who works when, and which accounts they see on a day.
 
@@ -306,7 +302,7 @@ def _lines(rng: random.Random, card: Distributor, catalogue: Catalogue) -> list[
     lines = []
     for product in rng.sample(products, min(len(products), rng.choice([1, 1, 2, 2, 3, 4]))):
         discount = Decimal(rng.choice([0, 0, 0, 2, 3, 5]))
-        price = _money(product.unit_price * (100 - discount) / 100)
+        price = cents(product.unit_price * (100 - discount) / 100)
         lines.append(services.LineInput(product=product, quantity=Decimal(rng.randint(*scale)), unit_price=price))
     return lines
 
@@ -369,7 +365,7 @@ def plan_visit(
         orders.append(services.OrderInput(lines=_lines(rng, card, catalogue)))
     if customer and (purpose == Purpose.COLLECTION or rng.random() < 0.05):
         low, high = {Tier.A: (20_000, 150_000), Tier.B: (5_000, 60_000)}.get(card.tier, (1_000, 20_000))
-        visit.collected_amount = _money(rng.randint(low // 100, high // 100) * 100)
+        visit.collected_amount = cents(rng.randint(low // 100, high // 100) * 100)
         visit.collection_method = rng.choices(
             [PaymentMethod.BANK_TRANSFER, PaymentMethod.ACCEPTANCE_BILL, PaymentMethod.CHEQUE, PaymentMethod.CASH],
             weights=[60, 15, 15, 10],

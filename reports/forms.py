@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from distributors.models import Brand, Product
+from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.forms import BootstrapFormMixin
 
 from . import services
@@ -70,14 +70,12 @@ class VisitForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["brands_discussed"].queryset = Brand.objects.filter(is_active=True)
         self.fields["strategies"].queryset = services.strategies_active()
         distributor_id = self.data.get("distributor") if self.is_bound else self.instance.distributor_id
-        from distributors.models import Contact
 
         self.fields["contacts_met"].queryset = Contact.objects.filter(distributor_id=distributor_id or 0)
         if user.effective_role != "rep":
             self.fields["rep"] = _rep_field(user)
             self.fields["rep"].initial = self.instance.rep_id or user.pk
             # A manager logs visits for the reps of their scope, on those reps' accounts.
-            from distributors.models import Distributor
 
             self.fields["distributor"].queryset = Distributor.objects.visible_to(user)
         if not self.instance.pk:
@@ -170,7 +168,6 @@ class OrderForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        from distributors.models import Distributor
 
         self.fields["distributor"].queryset = Distributor.objects.visible_to(user).order_by("code")
         self.fields["rep"] = _rep_field(user)

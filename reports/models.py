@@ -16,11 +16,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import owned_by_scope
+from kamcrm.money import MONEY, ZERO
 from kamcrm.validators import TextLengthValidator
 from receivables.models import PaymentClaim, PaymentMethod
 
-ZERO = Decimal("0")
-MONEY = {"max_digits": 14, "decimal_places": 2}
 QUANTITY = {"max_digits": 12, "decimal_places": 2}
 
 

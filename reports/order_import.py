@@ -353,6 +353,16 @@ class _Checker:
         def fail(name: str, message: str) -> None:
             errors.setdefault(name, []).append(message)
 
+        for check in (self._erp_number, self._parties, self._order_date, self._status, self._product, self._amounts):
+            check(raw, values, fail)
+        note = _text(raw.get("note"))
+        if len(note) > 255:
+            fail("note", _("The note is longer than 255 characters."))
+        values["note"] = note
+        preview_row = PreviewRow(number=number, cells=[_text(raw[name]) for name in self.sheet.fields.values()])
+        return preview_row, {"values": values, "errors": errors}
+
+    def _erp_number(self, raw: dict, values: dict, fail) -> None:
         erp_number = _text(raw.get("erp_number"))
         if not erp_number:
             fail("erp_number", _("Give the order's ERP number."))
@@ -362,6 +372,8 @@ class _Checker:
             fail("erp_number", _("Order %(number)s was imported already.") % {"number": erp_number})
         values["erp_number"] = erp_number
 
+    def _parties(self, raw: dict, values: dict, fail) -> None:
+        """The distributor (by code, in the importer's scope) and the rep who took the order (serving it)."""
         code = _text(raw.get("distributor_code"))
         values["distributor_code"] = code
         distributor = self.distributors.get(code)
@@ -369,7 +381,6 @@ class _Checker:
             fail("distributor_code", _("Give the distributor's code."))
         elif distributor is None:
             fail("distributor_code", _("No distributor with code %(code)s that you can see.") % {"code": code})
-
         username = _text(raw.get("rep"))
         values["rep"] = username
         rep = self.users.get(username)
@@ -384,19 +395,22 @@ class _Checker:
                 _("%(user)s does not serve %(distributor)s: give its owner or a rep of the owner's team.")
                 % {"user": username, "distributor": distributor},
             )
+        values["distributor"], values["rep_user"] = distributor, rep
 
+    def _order_date(self, raw: dict, values: dict, fail) -> None:
         raw_date = raw.get("order_date")
         if _text(raw_date) == "":
             fail("order_date", _("Give the order date."))
+            return
+        try:
+            values["order_date"] = _date(raw_date)
+        except ValidationError as exc:
+            fail("order_date", exc.messages[0])
         else:
-            try:
-                values["order_date"] = _date(raw_date)
-            except ValidationError as exc:
-                fail("order_date", exc.messages[0])
-            else:
-                if values["order_date"] > self.today:
-                    fail("order_date", _("The order date cannot be in the future."))
+            if values["order_date"] > self.today:
+                fail("order_date", _("The order date cannot be in the future."))
 
+    def _status(self, raw: dict, values: dict, fail) -> None:
         status_text = _text(raw.get("status"))
         status = self.statuses.get(imports._normalize(status_text))
         values["status"] = status
@@ -408,6 +422,7 @@ class _Checker:
                 _("“%(value)s” is not a status: use taken, confirmed, shipped or cancelled.") % {"value": status_text},
             )
 
+    def _product(self, raw: dict, values: dict, fail) -> None:
         sku = _text(raw.get("sku"))
         product = self.products.get(sku)
         values["product"] = product
@@ -418,6 +433,7 @@ class _Checker:
         elif not product.is_active:
             fail("sku", _("%(product)s is no longer sold.") % {"product": product})
 
+    def _amounts(self, raw: dict, values: dict, fail) -> None:
         for name in ("quantity", "unit_price", "unit_cost"):
             cell = raw.get(name)
             if _text(cell) == "":
@@ -430,15 +446,6 @@ class _Checker:
             except ValidationError as exc:
                 values[name] = None
                 fail(name, " ".join(exc.messages))
-
-        note = _text(raw.get("note"))
-        if len(note) > 255:
-            fail("note", _("The note is longer than 255 characters."))
-        values["note"] = note
-        values["distributor"], values["rep_user"] = distributor, rep
-
-        preview_row = PreviewRow(number=number, cells=[_text(raw[name]) for name in self.sheet.fields.values()])
-        return preview_row, {"values": values, "errors": errors}
 
     def _row_errors(self, number: int, errors: dict[str, list[str]]) -> list[RowError]:
         return _row_errors(self.sheet, number, errors)

@@ -12,7 +12,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import JSONRenderer
 
 from distributors.exports import CONTENT_TYPES
-from distributors.pdf_views import JSONErrorsNegotiation
+from kamcrm.api import JSONErrorsNegotiation
 from kamcrm.filters import DjangoFilterBackend
 
 from . import period_reports

@@ -6,9 +6,7 @@ Writes:
   active rep and per team that does not have it yet. The figures are the dashboard's (``reports.dashboard``) as
   computed then; the unique constraints make a second run, or two workers running at once, create nothing twice.
   Each new report queues its e-mail after the commit.
-- :func:`email_report` claims a report (``emailed_at`` set where it is still NULL) before sending, so it goes out
-  at most once: a rep's report to the team's KAM, a team's to the regional managers of its region, each in their
-  own language with the PDF attached.
+- ``period_report_mail.email_report`` sends each report once (see there).
 - :func:`add_comment`: a KAM's or manager's comment on a report (the rep may answer on their own).
 
 Reads: :func:`report_list`, :func:`report_detail` (scoped by ``PeriodReport.objects.visible_to``),
@@ -22,14 +20,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,6 +31,7 @@ from accounts.models import Role, Team, User
 from kamcrm.outbox import services as outbox
 
 from . import dashboard, services
+from .cycle_selectors import review_list
 from .models import Comment, Review
 from .rollup_models import PeriodReport
 
@@ -74,10 +69,8 @@ def report_teams() -> QuerySet[Team]:
 
 
 def _queue_email(report_id: int) -> None:
-    from . import tasks  # tasks imports this module
-
     # The daily run queues it again while the report is not marked e-mailed (_requeue_unsent).
-    outbox.enqueue(tasks.email_period_report, args=[report_id], if_broker_down=outbox.IfBrokerDown.NEXT_RUN)
+    outbox.enqueue("reports.tasks.email_period_report", args=[report_id], if_broker_down=outbox.IfBrokerDown.NEXT_RUN)
 
 
 def _generate_one(*, kind: str, period: dashboard.Period, scope: dashboard.Scope) -> PeriodReport | None:
@@ -157,7 +150,6 @@ def _reviews_visible_to(user: User | None) -> QuerySet[Review]:
     # Finance reads the figures but not the reps' notes (as in the "135" cycle); None: the system (e-mails).
     if user is None:
         return Review.objects.all()
-    from .cycle_selectors import review_list
 
     return review_list(for_user=user)
 
@@ -372,104 +364,3 @@ def report_view(*, report: PeriodReport, for_user: User | None) -> ReportView:
         review_label=review_label(report),
         computed_at=datetime.fromisoformat(figures["computed_at"]) if figures.get("computed_at") else None,
     )
-
-
-# --- E-mail --------------------------------------------------------------------------------------------------------
-
-
-def recipients(report: PeriodReport) -> list[User]:
-    """Who gets the report: a rep's the team's KAM, a team's the regional managers of its region — active users
-    with an e-mail address, one per address."""
-    if report.level == PeriodReport.Level.REP:
-        team = report.rep.team
-        people = [team.kam] if team is not None and team.kam_id else []
-    else:
-        people = list(
-            User.objects.filter(role=Role.REGIONAL_MANAGER, region_id=report.team.region_id).order_by("username")
-        )
-    seen, result = set(), []
-    for user in people:
-        address = (user.email or "").strip().lower()
-        if user.is_active and address and address not in seen:
-            seen.add(address)
-            result.append(user)
-    return result
-
-
-def report_url(report: PeriodReport) -> str:
-    """The report's page: absolute when ``settings.SITE_URL`` is set, else the path."""
-    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{reverse('period_reports:detail', args=[report.pk])}"
-
-
-def _fmt_money(value) -> str:
-    return "—" if value is None else f"{value:,.2f}"
-
-
-def _fmt_rate(value) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
-
-
-def email_lines(view: ReportView) -> list[str]:
-    """The key figures as text lines, in the active language."""
-    rows = {row.key: row for row in view.rows}
-    others = parse_figures((view.report.figures or {}).get("figures", {}))
-    sales, profit, collection, visits = rows["sales"], rows["gross_profit"], rows["collection"], rows["visits"]
-    return [
-        _("Sales amount: %(actual)s of %(target)s target (%(rate)s)")
-        % {"actual": _fmt_money(sales.actual), "target": _fmt_money(sales.target), "rate": _fmt_rate(sales.rate)},
-        _("Gross profit: %(actual)s of %(target)s target (%(rate)s)")
-        % {"actual": _fmt_money(profit.actual), "target": _fmt_money(profit.target), "rate": _fmt_rate(profit.rate)},
-        _("Collection: %(collected)s collected of %(due)s due (%(rate)s)")
-        % {
-            "collected": _fmt_money(collection.actual),
-            "due": _fmt_money(collection.target),
-            "rate": _fmt_rate(collection.rate),
-        },
-        _("Visits: %(made)s made of %(planned)s planned") % {"made": visits.actual, "planned": visits.target},
-        _("Overdue money: %(amount)s") % {"amount": _fmt_money(others.get("overdue_amount"))},
-    ]
-
-
-def _message(report: PeriodReport, user: User, connection) -> EmailMessage:
-    from .period_report_files import filename, render_pdf
-
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        view = report_view(report=report, for_user=user)
-        subject = view.title
-        body = render_to_string(
-            "reports/period_reports/email.txt",
-            {"view": view, "recipient": user, "lines": email_lines(view), "link": report_url(report)},
-        )
-        pdf = render_pdf(view=view, for_user=user)
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], connection=connection)
-    message.attach(filename(report, "pdf"), pdf, "application/pdf")
-    return message
-
-
-def email_report(*, report_id: int) -> str | None:
-    """E-mail a report to its managers (see :func:`recipients`), each in their language, with the PDF; at most once.
-
-    Returns the addresses it went to ("" when nobody with an address manages the subject — recorded, not retried),
-    or None when the report is missing or already claimed. When sending raises, the claim is released and the
-    error re-raised, so a retry sends it — to the recipients not reached yet (kept in ``emailed_to``).
-    """
-    claimed_at = timezone.now()
-    if not PeriodReport.objects.filter(pk=report_id, emailed_at__isnull=True).update(emailed_at=claimed_at):
-        return None
-    report = PeriodReport.objects.select_related("rep__team__kam", "team").get(pk=report_id)
-    sent = [a.strip() for a in report.emailed_to.split(",") if a.strip()]
-    connection = get_connection()
-    try:
-        for user in recipients(report):
-            if user.email.strip().lower() in {a.lower() for a in sent}:
-                continue  # reached before a failed attempt
-            _message(report, user, connection).send()
-            sent.append(user.email.strip())
-    except Exception:
-        PeriodReport.objects.filter(pk=report_id, emailed_at=claimed_at).update(
-            emailed_at=None, emailed_to=", ".join(sent)[:500]
-        )
-        raise
-    emailed_to = ", ".join(sent)[:500]
-    PeriodReport.objects.filter(pk=report_id).update(emailed_to=emailed_to)
-    return emailed_to

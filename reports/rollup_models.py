@@ -24,14 +24,15 @@ Rows are written only by ``reports.rollups`` (the Celery tasks and ``manage.py r
 deleting and re-inserting a range, so running the same refresh twice gives the same tables.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-ZERO = Decimal("0.00")
+from accounts.scope import owned_by_scope
+from accounts.selectors import teams_overseen_by
+from kamcrm.money import ZERO
+
 MONEY = {"max_digits": 16, "decimal_places": 2, "default": ZERO}
 FLOW_FIELDS = (
     "sales_amount",
@@ -203,8 +204,6 @@ class RollupState(models.Model):
 class PeriodReportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A rep's report: per accounts.scope by the rep; a team's: its KAM, the region's managers, finance, admin."""
-        from accounts.scope import owned_by_scope, teams_overseen_by
-
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         rep_reports = Q(rep__isnull=False) & owned_by_scope(user, owner="rep")

@@ -1,12 +1,19 @@
 """Which accounts' rollups a change touches. The rollups are a cache of the source rows, so every save and
 delete of a source row marks its account (``reports.rollups.changed``) and a task refreshes it after the
 commit. Business rules stay in the services; this only keeps the cache current. Writes that bypass signals
-(``bulk_create``, ``update``) call ``rollups.changed`` themselves; the nightly rebuild catches the rest.
+(``bulk_create``, ``update``) send ``reports.signals.written_in_bulk``, which marks them too; the nightly
+rebuild catches the rest.
 """
 
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from distributors.models import Distributor, QuarterlyPlan
+from kamcrm.audit.models import AuditEvent
+from receivables.models import Allocation, Invoice, Payment
+
 from . import rollups
+from .models import Order, ScheduleEntry, Visit
+from .signals import written_in_bulk
 
 
 def _distributor_of(instance) -> int | None:
@@ -30,34 +37,21 @@ def _changed(sender, instance, **kwargs):
 
 
 def _audit_changed(sender, instance, **kwargs):
-    from distributors.models import Distributor
-
     if instance.content_type.model_class() is Distributor and instance.object_id:
         rollups.changed([int(instance.object_id)])
 
 
-def connect() -> None:
-    from django.apps import apps
+def _written_in_bulk(sender, distributor_ids, **kwargs):
+    rollups.changed(distributor_ids)
 
-    sources = [
-        "reports.Visit",
-        "reports.Order",
-        "reports.ScheduleEntry",
-        "distributors.QuarterlyPlan",
-        "receivables.Invoice",
-        "receivables.Payment",
-        "receivables.Allocation",
-    ]
-    for label in sources:
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue
-        uid = f"rollups:{label}"
-        if label in ("reports.Visit", "reports.Order", "reports.ScheduleEntry"):
+
+def connect() -> None:
+    sources = [Visit, Order, ScheduleEntry, QuarterlyPlan, Invoice, Payment, Allocation]
+    for model in sources:
+        uid = f"rollups:{model._meta.label}"
+        if model in (Visit, Order, ScheduleEntry):
             pre_save.connect(_remember_old, sender=model, dispatch_uid=uid)
         post_save.connect(_changed, sender=model, dispatch_uid=uid)
         post_delete.connect(_changed, sender=model, dispatch_uid=uid)
-    from kamcrm.audit.models import AuditEvent
-
     post_save.connect(_audit_changed, sender=AuditEvent, dispatch_uid="rollups:audit")
+    written_in_bulk.connect(_written_in_bulk, dispatch_uid="rollups:bulk")

@@ -17,27 +17,33 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
+from distributors.models import Distributor, MonthlyPlan, QuarterlyPlan, RepSplit
 from distributors.plan_selectors import outlet_total
+from kamcrm.audit.models import AuditEvent
 from kamcrm.outbox import services as outbox
+from receivables.models import Allocation, Invoice, Payment
 
-from .models import SALES_STATUSES
+from .models import SALES_STATUSES, Order, ScheduleEntry, Visit
 from .rollup_models import (
     FLOW_FIELDS,
+    CollectionAhead,
+    DistributorDay,
+    DistributorMonth,
     OutletChange,
     RollupState,
+    TargetMonth,
 )
 
 LOCK_ID = 731_100  # pg_advisory_xact_lock key: one rollup writer at a time
 TARGET_COLUMNS = ("sales_amount", "gross_profit", "collection_amount", "outlet_coverage", "new_outlets")
 
 
-def _table(label: str) -> str:
-    return connection.ops.quote_name(apps.get_model(label)._meta.db_table)
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _month_of(expression: str) -> str:
@@ -99,11 +105,11 @@ def _clear(table: str, where: str, params: list) -> None:
 
 def _day_sources(f: _Filter) -> tuple[str, list]:
     """UNION ALL of (distributor_id, day, <flow columns>) contributions of every source row in the filter."""
-    order, visit, entry = _table("reports.Order"), _table("reports.Visit"), _table("reports.ScheduleEntry")
+    order, visit, entry = _table(Order), _table(Visit), _table(ScheduleEntry)
     payment, invoice, allocation = (
-        _table("receivables.Payment"),
-        _table("receivables.Invoice"),
-        _table("receivables.Allocation"),
+        _table(Payment),
+        _table(Invoice),
+        _table(Allocation),
     )
     due = _later("i.issue_date", "i.due_date")
     zero = dict.fromkeys(FLOW_FIELDS, "0")
@@ -156,7 +162,7 @@ def _day_sources(f: _Filter) -> tuple[str, list]:
 
 
 def _rebuild_days(f: _Filter) -> None:
-    table = _table("reports.DistributorDay")
+    table = _table(DistributorDay)
     where, params = f.where("day", "distributor_id")
     _clear(table, where, params)
     sources, source_params = _day_sources(f)
@@ -171,8 +177,8 @@ def _rebuild_days(f: _Filter) -> None:
 
 def _rebuild_ahead(f: _Filter) -> None:
     """Allocations dated before their invoice became collectible, by (paid_on, due_on); ranged by paid_on."""
-    table = _table("reports.CollectionAhead")
-    invoice, allocation = _table("receivables.Invoice"), _table("receivables.Allocation")
+    table = _table(CollectionAhead)
+    invoice, allocation = _table(Invoice), _table(Allocation)
     due = _later("i.issue_date", "i.due_date")
     where, params = f.where("paid_on", "distributor_id")
     _clear(table, where, params)
@@ -189,7 +195,7 @@ def _rebuild_ahead(f: _Filter) -> None:
 
 def _rebuild_months(first_month: date | None, last_month: date | None, ids: list[int] | None) -> None:
     """Month rows of the months [first_month, last_month] (open ends: all), summed from the day rows."""
-    month_table, day_table = _table("reports.DistributorMonth"), _table("reports.DistributorDay")
+    month_table, day_table = _table(DistributorMonth), _table(DistributorDay)
     where, params = _Filter(first_month, last_month, ids).where("month", "distributor_id")
     _clear(month_table, where, params)
     last_day = _month_end(last_month) if last_month else None
@@ -205,11 +211,11 @@ def _rebuild_months(first_month: date | None, last_month: date | None, ids: list
 
 
 def _rebuild_targets(first_month: date | None, last_month: date | None, ids: list[int] | None) -> None:
-    table = _table("reports.TargetMonth")
+    table = _table(TargetMonth)
     monthly, quarterly, split = (
-        _table("distributors.MonthlyPlan"),
-        _table("distributors.QuarterlyPlan"),
-        _table("distributors.RepSplit"),
+        _table(MonthlyPlan),
+        _table(QuarterlyPlan),
+        _table(RepSplit),
     )
     f = _Filter(first_month, last_month, ids)
     where, params = f.where("month", "distributor_id")
@@ -236,8 +242,6 @@ def _rebuild_targets(first_month: date | None, last_month: date | None, ids: lis
 
 def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None) -> None:
     """Changes of the cards' outlet network per day, from the audit trail (before/after of every card change)."""
-    from distributors.models import Distributor
-    from kamcrm.audit.models import AuditEvent
 
     rows = OutletChange.objects.all()
     if start is not None:
@@ -269,8 +273,6 @@ def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None
 
 
 def _stamp(ids: list[int] | None) -> None:
-    from distributors.models import Distributor
-
     now = timezone.now()
     if ids is None:
         RollupState.objects.all().delete()
@@ -350,17 +352,13 @@ def suspended():
 
 
 def _flush() -> None:
-    from . import tasks
-
     ids, _pending.ids = getattr(_pending, "ids", set()), set()
     if ids:
         # A back-dated change is older than the nightly rebuild's days: keep it in the outbox if the broker is down.
-        outbox.enqueue(tasks.refresh_rollups, args=[sorted(ids)], if_broker_down=outbox.IfBrokerDown.OUTBOX)
+        outbox.enqueue("reports.tasks.refresh_rollups", args=[sorted(ids)], if_broker_down=outbox.IfBrokerDown.OUTBOX)
 
 
 def refresh(*, distributor_ids: Iterable[int]) -> None:
     """All of these accounts' rollups, from their first day (what the incremental task runs)."""
-    from distributors.models import Distributor
-
     existing = list(Distributor.objects.filter(pk__in=list(distributor_ids)).values_list("pk", flat=True))
     rebuild(distributor_ids=existing)

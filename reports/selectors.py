@@ -4,15 +4,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
 from distributors.models import TIER_VISIT_FREQUENCY_DAYS, Distributor
+from kamcrm.money import ZERO
+from receivables import selectors as receivables_selectors
 
 from .models import Comment, DailyReport, Order, OrderLine, Visit
-
-ZERO = Decimal("0.00")
 
 
 def visit_list(*, for_user: User) -> QuerySet[Visit]:
@@ -86,8 +87,6 @@ class Day:
 
 def day(*, rep: User, on: date, report: DailyReport | None = None) -> Day:
     """Everything of ``rep``'s day ``on``: visits, orders, money collected, strategies applied, comments."""
-    from django.contrib.contenttypes.models import ContentType
-
     report = report or DailyReport.objects.filter(rep=rep, date=on).first() or DailyReport(rep=rep, date=on)
     visits = list(
         Visit.objects.filter(rep=rep, visit_date=on)
@@ -202,11 +201,5 @@ def order_totals(*, orders: QuerySet[Order]) -> dict:
 
 
 def collection_tasks(*, rep: User, on_or_before: date) -> list:
-    """The rep's open "visit to collect" tasks due by the day (receivables app; empty without it)."""
-    from django.apps import apps
-
-    if not apps.is_installed("receivables"):
-        return []
-    from receivables import selectors as receivables_selectors
-
+    """The rep's open "visit to collect" tasks due by the day (from receivables)."""
     return list(receivables_selectors.open_collection_tasks(rep=rep, on_or_before=on_or_before).order_by("due_on"))

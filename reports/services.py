@@ -8,7 +8,7 @@ record they can see raises ``PermissionDenied``.
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
+from kamcrm.money import CENT, cents
 from kamcrm.validation import check_dates
 from receivables import selectors as receivables_selectors
 from receivables import services as receivables_services
 from receivables.models import PaymentClaim
 
-from . import geo, photos, rollups
+from . import geo, photos
 from .models import (
     Comment,
     DailyReport,
@@ -41,8 +42,8 @@ from .models import (
     VisitStock,
     WeeklySchedule,
 )
+from .signals import written_in_bulk
 
-CENT = Decimal("0.01")
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead of ours
 MANAGERS = (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
 
@@ -53,10 +54,6 @@ ORDER_TRANSITIONS = {
     OrderStatus.SHIPPED: set(),
     OrderStatus.CANCELLED: set(),
 }
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- who may act for whom ------------------------------------------------------------------------
@@ -141,7 +138,7 @@ def _build_lines(lines: Sequence[LineInput]) -> list[OrderLine]:
                 quantity=line.quantity,
                 unit_price=price,
                 unit_cost=line.product.unit_cost,
-                amount=money(line.quantity * price),
+                amount=cents(line.quantity * price),
             )
         )
     return built
@@ -627,7 +624,7 @@ def save_weekly_schedule(
             ScheduleEntry(schedule=schedule, day=day, sequence=sequence[day], distributor=distributor, note=note)
         )
     ScheduleEntry.objects.bulk_create(rows)
-    rollups.changed(row.distributor_id for row in rows)
+    written_in_bulk.send(sender=ScheduleEntry, distributor_ids=[row.distributor_id for row in rows])
     return schedule
 
 

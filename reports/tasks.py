@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import period_reports, rollups
+from . import period_report_mail, period_reports, rollups, tiers
 
 
 def _day(value: str | None) -> date:
@@ -29,8 +29,6 @@ def rebuild_recent_rollups(today: str | None = None) -> None:
 def recompute_tiers(on: str | None = None) -> None:
     """Monthly: account tiers A/B/C and attractiveness suggestions from the trailing twelve months' measured sales,
     gross-profit %, DSO and overdue share (``reports.tiers``); each tier change lands in the card's history."""
-    from . import tiers
-
     tiers.recompute_tiers(on=_day(on))
 
 
@@ -46,4 +44,4 @@ def generate_period_reports(today: str | None = None) -> None:
 )
 def email_period_report(report_id: int) -> None:
     """One report to its managers, at most once (claimed before sending)."""
-    period_reports.email_report(report_id=report_id)
+    period_report_mail.email_report(report_id=report_id)

@@ -40,7 +40,12 @@ class IfBrokerDown(enum.Enum):
 
 def enqueue(task, *, args: Sequence = (), kwargs: dict | None = None, if_broker_down: IfBrokerDown) -> None:
     """Send ``task`` to the broker now. Never raises for a broker error: the task goes to the outbox or is
-    logged, as ``if_broker_down`` says. (With ``CELERY_TASK_ALWAYS_EAGER`` the task runs here, as Celery does.)"""
+    logged, as ``if_broker_down`` says. (With ``CELERY_TASK_ALWAYS_EAGER`` the task runs here, as Celery does.)
+
+    ``task`` is a task or its registered name: a service queues the tasks of its own app's ``tasks`` module
+    (which imports the service) by name, as Celery's ``send_task`` does, so no import points back up."""
+    if isinstance(task, str):
+        task = current_app.tasks[task]
     args, kwargs = list(args), dict(kwargs or {})
     if task.app.conf.task_always_eager:
         task.apply_async(args=args, kwargs=kwargs)

@@ -1,6 +1,6 @@
-from decimal import Decimal
-
 from django import template
+
+from kamcrm.money import money_text
 
 register = template.Library()
 
@@ -8,7 +8,4 @@ register = template.Library()
 @register.filter
 def money(value) -> str:
     """Money as printed documents show it in every language: thousands separators, 2 decimals (1,234,567.50)."""
-    if value is None or value == "":
-        return ""
-    value = Decimal(value).quantize(Decimal("0.01"))
-    return f"{(value if value else Decimal('0.00')):,.2f}"
+    return money_text(value, empty="")

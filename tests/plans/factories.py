@@ -40,9 +40,10 @@ def targets(**overrides) -> Targets:
 
 
 def make_plan(*, by, distributor, year=2027, quarter=1, **kwargs):
-    """A draft plan through ``plan_services.save_plan`` (evenly spread, all to the owner unless told)."""
+    """A draft plan through ``plan_services.draft_plan`` (evenly spread, all to the owner unless told)."""
     kwargs.setdefault("targets", targets())
-    return services.save_plan(by=by, distributor=distributor, year=year, quarter=quarter, **kwargs)
+    content = services.PlanContent(**kwargs)
+    return services.draft_plan(by=by, distributor=distributor, year=year, quarter=quarter, content=content)
 
 
 def approved_plan(*, kam, manager, distributor, **kwargs):

@@ -8,8 +8,6 @@ registered source the actuals read as zero.
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from distributors import plan_selectors as selectors
@@ -21,10 +19,6 @@ from tests.plans import factories as pf
 
 JAN = (date(2027, 1, 1), date(2027, 1, 31))
 Q1 = (date(2027, 1, 1), date(2027, 3, 31))
-needs_orders = pytest.mark.skipif(
-    not apps.is_installed("reports"), reason="the sales ledger (reports) is not installed"
-)
-needs_receivables = pytest.mark.skipif(not apps.is_installed("receivables"), reason="receivables is not installed")
 
 
 def _actuals(**kwargs):
@@ -63,7 +57,6 @@ def _order(distributor, rep, day, status, amount, profit, quantities=(Decimal("1
     return order
 
 
-@needs_orders
 def test_with_the_sales_ledger_actuals_are_the_periods_confirmed_and_shipped_orders(org, cards):
     _order(cards.a1, org.rep_a1, date(2027, 1, 5), "confirmed", "1000.10", "200.01", [Decimal("10"), Decimal("2.5")])
     _order(cards.a1, org.rep_a1b, date(2027, 1, 31), "shipped", "500.00", "100.00", [Decimal("5")])
@@ -100,7 +93,6 @@ def test_with_the_sales_ledger_actuals_are_the_periods_confirmed_and_shipped_ord
     assert by_rep[org.rep_a1.pk].volume == Decimal("17.5")
 
 
-@needs_receivables
 def test_with_receivables_money_collected_comes_from_them(org, cards):
     from tests.receivables.factories import InvoiceFactory, PaymentFactory
 

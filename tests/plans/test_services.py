@@ -165,7 +165,11 @@ def test_the_workflow_records_who_and_when(org, plan_a1):
         org.rm_a,
         "Collection target too low.",
     )
-    changed = services.save_plan(plan=returned, by=org.kam_a1, targets=pf.targets(collection_amount=Decimal("300000")))
+    changed = services.change_draft(
+        plan=returned,
+        by=org.kam_a1,
+        content=services.PlanContent(targets=pf.targets(collection_amount=Decimal("300000"))),
+    )
     assert changed.status == "returned" and changed.collection_amount == Decimal("300000.00")
     services.submit_plan(plan=changed, by=org.kam_a1)
     approved = services.approve_plan(plan=changed, by=org.rm_a, comment="OK")
@@ -193,11 +197,11 @@ def test_the_workflow_records_who_and_when(org, plan_a1):
 def test_an_approved_or_submitted_plan_cannot_be_edited(org, plan_a1):
     services.submit_plan(plan=plan_a1, by=org.kam_a1)
     with pytest.raises(ValidationError):
-        services.save_plan(plan=plan_a1, by=org.kam_a1, targets=pf.targets(volume=1))
+        services.change_draft(plan=plan_a1, by=org.kam_a1, content=services.PlanContent(targets=pf.targets(volume=1)))
     services.approve_plan(plan=plan_a1, by=org.rm_a)
     before = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as caught:
-        services.save_plan(plan=plan_a1, by=org.kam_a1, targets=pf.targets(volume=1))
+        services.change_draft(plan=plan_a1, by=org.kam_a1, content=services.PlanContent(targets=pf.targets(volume=1)))
     assert "revision" in str(caught.value)
     assert QuarterlyPlan.objects.get(pk=plan_a1.pk).volume == 3000 and AuditEvent.objects.count() == before
     with pytest.raises(ValidationError):
@@ -261,7 +265,11 @@ def test_a_revision_keeps_the_previous_version(org, plan_a1):
     # While the revision is being worked on, the approved version is what counts.
     q1 = (date(2027, 1, 1), date(2027, 3, 31))
     assert selectors.targets(start=q1[0], end=q1[1]).sales_amount == Decimal("300000.00")
-    services.save_plan(plan=revision, by=org.kam_a1, targets=pf.targets(sales_amount=Decimal("330000.00")))
+    services.change_draft(
+        plan=revision,
+        by=org.kam_a1,
+        content=services.PlanContent(targets=pf.targets(sales_amount=Decimal("330000.00"))),
+    )
     services.submit_plan(plan=revision, by=org.kam_a1)
     services.approve_plan(plan=revision, by=org.rm_a)
 

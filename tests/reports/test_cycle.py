@@ -5,11 +5,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from distributors.models import MonthlyPlan, QuarterlyPlan, RepSplit
 from reports import cycle_selectors, services
 from reports.models import Comment, MonthlyWorkPlan, Review, ScheduleEntry, ServiceStrategy, WeeklySchedule
 from tests import factories as f
@@ -606,12 +606,7 @@ def test_strategy_usage_counts_visits_of_the_scope_in_the_period(org, cards, api
 
 
 def test_month_page_shows_the_reps_approved_targets_read_only(org, cards, client_for):
-    try:
-        quarterly, monthly, split = (
-            apps.get_model("distributors", name) for name in ("QuarterlyPlan", "MonthlyPlan", "RepSplit")
-        )
-    except LookupError:
-        pytest.skip("the distributor-plans app is not installed")
+    quarterly, monthly, split = QuarterlyPlan, MonthlyPlan, RepSplit
     month = this_month()
     plan = quarterly.objects.create(
         distributor=cards.a1,
@@ -631,14 +626,6 @@ def test_month_page_shows_the_reps_approved_targets_read_only(org, cards, client
     assert cycle_selectors.rep_targets(rep=org.rep_a1, month=month, for_user=org.kam_b1).rows == []
     page = client_for(org.rep_a1).get(reverse("reports:my_month")).content.decode()
     assert 'id="rep-targets"' in page and "12,345.60" in page
-
-
-def test_targets_helper_is_quiet_without_the_plans_app(org, monkeypatch):
-    def missing(app_label, model_name):
-        raise LookupError(model_name)
-
-    monkeypatch.setattr(cycle_selectors.apps, "get_model", missing)
-    assert cycle_selectors.rep_targets(rep=org.rep_a1, month=this_month(), for_user=org.rep_a1) is None
 
 
 def test_weeks_of_a_month_start_on_monday():

@@ -410,19 +410,22 @@ def history(org, cards, django_capture_on_commit_callbacks):
             distribution="manual",
             months=[month] * 3,
             split_method="amount",
-            splits=[[SplitInput(rep=org.rep_a1b, targets=helper), SplitInput(rep=org.rep_a1, targets=owner_part)]] * 3,
+            month_splits=[[SplitInput(rep=org.rep_a1b, targets=helper), SplitInput(rep=org.rep_a1, targets=owner_part)]]
+            * 3,
         )
         # A revision of last quarter's Acme plan: the 70/30 version is superseded by a 45/55 one.
         last = QuarterlyPlan.objects.filter(distributor=cards.a1, status="approved").order_by("year", "quarter").first()
         revision = plan_services.revise_plan(plan=last, by=org.kam_a1, reason="re-split")
-        plan_services.save_plan(
+        plan_services.change_draft(
             by=org.kam_a1,
             plan=revision,
-            targets=Targets.of(revision),
-            splits=[
-                SplitInput(rep=org.rep_a1, share_pct=Decimal("45")),
-                SplitInput(rep=org.rep_a1b, share_pct=Decimal("55")),
-            ],
+            content=plan_services.PlanContent(
+                targets=Targets.of(revision),
+                splits=[
+                    SplitInput(rep=org.rep_a1, share_pct=Decimal("45")),
+                    SplitInput(rep=org.rep_a1b, share_pct=Decimal("55")),
+                ],
+            ),
         )
         plan_services.submit_plan(plan=revision, by=org.kam_a1)
         plan_services.approve_plan(plan=revision, by=org.rm_a)

@@ -17,7 +17,7 @@ from django_celery_beat.models import PeriodicTask
 
 from accounts.models import Team
 from receivables import services as money
-from reports import dashboard, period_reports, rollups
+from reports import dashboard, period_report_mail, period_reports, rollups
 from reports.models import Comment, Order, OrderLine, Review
 from reports.rollup_models import PeriodReport
 from tests import factories as f
@@ -186,7 +186,7 @@ def test_the_rep_report_goes_to_the_kam_once_in_the_kams_language_with_the_pdf(
 
     # Never twice: a second run of the task, or beat firing again.
     sent = len(mail.outbox)
-    assert period_reports.email_report(report_id=report.pk) is None
+    assert period_report_mail.email_report(report_id=report.pk) is None
     with django_capture_on_commit_callbacks(execute=True):
         period_reports.generate(today=TODAY)
     assert len(mail.outbox) == sent
@@ -223,11 +223,11 @@ def test_a_failed_send_releases_the_claim_so_the_retry_sends_it(org, sales, monk
 
     monkeypatch.setattr(EmailMessage, "send", broken)
     with pytest.raises(SMTPException):
-        period_reports.email_report(report_id=report.pk)
+        period_report_mail.email_report(report_id=report.pk)
     report.refresh_from_db()
     assert report.emailed_at is None and mail.outbox == []
     monkeypatch.setattr(EmailMessage, "send", send)
-    assert period_reports.email_report(report_id=report.pk) == org.kam_a1.email
+    assert period_report_mail.email_report(report_id=report.pk) == org.kam_a1.email
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [org.kam_a1.email]
 
 
@@ -235,7 +235,7 @@ def test_without_a_manager_with_an_address_nothing_is_sent_and_that_is_recorded(
     Team.objects.filter(pk=org.team_a2.pk).update(kam=None)
     period_reports.generate(today=TODAY)
     report = _report("weekly", rep=org.rep_a2)
-    assert period_reports.email_report(report_id=report.pk) == ""
+    assert period_report_mail.email_report(report_id=report.pk) == ""
     report.refresh_from_db()
     assert report.emailed_at is not None and report.emailed_to == "" and mail.outbox == []
 
