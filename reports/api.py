@@ -238,6 +238,23 @@ class PhotoSerializer(serializers.ModelSerializer):
         return value
 
 
+class ActedForVisitField(serializers.PrimaryKeyRelatedField):
+    """Visits of reps the caller acts for (their own; a KAM's or manager's reps); any other id: 400 "does not exist"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Visit.objects.all())  # the model, for the schema; scoped below
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return selectors.visits_acted_for(for_user=self.context["request"].user)
+
+
+class CreditCheckQuerySerializer(serializers.Serializer):
+    distributor = VisiblePrimaryKeyField(queryset=Distributor.objects.all())
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"))
+    visit = ActedForVisitField(required=False, allow_null=True)
+
+
 class VisitFilter(filters.FilterSet):
     date_from = DateFilter(field_name="visit_date", lookup_expr="gte")
     date_to = DateFilter(field_name="visit_date", lookup_expr="lte")
@@ -294,7 +311,7 @@ class VisitViewSet(
             else visit.strategies.all()
             if visit.pk
             else [],
-            stock=[(s["brand"], s["units"]) for s in stock] if stock is not None else [],
+            stock=[(s["brand"], s["units"]) for s in stock] if stock is not None else None,
             orders=[services.OrderInput(lines=_line_inputs(o["lines"]), note=o.get("note", "")) for o in orders or []],
         )
         serializer.instance = services.save_visit(visit=visit, by=self.request.user, extras=extras)
@@ -326,6 +343,44 @@ class VisitViewSet(
             by=request.user,
         )
         return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        parameters=[CreditCheckQuerySerializer],
+        responses=inline_serializer(
+            "VisitCreditCheck",
+            {
+                "message": serializers.CharField(),
+                "blocks": serializers.BooleanField(),
+                "exceeds_limit": serializers.BooleanField(),
+                "has_over_90": serializers.BooleanField(),
+                "open_amount": serializers.DecimalField(max_digits=14, decimal_places=2),
+                "limit": serializers.DecimalField(max_digits=14, decimal_places=2),
+                "extra_amount": serializers.DecimalField(max_digits=14, decimal_places=2),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"], url_path="credit-check")
+    def credit_check(self, request):
+        """The credit check an order of ``amount`` on ``distributor`` meets when saved, shown while the rep types.
+
+        With ``visit``, that visit's taken orders are being corrected: only the difference is new credit."""
+        query = CreditCheckQuerySerializer(data=request.query_params, context=self.get_serializer_context())
+        query.is_valid(raise_exception=True)
+        distributor, visit = query.validated_data["distributor"], query.validated_data.get("visit")
+        check = services.visit_order_credit_check(
+            distributor=distributor, amount=query.validated_data["amount"], visit=visit
+        )
+        return Response(
+            {
+                "message": check.message,
+                "blocks": bool(getattr(check, "blocks", False)),
+                "exceeds_limit": check.exceeds_limit,
+                "has_over_90": check.has_over_90,
+                "open_amount": f"{check.open_amount:.2f}",
+                "limit": f"{check.limit:.2f}",
+                "extra_amount": f"{check.extra_amount:.2f}",
+            }
+        )
 
     @extend_schema(
         responses=inline_serializer(
@@ -470,17 +525,6 @@ class DailyReportViewSet(
 
 
 # --- /api/payment-claims/: the receivables endpoint, plus the visit a claim reports -----------------------------
-
-
-class ActedForVisitField(serializers.PrimaryKeyRelatedField):
-    """Visits of reps the caller acts for (their own; a KAM's or manager's reps); any other id: 400 "does not exist"."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", Visit.objects.all())  # the model, for the schema; scoped below
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return selectors.visits_acted_for(for_user=self.context["request"].user)
 
 
 class PaymentClaimSerializer(receivables_api.PaymentClaimSerializer):

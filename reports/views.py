@@ -68,8 +68,23 @@ def visit_edit(request, pk=None):
         user=request.user,
         initial={"distributor": linked.pk} if linked else None,
     )
-    stock = StockFormSet(data, prefix="stock")
-    lines = LineFormSet(data, prefix="lines")
+    # Editing shows every saved value: the stock seen and the lines of the visit's order (corrected in place).
+    order = services.visit_order_to_correct(visit) if pk else None
+    stock = StockFormSet(
+        data,
+        prefix="stock",
+        initial=[{"brand": s.brand, "units": s.units} for s in visit.stock_seen.all()] if pk else None,
+    )
+    lines = LineFormSet(
+        data,
+        prefix="lines",
+        initial=[
+            {"product": ln.product, "quantity": ln.quantity, "unit_price": ln.unit_price}
+            for ln in order.lines.order_by("pk")
+        ]
+        if order
+        else None,
+    )
     photos = PhotoForm(data, files)
     if request.method == "POST" and all([form.is_valid(), stock.is_valid(), lines.is_valid(), photos.is_valid()]):
         visit = form.instance
@@ -86,7 +101,7 @@ def visit_edit(request, pk=None):
                 for f in stock.forms
                 if f.cleaned_data.get("brand") and f.cleaned_data.get("units") is not None
             ],
-            orders=[services.OrderInput(lines=order_lines)] if order_lines else [],
+            orders=[services.OrderInput(lines=order_lines, order=order)] if (order_lines or order) else [],
             photos=photos.photos(),
         )
         try:
@@ -110,12 +125,21 @@ def visit_edit(request, pk=None):
             "lines": lines,
             "photos": photos,
             "visit": visit,
+            "order": order,
+            "other_orders": [o for o in visit.orders.all() if o != order] if pk else [],
+            "saved_photos": visit.photos.all() if pk else [],
+            "selected_contacts": _chosen_ids(form["contacts_met"].value()),
             "accounts": accounts[:8],
             "chosen": visit.distributor
             if pk and str(chosen) == str(visit.distributor_id)
             else _account_for_visit_form(request.user, chosen),
         },
     )
+
+
+def _chosen_ids(values) -> set[str]:
+    """The ids a multiple-choice value names, as the strings a template compares (objects when unbound)."""
+    return {str(getattr(v, "pk", v)) for v in values or ()}
 
 
 def _account_for_visit_form(user, value) -> Distributor | None:
@@ -132,7 +156,9 @@ def account_search(request):
     """HTMX: the accounts matching what the rep typed (own first), as radio buttons; or one account's contacts."""
     if request.GET.get("contacts", "").isdigit():
         distributor = get_object_or_404(Distributor.objects.visible_to(request.user), pk=request.GET["contacts"])
-        return render(request, "reports/_visit_contacts.html", {"contacts": distributor.contacts.all()})
+        return render(
+            request, "reports/_visit_contacts.html", {"contacts": distributor.contacts.all(), "selected": set()}
+        )
     q = request.GET.get("q", "").strip()
     accounts = services.accounts_for_visit_form(user=request.user)
     if q:
@@ -142,7 +168,7 @@ def account_search(request):
     return render(
         request,
         "reports/_account_options.html",
-        {"accounts": accounts[:8], "chosen": request.GET.get("distributor", "")},
+        {"accounts": accounts[:8], "chosen": _account_for_visit_form(request.user, request.GET.get("distributor"))},
     )
 
 

@@ -35,14 +35,51 @@
     });
   }
 
+  // Enter (the phone keyboard's "Go") never submits the form; in the account search it searches now.
+  form.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.target.tagName === "TEXTAREA" || event.target.type === "submit") return;
+    event.preventDefault();
+    if (event.target.id === "account-search") htmx.trigger(event.target, "input");
+  });
+
+  // Order lines are added and removed freely; a removed line is emptied (the server ignores empty lines).
+  const totalForms = form.querySelector("[name=lines-TOTAL_FORMS]");
+  document.getElementById("add-line")?.addEventListener("click", () => {
+    const index = parseInt(totalForms.value, 10);
+    const html = document.getElementById("order-line-template").innerHTML.replace(/__prefix__/g, String(index));
+    document.getElementById("order-lines").insertAdjacentHTML("beforeend", html);
+    totalForms.value = String(index + 1);
+    document.getElementById("order-lines").lastElementChild.querySelector("select").focus();
+    save();
+  });
+  document.getElementById("order-lines")?.addEventListener("click", (event) => {
+    const button = event.target.closest(".remove-line");
+    if (!button) return;
+    const row = button.closest(".order-line");
+    row.querySelectorAll("select, input").forEach((el) => { el.value = ""; });
+    row.classList.add("d-none");
+    form.dispatchEvent(new Event("change"));
+  });
+  function ensureLines(count) {  // a restored draft may have more lines than the page rendered
+    while (parseInt(totalForms.value, 10) < count) document.getElementById("add-line").click();
+  }
+
   // A new visit gets its id once; the draft keeps it, so a resend after a lost connection is the same visit.
   if (ref && !ref.value && window.crypto && crypto.randomUUID) ref.value = crypto.randomUUID();
   const isBound = form.querySelector(".is-invalid, .invalid-feedback, .alert-danger") !== null;
   const stored = localStorage.getItem(key);
   if (stored && !isBound) {
     try {
-      restore(JSON.parse(stored));
+      const data = JSON.parse(stored);
+      if (data["lines-TOTAL_FORMS"]) ensureLines(parseInt(data["lines-TOTAL_FORMS"], 10));
+      restore(data);
       document.getElementById("draft-restored").classList.remove("d-none");
+      if (distributor.value && navigator.onLine) {  // the chosen account and its contacts, ticked as in the draft
+        const url = form.querySelector("#account-search").getAttribute("hx-get");
+        htmx.ajax("GET", url + "?distributor=" + distributor.value, { target: "#account-options" });
+        htmx.ajax("GET", url + "?contacts=" + distributor.value, { target: "#visit-contacts" })
+          .then(() => restore({ contacts_met: data.contacts_met || [] }));
+      }
     } catch (e) { localStorage.removeItem(key); }
   }
   document.getElementById("draft-discard")?.addEventListener("click", () => {
@@ -74,6 +111,32 @@
       if (product.value && !isNaN(qty) && !isNaN(price)) sum += qty * price;
     });
     document.getElementById("order-total").textContent = sum ? "· " + sum.toFixed(2) : "";
+    creditCheck(sum);
+  }
+
+  // The credit check saving will apply, asked while the rep types (the same rule on the server).
+  let creditTimer = null;
+  let lastAsked = null;
+  function creditCheck(sum) {
+    const box = document.getElementById("credit-check");
+    if (!box || !distributor.value || !navigator.onLine) return;
+    const query = new URLSearchParams({ distributor: distributor.value, amount: sum.toFixed(2) });
+    if (form.dataset.visit) query.set("visit", form.dataset.visit);
+    if (query.toString() === lastAsked) return;
+    lastAsked = query.toString();
+    clearTimeout(creditTimer);
+    creditTimer = setTimeout(() => {
+      fetch(form.dataset.creditUrl + "?" + query, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((check) => {
+          if (!check) return;
+          box.textContent = check.message;
+          box.classList.toggle("d-none", !check.message);
+          box.classList.toggle("alert-danger", check.blocks);
+          box.classList.toggle("alert-warning", !check.blocks);
+        })
+        .catch(() => { /* offline: the server checks again on save */ });
+    }, 300);
   }
   form.addEventListener("input", total);
   form.addEventListener("change", total);
