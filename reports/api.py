@@ -202,10 +202,23 @@ class VisitSerializer(serializers.ModelSerializer):
             "distance_from_account_m",
             "is_far_from_account",
             "client_ref",
+            "late_entry",
+            "late_decided_by",
+            "late_decided_at",
+            "late_note",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["visit_date", "distance_from_account_m", "created_at", "updated_at"]
+        read_only_fields = [
+            "visit_date",
+            "distance_from_account_m",
+            "late_entry",
+            "late_decided_by",
+            "late_decided_at",
+            "late_note",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {"client_ref": {"read_only": False, "required": False}}
 
     def to_representation(self, instance):
@@ -249,6 +262,11 @@ class ActedForVisitField(serializers.PrimaryKeyRelatedField):
         return selectors.visits_acted_for(for_user=self.context["request"].user)
 
 
+class LateDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
 class CreditCheckQuerySerializer(serializers.Serializer):
     distributor = VisiblePrimaryKeyField(queryset=Distributor.objects.all())
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"))
@@ -261,7 +279,7 @@ class VisitFilter(filters.FilterSet):
 
     class Meta:
         model = Visit
-        fields = ["distributor", "rep", "kind", "purpose", "date_from", "date_to"]
+        fields = ["distributor", "rep", "kind", "purpose", "late_entry", "date_from", "date_to"]
 
 
 class VisitViewSet(
@@ -343,6 +361,22 @@ class VisitViewSet(
             by=request.user,
         )
         return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(request=LateDecisionSerializer, responses=VisitSerializer)
+    @action(detail=True, methods=["post"], url_path="late-decision")
+    def late_decision(self, request, pk=None):
+        """The KAM accepts or rejects a late entry (a visit the rep logged for an already submitted day).
+
+        Rejected: the visit is kept, marked rejected, and its taken orders are cancelled."""
+        body = LateDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        visit = services.decide_late_visit(
+            visit=self.get_object(),
+            by=request.user,
+            accept=body.validated_data["decision"] == "accept",
+            note=body.validated_data["note"],
+        )
+        return Response(self.get_serializer(visit).data)
 
     @extend_schema(
         parameters=[CreditCheckQuerySerializer],

@@ -62,6 +62,13 @@ class Purpose(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class LateEntry(models.TextChoices):
+    NONE = "", _("On time")
+    PENDING = "pending", _("Late entry: waiting for the KAM")
+    ACCEPTED = "accepted", _("Late entry: accepted")
+    REJECTED = "rejected", _("Late entry: rejected")
+
+
 class Visit(models.Model):
     distributor = models.ForeignKey(
         "distributors.Distributor", on_delete=models.PROTECT, related_name="visits", verbose_name=_("distributor")
@@ -123,6 +130,21 @@ class Visit(models.Model):
     distance_from_account_m = models.PositiveIntegerField(
         _("distance from the account (m)"), null=True, blank=True, editable=False
     )
+    # Logged by the rep for a day already submitted: kept, and the KAM accepts or rejects it.
+    late_entry = models.CharField(
+        _("late entry"), max_length=10, choices=LateEntry.choices, blank=True, default=LateEntry.NONE
+    )
+    late_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("late entry decided by"),
+    )
+    late_decided_at = models.DateTimeField(_("late entry decided at"), null=True, blank=True, editable=False)
+    late_note = models.CharField(_("KAM's note on the late entry"), max_length=255, blank=True, editable=False)
     # The browser's id for this visit: a retried submit from a flaky connection saves it once.
     client_ref = models.UUIDField(_("client reference"), null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

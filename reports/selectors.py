@@ -10,13 +10,26 @@ from django.utils import timezone
 from accounts.models import Role, User
 from distributors.models import TIER_VISIT_FREQUENCY_DAYS, Distributor
 
-from .models import Comment, DailyReport, Order, OrderLine, Visit
+from .models import Comment, DailyReport, LateEntry, Order, OrderLine, Visit
 
 ZERO = Decimal("0.00")
 
 
 def visit_list(*, for_user: User) -> QuerySet[Visit]:
     return Visit.objects.visible_to(for_user).select_related("distributor", "rep")
+
+
+def late_visits_to_decide(*, for_user: User) -> QuerySet[Visit]:
+    """Late entries (visits logged for a submitted day) of the reps ``for_user`` manages, waiting for a decision."""
+    if for_user.effective_role not in (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN):
+        return Visit.objects.none()
+    return (
+        visits_acted_for(for_user=for_user)
+        .filter(late_entry=LateEntry.PENDING)
+        .exclude(rep=for_user)
+        .select_related("distributor", "rep")
+        .order_by("visit_date", "started_at")
+    )
 
 
 def visits_acted_for(*, for_user: User) -> QuerySet[Visit]:

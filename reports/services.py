@@ -29,6 +29,7 @@ from . import geo, photos, rollups
 from .models import (
     Comment,
     DailyReport,
+    LateEntry,
     MonthlyWorkPlan,
     Order,
     OrderLine,
@@ -82,6 +83,13 @@ def _check_account(distributor: Distributor | None, rep: User, by: User) -> None
         and Distributor.objects.visible_to(by).filter(pk=distributor.pk).exists()
     ):
         raise ValidationError({"distributor": _("This distributor is not one of your accounts.")})
+
+
+def day_locked_for(*, rep: User, day: date, by: User) -> bool:
+    """Is ``day`` submitted and so closed to ``by``'s changes of ``rep``'s work? (A KAM may still correct it.)"""
+    if by.effective_role in MANAGERS and by.pk != rep.pk:
+        return False
+    return DailyReport.objects.filter(rep=rep, date=day, state=DailyReport.State.SUBMITTED).exists()
 
 
 def check_day_open(*, rep: User, day: date, by: User) -> None:
@@ -324,7 +332,11 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     _check_account(getattr(visit, "distributor", None) if visit.distributor_id else None, visit.rep, by)
     _check_visit_times(visit)
     visit.visit_date = timezone.localdate(visit.started_at)
-    check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
+    if stored is None and day_locked_for(rep=visit.rep, day=visit.visit_date, by=by):
+        # The evening call after the day was submitted: kept as a late entry the KAM accepts or rejects.
+        visit.late_entry = LateEntry.PENDING
+    else:
+        check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
     if stored is not None and stored.visit_date != visit.visit_date:
         check_day_open(rep=stored.rep, day=stored.visit_date, by=by)
     if visit.collected_amount and visit.collected_amount > 0 and not visit.collection_method:
@@ -447,13 +459,40 @@ def _correct_visit_order(order: Order, lines: list[OrderLine], visit: Visit, by:
 
 
 @transaction.atomic
+def decide_late_visit(*, visit: Visit, by: User, accept: bool, note: str = "") -> Visit:
+    """The KAM (or a manager) accepts or rejects a rep's late entry. A rejected visit is kept, marked rejected,
+    and its taken orders are cancelled (audited); money collected stays with finance's claim.
+
+    Raises PermissionDenied (not a manager of the rep) or ValidationError (not waiting for a decision).
+    """
+    stored = Visit.objects.select_for_update(of=("self",)).get(pk=visit.pk)
+    if by.pk == stored.rep_id or by.effective_role not in MANAGERS or not acts_for(by, stored.rep):
+        raise PermissionDenied
+    if stored.late_entry != LateEntry.PENDING:
+        raise ValidationError({"decision": _("This visit is not a late entry waiting for a decision.")})
+    before = audit.snapshot(stored)
+    stored.late_entry = LateEntry.ACCEPTED if accept else LateEntry.REJECTED
+    stored.late_decided_by, stored.late_decided_at, stored.late_note = by, timezone.now(), note[:255]
+    stored.save(update_fields=["late_entry", "late_decided_by", "late_decided_at", "late_note", "updated_at"])
+    if not accept:
+        for order in Order.objects.select_for_update().filter(visit=stored, status=OrderStatus.TAKEN):
+            order_before = audit.snapshot(order)
+            order.status = OrderStatus.CANCELLED
+            order.save(update_fields=["status", "updated_at"])
+            audit.record(order, by=by, action="order_status_changed", before=order_before)
+    audit.record(stored, by=by, action="late_visit_accepted" if accept else "late_visit_rejected", before=before)
+    return stored
+
+
+@transaction.atomic
 def add_visit_photo(*, visit: Visit, kind: str, image, by: User) -> VisitPhoto:
     """Attach a photo to a visit (through Django's storage, so production can use object storage).
 
     Raises ValidationError on ``image`` when it is too large or not an image; large photos are scaled down."""
     if not acts_for(by, visit.rep):
         raise PermissionDenied
-    check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
+    if visit.late_entry != LateEntry.PENDING:  # a pending late entry's photos go with it
+        check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
     try:
         photos.validate_photo(image)  # before anything is decoded: size and a real image
     except ValidationError as exc:

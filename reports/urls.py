@@ -27,6 +27,7 @@ urlpatterns = [
     path("visits/accounts/", views.account_search, name="account_search"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
+    path("visits/<int:pk>/late/", views.visit_late_decision, name="visit_late_decision"),
     path("visits/overdue/", views.overdue_visits, name="overdue_visits"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/new/", views.order_edit, name="order_new"),

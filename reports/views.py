@@ -21,7 +21,7 @@ from kamcrm.validation import path_date
 
 from . import selectors, services
 from .forms import CommentForm, DailyNotesForm, LineFormSet, OrderForm, PhotoForm, StockFormSet, VisitForm
-from .models import Order, OrderStatus, Visit
+from .models import LateEntry, Order, OrderStatus, Visit
 
 PAGE_SIZE = 50
 MANAGERS = (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
@@ -56,6 +56,8 @@ def visit_edit(request, pk=None):
     visit = get_object_or_404(selectors.visit_list(for_user=request.user), pk=pk) if pk else Visit(rep=request.user)
     if pk and not services.acts_for(request.user, visit.rep):
         raise PermissionDenied
+    if pk and services.day_locked_for(rep=visit.rep, day=visit.visit_date, by=request.user):
+        return render(request, "reports/visit_form.html", {"visit": visit, "locked": True})
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
     linked = None
     if not pk and request.method == "GET" and "distributor" in request.GET:
@@ -110,6 +112,8 @@ def visit_edit(request, pk=None):
             _show_errors(form, exc, (lines, stock))
         else:
             messages.success(request, _("Visit to %(name)s saved.") % {"name": saved.distributor.display_name})
+            if saved.late_entry == LateEntry.PENDING:
+                messages.info(request, _("That day was already submitted: the visit goes to your KAM as a late entry."))
             if getattr(saved, "credit_warning", ""):
                 messages.warning(request, saved.credit_warning)
             target = reverse("reports:visit_detail", args=[saved.pk])
@@ -129,6 +133,8 @@ def visit_edit(request, pk=None):
             "other_orders": [o for o in visit.orders.all() if o != order] if pk else [],
             "saved_photos": visit.photos.all() if pk else [],
             "selected_contacts": _chosen_ids(form["contacts_met"].value()),
+            "today_locked": not pk
+            and services.day_locked_for(rep=request.user, day=timezone.localdate(), by=request.user),
             "accounts": accounts[:8],
             "chosen": visit.distributor
             if pk and str(chosen) == str(visit.distributor_id)
@@ -180,15 +186,42 @@ def visit_detail(request, pk):
         ),
         pk=pk,
     )
+    locked = services.day_locked_for(rep=visit.rep, day=visit.visit_date, by=request.user)
     return render(
         request,
         "reports/visit_detail.html",
         {
             "visit": visit,
-            "can_edit": services.acts_for(request.user, visit.rep),
+            "can_edit": services.acts_for(request.user, visit.rep) and not locked,
+            "locked": locked,
+            "can_decide": visit.late_entry == LateEntry.PENDING
+            and selectors.late_visits_to_decide(for_user=request.user).filter(pk=visit.pk).exists(),
             "saved_ref": request.GET.get("saved", ""),
         },
     )
+
+
+@login_required
+@require_POST
+def visit_late_decision(request, pk):
+    """The KAM accepts or rejects a rep's late entry (a visit logged for a submitted day)."""
+    visit = get_object_or_404(selectors.visit_list(for_user=request.user), pk=pk)
+    decision = request.POST.get("decision", "")
+    if decision not in ("accept", "reject"):
+        messages.error(request, _("Choose accept or reject."))
+        return redirect("reports:visit_detail", pk)
+    try:
+        services.decide_late_visit(
+            visit=visit, by=request.user, accept=decision == "accept", note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Late entry accepted.") if decision == "accept" else _("Late entry rejected."))
+    if request.POST.get("back") == "team":
+        return redirect("reports:team_days")
+    return redirect("reports:visit_detail", pk)
 
 
 @login_required
@@ -378,6 +411,7 @@ def team_days(request):
             "on": on,
             "reports": reports,
             "missing": selectors.missing_daily_reports(for_user=request.user, on=on),
+            "late_visits": selectors.late_visits_to_decide(for_user=request.user),
             "previous": on - timedelta(days=1),
             "next": on + timedelta(days=1) if on < timezone.localdate() else None,
         },
