@@ -75,6 +75,7 @@ api_urlpatterns = [
     path("receivables/credit-check/", receivables_api.CreditCheckView.as_view(), name="api-receivables-credit-check"),
     path("statements/<int:distributor>/", receivables_api.StatementView.as_view(), name="api-statement"),
     path("dashboard/", dashboard_api.DashboardView.as_view(), name="api-dashboard"),
+    path("day-plan/", reports_api.DayPlanView.as_view(), name="api-day-plan"),
     path("dashboard/trend/", dashboard_api.DashboardTrendView.as_view(), name="api-dashboard-trend"),
     path("", include(router.urls)),
 ]

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -7,6 +9,13 @@ from django.views.decorators.http import require_GET
 from accounts import selectors as org_selectors
 
 from . import health
+
+# Home pages by role, filled by the apps above this core one (reports: the rep's My day); others see the default.
+HOME_PAGES: dict[str, Callable] = {}
+
+
+def register_home_page(role: str, view: Callable) -> None:
+    HOME_PAGES[role] = view
 
 
 @require_GET
@@ -49,5 +58,8 @@ def _monday_review(user) -> dict | None:
 
 @login_required
 def home(request):
+    page = HOME_PAGES.get(request.user.effective_role)  # a rep's home page is My day (the reports app's)
+    if page is not None:
+        return page(request)
     context = {"org": org_selectors.home_summary(user=request.user), "review": _monday_review(request.user)}
     return render(request, "home.html", context)

@@ -6,12 +6,13 @@ import django_filters as filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api import VisiblePrimaryKeyField
 from accounts.models import Role, User
@@ -21,7 +22,7 @@ from kamcrm.idempotency.api import IdempotentCreateMixin
 from kamcrm.validators import TextLengthValidator
 from receivables import api as receivables_api
 
-from . import selectors, services
+from . import day_plan, selectors, services, views
 from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
 from .photos import validate_photo
 
@@ -605,3 +606,38 @@ class PaymentClaimViewSet(receivables_api.PaymentClaimViewSet):
 
     def get_queryset(self):
         return super().get_queryset().select_related("visit")
+
+
+class PlanReasonSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["scheduled", "overdue", "collect", "action"])
+    days_late = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    sequence = serializers.IntegerField(allow_null=True)
+    text = serializers.CharField()
+
+
+class PlanItemSerializer(serializers.Serializer):
+    distributor = serializers.IntegerField(source="distributor.pk")
+    code = serializers.CharField(source="distributor.code")
+    name = serializers.CharField(source="distributor.display_name")
+    latitude = serializers.DecimalField(source="distributor.latitude", max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(
+        source="distributor.longitude", max_digits=9, decimal_places=6, allow_null=True
+    )
+    purpose = serializers.CharField()
+    visited_today = serializers.BooleanField()
+    reasons = PlanReasonSerializer(many=True)
+
+
+class DayPlanView(APIView):
+    """My day: the rep's stops for today in route order (the page's list). ``rep``: a KAM or manager names a rep
+    of their scope; anyone else's rep is a 404."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("rep", int, required=False)],
+        responses=PlanItemSerializer(many=True),
+    )
+    def get(self, request):
+        rep = views.plan_rep(request.user, request.query_params.get("rep"))  # Http404: DRF answers 404
+        plan = day_plan.day_plan(rep=rep, on=timezone.localdate())
+        return Response(PlanItemSerializer(plan, many=True).data)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from distributors.models import TIER_VISIT_FREQUENCY_DAYS, Distributor
+from receivables import selectors as receivables_selectors
 
 from .models import Comment, DailyReport, LateEntry, Order, OrderLine, Visit
 
@@ -215,11 +216,5 @@ def order_totals(*, orders: QuerySet[Order]) -> dict:
 
 
 def collection_tasks(*, rep: User, on_or_before: date) -> list:
-    """The rep's open "visit to collect" tasks due by the day (receivables app; empty without it)."""
-    from django.apps import apps
-
-    if not apps.is_installed("receivables"):
-        return []
-    from receivables import selectors as receivables_selectors
-
+    """The rep's open "visit to collect" tasks due by the day (receivables app)."""
     return list(receivables_selectors.open_collection_tasks(rep=rep, on_or_before=on_or_before).order_by("due_on"))

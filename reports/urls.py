@@ -37,6 +37,7 @@ urlpatterns = [
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/edit/", views.order_edit, name="order_edit"),
     path("orders/<int:pk>/status/", views.order_status, name="order_status"),
+    path("my-day/", views.my_day, name="my_day"),
     path("day/", views.daily_report, name="today"),
     path("day/<str:day>/", views.daily_report, name="daily_report"),
     path("team-days/", views.team_days, name="team_days"),

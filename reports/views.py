@@ -14,14 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import selectors as org_selectors
 from accounts.models import Role, User
 from distributors.models import Distributor
 from kamcrm.forms import add_service_errors
 from kamcrm.validation import path_date
 
-from . import selectors, services
+from . import day_plan, selectors, services
 from .forms import CommentForm, DailyNotesForm, LineFormSet, OrderForm, PhotoForm, StockFormSet, VisitForm
-from .models import LateEntry, Order, OrderStatus, Visit
+from .models import LateEntry, Order, OrderStatus, Purpose, Visit
 
 PAGE_SIZE = 50
 MANAGERS = (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
@@ -68,7 +69,7 @@ def visit_edit(request, pk=None):
         data,
         instance=visit,
         user=request.user,
-        initial={"distributor": linked.pk} if linked else None,
+        initial={"distributor": linked.pk, **_purpose(request)} if linked else None,
     )
     # Editing shows every saved value: the stock seen and the lines of the visit's order (corrected in place).
     order = services.visit_order_to_correct(visit) if pk else None
@@ -141,6 +142,12 @@ def visit_edit(request, pk=None):
             else _account_for_visit_form(request.user, chosen),
         },
     )
+
+
+def _purpose(request) -> dict:
+    """The purpose My day's "Log visit" pre-fills, when it is one."""
+    purpose = request.GET.get("purpose", "")
+    return {"purpose": purpose} if purpose in Purpose.values else {}
 
 
 def _chosen_ids(values) -> set[str]:
@@ -254,6 +261,50 @@ def overdue_visits(request):
     rows = selectors.overdue_visits(for_user=request.user, as_of=timezone.localdate())
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/overdue_visits.html", {"page": page, "total": len(rows)})
+
+
+# --- my day: the rep's home page -----------------------------------------------------------------
+
+
+def plan_rep(user: User, value: str | None) -> User:
+    """Whose day plan ``user`` asks for: their own, or (KAM, manager) a rep of their scope; anyone else is a 404."""
+    if not value or str(value) == str(user.pk):
+        if user.effective_role not in (Role.REP, Role.KAM):
+            raise Http404
+        return user
+    if not str(value).isdigit() or user.effective_role not in MANAGERS:
+        raise Http404
+    return get_object_or_404(User.objects.reps_in_scope_of(user).filter(role__in=[Role.REP, Role.KAM]), pk=value)
+
+
+@login_required
+def my_day(request):
+    """My day: the day's scheduled stops, overdue visits, visit-to-collect tasks and due action items, in route
+    order, each with its reason and a one-tap "Log visit". A KAM picks a rep of the team."""
+    if request.user.effective_role not in (Role.REP, *MANAGERS):
+        raise PermissionDenied
+    on = timezone.localdate()
+    if request.user.effective_role in MANAGERS and not request.GET.get("rep"):
+        rep = request.user if request.user.effective_role == Role.KAM else None
+    else:
+        rep = plan_rep(request.user, request.GET.get("rep"))
+    return render(
+        request,
+        "reports/my_day.html",
+        {
+            "rep": rep,
+            "on": on,
+            "plan": day_plan.day_plan(rep=rep, on=on) if rep else [],
+            "day": selectors.day(rep=rep, on=on) if rep else None,
+            "own": rep == request.user,
+            "org": org_selectors.home_summary(user=request.user),
+            "reps": User.objects.reps_in_scope_of(request.user)
+            .filter(role__in=[Role.REP, Role.KAM])
+            .order_by("username")
+            if request.user.effective_role in MANAGERS
+            else [],
+        },
+    )
 
 
 # --- orders -------------------------------------------------------------------------------------
