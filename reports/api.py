@@ -172,6 +172,14 @@ class VisitSerializer(serializers.ModelSerializer):
         queryset=ServiceStrategy.objects.filter(is_active=True), many=True, required=False
     )
     is_far_from_account = serializers.BooleanField(read_only=True, allow_null=True)
+    check_in = serializers.ChoiceField(
+        choices=["", "ok", "far", "no_location", "unknown"],
+        read_only=True,
+        help_text=_(
+            "In-person visits: far (beyond the far-from-account setting), no_location, ok, or unknown "
+            "(the account has no coordinates); empty for phone and online contacts."
+        ),
+    )
     payment_claim_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
@@ -202,6 +210,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "location_accuracy_m",
             "distance_from_account_m",
             "is_far_from_account",
+            "check_in",
             "client_ref",
             "late_entry",
             "late_decided_by",

@@ -152,8 +152,6 @@ class Visit(models.Model):
 
     objects = RepScopedQuerySet.as_manager()
 
-    FAR_AWAY_M = 1000
-
     class Meta:
         ordering = ["-started_at", "-pk"]
         verbose_name = _("visit")
@@ -170,7 +168,19 @@ class Visit(models.Model):
     def is_far_from_account(self) -> bool | None:
         if self.distance_from_account_m is None:
             return None
-        return self.distance_from_account_m > self.FAR_AWAY_M
+        return self.distance_from_account_m > settings.KAMCRM_FAR_FROM_ACCOUNT_M
+
+    @property
+    def check_in(self) -> str:
+        """Check-in honesty of an in-person visit: "far", "no_location" (the phone sent none), "ok", or
+        "unknown" (the account has no coordinates); "" for a phone or online contact."""
+        if self.kind != VisitKind.IN_PERSON:
+            return ""
+        if self.latitude is None or self.longitude is None:
+            return "no_location"
+        if self.distance_from_account_m is None:
+            return "unknown"
+        return "far" if self.is_far_from_account else "ok"
 
 
 class VisitStock(models.Model):

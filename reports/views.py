@@ -454,7 +454,10 @@ def team_days(request):
     if request.user.effective_role not in MANAGERS:
         raise PermissionDenied
     on = _parse_day(request.GET.get("date")) if request.GET.get("date") else timezone.localdate() - timedelta(1)
-    reports = selectors.daily_report_list(for_user=request.user).filter(date=on).exclude(rep=request.user)
+    reports = list(selectors.daily_report_list(for_user=request.user).filter(date=on).exclude(rep=request.user))
+    flags = selectors.check_in_flags(rep_ids=[r.rep_id for r in reports], on=on)
+    for report in reports:
+        report.check_in_flags = flags.get(report.rep_id, {})
     return render(
         request,
         "reports/team_days.html",

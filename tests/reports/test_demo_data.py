@@ -226,3 +226,17 @@ def test_demo_plans_follow_the_accounts_sales_so_no_rate_reads_above_200_percent
     assert all(Decimal("0") <= rate <= Decimal("2") for _, _, rate in rates), [r for r in rates if r[2] > 2]
     team_sales = [rate for label, name, rate in rates if name == "sales_rate"]
     assert all(Decimal("0.3") <= rate for rate in team_sales), f"plans far above the accounts' sales: {team_sales}"
+
+
+def test_demo_accounts_sit_in_their_cities_and_some_check_ins_are_flagged(seeded):
+    from distributors.demo import CITY_CENTRES
+    from reports import geo
+
+    accounts = list(Distributor.objects.all())
+    assert accounts and all(d.latitude is not None and d.longitude is not None for d in accounts)
+    for d in accounts:
+        lat, lon = CITY_CENTRES[d.city]
+        assert geo.distance_m(d.latitude, d.longitude, Decimal(str(lat)), Decimal(str(lon))) < 10_000
+    in_person = Visit.objects.filter(kind="in_person")
+    flags = {v.check_in for v in in_person.only("kind", "latitude", "longitude", "distance_from_account_m")}
+    assert {"ok", "far", "no_location"} <= flags
