@@ -1,7 +1,8 @@
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -16,6 +17,18 @@ HOME_PAGES: dict[str, Callable] = {}
 
 def register_home_page(role: str, view: Callable) -> None:
     HOME_PAGES[role] = view
+
+
+@require_GET
+def service_worker(request):
+    """The service worker at the site's root, so its scope covers every page (a file under /static/ could only
+    control /static/). Its text is static/js/sw.js; no inline script, so the CSP stays strict."""
+    path = finders.find("js/sw.js")
+    with open(path, encoding="utf-8") as source:
+        response = HttpResponse(source.read(), content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"  # a new version reaches the phones on their next visit
+    return response
 
 
 @require_GET

@@ -272,6 +272,35 @@ class ActedForVisitField(serializers.PrimaryKeyRelatedField):
         return selectors.visits_acted_for(for_user=self.context["request"].user)
 
 
+OFFLINE_ACCOUNTS = 500  # a rep's team has far fewer; a manager's offline copy stops here
+
+
+class OfflineContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    position = serializers.CharField()
+
+
+class OfflineAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    city = serializers.CharField()
+    contacts = OfflineContactSerializer(many=True)
+
+
+class OfflineItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    unit_price = serializers.CharField(required=False)
+
+
+class OfflineDataSerializer(serializers.Serializer):
+    accounts = OfflineAccountSerializer(many=True)
+    products = OfflineItemSerializer(many=True)
+    brands = OfflineItemSerializer(many=True)
+
+
 class LateDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
@@ -387,6 +416,32 @@ class VisitViewSet(
             note=body.validated_data["note"],
         )
         return Response(self.get_serializer(visit).data)
+
+    @extend_schema(responses=OfflineDataSerializer)
+    @action(detail=False, methods=["get"], url_path="offline-data")
+    def offline_data(self, request):
+        """What the visit form needs with no connection: the accounts it offers the caller (the account search's
+        rule) with their contacts, the active products and brands. The phone's service worker keeps a copy."""
+        accounts = services.accounts_for_visit_form(user=request.user).prefetch_related("contacts")[:OFFLINE_ACCOUNTS]
+        return Response(
+            {
+                "accounts": [
+                    {
+                        "id": d.pk,
+                        "code": d.code,
+                        "name": d.display_name,
+                        "city": d.city,
+                        "contacts": [{"id": c.pk, "name": c.name, "position": c.position} for c in d.contacts.all()],
+                    }
+                    for d in accounts
+                ],
+                "products": [
+                    {"id": p.pk, "name": p.name, "unit_price": f"{p.unit_price:.2f}"}
+                    for p in Product.objects.filter(is_active=True).order_by("name")
+                ],
+                "brands": [{"id": b.pk, "name": str(b)} for b in Brand.objects.filter(is_active=True)],
+            }
+        )
 
     @extend_schema(
         parameters=[CreditCheckQuerySerializer],

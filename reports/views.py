@@ -2,12 +2,13 @@
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -60,6 +61,7 @@ def visit_edit(request, pk=None):
     if pk and services.day_locked_for(rep=visit.rep, day=visit.visit_date, by=request.user):
         return render(request, "reports/visit_form.html", {"visit": visit, "locked": True})
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    wants_json = request.headers.get("Accept") == "application/json"
     linked = None
     if not pk and request.method == "GET" and "distributor" in request.GET:
         linked = _account_for_visit_form(request.user, request.GET["distributor"])
@@ -118,7 +120,11 @@ def visit_edit(request, pk=None):
             if getattr(saved, "credit_warning", ""):
                 messages.warning(request, saved.credit_warning)
             target = reverse("reports:visit_detail", args=[saved.pk])
+            if wants_json:  # the phone's outbox sending a visit saved offline
+                return JsonResponse({"ok": True, "id": saved.pk, "url": target}, status=201)
             return redirect(f"{target}?saved={saved.client_ref or ''}")
+    if wants_json and request.method == "POST":
+        return JsonResponse({"ok": False, "errors": _error_messages(form, stock, lines, photos)}, status=400)
     chosen = form["distributor"].value()
     accounts = services.distributors_for_visit(rep=visit.rep if pk else request.user)
     return render(
@@ -134,6 +140,8 @@ def visit_edit(request, pk=None):
             "other_orders": [o for o in visit.orders.all() if o != order] if pk else [],
             "saved_photos": visit.photos.all() if pk else [],
             "selected_contacts": _chosen_ids(form["contacts_met"].value()),
+            "photo_max": settings.PHOTO_MAX_SIZE,
+            "photo_max_mb": f"{settings.PHOTO_MAX_SIZE / (1024 * 1024):g}",
             "today_locked": not pk
             and services.day_locked_for(rep=request.user, day=timezone.localdate(), by=request.user),
             "accounts": accounts[:8],
@@ -142,6 +150,20 @@ def visit_edit(request, pk=None):
             else _account_for_visit_form(request.user, chosen),
         },
     )
+
+
+def _error_messages(form, *others) -> list[str]:
+    """Every error of the visit form and its parts as "label: message" lines, for the phone's outbox."""
+    messages_ = []
+    for each in (form, *others):
+        parts = each.forms if hasattr(each, "forms") else [each]
+        if hasattr(each, "non_form_errors"):
+            messages_ += list(each.non_form_errors())
+        for part in parts:
+            for name, errors in part.errors.items():
+                label = part.fields[name].label if name in part.fields else ""
+                messages_ += [f"{label}: {e}" if label else str(e) for e in errors]
+    return messages_
 
 
 def _purpose(request) -> dict:

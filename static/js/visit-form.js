@@ -8,6 +8,7 @@
   const key = form.dataset.draftKey;
   const ref = form.querySelector("[name=client_ref]");
   const distributor = document.getElementById("id_distributor");
+  let offlineData = null;
 
   function fields() {
     return Array.from(form.elements).filter(
@@ -74,7 +75,10 @@
       if (data["lines-TOTAL_FORMS"]) ensureLines(parseInt(data["lines-TOTAL_FORMS"], 10));
       restore(data);
       document.getElementById("draft-restored").classList.remove("d-none");
-      if (distributor.value && navigator.onLine) {  // the chosen account and its contacts, ticked as in the draft
+      if (distributor.value && !navigator.onLine) {
+        offlineSearch("");
+        offlineContacts(distributor.value, [].concat(data.contacts_met || []));
+      } else if (distributor.value && navigator.onLine) {  // the chosen account and its contacts, ticked as in the draft
         const url = form.querySelector("#account-search").getAttribute("hx-get");
         htmx.ajax("GET", url + "?distributor=" + distributor.value, { target: "#account-options" });
         htmx.ajax("GET", url + "?contacts=" + distributor.value, { target: "#visit-contacts" })
@@ -89,13 +93,150 @@
   form.addEventListener("input", save);
   form.addEventListener("change", save);
 
+  // A refused offline visit being fixed: its photos come back into the file inputs.
+  const fixing = sessionStorage.getItem("kamcrm-fix");
+  if (fixing && window.kamcrmOutbox && window.DataTransfer) {
+    window.kamcrmOutbox.all().then((entries) => {
+      const entry = entries.find((e) => e.ref === fixing);
+      if (!entry) return;
+      const byName = {};
+      entry.fields.filter((f) => f[2] !== undefined).forEach(([name, file]) => {
+        (byName[name] = byName[name] || new DataTransfer()).items.add(file);
+      });
+      Object.entries(byName).forEach(([name, transfer]) => {
+        const input = form.querySelector(`input[type=file][name="${name}"]`);
+        if (input) input.files = transfer.files;
+      });
+    });
+  }
+
   // The account list is swapped by HTMX while typing; a tap chooses the account and loads its contacts.
   document.getElementById("account-options").addEventListener("change", (event) => {
     if (!event.target.classList.contains("account-choice")) return;
     distributor.value = event.target.value;
-    htmx.ajax("GET", form.querySelector("#account-search").getAttribute("hx-get") + "?contacts=" + event.target.value,
-      { target: "#visit-contacts" });
+    if (navigator.onLine) {
+      htmx.ajax("GET", form.querySelector("#account-search").getAttribute("hx-get") + "?contacts=" + event.target.value,
+        { target: "#visit-contacts" });
+    } else {
+      offlineContacts(event.target.value, []);
+    }
     save();
+  });
+
+  // With no connection the account search and the contacts come from the copy the service worker keeps.
+  function loadOfflineData() {
+    if (offlineData) return Promise.resolve(offlineData);
+    return fetch(form.dataset.offlineData, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : { accounts: [] }))
+      .then((data) => { offlineData = data; return data; })
+      .catch(() => ({ accounts: [] }));
+  }
+  function offlineSearch(query) {
+    loadOfflineData().then((data) => {
+      const q = query.trim().toLowerCase();
+      const hits = data.accounts.filter((a) => !q || [a.name, a.code, a.city].some((t) => (t || "").toLowerCase().includes(q)));
+      const list = document.createElement("div");
+      list.className = "list-group";
+      list.setAttribute("role", "radiogroup");
+      hits.slice(0, 8).forEach((a) => {
+        const label = document.createElement("label");
+        label.className = "list-group-item d-flex gap-2";
+        const input = document.createElement("input");
+        input.className = "form-check-input account-choice";
+        input.type = "radio";
+        input.name = "account_choice";
+        input.value = String(a.id);
+        input.checked = String(a.id) === distributor.value;
+        const text = document.createElement("span");
+        const strong = document.createElement("strong");
+        strong.textContent = a.name;
+        const small = document.createElement("small");
+        small.className = "text-muted";
+        small.textContent = " " + a.code + " · " + a.city;
+        text.append(strong, small);
+        label.append(input, text);
+        list.append(label);
+      });
+      if (!hits.length) {
+        const none = document.createElement("div");
+        none.className = "list-group-item text-muted";
+        none.textContent = form.dataset.noMatch;
+        list.append(none);
+      }
+      document.getElementById("account-options").replaceChildren(list);
+    });
+  }
+  function offlineContacts(accountId, ticked) {
+    loadOfflineData().then((data) => {
+      const account = data.accounts.find((a) => String(a.id) === String(accountId));
+      const box = document.getElementById("visit-contacts");
+      box.replaceChildren();
+      (account ? account.contacts : []).forEach((c) => {
+        const wrap = document.createElement("div");
+        wrap.className = "form-check form-check-inline";
+        const input = document.createElement("input");
+        input.className = "form-check-input";
+        input.type = "checkbox";
+        input.name = "contacts_met";
+        input.value = String(c.id);
+        input.id = "contact-" + c.id;
+        input.checked = ticked.includes(String(c.id));
+        const label = document.createElement("label");
+        label.className = "form-check-label";
+        label.htmlFor = input.id;
+        label.textContent = c.name + (c.position ? " · " + c.position : "");
+        wrap.append(input, label);
+        box.append(wrap);
+      });
+    });
+  }
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    if (navigator.onLine || event.detail.elt.id !== "account-search") return;
+    event.preventDefault();  // no connection: search the offline copy instead
+    offlineSearch(event.detail.elt.value);
+  });
+  document.getElementById("account-search").addEventListener("input", (event) => {
+    if (!navigator.onLine) offlineSearch(event.target.value);
+  });
+
+  // A photo over the size limit or not an image: said at once, before anything is sent.
+  form.querySelectorAll("input[type=file]").forEach((input) => {
+    input.addEventListener("change", () => {
+      const bad = Array.from(input.files).find((f) => !f.type.startsWith("image/") || f.size > Number(form.dataset.photoMax));
+      const note = input.parentElement.querySelector(".photo-error");
+      if (note) note.remove();
+      if (!bad) return;
+      const message = document.createElement("div");
+      message.className = "invalid-feedback d-block photo-error";
+      message.textContent = bad.type.startsWith("image/") ? form.dataset.photoTooLarge : form.dataset.photoNotImage;
+      input.after(message);
+      input.value = "";
+    });
+  });
+
+  // No connection: the visit, photos included, waits in the outbox (IndexedDB) and is sent when the connection
+  // returns; its client_ref makes the send happen once.
+  form.addEventListener("submit", (event) => {
+    if (navigator.onLine || !window.kamcrmOutbox || form.dataset.visit) return;
+    event.preventDefault();
+    const fields = [];
+    new FormData(form).forEach((value, name) => {
+      if (name === "account_q" || name === "account_choice") return;
+      if (value instanceof File) {
+        if (value.size) fields.push([name, value, value.name]);
+      } else {
+        fields.push([name, value]);
+      }
+    });
+    const chosen = document.querySelector(".account-choice:checked");
+    const account = chosen ? chosen.closest("label").querySelector("strong").textContent : "";
+    window.kamcrmOutbox.add({ ref: ref.value, action: form.getAttribute("action") || window.location.pathname,
+      fields, account, saved: Date.now(), error: "" })
+      .then(() => {
+        localStorage.removeItem(key);
+        sessionStorage.removeItem("kamcrm-fix");
+        window.location.href = form.dataset.afterOffline;
+      });
   });
 
   // Running total of the order lines (the server computes the real one, to the cent).
@@ -158,10 +299,14 @@
     status.textContent = form.querySelector("[name=latitude]").value ? status.dataset.located : status.dataset.denied;
   }
 })();
-// On the saved visit's page: the draft has reached the server, forget it.
+// On the saved visit's page: the draft has reached the server, forget it (and a fixed outbox entry with it).
 (function () {
   const saved = document.querySelector("[data-saved-visit]");
   if (!saved) return;
+  if (window.kamcrmOutbox && saved.dataset.savedVisit) {
+    window.kamcrmOutbox.remove(saved.dataset.savedVisit).then(window.kamcrmOutbox.render);
+    sessionStorage.removeItem("kamcrm-fix");
+  }
   Object.keys(localStorage).filter((k) => k.startsWith("visit-draft-")).forEach((k) => {
     try {
       if (JSON.parse(localStorage.getItem(k)).client_ref === saved.dataset.savedVisit) localStorage.removeItem(k);
