@@ -43,6 +43,7 @@ def test_a_visit_logged_offline_with_a_photo_is_saved_once_when_the_connection_r
     phone.context.set_offline(True)
     phone.reload()
     expect(phone.locator("#visit-form")).to_be_visible()
+    assert phone.evaluate("navigator.serviceWorker.controller !== null && !navigator.onLine")
     phone.locator("#account-search").fill("联华")
     phone.locator("#account-search").press("Enter")  # "Go" on the phone keyboard: searches, never submits
     phone.get_by_text("联华超市").click()
@@ -98,3 +99,20 @@ def test_editing_a_visit_keeps_every_value_and_changes_its_order(phone):
     assert [c.name for c in visit.contacts_met.all()] == ["陈经理"]
     order = Order.objects.get()
     assert order.amount == Decimal("792.00") and order.lines.count() == 1
+
+
+def test_my_day_lists_the_four_kinds_in_route_order_and_logs_a_visit_in_one_tap(phone, org, cards):
+    from tests.reports.test_day_plan import _plan_day
+
+    expected = _plan_day(org, cards)
+    org.rep_a1.set_password(PASSWORD)
+    org.rep_a1.save()
+    _login(phone, "rep_a1")
+    expect(phone.locator("#day-plan .plan-item")).to_have_count(4)
+    codes = phone.locator("#day-plan .plan-item").evaluate_all("items => items.map(i => i.dataset.account)")
+    assert codes == expected
+    kinds = phone.locator("#day-plan .plan-item").evaluate_all("items => items.map(i => i.dataset.kinds)")
+    assert kinds == ["scheduled", "collect", "overdue", "action"]
+    phone.locator("#day-plan .plan-item").nth(1).get_by_role("link", name="Log visit").click()
+    expect(phone.locator("#id_purpose")).to_have_value("collection")
+    expect(phone.locator("label", has=phone.locator(".account-choice:checked"))).to_contain_text("A1-003")
