@@ -31,6 +31,7 @@ from kamcrm.audit import services as audit
 from kamcrm.audit.models import AuditEvent
 
 from . import order_import, services
+from .geo import distance_m
 from .models import (
     Comment,
     DailyReport,
@@ -410,6 +411,8 @@ def _check_in(visit: Visit, card: Distributor, starts: datetime) -> None:
     visit.latitude = Decimal(f"{float(card.latitude) + geo.uniform(-spread, spread):.6f}")
     visit.longitude = Decimal(f"{float(card.longitude) + geo.uniform(-spread, spread):.6f}")
     visit.location_accuracy_m = geo.randint(5, 60)
+    # Older demo visits are bulk-created, past save_visit: the distance is worked out here, the same way.
+    visit.distance_from_account_m = distance_m(visit.latitude, visit.longitude, card.latitude, card.longitude)
 
 
 def _route_times(rng: random.Random, day: date, count: int) -> list[datetime]:

@@ -1,5 +1,6 @@
 """The demo visits, orders and daily reports of ``manage.py seed_demo``: believable, consistent, safe to run again."""
 
+from collections import Counter
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -238,5 +239,5 @@ def test_demo_accounts_sit_in_their_cities_and_some_check_ins_are_flagged(seeded
         lat, lon = CITY_CENTRES[d.city]
         assert geo.distance_m(d.latitude, d.longitude, Decimal(str(lat)), Decimal(str(lon))) < 10_000
     in_person = Visit.objects.filter(kind="in_person")
-    flags = {v.check_in for v in in_person.only("kind", "latitude", "longitude", "distance_from_account_m")}
-    assert {"ok", "far", "no_location"} <= flags
+    flags = Counter(v.check_in for v in in_person.only("kind", "latitude", "longitude", "distance_from_account_m"))
+    assert flags["ok"] > flags["far"] > 0 and flags["no_location"] > 0 and flags["unknown"] == 0
