@@ -194,7 +194,8 @@ def account_search(request):
         return render(
             request, "reports/_visit_contacts.html", {"contacts": distributor.contacts.all(), "selected": set()}
         )
-    q = request.GET.get("q", "").strip()
+    # "account_q": the visit form's search box itself (htmx sends it with the chosen account; no eval, strict CSP)
+    q = request.GET.get("q", request.GET.get("account_q", "")).strip()
     accounts = services.accounts_for_visit_form(user=request.user)
     if q:
         accounts = accounts.filter(

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from reports.models import Order, Visit
 from tests import factories as f
 from tests.factories import PASSWORD
+from tests.reports.test_day_plan import _plan_day
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -102,8 +103,6 @@ def test_editing_a_visit_keeps_every_value_and_changes_its_order(phone):
 
 
 def test_my_day_lists_the_four_kinds_in_route_order_and_logs_a_visit_in_one_tap(phone, org, cards):
-    from tests.reports.test_day_plan import _plan_day
-
     expected = _plan_day(org, cards)
     org.rep_a1.set_password(PASSWORD)
     org.rep_a1.save()

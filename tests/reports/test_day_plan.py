@@ -118,8 +118,10 @@ def test_my_day_is_the_reps_home_page_with_the_four_kinds_in_route_order(org, ca
     assert "Sign the annual contract" in home and "Later" not in home
     near = Distributor.objects.get(code="A1-003")
     assert f"/reports/visits/new/?distributor={near.pk}&amp;purpose=collection" in home
+    f.ContactFactory(distributor=near, name="Ms Cashier")
     form = client_for(org.rep_a1).get(f"/reports/visits/new/?distributor={near.pk}&purpose=collection")
     assert 'value="collection" selected' in form.content.decode()
+    assert "Ms Cashier" in form.content.decode()  # the pre-filled account's contacts, ready to tick
 
 
 def test_the_kam_sees_a_reps_day_and_no_one_else_does(org, cards, client_for, api_for):

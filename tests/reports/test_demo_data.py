@@ -10,9 +10,10 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.models import Role, User
+from distributors.demo import CITY_CENTRES
 from distributors.models import Distributor, Status
 from kamcrm.audit.models import AuditEvent
-from reports import demo, selectors
+from reports import demo, geo, selectors
 from reports.models import (
     Comment,
     DailyReport,
@@ -230,9 +231,6 @@ def test_demo_plans_follow_the_accounts_sales_so_no_rate_reads_above_200_percent
 
 
 def test_demo_accounts_sit_in_their_cities_and_some_check_ins_are_flagged(seeded):
-    from distributors.demo import CITY_CENTRES
-    from reports import geo
-
     accounts = list(Distributor.objects.all())
     assert accounts and all(d.latitude is not None and d.longitude is not None for d in accounts)
     for d in accounts:
