@@ -147,6 +147,7 @@ class LineForm(BootstrapFormMixin, forms.Form):
 
 StockFormSet = forms.formset_factory(StockForm, extra=2)
 LineFormSet = forms.formset_factory(LineForm, extra=1)  # the visit form's "Add line" adds more
+OrderLineFormSet = forms.formset_factory(LineForm, extra=3)  # the order page: three blank lines
 
 
 class PhotoForm(forms.Form):

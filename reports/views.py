@@ -22,7 +22,16 @@ from kamcrm.forms import add_service_errors
 from kamcrm.validation import path_date
 
 from . import day_plan, selectors, services
-from .forms import CommentForm, DailyNotesForm, LineFormSet, OrderForm, PhotoForm, StockFormSet, VisitForm
+from .forms import (
+    CommentForm,
+    DailyNotesForm,
+    LineFormSet,
+    OrderForm,
+    OrderLineFormSet,
+    PhotoForm,
+    StockFormSet,
+    VisitForm,
+)
 from .models import LateEntry, Order, OrderStatus, Purpose, Visit
 
 PAGE_SIZE = 50
@@ -396,7 +405,7 @@ def order_edit(request, pk=None):
         if pk
         else None
     )
-    lines = LineFormSet(data, prefix="lines", initial=initial)
+    lines = OrderLineFormSet(data, prefix="lines", initial=initial)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         try:
             saved = services.save_order(order=form.instance, lines=_formset_lines(lines), by=request.user)
