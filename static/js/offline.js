@@ -37,9 +37,9 @@
   function render() {
     if (!box) return Promise.resolve();
     return outbox.all().then((entries) => {
-      const waiting = entries.filter((e) => !e.error);
+      const waiting = entries.filter((e) => !e.error && !e.fixing);  // one being fixed is back in the form
       const refused = entries.filter((e) => e.error);
-      box.classList.toggle("d-none", entries.length === 0);
+      box.classList.toggle("d-none", waiting.length + refused.length === 0);
       const count = box.querySelector("#outbox-count");
       count.textContent = waiting.length
         ? (waiting.length === 1 ? box.dataset.one : box.dataset.many.replace("__N__", String(waiting.length)))
