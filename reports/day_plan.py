@@ -115,6 +115,8 @@ def day_plan(*, rep: User, on: date) -> list[PlanItem]:
     for entry in route_for(rep, on):
         reasons.append((entry.distributor, PlanReason(Reason.SCHEDULED, sequence=entry.sequence, text=entry.note)))
     for row in overdue_visits(for_user=rep, as_of=on):
+        if row.distributor.owner_id != rep.pk:  # a KAM's own day: their own accounts, not the whole team's
+            continue
         reasons.append((row.distributor, PlanReason(Reason.OVERDUE, days_late=row.days_overdue)))
     for task in receivables_selectors.open_collection_tasks(rep=rep, on_or_before=on).order_by("due_on", "pk"):
         reasons.append(
