@@ -132,8 +132,8 @@ class Visit(models.Model):
     )
     # Logged by the rep for a day already submitted: kept, and the KAM accepts or rejects it.
     late_entry = models.CharField(
-        _("late entry"), max_length=10, choices=LateEntry.choices, blank=True, default=LateEntry.NONE
-    )
+        _("late entry"), max_length=10, choices=LateEntry.choices, blank=True, default=LateEntry.NONE, db_default=""
+    )  # db_default: rows written in bulk by raw SQL (the bench data) need no value
     late_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -144,7 +144,9 @@ class Visit(models.Model):
         verbose_name=_("late entry decided by"),
     )
     late_decided_at = models.DateTimeField(_("late entry decided at"), null=True, blank=True, editable=False)
-    late_note = models.CharField(_("KAM's note on the late entry"), max_length=255, blank=True, editable=False)
+    late_note = models.CharField(
+        _("KAM's note on the late entry"), max_length=255, blank=True, editable=False, default="", db_default=""
+    )
     # The browser's id for this visit: a retried submit from a flaky connection saves it once.
     client_ref = models.UUIDField(_("client reference"), null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
