@@ -560,6 +560,41 @@ def build() -> list[CardSpec]:
     return cards
 
 
+# City centres (latitude, longitude): a card sits within a few kilometres of its city's centre.
+CITY_CENTRES = {
+    "上海": (31.2304, 121.4737),
+    "苏州": (31.2990, 120.5853),
+    "无锡": (31.4912, 120.3119),
+    "南通": (31.9802, 120.8943),
+    "杭州": (30.2741, 120.1551),
+    "宁波": (29.8683, 121.5440),
+    "绍兴": (30.0303, 120.5802),
+    "嘉兴": (30.7469, 120.7555),
+    "金华": (29.0790, 119.6474),
+    "广州": (23.1291, 113.2644),
+    "佛山": (23.0215, 113.1214),
+    "清远": (23.6820, 113.0560),
+    "肇庆": (23.0472, 112.4651),
+    "江门": (22.5787, 113.0819),
+    "深圳": (22.5431, 114.0579),
+    "惠州": (23.1115, 114.4152),
+    "珠海": (22.2707, 113.5767),
+    "河源": (23.7463, 114.7009),
+}
+
+
+def _coordinates(code: str, city: str) -> dict:
+    """Real-looking coordinates in the card's city; their own random stream, so the rest of the demo is unchanged."""
+    if city not in CITY_CENTRES:
+        return {}
+    geo = random.Random(f"geo-{code}")
+    lat, lon = CITY_CENTRES[city]
+    return {
+        "latitude": Decimal(f"{lat + geo.uniform(-0.04, 0.04):.6f}"),
+        "longitude": Decimal(f"{lon + geo.uniform(-0.05, 0.05):.6f}"),
+    }
+
+
 def _card(rng, code, kam, owner, trade_name, status, tier, terminations) -> CardSpec:
     cities = PLACES[kam]
     home, *others = cities
@@ -597,6 +632,7 @@ def _card(rng, code, kam, owner, trade_name, status, tier, terminations) -> Card
         "outlets_town": outlets - outlets * 45 // 100 - outlets * 35 // 100,
         "logistics_name": logistics,
         "logistics_address": f"{city}市{county}{logistics[:2]}营业部",
+        **_coordinates(code, city),
         "logistics_contact": f"{rng.choice(list(SURNAMES))}经理 {_mobile(rng)}",
         "logistics_price": cents(_between(rng, *price, step=10)),
         "logistics_turnaround_days": rng.randint(*days),

@@ -22,7 +22,8 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
     NavItem(_("Dashboard"), "dashboard:page"),
-    NavItem(_("My day"), "reports:today", frozenset({Role.REP, Role.KAM})),
+    NavItem(_("My day"), "reports:my_day", frozenset({Role.REP, Role.KAM})),
+    NavItem(_("Daily report"), "reports:today", frozenset({Role.REP, Role.KAM})),
     NavItem(_("My week"), "reports:my_week", frozenset({Role.REP})),
     NavItem(_("My plan"), "reports:my_month", frozenset({Role.REP})),
     NavItem(_("Distributors"), "distributors:list"),
@@ -49,7 +50,14 @@ NAV_ITEMS: list[NavItem] = [
 MENUS: list[tuple[str | Promise, list[str]]] = [
     (
         _("My work"),
-        ["reports:today", "reports:my_week", "reports:my_month", "reports:visit_list", "reports:order_list"],
+        [
+            "reports:my_day",
+            "reports:today",
+            "reports:my_week",
+            "reports:my_month",
+            "reports:visit_list",
+            "reports:order_list",
+        ],
     ),
     (_("Accounts"), ["distributors:list", "distributors:portfolio", "plans:list"]),
     (_("Team"), ["reports:team_days", "reports:team_notes", "period_reports:list"]),

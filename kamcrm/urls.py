@@ -75,6 +75,7 @@ api_urlpatterns = [
     path("receivables/credit-check/", receivables_api.CreditCheckView.as_view(), name="api-receivables-credit-check"),
     path("statements/<int:distributor>/", receivables_api.StatementView.as_view(), name="api-statement"),
     path("dashboard/", dashboard_api.DashboardView.as_view(), name="api-dashboard"),
+    path("day-plan/", reports_api.DayPlanView.as_view(), name="api-day-plan"),
     path("dashboard/trend/", dashboard_api.DashboardTrendView.as_view(), name="api-dashboard-trend"),
     path("", include(router.urls)),
 ]
@@ -82,6 +83,7 @@ api_urlpatterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("sw.js", views.service_worker, name="service_worker"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,8 +1,10 @@
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +16,25 @@ from accounts.models import Role
 from reports import dashboard
 
 from . import health
+
+# Home pages by role, filled by the apps above this core one (reports: the rep's My day); others see the default.
+HOME_PAGES: dict[str, Callable] = {}
+
+
+def register_home_page(role: str, view: Callable) -> None:
+    HOME_PAGES[role] = view
+
+
+@require_GET
+def service_worker(request):
+    """The service worker at the site's root, so its scope covers every page (a file under /static/ could only
+    control /static/). Its text is static/js/sw.js; no inline script, so the CSP stays strict."""
+    path = finders.find("js/sw.js")
+    with open(path, encoding="utf-8") as source:
+        response = HttpResponse(source.read(), content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"  # a new version reaches the phones on their next visit
+    return response
 
 
 @require_GET
@@ -47,5 +68,8 @@ def _monday_review(user) -> dict | None:
 
 @login_required
 def home(request):
+    page = HOME_PAGES.get(request.user.effective_role)  # a rep's home page is My day (the reports app's)
+    if page is not None:
+        return page(request)
     context = {"org": org_selectors.home_summary(user=request.user), "review": _monday_review(request.user)}
     return render(request, "home.html", context)

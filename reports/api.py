@@ -6,12 +6,13 @@ import django_filters as filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api import VisiblePrimaryKeyField
 from accounts.fields import RepField
@@ -22,7 +23,7 @@ from kamcrm.idempotency.api import IdempotentCreateMixin
 from kamcrm.validators import TextLengthValidator
 from receivables import api as receivables_api
 
-from . import selectors, services
+from . import day_plan, selectors, services, views
 from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
 from .photos import validate_photo
 
@@ -165,6 +166,14 @@ class VisitSerializer(serializers.ModelSerializer):
         queryset=ServiceStrategy.objects.filter(is_active=True), many=True, required=False
     )
     is_far_from_account = serializers.BooleanField(read_only=True, allow_null=True)
+    check_in = serializers.ChoiceField(
+        choices=["", "ok", "far", "no_location", "unknown"],
+        read_only=True,
+        help_text=_(
+            "In-person visits: far (beyond the far-from-account setting), no_location, ok, or unknown "
+            "(the account has no coordinates); empty for phone and online contacts."
+        ),
+    )
     payment_claim_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
@@ -195,11 +204,25 @@ class VisitSerializer(serializers.ModelSerializer):
             "location_accuracy_m",
             "distance_from_account_m",
             "is_far_from_account",
+            "check_in",
             "client_ref",
+            "late_entry",
+            "late_decided_by",
+            "late_decided_at",
+            "late_note",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["visit_date", "distance_from_account_m", "created_at", "updated_at"]
+        read_only_fields = [
+            "visit_date",
+            "distance_from_account_m",
+            "late_entry",
+            "late_decided_by",
+            "late_decided_at",
+            "late_note",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {"client_ref": {"read_only": False, "required": False}}
 
     def to_representation(self, instance):
@@ -232,13 +255,64 @@ class PhotoSerializer(serializers.ModelSerializer):
         return value
 
 
+class ActedForVisitField(serializers.PrimaryKeyRelatedField):
+    """Visits of reps the caller acts for (their own; a KAM's or manager's reps); any other id: 400 "does not exist"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Visit.objects.all())  # the model, for the schema; scoped below
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return selectors.visits_acted_for(for_user=self.context["request"].user)
+
+
+OFFLINE_ACCOUNTS = 500  # a rep's team has far fewer; a manager's offline copy stops here
+
+
+class OfflineContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    position = serializers.CharField()
+
+
+class OfflineAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    city = serializers.CharField()
+    contacts = OfflineContactSerializer(many=True)
+
+
+class OfflineItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    unit_price = serializers.CharField(required=False)
+
+
+class OfflineDataSerializer(serializers.Serializer):
+    accounts = OfflineAccountSerializer(many=True)
+    products = OfflineItemSerializer(many=True)
+    brands = OfflineItemSerializer(many=True)
+
+
+class LateDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class CreditCheckQuerySerializer(serializers.Serializer):
+    distributor = VisiblePrimaryKeyField(queryset=Distributor.objects.all())
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"))
+    visit = ActedForVisitField(required=False, allow_null=True)
+
+
 class VisitFilter(filters.FilterSet):
     date_from = DateFilter(field_name="visit_date", lookup_expr="gte")
     date_to = DateFilter(field_name="visit_date", lookup_expr="lte")
 
     class Meta:
         model = Visit
-        fields = ["distributor", "rep", "kind", "purpose", "date_from", "date_to"]
+        fields = ["distributor", "rep", "kind", "purpose", "late_entry", "date_from", "date_to"]
 
 
 class VisitViewSet(
@@ -288,7 +362,7 @@ class VisitViewSet(
             else visit.strategies.all()
             if visit.pk
             else [],
-            stock=[(s["brand"], s["units"]) for s in stock] if stock is not None else [],
+            stock=[(s["brand"], s["units"]) for s in stock] if stock is not None else None,
             orders=[services.OrderInput(lines=_line_inputs(o["lines"]), note=o.get("note", "")) for o in orders or []],
         )
         serializer.instance = services.save_visit(visit=visit, by=self.request.user, extras=extras)
@@ -320,6 +394,86 @@ class VisitViewSet(
             by=request.user,
         )
         return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(request=LateDecisionSerializer, responses=VisitSerializer)
+    @action(detail=True, methods=["post"], url_path="late-decision")
+    def late_decision(self, request, pk=None):
+        """The KAM accepts or rejects a late entry (a visit the rep logged for an already submitted day).
+
+        Rejected: the visit is kept, marked rejected, and its taken orders are cancelled."""
+        body = LateDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        visit = services.decide_late_visit(
+            visit=self.get_object(),
+            by=request.user,
+            accept=body.validated_data["decision"] == "accept",
+            note=body.validated_data["note"],
+        )
+        return Response(self.get_serializer(visit).data)
+
+    @extend_schema(responses=OfflineDataSerializer)
+    @action(detail=False, methods=["get"], url_path="offline-data")
+    def offline_data(self, request):
+        """What the visit form needs with no connection: the accounts it offers the caller (the account search's
+        rule) with their contacts, the active products and brands. The phone's service worker keeps a copy."""
+        accounts = services.accounts_for_visit_form(user=request.user).prefetch_related("contacts")[:OFFLINE_ACCOUNTS]
+        return Response(
+            {
+                "accounts": [
+                    {
+                        "id": d.pk,
+                        "code": d.code,
+                        "name": d.display_name,
+                        "city": d.city,
+                        "contacts": [{"id": c.pk, "name": c.name, "position": c.position} for c in d.contacts.all()],
+                    }
+                    for d in accounts
+                ],
+                "products": [
+                    {"id": p.pk, "name": p.name, "unit_price": f"{p.unit_price:.2f}"}
+                    for p in Product.objects.filter(is_active=True).order_by("name")
+                ],
+                "brands": [{"id": b.pk, "name": str(b)} for b in Brand.objects.filter(is_active=True)],
+            }
+        )
+
+    @extend_schema(
+        parameters=[CreditCheckQuerySerializer],
+        responses=inline_serializer(
+            "VisitCreditCheck",
+            {
+                "message": serializers.CharField(),
+                "blocks": serializers.BooleanField(),
+                "exceeds_limit": serializers.BooleanField(),
+                "has_over_90": serializers.BooleanField(),
+                "open_amount": serializers.DecimalField(max_digits=14, decimal_places=2),
+                "limit": serializers.DecimalField(max_digits=14, decimal_places=2),
+                "extra_amount": serializers.DecimalField(max_digits=14, decimal_places=2),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"], url_path="credit-check")
+    def credit_check(self, request):
+        """The credit check an order of ``amount`` on ``distributor`` meets when saved, shown while the rep types.
+
+        With ``visit``, that visit's taken orders are being corrected: only the difference is new credit."""
+        query = CreditCheckQuerySerializer(data=request.query_params, context=self.get_serializer_context())
+        query.is_valid(raise_exception=True)
+        distributor, visit = query.validated_data["distributor"], query.validated_data.get("visit")
+        check = services.visit_order_credit_check(
+            distributor=distributor, amount=query.validated_data["amount"], visit=visit
+        )
+        return Response(
+            {
+                "message": check.message,
+                "blocks": bool(getattr(check, "blocks", False)),
+                "exceeds_limit": check.exceeds_limit,
+                "has_over_90": check.has_over_90,
+                "open_amount": f"{check.open_amount:.2f}",
+                "limit": f"{check.limit:.2f}",
+                "extra_amount": f"{check.extra_amount:.2f}",
+            }
+        )
 
     @extend_schema(
         responses=inline_serializer(
@@ -466,17 +620,6 @@ class DailyReportViewSet(
 # --- /api/payment-claims/: the receivables endpoint, plus the visit a claim reports -----------------------------
 
 
-class ActedForVisitField(serializers.PrimaryKeyRelatedField):
-    """Visits of reps the caller acts for (their own; a KAM's or manager's reps); any other id: 400 "does not exist"."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", Visit.objects.all())  # the model, for the schema; scoped below
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return selectors.visits_acted_for(for_user=self.context["request"].user)
-
-
 class PaymentClaimSerializer(receivables_api.PaymentClaimSerializer):
     """A claim may name the visit the money was collected on: that visit's one claim is made or updated."""
 
@@ -521,3 +664,38 @@ class PaymentClaimViewSet(receivables_api.PaymentClaimViewSet):
 
     def get_queryset(self):
         return super().get_queryset().select_related("visit")
+
+
+class PlanReasonSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["scheduled", "overdue", "collect", "action"])
+    days_late = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    sequence = serializers.IntegerField(allow_null=True)
+    text = serializers.CharField()
+
+
+class PlanItemSerializer(serializers.Serializer):
+    distributor = serializers.IntegerField(source="distributor.pk")
+    code = serializers.CharField(source="distributor.code")
+    name = serializers.CharField(source="distributor.display_name")
+    latitude = serializers.DecimalField(source="distributor.latitude", max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(
+        source="distributor.longitude", max_digits=9, decimal_places=6, allow_null=True
+    )
+    purpose = serializers.CharField()
+    visited_today = serializers.BooleanField()
+    reasons = PlanReasonSerializer(many=True)
+
+
+class DayPlanView(APIView):
+    """My day: the rep's stops for today in route order (the page's list). ``rep``: a KAM or manager names a rep
+    of their scope; anyone else's rep is a 404."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("rep", int, required=False)],
+        responses=PlanItemSerializer(many=True),
+    )
+    def get(self, request):
+        rep = views.plan_rep(request.user, request.query_params.get("rep"))  # Http404: DRF answers 404
+        plan = day_plan.day_plan(rep=rep, on=timezone.localdate())
+        return Response(PlanItemSerializer(plan, many=True).data)

@@ -32,6 +32,7 @@ from kamcrm.audit.models import AuditEvent
 from kamcrm.money import cents
 
 from . import order_import, services
+from .geo import distance_m
 from .models import (
     Comment,
     DailyReport,
@@ -389,7 +390,25 @@ def plan_visit(
         orders=orders,
     )
     statuses = [_status_for(rng, (today - day).days) for _order in orders]
+    _check_in(visit, card, starts)
     return VisitPlan(visit, extras, statuses)
+
+
+def _check_in(visit: Visit, card: Distributor, starts: datetime) -> None:
+    """Where the phone was at an in-person visit: mostly at the account, now and then far from it or not shared
+    (so the check-in flags show in the demo). Its own random stream: the rest of the demo is unchanged."""
+    if visit.kind != VisitKind.IN_PERSON or card.latitude is None or card.longitude is None:
+        return
+    geo = random.Random(f"checkin-{card.code}-{starts.isoformat()}")
+    roll = geo.random()
+    if roll < 0.07:
+        return  # location not shared
+    spread = 0.03 if roll < 0.14 else 0.002  # ~3 km away, else within ~200 m
+    visit.latitude = Decimal(f"{float(card.latitude) + geo.uniform(-spread, spread):.6f}")
+    visit.longitude = Decimal(f"{float(card.longitude) + geo.uniform(-spread, spread):.6f}")
+    visit.location_accuracy_m = geo.randint(5, 60)
+    # Older demo visits are bulk-created, past save_visit: the distance is worked out here, the same way.
+    visit.distance_from_account_m = distance_m(visit.latitude, visit.longitude, card.latitude, card.longitude)
 
 
 def _route_times(rng: random.Random, day: date, count: int) -> list[datetime]:

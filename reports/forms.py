@@ -69,12 +69,17 @@ class VisitForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["distributor"].widget = forms.HiddenInput()
         self.fields["brands_discussed"].queryset = Brand.objects.filter(is_active=True)
         self.fields["strategies"].queryset = services.strategies_active()
-        distributor_id = self.data.get("distributor") if self.is_bound else self.instance.distributor_id
+        distributor_id = (
+            self.data.get("distributor")
+            if self.is_bound
+            else self.instance.distributor_id or self.initial.get("distributor")  # a My day "Log visit" link
+        )
 
         self.fields["contacts_met"].queryset = Contact.objects.filter(distributor_id=distributor_id or 0)
         if user.effective_role != "rep":
             self.fields["rep"] = _rep_field(user)
             self.fields["rep"].initial = self.instance.rep_id or user.pk
+            self.fields["rep"].widget.attrs["class"] = "form-select"
             # A manager logs visits for the reps of their scope, on those reps' accounts.
 
             self.fields["distributor"].queryset = Distributor.objects.visible_to(user)
@@ -124,7 +129,7 @@ class LineForm(BootstrapFormMixin, forms.Form):
         cleaned = super().clean()
         if cleaned.get("product") and cleaned.get("quantity") is None:
             self.add_error("quantity", _("How many?"))
-        if cleaned.get("quantity") is not None and not cleaned.get("product"):
+        if cleaned.get("quantity") is not None and not cleaned.get("product") and "product" not in self.errors:
             self.add_error("product", _("Choose a product."))
         return cleaned
 
@@ -139,7 +144,8 @@ class LineForm(BootstrapFormMixin, forms.Form):
 
 
 StockFormSet = forms.formset_factory(StockForm, extra=2)
-LineFormSet = forms.formset_factory(LineForm, extra=3)
+LineFormSet = forms.formset_factory(LineForm, extra=1)  # the visit form's "Add line" adds more
+OrderLineFormSet = forms.formset_factory(LineForm, extra=3)  # the order page: three blank lines
 
 
 class PhotoForm(forms.Form):

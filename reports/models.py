@@ -61,6 +61,13 @@ class Purpose(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class LateEntry(models.TextChoices):
+    NONE = "", _("On time")
+    PENDING = "pending", _("Late entry: waiting for the KAM")
+    ACCEPTED = "accepted", _("Late entry: accepted")
+    REJECTED = "rejected", _("Late entry: rejected")
+
+
 class Visit(models.Model):
     distributor = models.ForeignKey(
         "distributors.Distributor", on_delete=models.PROTECT, related_name="visits", verbose_name=_("distributor")
@@ -122,14 +129,29 @@ class Visit(models.Model):
     distance_from_account_m = models.PositiveIntegerField(
         _("distance from the account (m)"), null=True, blank=True, editable=False
     )
+    # Logged by the rep for a day already submitted: kept, and the KAM accepts or rejects it.
+    late_entry = models.CharField(
+        _("late entry"), max_length=10, choices=LateEntry.choices, blank=True, default=LateEntry.NONE, db_default=""
+    )  # db_default: rows written in bulk by raw SQL (the bench data) need no value
+    late_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("late entry decided by"),
+    )
+    late_decided_at = models.DateTimeField(_("late entry decided at"), null=True, blank=True, editable=False)
+    late_note = models.CharField(
+        _("KAM's note on the late entry"), max_length=255, blank=True, editable=False, default="", db_default=""
+    )
     # The browser's id for this visit: a retried submit from a flaky connection saves it once.
     client_ref = models.UUIDField(_("client reference"), null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = RepScopedQuerySet.as_manager()
-
-    FAR_AWAY_M = 1000
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -147,7 +169,19 @@ class Visit(models.Model):
     def is_far_from_account(self) -> bool | None:
         if self.distance_from_account_m is None:
             return None
-        return self.distance_from_account_m > self.FAR_AWAY_M
+        return self.distance_from_account_m > settings.KAMCRM_FAR_FROM_ACCOUNT_M
+
+    @property
+    def check_in(self) -> str:
+        """Check-in honesty of an in-person visit: "far", "no_location" (the phone sent none), "ok", or
+        "unknown" (the account has no coordinates); "" for a phone or online contact."""
+        if self.kind != VisitKind.IN_PERSON:
+            return ""
+        if self.latitude is None or self.longitude is None:
+            return "no_location"
+        if self.distance_from_account_m is None:
+            return "unknown"
+        return "far" if self.is_far_from_account else "ok"
 
 
 class VisitStock(models.Model):

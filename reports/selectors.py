@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
@@ -13,11 +14,38 @@ from distributors.models import TIER_VISIT_FREQUENCY_DAYS, Distributor
 from kamcrm.money import ZERO
 from receivables import selectors as receivables_selectors
 
-from .models import Comment, DailyReport, Order, OrderLine, Visit
+from .models import Comment, DailyReport, LateEntry, Order, OrderLine, Visit, VisitKind
 
 
 def visit_list(*, for_user: User) -> QuerySet[Visit]:
     return Visit.objects.visible_to(for_user).select_related("distributor", "rep")
+
+
+def check_in_flags(*, rep_ids: list[int], on: date) -> dict[int, dict[str, int]]:
+    """Per rep, the day's in-person visits checked in far from the account (``far``, the setting's threshold)
+    and without a location (``no_location``) — the same rule as ``Visit.check_in``. One query."""
+    rows = (
+        Visit.objects.filter(rep_id__in=rep_ids, visit_date=on, kind=VisitKind.IN_PERSON)
+        .values("rep_id")
+        .annotate(
+            far=Count("pk", filter=Q(distance_from_account_m__gt=settings.KAMCRM_FAR_FROM_ACCOUNT_M)),
+            no_location=Count("pk", filter=Q(latitude=None) | Q(longitude=None)),
+        )
+    )
+    return {row["rep_id"]: {"far": row["far"], "no_location": row["no_location"]} for row in rows}
+
+
+def late_visits_to_decide(*, for_user: User) -> QuerySet[Visit]:
+    """Late entries (visits logged for a submitted day) of the reps ``for_user`` manages, waiting for a decision."""
+    if for_user.effective_role not in (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN):
+        return Visit.objects.none()
+    return (
+        visits_acted_for(for_user=for_user)
+        .filter(late_entry=LateEntry.PENDING)
+        .exclude(rep=for_user)
+        .select_related("distributor", "rep")
+        .order_by("visit_date", "started_at")
+    )
 
 
 def visits_acted_for(*, for_user: User) -> QuerySet[Visit]:

@@ -30,6 +30,7 @@ from . import geo, photos
 from .models import (
     Comment,
     DailyReport,
+    LateEntry,
     MonthlyWorkPlan,
     Order,
     OrderLine,
@@ -81,6 +82,13 @@ def _check_account(distributor: Distributor | None, rep: User, by: User) -> None
         raise ValidationError({"distributor": _("This distributor is not one of your accounts.")})
 
 
+def day_locked_for(*, rep: User, day: date, by: User) -> bool:
+    """Is ``day`` submitted and so closed to ``by``'s changes of ``rep``'s work? (A KAM may still correct it.)"""
+    if by.effective_role in MANAGERS and by.pk != rep.pk:
+        return False
+    return DailyReport.objects.filter(rep=rep, date=day, state=DailyReport.State.SUBMITTED).exists()
+
+
 def check_day_open(*, rep: User, day: date, by: User) -> None:
     """A submitted day is locked for the rep; a KAM or manager may still correct it (audited)."""
     if by.effective_role in MANAGERS and by.pk != rep.pk:
@@ -103,6 +111,7 @@ class LineInput:
 class OrderInput:
     lines: list[LineInput] = field(default_factory=list)
     note: str = ""
+    order: Order | None = None  # a taken order of this visit to correct; no lines then cancels it
 
 
 def _build_lines(lines: Sequence[LineInput]) -> list[OrderLine]:
@@ -155,14 +164,33 @@ def _save_lines(order: Order, lines: list[OrderLine]) -> None:
     order.save(update_fields=["amount", "gross_profit", "updated_at"])
 
 
+def order_credit_check(*, distributor: Distributor, extra_amount: Decimal):
+    """The receivables app's credit check for ``extra_amount`` more on ``distributor`` today: the one rule that
+    saving an order applies and the visit form shows while the rep types (``message`` is '' when fine)."""
+    return receivables_selectors.credit_check(
+        distributor=distributor, extra_amount=extra_amount, as_of=timezone.localdate()
+    )
+
+
+def visit_order_to_correct(visit: Visit) -> Order | None:
+    """The order the visit form shows and corrects: the visit's first order still taken (None if there is none)."""
+    return visit.orders.filter(status=OrderStatus.TAKEN).order_by("pk").first()
+
+
+def visit_order_credit_check(*, distributor: Distributor, amount: Decimal, visit: Visit | None = None):
+    """The check saving a visit with an order of ``amount`` meets: the visit's order being corrected counts
+    only by the difference (as ``save_visit`` counts it)."""
+    order = visit_order_to_correct(visit) if visit is not None else None
+    replaced = order.amount if order is not None else Decimal("0.00")
+    return order_credit_check(distributor=distributor, extra_amount=amount - replaced)
+
+
 def credit_warning(*, distributor: Distributor, extra_amount: Decimal) -> str:
     """The receivables app's credit check for an order of ``extra_amount`` ('' when fine).
 
     Raises ValidationError when the receivables settings make an exceeded limit a block.
     """
-    check = receivables_selectors.credit_check(
-        distributor=distributor, extra_amount=extra_amount, as_of=timezone.localdate()
-    )
+    check = order_credit_check(distributor=distributor, extra_amount=extra_amount)
     if getattr(check, "blocks", False):
         raise ValidationError({"lines": [check.message]})
     return check.message if (check.exceeds_limit or check.has_over_90) else ""
@@ -242,7 +270,7 @@ class VisitExtras:
     contacts: Iterable[Contact] = ()
     brands: Iterable[Brand] = ()
     strategies: Iterable[ServiceStrategy] = ()
-    stock: Sequence[tuple[Brand, int]] = ()
+    stock: Sequence[tuple[Brand, int]] | None = None  # None keeps a saved visit's stock as it is
     orders: Sequence[OrderInput] = ()
     photos: Sequence[tuple[str, object]] = ()  # (kind, uploaded file)
 
@@ -301,7 +329,11 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     _check_account(getattr(visit, "distributor", None) if visit.distributor_id else None, visit.rep, by)
     _check_visit_times(visit)
     visit.visit_date = timezone.localdate(visit.started_at)
-    check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
+    if stored is None and day_locked_for(rep=visit.rep, day=visit.visit_date, by=by):
+        # The evening call after the day was submitted: kept as a late entry the KAM accepts or rejects.
+        visit.late_entry = LateEntry.PENDING
+    else:
+        check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
     if stored is not None and stored.visit_date != visit.visit_date:
         check_day_open(rep=stored.rep, day=stored.visit_date, by=by)
     if visit.collected_amount and visit.collected_amount > 0 and not visit.collection_method:
@@ -317,17 +349,20 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     contacts = list(extras.contacts)
     if any(c.distributor_id != visit.distributor_id for c in contacts):
         raise ValidationError({"contacts_met": _("Choose contacts of this distributor.")})
-    stock = list(extras.stock)
+    stock = list(extras.stock or ())
     if len({brand.pk for brand, _units in stock}) != len(stock):
         raise ValidationError({"stock": _("Each brand once, please.")})
     if any(units is None or units < 0 for _brand, units in stock):
         raise ValidationError({"stock": _("Units cannot be negative.")})
-    orders = [_build_lines(o.lines) for o in extras.orders]  # validate every line before saving anything
+    corrected = _orders_to_correct(visit, stored, extras.orders)
+    # validate every line before saving anything; a corrected order left without lines is cancelled
+    orders = [_build_lines(o.lines) if (o.lines or o.order is None) else [] for o in extras.orders]
+    new_amount = sum((ln.amount for lines in orders for ln in lines), CENT * 0)
     visit.credit_warning = (
         credit_warning(
-            distributor=visit.distributor, extra_amount=sum((ln.amount for lines in orders for ln in lines), CENT * 0)
+            distributor=visit.distributor, extra_amount=new_amount - sum((o.amount for o in corrected), CENT * 0)
         )
-        if orders
+        if any(orders)
         else ""
     )
     _locate(visit)
@@ -341,12 +376,15 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     visit.contacts_met.set(contacts)
     visit.brands_discussed.set(extras.brands)
     visit.strategies.set(extras.strategies)
-    if stored is None or extras.stock:
+    if stored is None or extras.stock is not None:
         visit.stock_seen.all().delete()
         VisitStock.objects.bulk_create(VisitStock(visit=visit, brand=b, units=u) for b, u in stock)
     for kind, upload in extras.photos:
         add_visit_photo(visit=visit, kind=kind, image=upload, by=by)
     for order_input, lines in zip(extras.orders, orders, strict=True):
+        if order_input.order is not None:
+            _correct_visit_order(order_input.order, lines, visit, by)
+            continue
         order = Order.objects.create(
             distributor=visit.distributor,
             rep=visit.rep,
@@ -367,6 +405,82 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     return visit
 
 
+def _orders_to_correct(visit: Visit, stored: Visit | None, inputs: Sequence[OrderInput]) -> list[Order]:
+    """The visit's own taken orders that ``inputs`` correct, locked; anything else is a field error."""
+    ids = [o.order.pk for o in inputs if o.order is not None]
+    if not ids:
+        return []
+    locked = {o.pk: o for o in Order.objects.select_for_update().filter(pk__in=ids)}
+    for pk in ids:
+        order = locked.get(pk)
+        if stored is None or order is None or order.visit_id != stored.pk:
+            raise ValidationError({"lines": [_("That order is not one of this visit's.")]})
+        if order.status != OrderStatus.TAKEN:
+            raise ValidationError(
+                {
+                    "lines": [
+                        _("Order #%(n)s is %(status)s and can no longer change.")
+                        % {"n": order.pk, "status": order.get_status_display()}
+                    ]
+                }
+            )
+    for order_input in inputs:
+        if order_input.order is not None:
+            order_input.order = locked[order_input.order.pk]
+    return list(locked.values())
+
+
+def _line_key(line: OrderLine) -> list:
+    return [line.product_id, f"{Decimal(line.quantity):.2f}", f"{Decimal(line.unit_price):.2f}"]
+
+
+def _correct_visit_order(order: Order, lines: list[OrderLine], visit: Visit, by: User) -> None:
+    """Change the lines of the visit's order in place (audited); no lines left cancels it (never deleted)."""
+    before = audit.snapshot(order)
+    before["lines"] = [_line_key(ln) for ln in order.lines.order_by("pk")]
+    if not lines:
+        order.status = OrderStatus.CANCELLED
+        order.save(update_fields=["status", "updated_at"])
+        audit.record(order, by=by, action="order_status_changed", before=before)
+        return
+    new_lines = [_line_key(ln) for ln in lines]
+    if (new_lines, order.distributor_id, order.order_date) == (before["lines"], visit.distributor_id, visit.visit_date):
+        return  # saved again unchanged: nothing to record
+    order.distributor = visit.distributor
+    order.order_date = visit.visit_date
+    order.save(update_fields=["distributor", "order_date", "updated_at"])
+    _save_lines(order, lines)
+    after = audit.snapshot(order)
+    after["lines"] = new_lines
+    audit.record(order, by=by, action="order_changed", before=before, after=after)
+
+
+@transaction.atomic
+def decide_late_visit(*, visit: Visit, by: User, accept: bool, note: str = "") -> Visit:
+    """The KAM (or a manager) accepts or rejects a rep's late entry. A rejected visit is kept, marked rejected,
+    and its taken orders are cancelled (audited); money collected stays with finance's claim.
+
+    Raises PermissionDenied (not a manager of the rep) or ValidationError (not waiting for a decision).
+    """
+    stored = Visit.objects.select_for_update(of=("self",)).get(pk=visit.pk)
+    if by.pk == stored.rep_id or by.effective_role not in MANAGERS or not acts_for(by, stored.rep):
+        raise PermissionDenied
+    if stored.late_entry != LateEntry.PENDING:
+        raise ValidationError({"decision": _("This visit is not a late entry waiting for a decision.")})
+    before = audit.snapshot(stored)
+    stored.late_entry = LateEntry.ACCEPTED if accept else LateEntry.REJECTED
+    stored.late_decided_by, stored.late_decided_at, stored.late_note = by, timezone.now(), note[:255]
+    stored.save(update_fields=["late_entry", "late_decided_by", "late_decided_at", "late_note", "updated_at"])
+    if not accept:
+        for order in Order.objects.select_for_update().filter(visit=stored, status=OrderStatus.TAKEN):
+            order_before = audit.snapshot(order)
+            order.status = OrderStatus.CANCELLED
+            order.save(update_fields=["status", "updated_at"])
+            audit.record(order, by=by, action="order_status_changed", before=order_before)
+    audit.record(stored, by=by, action="late_visit_accepted" if accept else "late_visit_rejected", before=before)
+    return stored
+
+
 @transaction.atomic
 def add_visit_photo(*, visit: Visit, kind: str, image, by: User) -> VisitPhoto:
     """Attach a photo to a visit (through Django's storage, so production can use object storage).
@@ -374,7 +488,8 @@ def add_visit_photo(*, visit: Visit, kind: str, image, by: User) -> VisitPhoto:
     Raises ValidationError on ``image`` when it is too large or not an image; large photos are scaled down."""
     if not acts_for(by, visit.rep):
         raise PermissionDenied
-    check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
+    if visit.late_entry != LateEntry.PENDING:  # a pending late entry's photos go with it
+        check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
     try:
         photos.validate_photo(image)  # before anything is decoded: size and a real image
     except ValidationError as exc:

@@ -2,26 +2,37 @@
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import selectors as org_selectors
 from accounts.models import Role, User
 from distributors.models import Distributor
 from kamcrm.forms import add_service_errors
 from kamcrm.validation import path_date
 
-from . import selectors, services
-from .forms import CommentForm, DailyNotesForm, LineFormSet, OrderForm, PhotoForm, StockFormSet, VisitForm
-from .models import Order, OrderStatus, Visit
+from . import day_plan, selectors, services
+from .forms import (
+    CommentForm,
+    DailyNotesForm,
+    LineFormSet,
+    OrderForm,
+    OrderLineFormSet,
+    PhotoForm,
+    StockFormSet,
+    VisitForm,
+)
+from .models import LateEntry, Order, OrderStatus, Purpose, Visit
 
 PAGE_SIZE = 50
 MANAGERS = (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
@@ -56,7 +67,10 @@ def visit_edit(request, pk=None):
     visit = get_object_or_404(selectors.visit_list(for_user=request.user), pk=pk) if pk else Visit(rep=request.user)
     if pk and not services.acts_for(request.user, visit.rep):
         raise PermissionDenied
+    if pk and services.day_locked_for(rep=visit.rep, day=visit.visit_date, by=request.user):
+        return render(request, "reports/visit_form.html", {"visit": visit, "locked": True})
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    wants_json = request.headers.get("Accept") == "application/json"
     linked = None
     if not pk and request.method == "GET" and "distributor" in request.GET:
         linked = _account_for_visit_form(request.user, request.GET["distributor"])
@@ -66,10 +80,25 @@ def visit_edit(request, pk=None):
         data,
         instance=visit,
         user=request.user,
-        initial={"distributor": linked.pk} if linked else None,
+        initial={"distributor": linked.pk, **_purpose(request)} if linked else None,
     )
-    stock = StockFormSet(data, prefix="stock")
-    lines = LineFormSet(data, prefix="lines")
+    # Editing shows every saved value: the stock seen and the lines of the visit's order (corrected in place).
+    order = services.visit_order_to_correct(visit) if pk else None
+    stock = StockFormSet(
+        data,
+        prefix="stock",
+        initial=[{"brand": s.brand, "units": s.units} for s in visit.stock_seen.all()] if pk else None,
+    )
+    lines = LineFormSet(
+        data,
+        prefix="lines",
+        initial=[
+            {"product": ln.product, "quantity": ln.quantity, "unit_price": ln.unit_price}
+            for ln in order.lines.order_by("pk")
+        ]
+        if order
+        else None,
+    )
     photos = PhotoForm(data, files)
     if request.method == "POST" and all([form.is_valid(), stock.is_valid(), lines.is_valid(), photos.is_valid()]):
         visit = form.instance
@@ -86,7 +115,7 @@ def visit_edit(request, pk=None):
                 for f in stock.forms
                 if f.cleaned_data.get("brand") and f.cleaned_data.get("units") is not None
             ],
-            orders=[services.OrderInput(lines=order_lines)] if order_lines else [],
+            orders=[services.OrderInput(lines=order_lines, order=order)] if (order_lines or order) else [],
             photos=photos.photos(),
         )
         try:
@@ -95,10 +124,16 @@ def visit_edit(request, pk=None):
             _show_errors(form, exc, (lines, stock))
         else:
             messages.success(request, _("Visit to %(name)s saved.") % {"name": saved.distributor.display_name})
+            if saved.late_entry == LateEntry.PENDING:
+                messages.info(request, _("That day was already submitted: the visit goes to your KAM as a late entry."))
             if getattr(saved, "credit_warning", ""):
                 messages.warning(request, saved.credit_warning)
             target = reverse("reports:visit_detail", args=[saved.pk])
+            if wants_json:  # the phone's outbox sending a visit saved offline
+                return JsonResponse({"ok": True, "id": saved.pk, "url": target}, status=201)
             return redirect(f"{target}?saved={saved.client_ref or ''}")
+    if wants_json and request.method == "POST":
+        return JsonResponse({"ok": False, "errors": _error_messages(form, stock, lines, photos)}, status=400)
     chosen = form["distributor"].value()
     accounts = services.distributors_for_visit(rep=visit.rep if pk else request.user)
     return render(
@@ -110,12 +145,45 @@ def visit_edit(request, pk=None):
             "lines": lines,
             "photos": photos,
             "visit": visit,
+            "order": order,
+            "other_orders": [o for o in visit.orders.all() if o != order] if pk else [],
+            "saved_photos": visit.photos.all() if pk else [],
+            "selected_contacts": _chosen_ids(form["contacts_met"].value()),
+            "photo_max": settings.PHOTO_MAX_SIZE,
+            "photo_max_mb": f"{settings.PHOTO_MAX_SIZE / (1024 * 1024):g}",
+            "today_locked": not pk
+            and services.day_locked_for(rep=request.user, day=timezone.localdate(), by=request.user),
             "accounts": accounts[:8],
             "chosen": visit.distributor
             if pk and str(chosen) == str(visit.distributor_id)
             else _account_for_visit_form(request.user, chosen),
         },
     )
+
+
+def _error_messages(form, *others) -> list[str]:
+    """Every error of the visit form and its parts as "label: message" lines, for the phone's outbox."""
+    messages_ = []
+    for each in (form, *others):
+        parts = each.forms if hasattr(each, "forms") else [each]
+        if hasattr(each, "non_form_errors"):
+            messages_ += list(each.non_form_errors())
+        for part in parts:
+            for name, errors in part.errors.items():
+                label = part.fields[name].label if name in part.fields else ""
+                messages_ += [f"{label}: {e}" if label else str(e) for e in errors]
+    return messages_
+
+
+def _purpose(request) -> dict:
+    """The purpose My day's "Log visit" pre-fills, when it is one."""
+    purpose = request.GET.get("purpose", "")
+    return {"purpose": purpose} if purpose in Purpose.values else {}
+
+
+def _chosen_ids(values) -> set[str]:
+    """The ids a multiple-choice value names, as the strings a template compares (objects when unbound)."""
+    return {str(getattr(v, "pk", v)) for v in values or ()}
 
 
 def _account_for_visit_form(user, value) -> Distributor | None:
@@ -132,8 +200,11 @@ def account_search(request):
     """HTMX: the accounts matching what the rep typed (own first), as radio buttons; or one account's contacts."""
     if request.GET.get("contacts", "").isdigit():
         distributor = get_object_or_404(Distributor.objects.visible_to(request.user), pk=request.GET["contacts"])
-        return render(request, "reports/_visit_contacts.html", {"contacts": distributor.contacts.all()})
-    q = request.GET.get("q", "").strip()
+        return render(
+            request, "reports/_visit_contacts.html", {"contacts": distributor.contacts.all(), "selected": set()}
+        )
+    # "account_q": the visit form's search box itself (htmx sends it with the chosen account; no eval, strict CSP)
+    q = request.GET.get("q", request.GET.get("account_q", "")).strip()
     accounts = services.accounts_for_visit_form(user=request.user)
     if q:
         accounts = accounts.filter(
@@ -142,7 +213,7 @@ def account_search(request):
     return render(
         request,
         "reports/_account_options.html",
-        {"accounts": accounts[:8], "chosen": request.GET.get("distributor", "")},
+        {"accounts": accounts[:8], "chosen": _account_for_visit_form(request.user, request.GET.get("distributor"))},
     )
 
 
@@ -154,15 +225,42 @@ def visit_detail(request, pk):
         ),
         pk=pk,
     )
+    locked = services.day_locked_for(rep=visit.rep, day=visit.visit_date, by=request.user)
     return render(
         request,
         "reports/visit_detail.html",
         {
             "visit": visit,
-            "can_edit": services.acts_for(request.user, visit.rep),
+            "can_edit": services.acts_for(request.user, visit.rep) and not locked,
+            "locked": locked,
+            "can_decide": visit.late_entry == LateEntry.PENDING
+            and selectors.late_visits_to_decide(for_user=request.user).filter(pk=visit.pk).exists(),
             "saved_ref": request.GET.get("saved", ""),
         },
     )
+
+
+@login_required
+@require_POST
+def visit_late_decision(request, pk):
+    """The KAM accepts or rejects a rep's late entry (a visit logged for a submitted day)."""
+    visit = get_object_or_404(selectors.visit_list(for_user=request.user), pk=pk)
+    decision = request.POST.get("decision", "")
+    if decision not in ("accept", "reject"):
+        messages.error(request, _("Choose accept or reject."))
+        return redirect("reports:visit_detail", pk)
+    try:
+        services.decide_late_visit(
+            visit=visit, by=request.user, accept=decision == "accept", note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Late entry accepted.") if decision == "accept" else _("Late entry rejected."))
+    if request.POST.get("back") == "team":
+        return redirect("reports:team_days")
+    return redirect("reports:visit_detail", pk)
 
 
 @login_required
@@ -195,6 +293,50 @@ def overdue_visits(request):
     rows = selectors.overdue_visits(for_user=request.user, as_of=timezone.localdate())
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/overdue_visits.html", {"page": page, "total": len(rows)})
+
+
+# --- my day: the rep's home page -----------------------------------------------------------------
+
+
+def plan_rep(user: User, value: str | None) -> User:
+    """Whose day plan ``user`` asks for: their own, or (KAM, manager) a rep of their scope; anyone else is a 404."""
+    if not value or str(value) == str(user.pk):
+        if user.effective_role not in (Role.REP, Role.KAM):
+            raise Http404
+        return user
+    if not str(value).isdigit() or user.effective_role not in MANAGERS:
+        raise Http404
+    return get_object_or_404(User.objects.reps_in_scope_of(user).filter(role__in=[Role.REP, Role.KAM]), pk=value)
+
+
+@login_required
+def my_day(request):
+    """My day: the day's scheduled stops, overdue visits, visit-to-collect tasks and due action items, in route
+    order, each with its reason and a one-tap "Log visit". A KAM picks a rep of the team."""
+    if request.user.effective_role not in (Role.REP, *MANAGERS):
+        raise PermissionDenied
+    on = timezone.localdate()
+    if request.user.effective_role in MANAGERS and not request.GET.get("rep"):
+        rep = request.user if request.user.effective_role == Role.KAM else None
+    else:
+        rep = plan_rep(request.user, request.GET.get("rep"))
+    return render(
+        request,
+        "reports/my_day.html",
+        {
+            "rep": rep,
+            "on": on,
+            "plan": day_plan.day_plan(rep=rep, on=on) if rep else [],
+            "day": selectors.day(rep=rep, on=on) if rep else None,
+            "own": rep == request.user,
+            "org": org_selectors.home_summary(user=request.user),
+            "reps": User.objects.reps_in_scope_of(request.user)
+            .filter(role__in=[Role.REP, Role.KAM])
+            .order_by("username")
+            if request.user.effective_role in MANAGERS
+            else [],
+        },
+    )
 
 
 # --- orders -------------------------------------------------------------------------------------
@@ -263,7 +405,7 @@ def order_edit(request, pk=None):
         if pk
         else None
     )
-    lines = LineFormSet(data, prefix="lines", initial=initial)
+    lines = OrderLineFormSet(data, prefix="lines", initial=initial)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         try:
             saved = services.save_order(order=form.instance, lines=_formset_lines(lines), by=request.user)
@@ -344,7 +486,10 @@ def team_days(request):
     if request.user.effective_role not in MANAGERS:
         raise PermissionDenied
     on = _parse_day(request.GET.get("date")) if request.GET.get("date") else timezone.localdate() - timedelta(1)
-    reports = selectors.daily_report_list(for_user=request.user).filter(date=on).exclude(rep=request.user)
+    reports = list(selectors.daily_report_list(for_user=request.user).filter(date=on).exclude(rep=request.user))
+    flags = selectors.check_in_flags(rep_ids=[r.rep_id for r in reports], on=on)
+    for report in reports:
+        report.check_in_flags = flags.get(report.rep_id, {})
     return render(
         request,
         "reports/team_days.html",
@@ -352,6 +497,7 @@ def team_days(request):
             "on": on,
             "reports": reports,
             "missing": selectors.missing_daily_reports(for_user=request.user, on=on),
+            "late_visits": selectors.late_visits_to_decide(for_user=request.user),
             "previous": on - timedelta(days=1),
             "next": on + timedelta(days=1) if on < timezone.localdate() else None,
         },

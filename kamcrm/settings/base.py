@@ -306,6 +306,8 @@ CONTENT_SECURITY_POLICY = {
 KAMCRM_DATE_MIN = date.fromisoformat(env("KAMCRM_DATE_MIN", default="2000-01-01"))
 KAMCRM_DATE_MAX = date.fromisoformat(env("KAMCRM_DATE_MAX", default="2099-12-31"))
 KAMCRM_MAX_DAY_COUNT = env.int("KAMCRM_MAX_DAY_COUNT", default=36500)  # "not visited for N days"
+# A visit checked in farther than this from the account's coordinates is flagged "far from the account".
+KAMCRM_FAR_FROM_ACCOUNT_M = env.int("KAMCRM_FAR_FROM_ACCOUNT_M", default=1000)
 KAMCRM_MAX_ORDER_QUANTITY = env.int("KAMCRM_MAX_ORDER_QUANTITY", default=1_000_000)  # units per order line
 KAMCRM_JSON_MAX_DEPTH = env.int("KAMCRM_JSON_MAX_DEPTH", default=32)
 

@@ -8,6 +8,7 @@
   const key = form.dataset.draftKey;
   const ref = form.querySelector("[name=client_ref]");
   const distributor = document.getElementById("id_distributor");
+  let offlineData = null;
 
   function fields() {
     return Array.from(form.elements).filter(
@@ -35,14 +36,54 @@
     });
   }
 
+  // Enter (the phone keyboard's "Go") never submits the form; in the account search it searches now.
+  form.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.target.tagName === "TEXTAREA" || event.target.type === "submit") return;
+    event.preventDefault();
+    if (event.target.id === "account-search") htmx.trigger(event.target, "input");
+  });
+
+  // Order lines are added and removed freely; a removed line is emptied (the server ignores empty lines).
+  const totalForms = form.querySelector("[name=lines-TOTAL_FORMS]");
+  document.getElementById("add-line")?.addEventListener("click", () => {
+    const index = parseInt(totalForms.value, 10);
+    const html = document.getElementById("order-line-template").innerHTML.replace(/__prefix__/g, String(index));
+    document.getElementById("order-lines").insertAdjacentHTML("beforeend", html);
+    totalForms.value = String(index + 1);
+    document.getElementById("order-lines").lastElementChild.querySelector("select").focus();
+    save();
+  });
+  document.getElementById("order-lines")?.addEventListener("click", (event) => {
+    const button = event.target.closest(".remove-line");
+    if (!button) return;
+    const row = button.closest(".order-line");
+    row.querySelectorAll("select, input").forEach((el) => { el.value = ""; });
+    row.classList.add("d-none");
+    form.dispatchEvent(new Event("change"));
+  });
+  function ensureLines(count) {  // a restored draft may have more lines than the page rendered
+    while (parseInt(totalForms.value, 10) < count) document.getElementById("add-line").click();
+  }
+
   // A new visit gets its id once; the draft keeps it, so a resend after a lost connection is the same visit.
   if (ref && !ref.value && window.crypto && crypto.randomUUID) ref.value = crypto.randomUUID();
   const isBound = form.querySelector(".is-invalid, .invalid-feedback, .alert-danger") !== null;
   const stored = localStorage.getItem(key);
   if (stored && !isBound) {
     try {
-      restore(JSON.parse(stored));
+      const data = JSON.parse(stored);
+      if (data["lines-TOTAL_FORMS"]) ensureLines(parseInt(data["lines-TOTAL_FORMS"], 10));
+      restore(data);
       document.getElementById("draft-restored").classList.remove("d-none");
+      if (distributor.value && !navigator.onLine) {
+        offlineSearch("");
+        offlineContacts(distributor.value, [].concat(data.contacts_met || []));
+      } else if (distributor.value && navigator.onLine) {  // the chosen account and its contacts, ticked as in the draft
+        const url = form.querySelector("#account-search").getAttribute("hx-get");
+        htmx.ajax("GET", url + "?distributor=" + distributor.value, { target: "#account-options" });
+        htmx.ajax("GET", url + "?contacts=" + distributor.value, { target: "#visit-contacts" })
+          .then(() => restore({ contacts_met: data.contacts_met || [] }));
+      }
     } catch (e) { localStorage.removeItem(key); }
   }
   document.getElementById("draft-discard")?.addEventListener("click", () => {
@@ -52,13 +93,150 @@
   form.addEventListener("input", save);
   form.addEventListener("change", save);
 
+  // A refused offline visit being fixed: its photos come back into the file inputs.
+  const fixing = sessionStorage.getItem("kamcrm-fix");
+  if (fixing && window.kamcrmOutbox && window.DataTransfer) {
+    window.kamcrmOutbox.all().then((entries) => {
+      const entry = entries.find((e) => e.ref === fixing);
+      if (!entry) return;
+      const byName = {};
+      entry.fields.filter((f) => f[2] !== undefined).forEach(([name, file]) => {
+        (byName[name] = byName[name] || new DataTransfer()).items.add(file);
+      });
+      Object.entries(byName).forEach(([name, transfer]) => {
+        const input = form.querySelector(`input[type=file][name="${name}"]`);
+        if (input) input.files = transfer.files;
+      });
+    });
+  }
+
   // The account list is swapped by HTMX while typing; a tap chooses the account and loads its contacts.
   document.getElementById("account-options").addEventListener("change", (event) => {
     if (!event.target.classList.contains("account-choice")) return;
     distributor.value = event.target.value;
-    htmx.ajax("GET", form.querySelector("#account-search").getAttribute("hx-get") + "?contacts=" + event.target.value,
-      { target: "#visit-contacts" });
+    if (navigator.onLine) {
+      htmx.ajax("GET", form.querySelector("#account-search").getAttribute("hx-get") + "?contacts=" + event.target.value,
+        { target: "#visit-contacts" });
+    } else {
+      offlineContacts(event.target.value, []);
+    }
     save();
+  });
+
+  // With no connection the account search and the contacts come from the copy the service worker keeps.
+  function loadOfflineData() {
+    if (offlineData) return Promise.resolve(offlineData);
+    return fetch(form.dataset.offlineData, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : { accounts: [] }))
+      .then((data) => { offlineData = data; return data; })
+      .catch(() => ({ accounts: [] }));
+  }
+  function offlineSearch(query) {
+    loadOfflineData().then((data) => {
+      const q = query.trim().toLowerCase();
+      const hits = data.accounts.filter((a) => !q || [a.name, a.code, a.city].some((t) => (t || "").toLowerCase().includes(q)));
+      const list = document.createElement("div");
+      list.className = "list-group";
+      list.setAttribute("role", "radiogroup");
+      hits.slice(0, 8).forEach((a) => {
+        const label = document.createElement("label");
+        label.className = "list-group-item d-flex gap-2";
+        const input = document.createElement("input");
+        input.className = "form-check-input account-choice";
+        input.type = "radio";
+        input.name = "account_choice";
+        input.value = String(a.id);
+        input.checked = String(a.id) === distributor.value;
+        const text = document.createElement("span");
+        const strong = document.createElement("strong");
+        strong.textContent = a.name;
+        const small = document.createElement("small");
+        small.className = "text-muted";
+        small.textContent = " " + a.code + " · " + a.city;
+        text.append(strong, small);
+        label.append(input, text);
+        list.append(label);
+      });
+      if (!hits.length) {
+        const none = document.createElement("div");
+        none.className = "list-group-item text-muted";
+        none.textContent = form.dataset.noMatch;
+        list.append(none);
+      }
+      document.getElementById("account-options").replaceChildren(list);
+    });
+  }
+  function offlineContacts(accountId, ticked) {
+    loadOfflineData().then((data) => {
+      const account = data.accounts.find((a) => String(a.id) === String(accountId));
+      const box = document.getElementById("visit-contacts");
+      box.replaceChildren();
+      (account ? account.contacts : []).forEach((c) => {
+        const wrap = document.createElement("div");
+        wrap.className = "form-check form-check-inline";
+        const input = document.createElement("input");
+        input.className = "form-check-input";
+        input.type = "checkbox";
+        input.name = "contacts_met";
+        input.value = String(c.id);
+        input.id = "contact-" + c.id;
+        input.checked = ticked.includes(String(c.id));
+        const label = document.createElement("label");
+        label.className = "form-check-label";
+        label.htmlFor = input.id;
+        label.textContent = c.name + (c.position ? " · " + c.position : "");
+        wrap.append(input, label);
+        box.append(wrap);
+      });
+    });
+  }
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    if (navigator.onLine || event.detail.elt.id !== "account-search") return;
+    event.preventDefault();  // no connection: search the offline copy instead
+    offlineSearch(event.detail.elt.value);
+  });
+  document.getElementById("account-search").addEventListener("input", (event) => {
+    if (!navigator.onLine) offlineSearch(event.target.value);
+  });
+
+  // A photo over the size limit or not an image: said at once, before anything is sent.
+  form.querySelectorAll("input[type=file]").forEach((input) => {
+    input.addEventListener("change", () => {
+      const bad = Array.from(input.files).find((f) => !f.type.startsWith("image/") || f.size > Number(form.dataset.photoMax));
+      const note = input.parentElement.querySelector(".photo-error");
+      if (note) note.remove();
+      if (!bad) return;
+      const message = document.createElement("div");
+      message.className = "invalid-feedback d-block photo-error";
+      message.textContent = bad.type.startsWith("image/") ? form.dataset.photoTooLarge : form.dataset.photoNotImage;
+      input.after(message);
+      input.value = "";
+    });
+  });
+
+  // No connection: the visit, photos included, waits in the outbox (IndexedDB) and is sent when the connection
+  // returns; its client_ref makes the send happen once.
+  form.addEventListener("submit", (event) => {
+    if (navigator.onLine || !window.kamcrmOutbox || form.dataset.visit) return;
+    event.preventDefault();
+    const fields = [];
+    new FormData(form).forEach((value, name) => {
+      if (name === "account_q" || name === "account_choice") return;
+      if (value instanceof File) {
+        if (value.size) fields.push([name, value, value.name]);
+      } else {
+        fields.push([name, value]);
+      }
+    });
+    const chosen = document.querySelector(".account-choice:checked");
+    const account = chosen ? chosen.closest("label").querySelector("strong").textContent : "";
+    window.kamcrmOutbox.add({ ref: ref.value, action: form.getAttribute("action") || window.location.pathname,
+      fields, account, saved: Date.now(), error: "" })
+      .then(() => {
+        localStorage.removeItem(key);
+        sessionStorage.removeItem("kamcrm-fix");
+        window.location.href = form.dataset.afterOffline;
+      });
   });
 
   // Running total of the order lines (the server computes the real one, to the cent).
@@ -74,6 +252,32 @@
       if (product.value && !isNaN(qty) && !isNaN(price)) sum += qty * price;
     });
     document.getElementById("order-total").textContent = sum ? "· " + sum.toFixed(2) : "";
+    creditCheck(sum);
+  }
+
+  // The credit check saving will apply, asked while the rep types (the same rule on the server).
+  let creditTimer = null;
+  let lastAsked = null;
+  function creditCheck(sum) {
+    const box = document.getElementById("credit-check");
+    if (!box || !distributor.value || !navigator.onLine) return;
+    const query = new URLSearchParams({ distributor: distributor.value, amount: sum.toFixed(2) });
+    if (form.dataset.visit) query.set("visit", form.dataset.visit);
+    if (query.toString() === lastAsked) return;
+    lastAsked = query.toString();
+    clearTimeout(creditTimer);
+    creditTimer = setTimeout(() => {
+      fetch(form.dataset.creditUrl + "?" + query, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((check) => {
+          if (!check) return;
+          box.textContent = check.message;
+          box.classList.toggle("d-none", !check.message);
+          box.classList.toggle("alert-danger", check.blocks);
+          box.classList.toggle("alert-warning", !check.blocks);
+        })
+        .catch(() => { /* offline: the server checks again on save */ });
+    }, 300);
   }
   form.addEventListener("input", total);
   form.addEventListener("change", total);
@@ -95,10 +299,14 @@
     status.textContent = form.querySelector("[name=latitude]").value ? status.dataset.located : status.dataset.denied;
   }
 })();
-// On the saved visit's page: the draft has reached the server, forget it.
+// On the saved visit's page: the draft has reached the server, forget it (and a fixed outbox entry with it).
 (function () {
   const saved = document.querySelector("[data-saved-visit]");
   if (!saved) return;
+  if (window.kamcrmOutbox && saved.dataset.savedVisit) {
+    window.kamcrmOutbox.remove(saved.dataset.savedVisit).then(window.kamcrmOutbox.render);
+    sessionStorage.removeItem("kamcrm-fix");
+  }
   Object.keys(localStorage).filter((k) => k.startsWith("visit-draft-")).forEach((k) => {
     try {
       if (JSON.parse(localStorage.getItem(k)).client_ref === saved.dataset.savedVisit) localStorage.removeItem(k);

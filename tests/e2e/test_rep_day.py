@@ -37,7 +37,7 @@ def test_rep_logs_a_visit_with_an_order_and_submits_the_day(phone):
     # The saved visit's page forgets the browser draft.
     assert phone.evaluate("Object.keys(localStorage).filter(k => k.startsWith('visit-draft-')).length") == 0
 
-    phone.get_by_role("link", name="My day").click()
+    phone.get_by_role("link", name="Daily report").click()
     expect(phone.locator("#day-visits")).to_have_text("1")
     expect(phone.locator("#day-orders")).to_have_text("660.00")
     phone.get_by_label("What happened").fill("拜访顺利")

@@ -95,9 +95,10 @@ def test_overdue_action_items_show_on_the_owners_home_page(org, account_plan, cl
     pf.ActionItemFactory(account_plan=plan, owner=org.rep_a1b, task="Not due yet", due_on=timezone.localdate())
     pf.ActionItemFactory(account_plan=plan, owner=org.rep_a1b, task="Finished", due_on=yesterday, status="done")
     pf.ActionItemFactory(account_plan=plan, owner=org.rep_a1, task="Someone else's", due_on=yesterday)
+    # A rep's home page is My day (issue 13): it lists the overdue and the due-today action items.
     home = client_for(org.rep_a1b).get("/").content.decode()
-    assert 'id="home-overdue-actions"' in home and "拜访采购经理谈年度合同" in home
-    assert "Not due yet" not in home and "Finished" not in home and "Someone else&#x27;s" not in home
+    assert 'id="day-plan"' in home and "拜访采购经理谈年度合同" in home and "Not due yet" in home
+    assert "Finished" not in home and "Someone else&#x27;s" not in home
     assert 'id="home-overdue-actions"' not in client_for(org.kam_a2).get("/").content.decode()
     mine = client_for(org.rep_a1b).get("/plans/action-items/").content.decode()
     assert "拜访采购经理谈年度合同" in mine and "Not due yet" in mine and "Finished" not in mine

@@ -1,5 +1,6 @@
 """The demo visits, orders and daily reports of ``manage.py seed_demo``: believable, consistent, safe to run again."""
 
+from collections import Counter
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -9,9 +10,10 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.models import Role, User
+from distributors.demo import CITY_CENTRES
 from distributors.models import Distributor, Status
 from kamcrm.audit.models import AuditEvent
-from reports import demo, selectors
+from reports import demo, geo, selectors
 from reports.models import (
     Comment,
     DailyReport,
@@ -226,3 +228,14 @@ def test_demo_plans_follow_the_accounts_sales_so_no_rate_reads_above_200_percent
     assert all(Decimal("0") <= rate <= Decimal("2") for _, _, rate in rates), [r for r in rates if r[2] > 2]
     team_sales = [rate for label, name, rate in rates if name == "sales_rate"]
     assert all(Decimal("0.3") <= rate for rate in team_sales), f"plans far above the accounts' sales: {team_sales}"
+
+
+def test_demo_accounts_sit_in_their_cities_and_some_check_ins_are_flagged(seeded):
+    accounts = list(Distributor.objects.all())
+    assert accounts and all(d.latitude is not None and d.longitude is not None for d in accounts)
+    for d in accounts:
+        lat, lon = CITY_CENTRES[d.city]
+        assert geo.distance_m(d.latitude, d.longitude, Decimal(str(lat)), Decimal(str(lon))) < 10_000
+    in_person = Visit.objects.filter(kind="in_person")
+    flags = Counter(v.check_in for v in in_person.only("kind", "latitude", "longitude", "distance_from_account_m"))
+    assert flags["ok"] > flags["far"] > 0 and flags["no_location"] > 0 and flags["unknown"] == 0

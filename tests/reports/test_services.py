@@ -139,8 +139,12 @@ def test_submitted_day_is_locked_until_the_kam_reopens_it(org, cards):
     assert report.is_locked and report.submitted_at
     with pytest.raises(ValidationError, match="already submitted"):
         services.submit_daily_report(report=DailyReport(rep=org.rep_a1, date=today), by=org.rep_a1)
+    # A new visit for the locked day is kept as a late entry for the KAM (issue 13); changing it is refused.
+    late = services.save_visit(visit=a_visit(org.rep_a1, cards.a1), by=org.rep_a1)
+    assert late.late_entry == "pending"
+    late.outcome = "changed"
     with pytest.raises(ValidationError, match="locked"):
-        services.save_visit(visit=a_visit(org.rep_a1, cards.a1), by=org.rep_a1)
+        services.save_visit(visit=late, by=org.rep_a1)
     with pytest.raises(ValidationError, match="locked"):
         services.save_daily_notes(report=DailyReport(rep=org.rep_a1, date=today, problems="x"), by=org.rep_a1)
     with pytest.raises(PermissionDenied):
