@@ -560,7 +560,10 @@ def _shares(cells: dict, owners: dict, plans: dict) -> dict:
         plan = plans.get((account, month))
         shares = rep_shares(plan, owners.get(account))
         weights = [weight for _rep, weight in shares]
-        parts = {name: largest_remainder(getattr(cell, name), weights, places=2) for name in SHARED}
+        if len(shares) == 1:  # one rep takes the whole (what largest remainder gives, without the fractions)
+            parts = {name: [getattr(cell, name)] for name in SHARED}
+        else:
+            parts = {name: largest_remainder(getattr(cell, name), weights, places=2) for name in SHARED}
         for j, (rep, _weight) in enumerate(shares):
             share = result[(rep, account, i)]
             for name in SHARED:
@@ -617,19 +620,52 @@ def shared_figures(
     plans = _plans(accounts, periods)
     ids = {account for account, _i, _month in cells} | {account for account, _month in plans}
     owners = dict(Distributor.objects.filter(pk__in=ids).values_list("pk", "owner_id"))
+    result = _shared_sums(cells, owners, plans, group, reps)
+    _add_split_targets(result, accounts, periods, group, reps)
+    owned_q = owned if reps is None else owned & Q(distributor__owner_id__in=reps)
+    _add_outlets(result, owned_q, periods, {"rep": "owner_id", "distributor": "pk"}.get(group))
+    return result
+
+
+def _shared_sums(cells: dict, owners: dict, plans: dict, group: str | None, reps: Sequence[int] | None) -> dict:
+    """The shares of the account-month ``cells`` (:func:`_shares`) added up per rep, account or all."""
     result: dict = defaultdict(Figures)
     for (rep, account, i), share in _shares(cells, owners, plans).items():
         if reps is not None and rep not in reps:
             continue
         key = {"rep": rep, "distributor": account}.get(group)
         _add_into(result[(key, i)], share)
+    return result
+
+
+def _add_split_targets(result: dict, accounts: Q, periods: Sequence[Period], group, reps) -> None:
     splits = TargetMonth.objects.filter(accounts, rep__isnull=False)
     if reps is not None:
         splits = splits.filter(rep_id__in=reps)
     _add_targets(result, splits, periods, {"rep": "rep_id", "distributor": "distributor_id"}.get(group))
-    owned_q = owned if reps is None else owned & Q(distributor__owner_id__in=reps)
-    _add_outlets(result, owned_q, periods, {"rep": "owner_id", "distributor": "pk"}.get(group))
-    return result
+
+
+def whole_and_rep_figures(*, scope: Scope, periods: Sequence[Period], owners: dict) -> tuple[dict, dict]:
+    """``compute(group="distributor")`` and ``compute(group="rep")`` of a team, region or company at once:
+    ({(account, i): Figures}, {(rep, i): Figures}) from one read of the account-month cells and of the outlets.
+
+    ``owners`` is {account id: current owner id} of every account of the scope. A rep's outlets are those of
+    the accounts the rep owns (as in :func:`shared_figures`), so they are the accounts' outlets added up.
+    """
+    cells = _cells(scope.q(), periods, "distributor_id")
+    whole = _fold(cells)
+    _add_targets(whole, TargetMonth.objects.filter(scope.q(), rep=None), periods, "distributor_id")
+    _add_outlets(whole, scope.q(), periods, "pk")
+    shares = _shared_sums(cells, owners, _plans(scope.q(), periods), "rep", None)
+    _add_split_targets(shares, scope.q(), periods, "rep", None)
+    for (account, i), figures in list(whole.items()):
+        if account not in owners:
+            continue
+        share = shares[(owners[account], i)]
+        share.active_outlets += figures.active_outlets
+        share.new_outlets += figures.new_outlets
+        share.planned_active_outlets += figures.planned_active_outlets
+    return whole, shares
 
 
 def _month_share(period: Period, month: date) -> Fraction:
@@ -927,9 +963,6 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     targets are the reps' splits, read separately.
     """
     children_level = children_level or CHILD_LEVEL[scope.level]
-    per_account = {
-        key: figures for (key, _i), figures in compute(scope=scope, periods=[period], group="distributor").items()
-    }
     card_q = scope_q(scope.level, scope.id, prefix="")
     if scope.level == "rep":  # and the accounts where a plan gives the rep a split
         card_q = rep_accounts(scope.id, [period], prefix="")
@@ -941,6 +974,15 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
             "pk", "name", "short_name", "owner_id", team_id=F("owner__team_id"), region_id=F("owner__team__region_id")
         )
     }
+    shares = None
+    if children_level == "rep" and scope.level != "rep":
+        # The accounts whole and the reps' shares of them, from one read of the rollups.
+        whole, shares = whole_and_rep_figures(
+            scope=scope, periods=[period], owners={pk: card["owner_id"] for pk, card in cards.items()}
+        )
+    else:
+        whole = compute(scope=scope, periods=[period], group="distributor")
+    per_account = {key: figures for (key, _i), figures in whole.items()}
     today = timezone.localdate()
     money = overdue_money(scope=scope, as_of=min(period.end, today), group="distributor")
     late = overdue_visits(scope=scope, as_of=today, group="distributor")
@@ -957,7 +999,9 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     if children_level == "rep":
         # A rep's figures are the rep's shares of the accounts (and the rep's splits as targets); the overdue
         # money and visits (status figures) stay with the accounts' owner.
-        shares = {key: figures for (key, _i), figures in compute(scope=scope, periods=[period], group="rep").items()}
+        if shares is None:
+            shares = compute(scope=scope, periods=[period], group="rep")
+        shares = {key: figures for (key, _i), figures in shares.items()}
         for key, figures in shares.items():
             owned = grouped.get(key)
             figures.overdue_amount = owned.overdue_amount if owned else ZERO
