@@ -93,6 +93,13 @@ class DistributorDay(RollupFlows):
 
 class DistributorMonth(RollupFlows):
     month = models.DateField(_("month"))
+    # Σ (became_due − settled) of the account's months up to this one: the money collectible by the month's end
+    # and still open then. The money open at a period's start is the balance of the account's last month row
+    # before it (one index probe per account instead of summing its whole history). Kept by
+    # ``reports.rollups._rebuild_month_balances`` after the month rows are written.
+    balance = models.DecimalField(
+        _("open at the month's end"), max_digits=16, decimal_places=2, default=ZERO, db_default=ZERO
+    )
 
     class Meta:
         verbose_name = _("account month rollup")
