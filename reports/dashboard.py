@@ -1092,7 +1092,18 @@ def _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total,
             figures.expected_rates = pacing.blend(
                 (paces.get(pk) for pk in pks), start=period.start, end=period.end, today=today
             )
-        figures.dso_parts = sum((money.get(pk, DsoParts()) for pk in pks), DsoParts())
+        figures.dso_parts = _dso_sum(money, pks)
+
+
+def _dso_sum(money: dict, pks) -> DsoParts:
+    """Σ of the accounts' DsoParts (the same as adding them up, without an object per addition)."""
+    open_amount = credit_sales = ZERO
+    for pk in pks:
+        part = money.get(pk)
+        if part is not None:
+            open_amount += part.open_amount
+            credit_sales += part.credit_sales
+    return DsoParts(open_amount, credit_sales)
 
 
 @dataclass
