@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kamcrm.settings.test")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("DJANGO_DEBUG", "False")  # settings.local turns DEBUG on: no query log in a timing
 
 import django  # noqa: E402
 
@@ -136,7 +137,7 @@ def rebuild() -> None:
             print(f"  reports_{table}: {cursor.fetchone()[0]:,} rows")
 
 
-def run(samples: int, nightly: bool = True) -> None:
+def run(samples: int, nightly: bool = True, only: str = "") -> None:
     from rest_framework.test import APIClient
 
     from accounts.models import Region, Team, User
@@ -190,7 +191,10 @@ def run(samples: int, nightly: bool = True) -> None:
     ]
     print(f"Dashboard endpoint (GET /api/dashboard/ through DRF) beside the raw-SQL floor ({_load()}):", flush=True)
     print(f"  {'figure':<40} {'endpoint p50':>12} {'p95':>8} {'floor p50':>10} {'p95':>8} {'p95 ratio':>9}")
+    wanted = [name.strip() for name in only.split(",") if name.strip()]
     for label, level, pks, period, scope, start, n in cases:
+        if wanted and not any(label.startswith(name) for name in wanted):
+            continue
         got = _percentiles(endpoint(level, pks, period, n))
         floor = _percentiles(raw(scope, pks, start, today, n if level != "company" else 3))
         print(
@@ -268,6 +272,7 @@ def main() -> None:
         run_parser = sub.add_parser(name)
         run_parser.add_argument("--samples", type=int, default=40)
         run_parser.add_argument("--no-nightly", action="store_true", help="skip the nightly rollup timings")
+        run_parser.add_argument("--only", default="", help='figures whose label starts with these, e.g. "team, this"')
     profile_parser = sub.add_parser("profile")
     profile_parser.add_argument("--period", default="month", choices=["day", "week", "month", "quarter", "year"])
     args = parser.parse_args()
@@ -281,7 +286,7 @@ def main() -> None:
     elif args.command == "profile":
         profile(args.period)
     elif args.command in ("run", "all"):
-        run(args.samples, nightly=not args.no_nightly)
+        run(args.samples, nightly=not args.no_nightly, only=args.only)
 
 
 if __name__ == "__main__":

@@ -106,7 +106,12 @@ class DistributorMonth(RollupFlows):
         verbose_name_plural = _("account month rollups")
         constraints = [models.UniqueConstraint(fields=["distributor", "month"], name="rollup_month_unique")]
         # Dashboards read whole history here (the money open before a period): an index-only scan on PostgreSQL.
-        indexes = [models.Index(fields=["distributor", "month"], include=FLOW_FIELDS, name="rollup_month_covering")]
+        # And every account's months from a month on: the running balances kept after a rebuild, the company's
+        # flows of a month (a sequential scan of every row without it).
+        indexes = [
+            models.Index(fields=["distributor", "month"], include=FLOW_FIELDS, name="rollup_month_covering"),
+            models.Index(fields=["month"], name="rollup_month_month"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.distributor_id} {self.month:%Y-%m}"
