@@ -1,10 +1,15 @@
-"""Dashboard speed benchmark (issue 7, "Speed"): not a test, CI never runs it.
+"""Dashboard speed benchmark (issues 7, 11 and 16, "Speed"): not a test, CI never runs it.
 
     runuser -u postgres -- createdb -O kamcrm kamcrm_bench
     export DATABASE_URL=postgres://kamcrm:kamcrm@127.0.0.1:5432/kamcrm_bench
+    .venv/bin/python bench/dashboards.py all          # seed if needed, rebuild, analyze, run (one command)
+
+or step by step:
+
     .venv/bin/python manage.py seed_bench --reps 2000 --distributors 20000 --visits 5000000 --orders 2000000
-    .venv/bin/python bench/dashboards.py rebuild      # full rebuild of the rollups, timed
-    .venv/bin/python bench/dashboards.py run          # endpoints, the raw-SQL floor, the nightly run
+    .venv/bin/python bench/dashboards.py rebuild      # full rebuild of the rollups, timed, then VACUUM ANALYZE
+    .venv/bin/python bench/dashboards.py run          # endpoints beside the raw-SQL floor, the nightly run
+    .venv/bin/python bench/dashboards.py profile      # where one team's and one region's dashboard spend time
 
 ``run`` times, through the real API views (authentication, serialisation and JSON included):
 ``GET /api/dashboard/`` for many teams and regions (this month and year to date), the same team and region
@@ -25,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kamcrm.settings.test")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("DJANGO_DEBUG", "False")  # settings.local turns DEBUG on: no query log in a timing
 
 import django  # noqa: E402
 
@@ -85,21 +91,53 @@ def _timed(function) -> float:
     return time.perf_counter() - started
 
 
+ROLLUP_TABLES = ("distributorday", "distributormonth", "collectionahead", "targetmonth", "outletchange", "rollupstate")
+
+
+def _load() -> str:
+    """The machine's load average (1, 5, 15 min): the machine is shared, so every measurement notes it."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def seed_if_needed() -> None:
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    _check_database()
+    call_command("migrate", verbosity=0)
+    if User.objects.filter(username="bench_admin").exists():
+        print("Benchmark company found: not seeding again.", flush=True)
+        return
+    call_command("seed_bench", reps=2000, distributors=20000, visits=5_000_000, orders=2_000_000)
+
+
+def analyze() -> None:
+    """VACUUM ANALYZE of each rollup table, outside a transaction (autovacuum is off on these machines)."""
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        for table in ROLLUP_TABLES:
+            cursor.execute(f"VACUUM ANALYZE reports_{table}")
+    print(f"  VACUUM ANALYZE of the rollup tables: {time.monotonic() - started:.1f} s", flush=True)
+
+
 def rebuild() -> None:
     from reports import rollups
 
     _check_database()
+    print(f"Full rebuild ({_load()})", flush=True)
     started = time.monotonic()
     rollups.rebuild()
     print(f"  full rebuild of the rollups: {time.monotonic() - started:.1f} s", flush=True)
+    analyze()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE reports_distributorday, reports_distributormonth, reports_collectionahead")
-        for table in ("distributorday", "distributormonth", "collectionahead", "targetmonth", "outletchange"):
+        for table in ROLLUP_TABLES:
             cursor.execute(f"SELECT count(*) FROM reports_{table}")
             print(f"  reports_{table}: {cursor.fetchone()[0]:,} rows")
 
 
-def run(samples: int) -> None:
+def run(samples: int, nightly: bool = True, only: str = "") -> None:
     from rest_framework.test import APIClient
 
     from accounts.models import Region, Team, User
@@ -122,14 +160,15 @@ def run(samples: int) -> None:
         response = api.get(url)
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
 
-    def endpoint(level: str, pks: list[int], period: str) -> list[float]:
-        get(f"/api/dashboard/?level={level}&id={pks[0]}&period={period}")  # warm-up
-        return [
-            _timed(lambda pk=pk: get(f"/api/dashboard/?level={level}&id={pk}&period={period}&date={today}"))
-            for pk in (rng.choice(pks) for _ in range(samples))
-        ]
+    def url(level, pk, period):
+        scope = f"level={level}" + (f"&id={pk}" if pk is not None else "")
+        return f"/api/dashboard/?{scope}&period={period}&date={today}"
 
-    def raw(scope: str, pks: list[int], start, end) -> list[float]:
+    def endpoint(level: str, pks: list, period: str, n: int) -> list[float]:
+        get(url(level, pks[0], period))  # warm-up
+        return [_timed(lambda pk=pk: get(url(level, pk, period))) for pk in (rng.choice(pks) for _ in range(n))]
+
+    def raw(scope: str, pks: list, start, end, n: int) -> list[float]:
         sql = RAW_SQL.format(scope=scope)
 
         def once(pk):
@@ -138,22 +177,35 @@ def run(samples: int) -> None:
                 cursor.fetchall()
 
         once(pks[0])
-        return [_timed(lambda pk=pk: once(pk)) for pk in (rng.choice(pks) for _ in range(samples))]
+        return [_timed(lambda pk=pk: once(pk)) for pk in (rng.choice(pks) for _ in range(n))]
 
-    print("Dashboard endpoint (GET /api/dashboard/, through DRF):")
-    _report("team, this month", endpoint("team", teams, "month"))
-    _report("region, this month", endpoint("region", regions, "month"))
-    _report("team, this year", endpoint("team", teams, "year"))
-    _report("region, this year", endpoint("region", regions, "year"))
-    _report("team, this week", endpoint("team", teams, "week"))
-    company = [_timed(lambda: get(f"/api/dashboard/?level=company&period=month&date={today}")) for _ in range(5)]
-    _report("company, this month (20,000 accounts)", company)
-    print("One raw SQL aggregate over the base tables (the same figures, no targets/outlets):")
-    _report("team, this month", raw("t.id = %(pk)s", teams, month_start, today))
-    _report("region, this month", raw("t.region_id = %(pk)s", regions, month_start, today))
-    _report("team, this year", raw("t.id = %(pk)s", teams, year_start, today))
-    _report("region, this year", raw("t.region_id = %(pk)s", regions, year_start, today))
+    week_start = today - timedelta(days=today.weekday())
+    cases = [  # label, level, ids, period, floor scope, floor start, samples
+        ("team, this month", "team", teams, "month", "t.id = %(pk)s", month_start, samples),
+        ("region, this month", "region", regions, "month", "t.region_id = %(pk)s", month_start, samples),
+        ("team, this year", "team", teams, "year", "t.id = %(pk)s", year_start, samples),
+        ("region, this year", "region", regions, "year", "t.region_id = %(pk)s", year_start, samples),
+        ("team, this week", "team", teams, "week", "t.id = %(pk)s", week_start, samples),
+        # The company's floor re-aggregates every base row (~30 s): three samples.
+        ("company, this month (20,000 accounts)", "company", [None], "month", "TRUE", month_start, 7),
+    ]
+    print(f"Dashboard endpoint (GET /api/dashboard/ through DRF) beside the raw-SQL floor ({_load()}):", flush=True)
+    print(f"  {'figure':<40} {'endpoint p50':>12} {'p95':>8} {'floor p50':>10} {'p95':>8} {'p95 ratio':>9}")
+    wanted = [name.strip() for name in only.split(",") if name.strip()]
+    for label, level, pks, period, scope, start, n in cases:
+        if wanted and not any(label.startswith(name) for name in wanted):
+            continue
+        got = _percentiles(endpoint(level, pks, period, n))
+        floor = _percentiles(raw(scope, pks, start, today, n if level != "company" else 3))
+        print(
+            f"  {label:<40} {got[0] * 1000:9.1f} ms {got[1] * 1000:5.1f} ms {floor[0] * 1000:7.1f} ms "
+            f"{floor[1] * 1000:5.1f} ms {got[1] / floor[1]:8.2f}x",
+            flush=True,
+        )
+    print(f"  ({_load()})", flush=True)
 
+    if not nightly:
+        return
     print("Nightly rollup (every account; rolled back):")
     for label, start in (("one day (yesterday)", today - timedelta(days=1)), ("yesterday and today", None)):
         times = []
@@ -179,17 +231,62 @@ def run(samples: int) -> None:
         transaction.set_rollback(True)
 
 
+def profile(period: str) -> None:
+    """cProfile and the SQL of one team's and one region's dashboard (after a warm-up), slowest first."""
+    import cProfile
+    import pstats
+
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Region, Team
+    from reports import dashboard
+
+    _check_database()
+    print(f"Profile ({_load()})")
+    for level, model in (("team", Team), ("region", Region)):
+        obj = model.objects.filter(name__startswith="bench").order_by("pk").first()
+        scope = dashboard.Scope(level, obj)
+        kind = dashboard.period_containing(period, timezone.localdate())
+        dashboard.dashboard_json(dashboard.dashboard(scope=scope, period=kind))  # warm-up
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            dashboard.dashboard_json(dashboard.dashboard(scope=scope, period=kind))
+            elapsed = time.perf_counter() - started
+        sql_time = sum(float(q["time"]) for q in queries.captured_queries)
+        print(f"{level} {period}: {elapsed * 1000:.1f} ms, {len(queries)} queries, {sql_time * 1000:.1f} ms in SQL")
+        for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:8]:
+            print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:150]}")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        dashboard.dashboard_json(dashboard.dashboard(scope=scope, period=kind))
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("rebuild")
-    run_parser = sub.add_parser("run")
-    run_parser.add_argument("--samples", type=int, default=40)
+    sub.add_parser("analyze")
+    for name in ("run", "all"):
+        run_parser = sub.add_parser(name)
+        run_parser.add_argument("--samples", type=int, default=40)
+        run_parser.add_argument("--no-nightly", action="store_true", help="skip the nightly rollup timings")
+        run_parser.add_argument("--only", default="", help='figures whose label starts with these, e.g. "team, this"')
+    profile_parser = sub.add_parser("profile")
+    profile_parser.add_argument("--period", default="month", choices=["day", "week", "month", "quarter", "year"])
     args = parser.parse_args()
+    if args.command == "all":
+        seed_if_needed()
+        rebuild()
     if args.command == "rebuild":
         rebuild()
-    else:
-        run(args.samples)
+    elif args.command == "analyze":
+        analyze()
+    elif args.command == "profile":
+        profile(args.period)
+    elif args.command in ("run", "all"):
+        run(args.samples, nightly=not args.no_nightly, only=args.only)
 
 
 if __name__ == "__main__":

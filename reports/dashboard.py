@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import DateField, Exists, F, Min, OuterRef, Q, Sum
+from django.db.models import DateField, Exists, F, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +41,7 @@ from accounts.selectors import regions_overseen_by, teams_overseen_by
 from distributors.models import Distributor
 from distributors.plan_arithmetic import largest_remainder, pace, rate
 from kamcrm.money import CENT, ZERO, cents
-from receivables.selectors import DsoParts, dso_parts, open_sums
+from receivables.selectors import DsoParts, open_sums_and_dso_parts
 
 from . import pacing
 from .models import SALES_STATUSES, OrderLine
@@ -457,9 +457,7 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
     # Money collectible before each period and still open at its start: every earlier month, then the days of
     # the period's first month before it. It falls in the period's first month.
     net = F("became_due") - F("settled")
-    month_rows = DistributorMonth.objects.filter(accounts, month__lt=max(p.start for p in periods))
-    aggregates = {f"b_{i}": Sum(net, filter=Q(month__lt=p.start.replace(day=1))) for i, p in enumerate(periods)}
-    for key, row in _grouped(month_rows, path, aggregates).items():
+    for key, row in _open_before_months(accounts, periods, path).items():
         for i, p in enumerate(periods):
             cells[(key, i, p.start.replace(day=1))].collection_due += cents(row[f"b_{i}"])
     partial = [i for i, p in enumerate(periods) if p.start.day != 1]
@@ -500,6 +498,46 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
     return cells
 
 
+def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
+    """{key: {"b_<i>": Σ (became_due − settled) of the months before period i's first month}} of the accounts
+    with a month row before the latest period's start.
+
+    For one or two periods: the balance of each account's last month row before the month (one index probe per
+    account, ``DistributorMonth.balance``), added up per key. For more (trends), one pass over the month rows.
+    """
+    if len(periods) > 2:
+        net = F("became_due") - F("settled")
+        month_rows = DistributorMonth.objects.filter(accounts, month__lt=max(p.start for p in periods))
+        aggregates = {f"b_{i}": Sum(net, filter=Q(month__lt=p.start.replace(day=1))) for i, p in enumerate(periods)}
+        return _grouped(month_rows, path, aggregates)
+    balances = {
+        f"b_{i}": Subquery(
+            DistributorMonth.objects.filter(distributor_id=OuterRef("pk"), month__lt=p.start.replace(day=1))
+            .order_by("-month")
+            .values("balance")[:1]
+        )
+        for i, p in enumerate(periods)
+    }
+    card_path = _card_path(path)
+    rows = Distributor.objects.filter(_card_q(accounts)).order_by().annotate(**balances)
+    result: dict = {}
+    for row in rows.values_list(*balances, *([card_path] if card_path else [])):
+        if all(value is None for value in row[: len(periods)]):
+            continue  # no month row before: as when summing them
+        sums = result.setdefault(row[len(periods)] if card_path else None, dict.fromkeys(balances, ZERO))
+        for i, value in enumerate(row[: len(periods)]):
+            if value is not None:
+                sums[f"b_{i}"] += value
+    return result
+
+
+def _card_path(path: str | None) -> str | None:
+    """A rollup row's path to a level (``GROUP_PATHS``) as the same path from the card."""
+    if path is None:
+        return None
+    return "pk" if path == "distributor_id" else path.removeprefix("distributor__")
+
+
 def _fold(cells: dict) -> dict:
     """{(key, period index): Figures} — the cells of each key and period added up."""
     result: dict = defaultdict(Figures)
@@ -509,10 +547,11 @@ def _fold(cells: dict) -> dict:
 
 
 def _add_into(total: Figures, part: Figures) -> None:
+    sums, values = total.__dict__, part.__dict__
     for name in FIGURE_NAMES:
-        value = getattr(part, name)
+        value = values[name]
         if value:
-            setattr(total, name, (getattr(total, name) or 0) + value)
+            sums[name] = (sums[name] or 0) + value
 
 
 @dataclass(frozen=True)
@@ -556,7 +595,10 @@ def _shares(cells: dict, owners: dict, plans: dict) -> dict:
         plan = plans.get((account, month))
         shares = rep_shares(plan, owners.get(account))
         weights = [weight for _rep, weight in shares]
-        parts = {name: largest_remainder(getattr(cell, name), weights, places=2) for name in SHARED}
+        if len(shares) == 1:  # one rep takes the whole (what largest remainder gives, without the fractions)
+            parts = {name: [getattr(cell, name)] for name in SHARED}
+        else:
+            parts = {name: largest_remainder(getattr(cell, name), weights, places=2) for name in SHARED}
         for j, (rep, _weight) in enumerate(shares):
             share = result[(rep, account, i)]
             for name in SHARED:
@@ -613,19 +655,52 @@ def shared_figures(
     plans = _plans(accounts, periods)
     ids = {account for account, _i, _month in cells} | {account for account, _month in plans}
     owners = dict(Distributor.objects.filter(pk__in=ids).values_list("pk", "owner_id"))
+    result = _shared_sums(cells, owners, plans, group, reps)
+    _add_split_targets(result, accounts, periods, group, reps)
+    owned_q = owned if reps is None else owned & Q(distributor__owner_id__in=reps)
+    _add_outlets(result, owned_q, periods, {"rep": "owner_id", "distributor": "pk"}.get(group))
+    return result
+
+
+def _shared_sums(cells: dict, owners: dict, plans: dict, group: str | None, reps: Sequence[int] | None) -> dict:
+    """The shares of the account-month ``cells`` (:func:`_shares`) added up per rep, account or all."""
     result: dict = defaultdict(Figures)
     for (rep, account, i), share in _shares(cells, owners, plans).items():
         if reps is not None and rep not in reps:
             continue
         key = {"rep": rep, "distributor": account}.get(group)
         _add_into(result[(key, i)], share)
+    return result
+
+
+def _add_split_targets(result: dict, accounts: Q, periods: Sequence[Period], group, reps) -> None:
     splits = TargetMonth.objects.filter(accounts, rep__isnull=False)
     if reps is not None:
         splits = splits.filter(rep_id__in=reps)
     _add_targets(result, splits, periods, {"rep": "rep_id", "distributor": "distributor_id"}.get(group))
-    owned_q = owned if reps is None else owned & Q(distributor__owner_id__in=reps)
-    _add_outlets(result, owned_q, periods, {"rep": "owner_id", "distributor": "pk"}.get(group))
-    return result
+
+
+def whole_and_rep_figures(*, scope: Scope, periods: Sequence[Period], owners: dict) -> tuple[dict, dict]:
+    """``compute(group="distributor")`` and ``compute(group="rep")`` of a team, region or company at once:
+    ({(account, i): Figures}, {(rep, i): Figures}) from one read of the account-month cells and of the outlets.
+
+    ``owners`` is {account id: current owner id} of every account of the scope. A rep's outlets are those of
+    the accounts the rep owns (as in :func:`shared_figures`), so they are the accounts' outlets added up.
+    """
+    cells = _cells(scope.q(), periods, "distributor_id")
+    whole = _fold(cells)
+    _add_targets(whole, TargetMonth.objects.filter(scope.q(), rep=None), periods, "distributor_id")
+    _add_outlets(whole, scope.q(), periods, "pk")
+    shares = _shared_sums(cells, owners, _plans(scope.q(), periods), "rep", None)
+    _add_split_targets(shares, scope.q(), periods, "rep", None)
+    for (account, i), figures in list(whole.items()):
+        if account not in owners:
+            continue
+        share = shares[(owners[account], i)]
+        share.active_outlets += figures.active_outlets
+        share.new_outlets += figures.new_outlets
+        share.planned_active_outlets += figures.planned_active_outlets
+    return whole, shares
 
 
 def _month_share(period: Period, month: date) -> Fraction:
@@ -823,16 +898,22 @@ def _volumes(ids: list[int], period: Period, rep_ids: Sequence[int] | None, grou
 
 def overdue_money(*, scope: Scope, as_of: date, group: str | None) -> dict:
     """{key: Σ open amount of invoices past due on ``as_of``} (the receivables' open amounts, as the aging)."""
+    return overdue_money_and_dso(scope=scope, as_of=as_of, group=group)[0]
+
+
+def overdue_money_and_dso(*, scope: Scope, as_of: date, group: str | None) -> tuple[dict, dict]:
+    """(:func:`overdue_money`, {key: DsoParts} on ``as_of``) from one read of the open amounts
+    (``receivables.selectors.open_sums_and_dso_parts``)."""
     path = GROUP_PATHS[group] if group else None
     distributors = Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
-    sums = open_sums(
-        for_user=None,
+    sums, parts = open_sums_and_dso_parts(
         as_of=as_of,
         group=path,
         sums={"overdue": Q(due_date__lt=as_of)},
         distributors=None if scope.level == "company" else distributors,
     )
-    return {key if path else None: cents(row.get("overdue")) for key, row in sums.items()}
+    overdue = {key if path else None: cents(row.get("overdue")) for key, row in sums.items()}
+    return overdue, {key if path else None: value for key, value in parts.items()}
 
 
 def overdue_visits(*, scope: Scope, as_of: date, group: str | None) -> dict:
@@ -892,13 +973,15 @@ def _exact_sum(a, b):
 def _summed(parts) -> Figures:
     """The sum of accounts' figures. Targets of part of a month are added exactly and rounded once, at the end."""
     total = Figures(overdue_amount=ZERO, overdue_visits=0)
+    sums = total.__dict__  # the instance's fields, read and written directly (a region adds up 1,000 accounts)
     exact = [ZERO] * 4
     for figures in parts:
+        values = figures.__dict__
         for name in FIGURE_NAMES:
-            value = getattr(figures, name)
+            value = values[name]
             if value:
-                setattr(total, name, getattr(total, name) + value)
-        for j, part in enumerate(getattr(figures, "target_parts", ())):
+                sums[name] += value
+        for j, part in enumerate(values.get("target_parts", ())):
             exact[j] = _exact_sum(exact[j], part)
     _set_targets(total, exact)
     return total
@@ -921,9 +1004,6 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     targets are the reps' splits, read separately.
     """
     children_level = children_level or CHILD_LEVEL[scope.level]
-    per_account = {
-        key: figures for (key, _i), figures in compute(scope=scope, periods=[period], group="distributor").items()
-    }
     card_q = scope_q(scope.level, scope.id, prefix="")
     if scope.level == "rep":  # and the accounts where a plan gives the rep a split
         card_q = rep_accounts(scope.id, [period], prefix="")
@@ -935,8 +1015,17 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
             "pk", "name", "short_name", "owner_id", team_id=F("owner__team_id"), region_id=F("owner__team__region_id")
         )
     }
+    shares = None
+    if children_level == "rep" and scope.level != "rep":
+        # The accounts whole and the reps' shares of them, from one read of the rollups.
+        whole, shares = whole_and_rep_figures(
+            scope=scope, periods=[period], owners={pk: card["owner_id"] for pk, card in cards.items()}
+        )
+    else:
+        whole = compute(scope=scope, periods=[period], group="distributor")
+    per_account = {key: figures for (key, _i), figures in whole.items()}
     today = timezone.localdate()
-    money = overdue_money(scope=scope, as_of=min(period.end, today), group="distributor")
+    money, dso = overdue_money_and_dso(scope=scope, as_of=min(period.end, today), group="distributor")
     late = overdue_visits(scope=scope, as_of=today, group="distributor")
     for pk in cards:
         figures = per_account.setdefault(pk, Figures())
@@ -951,7 +1040,9 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     if children_level == "rep":
         # A rep's figures are the rep's shares of the accounts (and the rep's splits as targets); the overdue
         # money and visits (status figures) stay with the accounts' owner.
-        shares = {key: figures for (key, _i), figures in compute(scope=scope, periods=[period], group="rep").items()}
+        if shares is None:
+            shares = compute(scope=scope, periods=[period], group="rep")
+        shares = {key: figures for (key, _i), figures in shares.items()}
         for key, figures in shares.items():
             owned = grouped.get(key)
             figures.overdue_amount = owned.overdue_amount if owned else ZERO
@@ -972,27 +1063,43 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     top = sorted(selling, key=lambda c: (-c.figures.sales_amount, c.label))[:accounts]
     planned = [c for c in selling if c.figures.sales_rate is not None]
     bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label))[:accounts]
-    _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children)
+    _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, dso)
     return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
 
 
-def _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children) -> None:
-    """Set the expected rates (``reports.pacing``) and DSO (on the period's end, or today while it runs) on the
-    accounts', the children's and the total's figures; a group's DSO comes from its accounts' summed parts."""
+def _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, money) -> None:
+    """Set the expected rates (``reports.pacing``) and DSO (on the period's end, or today while it runs: ``money``,
+    the accounts' DsoParts) on the accounts', the children's and the total's figures; a group's DSO comes from its
+    accounts' summed parts."""
     paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
-    accounts = None if scope.level == "company" else Distributor.objects.filter(scope_q(scope.level, scope.id, ""))
-    money = dso_parts(as_of=min(period.end, today), group=GROUP_PATHS["distributor"], distributors=accounts)
     members: dict = defaultdict(list)
     for pk, card in cards.items():
         members[card[key_of]].append(pk)
     groups = [(per_account.get(pk), [pk]) for pk in cards] + [(c.figures, members.get(c.id, [])) for c in children]
+    # No account of the scope paces by a seasonal plan: every group's expected rates are the same (days elapsed
+    # over days); blend once.
+    same = None if paces else pacing.blend((), start=period.start, end=period.end, today=today)
     for figures, pks in [*groups, (total, list(cards))]:
         if figures is None:
             continue
-        figures.expected_rates = pacing.blend(
-            (paces.get(pk) for pk in pks), start=period.start, end=period.end, today=today
-        )
-        figures.dso_parts = sum((money.get(pk, DsoParts()) for pk in pks), DsoParts())
+        if same is not None:
+            figures.expected_rates = dict(same)
+        else:
+            figures.expected_rates = pacing.blend(
+                (paces.get(pk) for pk in pks), start=period.start, end=period.end, today=today
+            )
+        figures.dso_parts = _dso_sum(money, pks)
+
+
+def _dso_sum(money: dict, pks) -> DsoParts:
+    """Σ of the accounts' DsoParts (the same as adding them up, without an object per addition)."""
+    open_amount = credit_sales = ZERO
+    for pk in pks:
+        part = money.get(pk)
+        if part is not None:
+            open_amount += part.open_amount
+            credit_sales += part.credit_sales
+    return DsoParts(open_amount, credit_sales)
 
 
 @dataclass

@@ -94,13 +94,25 @@ class DistributorDay(RollupFlows):
 
 class DistributorMonth(RollupFlows):
     month = models.DateField(_("month"))
+    # Σ (became_due − settled) of the account's months up to this one: the money collectible by the month's end
+    # and still open then. The money open at a period's start is the balance of the account's last month row
+    # before it (one index probe per account instead of summing its whole history). Kept by
+    # ``reports.rollups._rebuild_month_balances`` after the month rows are written.
+    balance = models.DecimalField(
+        _("open at the month's end"), max_digits=16, decimal_places=2, default=ZERO, db_default=ZERO
+    )
 
     class Meta:
         verbose_name = _("account month rollup")
         verbose_name_plural = _("account month rollups")
         constraints = [models.UniqueConstraint(fields=["distributor", "month"], name="rollup_month_unique")]
         # Dashboards read whole history here (the money open before a period): an index-only scan on PostgreSQL.
-        indexes = [models.Index(fields=["distributor", "month"], include=FLOW_FIELDS, name="rollup_month_covering")]
+        # And every account's months from a month on: the running balances kept after a rebuild, the company's
+        # flows of a month (a sequential scan of every row without it).
+        indexes = [
+            models.Index(fields=["distributor", "month"], include=FLOW_FIELDS, name="rollup_month_covering"),
+            models.Index(fields=["month"], name="rollup_month_month"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.distributor_id} {self.month:%Y-%m}"

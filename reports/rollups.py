@@ -210,6 +210,37 @@ def _rebuild_months(first_month: date | None, last_month: date | None, ids: list
     )
 
 
+def _rebuild_month_balances(first_month: date | None, ids: list[int] | None) -> None:
+    """``DistributorMonth.balance`` of the accounts' months from ``first_month`` on (None: all), every later month
+    included (a month after a rebuilt range — money becoming collectible later — carries the change on): the
+    balance of the account's last month before ``first_month`` plus the running Σ (became_due − settled)."""
+    table = _table("reports.DistributorMonth")
+    where, params = _Filter(first_month, None, ids).where("m.month", "m.distributor_id")
+    net = "(m.became_due - m.settled)"
+    base, base_params = "0", []
+    if first_month is not None:
+        base = (
+            f"COALESCE((SELECT p.balance FROM {table} p WHERE p.distributor_id = m.distributor_id AND p.month < %s "
+            f"ORDER BY p.month DESC LIMIT 1), 0)"
+        )
+        base_params = [first_month]
+    if connection.vendor == "postgresql":
+        _execute(
+            f"UPDATE {table} t SET balance = s.running FROM ("
+            f"SELECT m.id, {base} + SUM({net}) OVER (PARTITION BY m.distributor_id ORDER BY m.month) AS running "
+            f"FROM {table} m WHERE {where}) s WHERE t.id = s.id AND t.balance IS DISTINCT FROM s.running",
+            [*base_params, *params],
+        )
+        return
+    # SQLite: the same, one correlated sum per row.
+    where_q, params_q = _Filter(first_month, None, None).where("q.month", "q.distributor_id")
+    _execute(
+        f"UPDATE {table} AS m SET balance = {base} + (SELECT SUM(q.became_due - q.settled) FROM {table} q "
+        f"WHERE q.distributor_id = m.distributor_id AND q.month <= m.month AND {where_q}) WHERE {where}",
+        [*base_params, *params_q, *params],
+    )
+
+
 def _rebuild_targets(first_month: date | None, last_month: date | None, ids: list[int] | None) -> None:
     table = _table(TargetMonth)
     monthly, quarterly, split = (
@@ -308,6 +339,7 @@ def rebuild(
     last_month = _first_of_month(end) if end else None
     _rebuild_targets(first_month, last_month, ids)
     _rebuild_months(first_month, last_month, ids)
+    _rebuild_month_balances(first_month, ids)
     _stamp(ids)
 
 

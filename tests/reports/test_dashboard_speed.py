@@ -1,0 +1,123 @@
+"""The read side of the dashboards kept fast without changing a figure (issues 11 and 16, "Speed").
+
+- Money due in a period starts from the money open at its start, read from each account's running balance
+  (``DistributorMonth.balance``); every writer of the rollups (full rebuild, nightly range, one account's
+  refresh) must leave the same figures as a full rebuild — checked through the API, for this month and the
+  months after it (money becoming collectible later carries a change on).
+- A dashboard runs a fixed number of queries whatever the number of accounts and reps (timings are in bench/).
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+from itertools import count
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from receivables import services as money
+from reports import rollups, tasks
+from tests import factories as f
+
+TODAY = timezone.localdate()
+MONTH = TODAY.replace(day=1)
+NUMBERS = count()
+
+
+def _months_ahead(count: int) -> list:
+    months, month = [], MONTH
+    for _ in range(count):
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _due(api, org) -> list[str]:
+    """The company's and team A1's collection due and collected for this month and the two after it."""
+    found = []
+    for month in _months_ahead(3):
+        for query in ("level=company", f"level=team&id={org.team_a1.pk}"):
+            body = api.get(f"/api/dashboard/?{query}&period=month&date={month.isoformat()}").json()
+            found.append((body["figures"]["collection_due"], body["figures"]["collected"]))
+    return found
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    history=st.lists(
+        st.tuples(st.integers(-400, 60), st.integers(0, 90), st.integers(1, 9000)), min_size=1, max_size=5
+    ),
+    paid=st.integers(0, 12000),
+    late_amount=st.integers(1, 9000),
+    late_terms=st.integers(0, 1),  # collectible yesterday or today: in the nightly's days
+    writer=st.sampled_from(["nightly", "refresh", "range"]),
+)
+def test_every_rollup_writer_leaves_the_money_due_of_a_full_rebuild(
+    org, cards, api_for, history, paid, late_amount, late_terms, writer
+):
+    """Invoices over the past year and the coming months, a payment; then, without the incremental task, an
+    invoice and a payment dated yesterday and today (the payment settles old invoices: every later month's
+    opening money changes), caught up by one writer: the dashboards read what a full rebuild gives."""
+    finance, api = org.finance, api_for(org.admin)
+    with rollups.suspended():
+        for issued, terms, amount in history:
+            money.record_invoice(
+                distributor=cards.a1,
+                number=f"H-{next(NUMBERS)}",
+                issue_date=min(TODAY, TODAY + timedelta(days=issued)),
+                payment_terms_days=terms + max(issued, 0),
+                amount=Decimal(amount),
+                by=finance,
+            )
+        money.record_payment(
+            distributor=cards.a1,
+            amount=Decimal(paid) + Decimal("0.01"),
+            paid_on=TODAY - timedelta(days=30),
+            method="bank_transfer",
+            by=finance,
+        )
+    rollups.rebuild()
+    with rollups.suspended():
+        money.record_invoice(
+            distributor=cards.a1,
+            number=f"L-{next(NUMBERS)}",
+            issue_date=TODAY - timedelta(days=1),
+            payment_terms_days=late_terms,
+            amount=Decimal(late_amount),
+            by=finance,
+        )
+        money.record_payment(
+            distributor=cards.a1, amount=Decimal("250.00"), paid_on=TODAY, method="bank_transfer", by=finance
+        )
+    if writer == "nightly":
+        tasks.rebuild_recent_rollups.delay()
+    elif writer == "refresh":
+        tasks.refresh_rollups.delay([cards.a1.pk])
+    else:
+        rollups.rebuild(start=TODAY - timedelta(days=1), end=TODAY + timedelta(days=1))
+    caught_up = _due(api, org)
+    rollups.rebuild()
+    assert caught_up == _due(api, org)
+
+
+def _queries(api, url) -> int:
+    api.get(url)  # warm-up (content types, sessions)
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(url).status_code == 200
+    return len(queries)
+
+
+def test_a_dashboard_runs_the_same_queries_however_many_accounts_and_reps(org, cards, api_for):
+    api = api_for(org.admin)
+    url = f"/api/dashboard/?level=team&id={org.team_a1.pk}&period=month"
+    region_url = f"/api/dashboard/?level=region&id={org.team_a1.region_id}&period=year"
+    few, few_region = _queries(api, url), _queries(api, region_url)
+    for _ in range(3):
+        rep = f.RepFactory(team=org.team_a1)
+        for _ in range(2):
+            f.DistributorFactory(owner=rep)
+    rollups.rebuild()
+    assert _queries(api, url) == few
+    assert _queries(api, region_url) == few_region
