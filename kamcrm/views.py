@@ -14,15 +14,12 @@ from django.views.decorators.http import require_GET
 from accounts import selectors as org_selectors
 from accounts.models import Role
 from reports import dashboard
+from reports import views as reports_views
 
 from . import health
 
-# Home pages by role, filled by the apps above this core one (reports: the rep's My day); others see the default.
-HOME_PAGES: dict[str, Callable] = {}
-
-
-def register_home_page(role: str, view: Callable) -> None:
-    HOME_PAGES[role] = view
+# A rep's home page is My day: one list of what to do today (the project wiring may import every app).
+HOME_PAGES: dict[str, Callable] = {Role.REP: reports_views.my_day}
 
 
 @require_GET

@@ -7,7 +7,7 @@ from django.db import migrations, models
 def rebuild_rollups(apps, schema_editor):
     """Fill the new column and the targets of the migrated plans (outlet coverage as a level): a full rebuild.
 
-    Done by ``0011_rollup_month_balance`` instead: the rebuild runs today's code, which writes columns added
+    Done by ``0012_rollup_month_balance`` instead: the rebuild runs today's code, which writes columns added
     after this migration."""
 
 

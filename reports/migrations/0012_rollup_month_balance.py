@@ -14,7 +14,7 @@ def rebuild_rollups(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0010_target_month_account_index"),
+        ("reports", "0011_visit_late_entry"),
         ("distributors", "0007_outlet_coverage_is_a_level"),
         ("receivables", "0011_paymentclaim_visit_link_moves_to_visit"),  # the rebuild reads the current money models
     ]

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('distributors', '0007_outlet_coverage_is_a_level'),
-        ('reports', '0011_rollup_month_balance'),
+        ('reports', '0012_rollup_month_balance'),
     ]
 
     operations = [
