@@ -19,7 +19,7 @@ from distributors.export_api import DistributorExportView
 from distributors.pdf_views import DistributorCardPdfView
 from receivables import api as receivables_api
 from reports import api as reports_api
-from reports import cycle_api, dashboard_api, period_report_api
+from reports import cycle_api, dashboard_api, period_report_api, scorecard_api
 
 from . import views
 
@@ -52,6 +52,7 @@ router.register("collection-activities", receivables_api.CollectionActivityViewS
 router.register("payment-claims", reports_api.PaymentClaimViewSet, basename="payment-claim")
 router.register("write-offs", receivables_api.WriteOffViewSet, basename="write-off")
 router.register("period-reports", period_report_api.PeriodReportViewSet, basename="period-report")
+router.register("rating-criteria", scorecard_api.RatingCriterionViewSet, basename="rating-criterion")
 router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")
 
 api_urlpatterns = [
@@ -76,6 +77,10 @@ api_urlpatterns = [
     path("statements/<int:distributor>/", receivables_api.StatementView.as_view(), name="api-statement"),
     path("dashboard/", dashboard_api.DashboardView.as_view(), name="api-dashboard"),
     path("dashboard/trend/", dashboard_api.DashboardTrendView.as_view(), name="api-dashboard-trend"),
+    path("scorecards/", scorecard_api.ScorecardListView.as_view(), name="api-scorecards"),
+    path("scorecards/<int:rep>/", scorecard_api.ScorecardDetailView.as_view(), name="api-scorecard"),
+    path("scorecards/<int:rep>/pdf/", scorecard_api.ScorecardPdfView.as_view(), name="api-scorecard-pdf"),
+    path("scorecards/<int:rep>/xlsx/", scorecard_api.ScorecardXlsxView.as_view(), name="api-scorecard-xlsx"),
     path("", include(router.urls)),
 ]
 

@@ -445,3 +445,4 @@ class Comment(models.Model):
 
 
 from .rollup_models import *  # noqa: E402,F401,F403
+from .scorecard_models import *  # noqa: E402,F401,F403
