@@ -226,3 +226,18 @@ def test_demo_plans_follow_the_accounts_sales_so_no_rate_reads_above_200_percent
     assert all(Decimal("0") <= rate <= Decimal("2") for _, _, rate in rates), [r for r in rates if r[2] > 2]
     team_sales = [rate for label, name, rate in rates if name == "sales_rate"]
     assert all(Decimal("0.3") <= rate for rate in team_sales), f"plans far above the accounts' sales: {team_sales}"
+
+
+def test_demo_scorecards_show_last_months_ratings_ranked_with_training_needs(seeded, client):
+    """The KAM's month-end review reads from the demo: every rep of the team rated last month, ranked, with
+    earlier months to compare and some training needs noted."""
+    kam = User.objects.get(username="kam_sh")
+    client.force_login(kam)
+    last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
+    team = client.get(f"/api/scorecards/?period=month&date={last_month}").json()
+    assert len(team["results"]) >= 2
+    assert all(row["rating"] is not None for row in team["results"] if row["rep"] != kam.pk)
+    assert any(row["training_needs"] for row in team["results"])
+    rep = team["results"][0]["rep"]
+    card = client.get(f"/api/scorecards/{rep}/?period=month&date={last_month}").json()
+    assert [p["rating"] is not None for p in card["history"]][:3] == [True, True, True]
