@@ -47,3 +47,11 @@ def generate_period_reports(today: str | None = None) -> None:
 def email_period_report(report_id: int) -> None:
     """One report to its managers, at most once (claimed before sending)."""
     period_reports.email_report(report_id=report_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, ignore_result=True)
+def freeze_contests(today: str | None = None) -> None:
+    """Daily: freeze the results of the contests whose period has closed (each exactly once)."""
+    from . import contests
+
+    contests.freeze_due(today=_day(today))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .contest_views import contest_detail, contest_list
 from .cycle_views import (
     comment_add,
     my_month,
@@ -54,6 +55,8 @@ urlpatterns = [
     path("cycle/reviews/<int:pk>/", review_detail, name="review_detail"),
     path("cycle/<str:kind>/<int:pk>/comments/", comment_add, name="comment_add"),
     path("cycle/team/", team_notes, name="team_notes"),
+    path("contests/", contest_list, name="contests"),
+    path("contests/<int:pk>/", contest_detail, name="contest"),
     path("scorecards/", scorecard_list, name="scorecards"),
     path("scorecards/<int:rep>/", scorecard_detail, name="scorecard"),
     path("scorecards/<int:rep>/scorecard.pdf", scorecard_file, {"fmt": "pdf"}, name="scorecard_pdf"),
