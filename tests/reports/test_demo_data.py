@@ -241,3 +241,15 @@ def test_demo_scorecards_show_last_months_ratings_ranked_with_training_needs(see
     rep = team["results"][0]["rep"]
     card = client.get(f"/api/scorecards/{rep}/?period=month&date={last_month}").json()
     assert [p["rating"] is not None for p in card["history"]][:3] == [True, True, True]
+
+
+def test_demo_contests_show_a_live_leaderboard_and_last_months_winners(seeded, client):
+    from reports.models import Contest
+
+    rep = User.objects.get(username="rep_sh_1")
+    client.force_login(rep)
+    home = client.get("/").content.decode()
+    assert home.count('class="col-12 col-md-6 col-xl-4 contest-board"') >= 2  # the team's and the region's
+    frozen = Contest.objects.filter(team=rep.team, frozen_at__isnull=False).get()
+    board = client.get(f"/api/contests/{frozen.pk}/").json()
+    assert board["status"] == "frozen" and board["leaderboard"][0]["position"] == 1
