@@ -460,3 +460,4 @@ class Complaint(models.Model):
 
 
 from .plan_models import *  # noqa: E402,F401,F403
+from .progress_models import *  # noqa: E402,F401,F403

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 
 ALL_ROLES = frozenset(Role.values)
+SALES_ROLES = frozenset({Role.REP, Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Team notes"), "reports:team_notes", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
     NavItem(_("Weekly and monthly reports"), "period_reports:list"),
     NavItem(_("Contests"), "reports:contests"),
-    NavItem(_("Scorecards"), "reports:scorecards", frozenset({Role.REP, Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
+    NavItem(_("Scorecards"), "reports:scorecards", SALES_ROLES),
     NavItem(_("Portfolio"), "distributors:portfolio", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
+    NavItem(_("Progress table"), "distributors:progress_table", SALES_ROLES),
     NavItem(_("Plans"), "plans:list"),
     NavItem(_("Service strategies"), "reports:strategy_list"),
     NavItem(_("Collections"), "receivables:worklist"),
@@ -53,7 +55,7 @@ MENUS: list[tuple[str | Promise, list[str]]] = [
         _("My work"),
         ["reports:today", "reports:my_week", "reports:my_month", "reports:visit_list", "reports:order_list"],
     ),
-    (_("Accounts"), ["distributors:list", "distributors:portfolio", "plans:list"]),
+    (_("Accounts"), ["distributors:list", "distributors:portfolio", "distributors:progress_table", "plans:list"]),
     (
         _("Team"),
         ["reports:team_days", "reports:team_notes", "period_reports:list", "reports:scorecards", "reports:contests"],

@@ -17,6 +17,7 @@ from distributors import (
 )
 from distributors.export_api import DistributorExportView
 from distributors.pdf_views import DistributorCardPdfView
+from distributors.progress_api import ProgressStageViewSet, ProgressViewSet
 from receivables import api as receivables_api
 from reports import api as reports_api
 from reports import contest_api, cycle_api, dashboard_api, period_report_api, scorecard_api
@@ -52,6 +53,8 @@ router.register("collection-activities", receivables_api.CollectionActivityViewS
 router.register("payment-claims", reports_api.PaymentClaimViewSet, basename="payment-claim")
 router.register("write-offs", receivables_api.WriteOffViewSet, basename="write-off")
 router.register("period-reports", period_report_api.PeriodReportViewSet, basename="period-report")
+router.register("progress", ProgressViewSet, basename="progress")
+router.register("progress-stages", ProgressStageViewSet, basename="progress-stage")
 router.register("contests", contest_api.ContestViewSet, basename="contest")
 router.register("rating-criteria", scorecard_api.RatingCriterionViewSet, basename="rating-criterion")
 router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")

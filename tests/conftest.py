@@ -122,6 +122,7 @@ DATA_MIGRATIONS = [
     ("kamcrm.idempotency.migrations.0002_purge_beat_schedule", "create_schedules"),
     ("receivables.migrations.0008_sweep_stuck_reminders_beat_schedule", "create_schedules"),
     ("reports.migrations.0012_rating_criteria_defaults", "create"),
+    ("distributors.migrations.0009_progress_stages_defaults", "create"),
     ("reports.migrations.0014_freeze_contests_beat_schedule", "create_schedules"),
 ]
 
