@@ -253,3 +253,12 @@ def test_demo_contests_show_a_live_leaderboard_and_last_months_winners(seeded, c
     frozen = Contest.objects.filter(team=rep.team, frozen_at__isnull=False).get()
     board = client.get(f"/api/contests/{frozen.pk}/").json()
     assert board["status"] == "frozen" and board["leaderboard"][0]["position"] == 1
+
+
+def test_demo_progress_table_has_stages_next_steps_and_conversion(seeded, client):
+    client.force_login(User.objects.get(username="admin"))
+    rows = client.get("/api/progress/?page_size=500").json()["results"]
+    assert len({row["stage"] for row in rows if row["stage"]}) >= 3
+    assert all(row["next_step"] for row in rows if row["stage"])
+    total = client.get("/api/progress/conversion/?period=month").json()["results"][-1]
+    assert total["signed"] >= 1 and total["rate"] is not None

@@ -14,6 +14,7 @@ from reports import contests, period_reports, rollups
 SEEDERS = [
     "accounts.demo.seed",
     "distributors.demo.seed",
+    "distributors.progress_demo.seed",
     "reports.demo.seed",
     "reports.demo.seed_schedules",
     # Plans are set from the accounts' recent sales, which the planning figures read from the rollups.
