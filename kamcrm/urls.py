@@ -17,10 +17,11 @@ from distributors import (
 )
 from distributors.export_api import DistributorExportView
 from distributors.pdf_views import DistributorCardPdfView
+from distributors.pickup_api import PickupPolicyViewSet
 from distributors.progress_api import ProgressStageViewSet, ProgressViewSet
 from receivables import api as receivables_api
 from reports import api as reports_api
-from reports import contest_api, cycle_api, dashboard_api, period_report_api, scorecard_api
+from reports import contest_api, cycle_api, dashboard_api, period_report_api, pickup_api, scorecard_api
 
 from . import views
 
@@ -53,6 +54,8 @@ router.register("collection-activities", receivables_api.CollectionActivityViewS
 router.register("payment-claims", reports_api.PaymentClaimViewSet, basename="payment-claim")
 router.register("write-offs", receivables_api.WriteOffViewSet, basename="write-off")
 router.register("period-reports", period_report_api.PeriodReportViewSet, basename="period-report")
+router.register("pickup-policies", PickupPolicyViewSet, basename="pickup-policy")
+router.register("shipments", pickup_api.ShipmentViewSet, basename="shipment")
 router.register("progress", ProgressViewSet, basename="progress")
 router.register("progress-stages", ProgressStageViewSet, basename="progress-stage")
 router.register("contests", contest_api.ContestViewSet, basename="contest")
@@ -72,6 +75,7 @@ api_urlpatterns = [
         name="swagger-ui",
     ),
     path("distributors/<int:pk>/card.pdf", DistributorCardPdfView.as_view(), name="api-distributor-card-pdf"),
+    path("distributors/<int:pk>/pickups/", pickup_api.CardPickupsView.as_view(), name="api-distributor-pickups"),
     path("distributors/export/", DistributorExportView.as_view(), name="api-distributor-export"),
     path("plans/<int:pk>/plan.pdf", plan_api.PlanPdfView.as_view(), name="api-plan-pdf"),
     path("plans/export/", plan_api.PlanExportView.as_view(), name="api-plan-export"),

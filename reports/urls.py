@@ -19,6 +19,7 @@ from .cycle_views import (
     team_notes,
 )
 from .order_import_views import order_import_confirm, order_import_preview, order_import_upload
+from .pickup_views import card_pickups, shipment_new
 from .scorecard_views import scorecard_detail, scorecard_file, scorecard_list
 
 app_name = "reports"
@@ -55,6 +56,8 @@ urlpatterns = [
     path("cycle/reviews/<int:pk>/", review_detail, name="review_detail"),
     path("cycle/<str:kind>/<int:pk>/comments/", comment_add, name="comment_add"),
     path("cycle/team/", team_notes, name="team_notes"),
+    path("pickups/<int:pk>/", card_pickups, name="card_pickups"),
+    path("orders/<int:pk>/shipments/new/", shipment_new, name="shipment_new"),
     path("contests/", contest_list, name="contests"),
     path("contests/<int:pk>/", contest_detail, name="contest"),
     path("scorecards/", scorecard_list, name="scorecards"),
