@@ -262,3 +262,16 @@ def test_demo_progress_table_has_stages_next_steps_and_conversion(seeded, client
     assert all(row["next_step"] for row in rows if row["stage"])
     total = client.get("/api/progress/conversion/?period=month").json()["results"][-1]
     assert total["signed"] >= 1 and total["rate"] is not None
+
+
+def test_demo_card_shows_pickups_against_policy_shipments_and_stock(seeded, client):
+    from distributors.models import PickupPolicy
+
+    policy = PickupPolicy.objects.select_related("distributor__owner").order_by("distributor__code").first()
+    assert policy is not None and policy.tiers.count() == 3
+    client.force_login(policy.distributor.owner)
+    card = client.get(f"/api/distributors/{policy.distributor_id}/pickups/").json()
+    assert all(m["minimum"] == f"{policy.min_monthly_pickup:.2f}" for m in card["pickups"][-3:])
+    assert any(Decimal(m["pickup"]) > 0 for m in card["pickups"])
+    shipped = client.get("/api/shipments/").json()
+    assert shipped["count"] > 0

@@ -21,6 +21,7 @@ SEEDERS = [
     "reports.rollups.rebuild",
     "distributors.plan_demo.seed",
     "receivables.demo.seed",
+    "reports.pickup_demo.seed",
     "reports.scorecard_demo.seed",
     "reports.contest_demo.seed",
 ]
