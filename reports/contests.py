@@ -8,6 +8,8 @@
 - While the period runs (and before it) the leaderboard is live; the first run of :func:`freeze_due` after the
   period's end writes every participant's place and value once (``ContestResult``) and stamps ``frozen_at``; from
   then on the leaderboard is those rows. Running it again changes nothing.
+- Participants are notified (``accounts.notifications.notify``, once each) when a contest is set for them and of
+  their final place when it is frozen.
 - Who sets a contest: a KAM for their team, a regional manager for their region or a team in it, the admin for
   any. Who sees it: everyone whose team or region it covers, and the managers above them.
 """
@@ -19,10 +21,13 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Region, Role, Team, User
+from accounts.notifications import notify, register_kind
 from accounts.scope import oversees_company, regions_overseen_by, teams_overseen_by
 from kamcrm.audit import services as audit
 
@@ -33,8 +38,15 @@ KINDS = ("month", "quarter")
 RATE_METRICS = {"sales_rate", "gross_profit_rate", "collection_rate", "market_rate", "visit_rate"}
 MONEY_METRICS = {"sales_amount", "gross_profit", "collected"}
 SETTERS = (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
-# Hooks run after a contest is frozen (on commit), each with the contest: the notifications fill this.
-ON_FROZEN: list = []
+
+register_kind(
+    "contest_set",
+    gettext_lazy("%(by)s set a contest you take part in: %(contest)s, %(start)s – %(end)s. Prize: %(prize)s"),
+)
+register_kind(
+    "contest_result",
+    gettext_lazy("Contest %(contest)s is over: your place is %(position)s of %(count)s."),
+)
 
 
 # --- Scope -------------------------------------------------------------------------------------------------------
@@ -213,14 +225,50 @@ def create_contest(
             created_by=by,
         )
         audit.record(contest, by=by, action="contest_set")
+        _notify_set(contest, by=by)
     return contest
+
+
+def participant_ids(contest: Contest) -> list[int]:
+    """The reps who take part: the scope's reps as the dashboard lists them."""
+    return [pk for pk, _label in dashboard.children_of(_scope(contest), "rep") if pk]
+
+
+def _url(contest: Contest) -> str:
+    return reverse("reports:contest", args=[contest.pk])
+
+
+def _notify_set(contest: Contest, *, by: User) -> None:
+    """Each participant (not the setter) once: the bell, and e-mail after the commit (``notify``)."""
+    params = {
+        "by": by.display_name,
+        "contest": contest.name,
+        "start": contest.start.isoformat(),
+        "end": contest.end.isoformat(),
+        "prize": contest.prize or "—",
+    }
+    for person in User.objects.filter(pk__in=participant_ids(contest)).exclude(pk=by.pk):
+        notify(recipient=person, kind="contest_set", key=f"contest:{contest.pk}", params=params, url=_url(contest))
+
+
+def _notify_results(contest: Contest, places: list[Place]) -> None:
+    """Each participant their final place, once (the key is the contest's)."""
+    people = {u.pk: u for u in User.objects.filter(pk__in=[p.rep_id for p in places])}
+    for place in places:
+        notify(
+            recipient=people.get(place.rep_id),
+            kind="contest_result",
+            key=f"contest:{contest.pk}:result",
+            params={"contest": contest.name, "position": place.position or "—", "count": len(places)},
+            url=_url(contest),
+        )
 
 
 def freeze_due(*, today: date | None = None) -> list[int]:
     """Freeze every contest whose period ended before ``today``: write each participant's place and value once.
 
     Returns the ids frozen by this run. Safe to run twice or at once: each contest is locked and re-read, and one
-    already frozen is left alone. Hooks in ``ON_FROZEN`` run after the commit (the notifications)."""
+    already frozen is left alone. Each participant is notified of their place, once."""
     today = today or timezone.localdate()
     frozen = []
     for pk in (
@@ -250,8 +298,7 @@ def freeze_due(*, today: date | None = None) -> list[int]:
             contest.frozen_at = timezone.now()
             contest.save(update_fields=["frozen_at"])
             audit.record(contest, by=None, action="contest_frozen")
-            for hook in ON_FROZEN:
-                transaction.on_commit(lambda hook=hook, contest=contest: hook(contest))
+            _notify_results(contest, places)
         frozen.append(pk)
     return frozen
 

@@ -120,3 +120,22 @@ def test_page_sets_a_contest_with_form_errors(client_for, org, cards):
     assert good.status_code == 302
     assert Contest.objects.get().team == org.team_a1
     assert client_for(org.rep_a1).post("/reports/contests/", {"name": "Mine"}).status_code == 404
+
+
+def test_participants_are_notified_when_set_and_of_their_place_once(org, contest):
+    from accounts.models import Notification
+
+    set_for = Notification.objects.filter(kind="contest_set").values_list("recipient__username", flat=True)
+    assert sorted(set_for) == ["rep_a1", "rep_a1b"]  # the team's reps, not the KAM who set it
+    after = contest.end + timedelta(days=1)
+    contests.freeze_due(today=after)
+    contests.freeze_due(today=after)
+    contest.refresh_from_db()
+    contest.frozen_at = None  # even a second freeze of the same contest notifies nobody twice
+    contest.save(update_fields=["frozen_at"])
+    ContestResult.objects.filter(contest=contest).delete()
+    contests.freeze_due(today=after)
+    results = Notification.objects.filter(kind="contest_result")
+    assert results.count() == ContestResult.objects.filter(contest=contest).count() == 3
+    mine = results.get(recipient=org.rep_a1b)
+    assert mine.params["position"] == "1" and mine.params["count"] == "3"
