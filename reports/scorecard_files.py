@@ -103,8 +103,8 @@ def render_xlsx(*, card: RepScorecard) -> bytes:
     sheet.append([c(sheet, str(_("Visits planned"))), c(sheet, card.figures.visits_planned), None])
     sheet.append([c(sheet, str(_("Accounts overdue for a visit"))), c(sheet, card.figures.overdue_visits), None])
     sheet.append([c(sheet, str(_("Complaints received"))), c(sheet, card.complaints), None])
-    for name, value in card.extras.items():
-        sheet.append([c(sheet, name), c(sheet, value, RATE_FORMAT), None])
+    reliability = c(sheet, card.promise_reliability, RATE_FORMAT)
+    sheet.append([c(sheet, str(_("Promise reliability of the accounts"))), reliability, None])
     for line in card.ratings:
         scale = f"{line.criterion.scale_min.normalize()}–{line.criterion.scale_max.normalize()}"
         sheet.append([c(sheet, line.criterion.label), c(sheet, line.score, "0.0"), c(sheet, scale)])

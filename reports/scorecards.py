@@ -15,8 +15,8 @@ finance none (a review is not money). A manager (KAM, regional manager, admin) r
 never themselves.
 """
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,8 +28,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Team, User
 from accounts.scope import teams_overseen_by
-from distributors.models import Complaint
+from distributors.models import Complaint, Distributor
 from kamcrm.audit import services as audit
+from receivables.selectors import promise_reliability
 
 from . import dashboard
 from .scorecard_models import RatingCriterion, Scorecard, ScorecardRating
@@ -219,7 +220,7 @@ class RepScorecard:
     reviewed_by: User | None
     updated_at: datetime | None
     computed_at: datetime | None
-    extras: dict = field(default_factory=dict)
+    promise_reliability: Decimal | None = None
 
 
 def rep_scorecard(*, rep: User, period: dashboard.Period) -> RepScorecard:
@@ -256,7 +257,18 @@ def rep_scorecard(*, rep: User, period: dashboard.Period) -> RepScorecard:
         reviewed_by=card.reviewed_by if card else None,
         updated_at=card.updated_at if card else None,
         computed_at=board.computed_at,
+        promise_reliability=accounts_promise_reliability(rep=rep, period=period),
     )
+
+
+def accounts_promise_reliability(*, rep: User, period: dashboard.Period) -> Decimal | None:
+    """The mean promise reliability of the rep's accounts on the period's last day (today while it runs)."""
+    ids = list(Distributor.objects.filter(owner=rep).values_list("pk", flat=True))
+    as_of = min(period.end + timedelta(days=1), timezone.localdate())
+    found = [value for value in promise_reliability(ids, as_of=as_of).values() if value is not None]
+    if not found:
+        return None
+    return (sum(found, Decimal(0)) / len(found)).quantize(PLACES, rounding=ROUND_HALF_UP)
 
 
 # --- Writes ----------------------------------------------------------------------------------------------------------
@@ -412,7 +424,7 @@ def rep_json(card: RepScorecard) -> dict:
             "overdue_visits": card.figures.overdue_visits,
             "complaints": card.complaints,
             "complaints_open": card.complaints_open,
-            **card.extras,
+            "promise_reliability": _rate(card.promise_reliability),
         },
         "ratings": [
             {**criterion_json(line.criterion), "score": None if line.score is None else f"{line.score:.1f}"}

@@ -1,7 +1,7 @@
 """Rep scorecards from the outside: the same figures as the dashboard, scope, ratings on the admin's scale, files."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -92,6 +92,7 @@ def test_scorecard_figures_are_the_dashboards(api_for, org, sales, period):
     assert mine["figures"] == board["figures"]
     assert mine["figures"]["sales_amount"] == "1000.00"
     assert mine["relationship"]["complaints"] == 1 and mine["relationship"]["complaints_open"] == 1
+    assert mine["relationship"]["promise_reliability"] is None  # no promise fell due
     team = kam.get(f"/api/scorecards/?team={org.team_a1.pk}&{_q(period)}").json()
     team_board = kam.get(f"/api/dashboard/?level=team&id={org.team_a1.pk}&children=rep&{_q(period)}").json()
     by_rep = {child["id"]: child["figures"] for child in team_board["children"]}
@@ -204,3 +205,23 @@ def test_page_rates_with_form_errors_and_files(client_for, org, sales):
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     cells = [c for row in book.worksheets[1].iter_rows(values_only=True) for c in row]
     assert "专业知识" in cells and Decimal(str(cells[cells.index("专业知识") + 1])) == Decimal("4")
+
+
+def test_promise_reliability_of_the_reps_accounts(api_for, org, cards, criteria):
+    """A promise on rep_a1's account fell due and nothing arrived (0 %); rep_a1's other account had no promise due
+    and a teammate's account is not the rep's: the scorecard shows 0 %, the mean over the accounts with one."""
+    from receivables.models import CollectionActivity
+
+    made, due = TODAY - timedelta(days=20), TODAY - timedelta(days=5)
+    for card in (cards.a1, cards.a1b):
+        CollectionActivity.objects.create(
+            distributor=card,
+            kind="promise",
+            occurred_on=made,
+            promised_on=due,
+            promised_amount=Decimal("100.00"),
+            by=card.owner,
+        )
+    found = api_for(org.kam_a1).get(f"/api/scorecards/{org.rep_a1.pk}/").json()["relationship"]
+    assert found["promise_reliability"] == "0.0000"
+    assert api_for(org.kam_a1).get(f"/api/scorecards/{org.rep_a2.pk}/").status_code == 404
