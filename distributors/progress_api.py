@@ -98,7 +98,9 @@ class ProgressViewSet(viewsets.GenericViewSet):
         return progress.table(for_user=self.request.user, rep=_int(params, "rep"), team=_int(params, "team"))
 
     @extend_schema(
-        parameters=[OpenApiParameter("rep", int), OpenApiParameter("team", int)], responses=OpenApiTypes.OBJECT
+        operation_id="progress_list",
+        parameters=[OpenApiParameter("rep", int), OpenApiParameter("team", int)],
+        responses=OpenApiTypes.OBJECT,
     )
     def list(self, request):
         page = self.paginate_queryset(self._table())

@@ -62,6 +62,7 @@ def rep_or_404(user, pk):
 
 class ScorecardListView(APIView):
     @extend_schema(
+        operation_id="scorecards_list",
         parameters=[*PARAMETERS, OpenApiParameter("team", int, description="Default: your team (or region's first).")],
         responses=OpenApiTypes.OBJECT,
     )
