@@ -214,7 +214,7 @@ def _rebuild_month_balances(first_month: date | None, ids: list[int] | None) -> 
     """``DistributorMonth.balance`` of the accounts' months from ``first_month`` on (None: all), every later month
     included (a month after a rebuilt range — money becoming collectible later — carries the change on): the
     balance of the account's last month before ``first_month`` plus the running Σ (became_due − settled)."""
-    table = _table("reports.DistributorMonth")
+    table = _table(DistributorMonth)
     where, params = _Filter(first_month, None, ids).where("m.month", "m.distributor_id")
     net = "(m.became_due - m.settled)"
     base, base_params = "0", []
