@@ -543,7 +543,11 @@ class CollectionActivityViewSet(
     filterset_class = CollectionActivityFilter
 
     def get_queryset(self):
-        return CollectionActivity.objects.visible_to(self.request.user).select_related("distributor")
+        return (
+            CollectionActivity.objects.visible_to(self.request.user)
+            .select_related("distributor")
+            .prefetch_related("promise_invoices")
+        )
 
     @extend_schema(request=ResolveSerializer, responses=CollectionActivitySerializer)
     @action(detail=True, methods=["post"])
