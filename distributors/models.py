@@ -521,4 +521,6 @@ class Complaint(models.Model):
             self.resolved_on = None
 
 
+from .pickup_models import *  # noqa: E402,F401,F403
 from .plan_models import *  # noqa: E402,F401,F403
+from .progress_models import *  # noqa: E402,F401,F403

@@ -3,6 +3,8 @@ from django.urls import path
 from . import views
 from .import_views import distributor_export, import_confirm, import_preview, import_upload
 from .pdf_views import card_pdf
+from .pickup_views import pickup_policy
+from .progress_views import progress_detail, progress_table
 
 app_name = "distributors"
 
@@ -10,6 +12,9 @@ urlpatterns = [
     path("", views.distributor_list, name="list"),
     path("new/", views.distributor_edit, name="new"),
     path("portfolio/", views.portfolio, name="portfolio"),
+    path("progress/", progress_table, name="progress_table"),
+    path("<int:pk>/progress/", progress_detail, name="progress"),
+    path("<int:pk>/pickup-policy/", pickup_policy, name="pickup_policy"),
     path("import/", import_upload, name="import"),
     path("import/preview/", import_preview, name="import_preview"),
     path("import/confirm/", import_confirm, name="import_confirm"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 
 ALL_ROLES = frozenset(Role.values)
+SALES_ROLES = frozenset({Role.REP, Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Team's days"), "reports:team_days", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
     NavItem(_("Team notes"), "reports:team_notes", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
     NavItem(_("Weekly and monthly reports"), "period_reports:list"),
+    NavItem(_("Contests"), "reports:contests"),
+    NavItem(_("Scorecards"), "reports:scorecards", SALES_ROLES),
     NavItem(_("Portfolio"), "distributors:portfolio", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
+    NavItem(_("Progress table"), "distributors:progress_table", SALES_ROLES),
     NavItem(_("Plans"), "plans:list"),
     NavItem(_("Service strategies"), "reports:strategy_list"),
     NavItem(_("Collections"), "receivables:worklist"),
@@ -59,13 +63,18 @@ MENUS: list[tuple[str | Promise, list[str]]] = [
             "reports:order_list",
         ],
     ),
-    (_("Accounts"), ["distributors:list", "distributors:portfolio", "plans:list"]),
-    (_("Team"), ["reports:team_days", "reports:team_notes", "period_reports:list"]),
+    (_("Accounts"), ["distributors:list", "distributors:portfolio", "distributors:progress_table", "plans:list"]),
+    (
+        _("Team"),
+        ["reports:team_days", "reports:team_notes", "period_reports:list", "reports:scorecards", "reports:contests"],
+    ),
     (_("Money"), ["receivables:worklist", "receivables:invoices", "receivables:aging", "receivables:write_offs"]),
     (_("More"), ["reports:strategy_list", "accounts:org", "swagger-ui"]),
 ]
 # Entries that a role finds in another menu: a rep's own weekly and monthly reports are part of their work.
-ROLE_MENUS: dict[str, dict[str, int]] = {Role.REP: {"period_reports:list": 0}}
+ROLE_MENUS: dict[str, dict[str, int]] = {
+    Role.REP: {"period_reports:list": 0, "reports:scorecards": 0, "reports:contests": 0}
+}
 
 
 def navigation(request):

@@ -17,9 +17,11 @@ from distributors import (
 )
 from distributors.export_api import DistributorExportView
 from distributors.pdf_views import DistributorCardPdfView
+from distributors.pickup_api import PickupPolicyViewSet
+from distributors.progress_api import ProgressStageViewSet, ProgressViewSet
 from receivables import api as receivables_api
 from reports import api as reports_api
-from reports import cycle_api, dashboard_api, period_report_api
+from reports import contest_api, cycle_api, dashboard_api, period_report_api, pickup_api, scorecard_api
 
 from . import views
 
@@ -27,6 +29,7 @@ router = DefaultRouter()
 router.register("regions", accounts_api.RegionViewSet, basename="region")
 router.register("teams", accounts_api.TeamViewSet, basename="team")
 router.register("users", accounts_api.UserViewSet, basename="user")
+router.register("notifications", accounts_api.NotificationViewSet, basename="notification")
 router.register("distributors", distributors_api.DistributorViewSet, basename="distributor")
 router.register("contacts", distributors_api.ContactViewSet, basename="contact")
 router.register("complaints", distributors_api.ComplaintViewSet, basename="complaint")
@@ -51,7 +54,14 @@ router.register("allocations", receivables_api.AllocationViewSet, basename="allo
 router.register("collection-activities", receivables_api.CollectionActivityViewSet, basename="collection-activity")
 router.register("payment-claims", reports_api.PaymentClaimViewSet, basename="payment-claim")
 router.register("write-offs", receivables_api.WriteOffViewSet, basename="write-off")
+router.register("promises", receivables_api.PromiseViewSet, basename="promise")
 router.register("period-reports", period_report_api.PeriodReportViewSet, basename="period-report")
+router.register("pickup-policies", PickupPolicyViewSet, basename="pickup-policy")
+router.register("shipments", pickup_api.ShipmentViewSet, basename="shipment")
+router.register("progress", ProgressViewSet, basename="progress")
+router.register("progress-stages", ProgressStageViewSet, basename="progress-stage")
+router.register("contests", contest_api.ContestViewSet, basename="contest")
+router.register("rating-criteria", scorecard_api.RatingCriterionViewSet, basename="rating-criterion")
 router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")
 
 api_urlpatterns = [
@@ -67,16 +77,26 @@ api_urlpatterns = [
         name="swagger-ui",
     ),
     path("distributors/<int:pk>/card.pdf", DistributorCardPdfView.as_view(), name="api-distributor-card-pdf"),
+    path("distributors/<int:pk>/pickups/", pickup_api.CardPickupsView.as_view(), name="api-distributor-pickups"),
     path("distributors/export/", DistributorExportView.as_view(), name="api-distributor-export"),
     path("plans/<int:pk>/plan.pdf", plan_api.PlanPdfView.as_view(), name="api-plan-pdf"),
     path("plans/export/", plan_api.PlanExportView.as_view(), name="api-plan-export"),
     path("receivables/aging/", receivables_api.AgingView.as_view(), name="api-receivables-aging"),
     path("receivables/worklist/", receivables_api.WorklistView.as_view(), name="api-receivables-worklist"),
+    path(
+        "receivables/promise-reliability/",
+        receivables_api.PromiseReliabilityView.as_view(),
+        name="api-receivables-promise-reliability",
+    ),
     path("receivables/credit-check/", receivables_api.CreditCheckView.as_view(), name="api-receivables-credit-check"),
     path("statements/<int:distributor>/", receivables_api.StatementView.as_view(), name="api-statement"),
     path("dashboard/", dashboard_api.DashboardView.as_view(), name="api-dashboard"),
     path("day-plan/", reports_api.DayPlanView.as_view(), name="api-day-plan"),
     path("dashboard/trend/", dashboard_api.DashboardTrendView.as_view(), name="api-dashboard-trend"),
+    path("scorecards/", scorecard_api.ScorecardListView.as_view(), name="api-scorecards"),
+    path("scorecards/<int:rep>/", scorecard_api.ScorecardDetailView.as_view(), name="api-scorecard"),
+    path("scorecards/<int:rep>/pdf/", scorecard_api.ScorecardPdfView.as_view(), name="api-scorecard-pdf"),
+    path("scorecards/<int:rep>/xlsx/", scorecard_api.ScorecardXlsxView.as_view(), name="api-scorecard-xlsx"),
     path("", include(router.urls)),
 ]
 

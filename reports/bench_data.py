@@ -560,11 +560,11 @@ def _org(p: dict) -> None:
     )
     person = (
         "{u}, %(password)s, NULL, {superuser}, {given} , {surname}, {u} || '@bench.local', {staff}, true, "
-        "%(now)s::timestamptz - interval '6 years', {role}, {language}, {region}, {team}"
+        "%(now)s::timestamptz - interval '6 years', {role}, {language}, {region}, {team}, true"
     )
     columns = (
         "username, password, last_login, is_superuser, first_name, last_name, email, is_staff, is_active, "
-        "date_joined, role, language, region_id, team_id"
+        "date_joined, role, language, region_id, team_id, notify_by_email"
     )
 
     def insert_people(username: str, source: str, role: str, region: str, team: str, number: str) -> None:
@@ -611,9 +611,9 @@ def _org(p: dict) -> None:
     _sql(
         f"INSERT INTO accounts_user ({columns}) VALUES "
         "('bench_finance', %(password)s, NULL, false, '敏', '王', 'bench_finance@bench.local', false, true, "
-        " %(now)s::timestamptz - interval '6 years', 'finance', 'zh-hans', NULL, NULL), "
+        " %(now)s::timestamptz - interval '6 years', 'finance', 'zh-hans', NULL, NULL, true), "
         "('bench_admin', %(password)s, NULL, true, 'Admin', 'Bench', 'bench_admin@bench.local', true, true, "
-        " %(now)s::timestamptz - interval '6 years', 'admin', 'en', NULL, NULL)",
+        " %(now)s::timestamptz - interval '6 years', 'admin', 'en', NULL, NULL, true)",
         p,
     )
     _sql(

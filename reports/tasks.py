@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import period_report_mail, period_reports, rollups, tiers
+from . import contests, period_report_mail, period_reports, rollups, tiers
 
 
 def _day(value: str | None) -> date:
@@ -45,3 +45,9 @@ def generate_period_reports(today: str | None = None) -> None:
 def email_period_report(report_id: int) -> None:
     """One report to its managers, at most once (claimed before sending)."""
     period_report_mail.email_report(report_id=report_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, ignore_result=True)
+def freeze_contests(today: str | None = None) -> None:
+    """Daily: freeze the results of the contests whose period has closed (each exactly once)."""
+    contests.freeze_due(today=_day(today))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .contest_views import contest_detail, contest_list
 from .cycle_views import (
     comment_add,
     my_month,
@@ -18,6 +19,8 @@ from .cycle_views import (
     team_notes,
 )
 from .order_import_views import order_import_confirm, order_import_preview, order_import_upload
+from .pickup_views import card_pickups, shipment_new
+from .scorecard_views import scorecard_detail, scorecard_file, scorecard_list
 
 app_name = "reports"
 
@@ -55,6 +58,14 @@ urlpatterns = [
     path("cycle/reviews/<int:pk>/", review_detail, name="review_detail"),
     path("cycle/<str:kind>/<int:pk>/comments/", comment_add, name="comment_add"),
     path("cycle/team/", team_notes, name="team_notes"),
+    path("pickups/<int:pk>/", card_pickups, name="card_pickups"),
+    path("orders/<int:pk>/shipments/new/", shipment_new, name="shipment_new"),
+    path("contests/", contest_list, name="contests"),
+    path("contests/<int:pk>/", contest_detail, name="contest"),
+    path("scorecards/", scorecard_list, name="scorecards"),
+    path("scorecards/<int:rep>/", scorecard_detail, name="scorecard"),
+    path("scorecards/<int:rep>/scorecard.pdf", scorecard_file, {"fmt": "pdf"}, name="scorecard_pdf"),
+    path("scorecards/<int:rep>/scorecard.xlsx", scorecard_file, {"fmt": "xlsx"}, name="scorecard_xlsx"),
     path("strategies/", strategy_list, name="strategy_list"),
     path("strategies/new/", strategy_edit, name="strategy_new"),
     path("strategies/<int:pk>/", strategy_edit, name="strategy_edit"),

@@ -121,6 +121,9 @@ DATA_MIGRATIONS = [
     ("kamcrm.outbox.migrations.0002_drain_beat_schedule", "create_schedules"),
     ("kamcrm.idempotency.migrations.0002_purge_beat_schedule", "create_schedules"),
     ("receivables.migrations.0008_sweep_stuck_reminders_beat_schedule", "create_schedules"),
+    ("reports.migrations.0015_rating_criteria_defaults", "create"),
+    ("distributors.migrations.0009_progress_stages_defaults", "create"),
+    ("reports.migrations.0017_freeze_contests_beat_schedule", "create_schedules"),
 ]
 
 

@@ -239,3 +239,52 @@ def test_demo_accounts_sit_in_their_cities_and_some_check_ins_are_flagged(seeded
     in_person = Visit.objects.filter(kind="in_person")
     flags = Counter(v.check_in for v in in_person.only("kind", "latitude", "longitude", "distance_from_account_m"))
     assert flags["ok"] > flags["far"] > 0 and flags["no_location"] > 0 and flags["unknown"] == 0
+
+
+def test_demo_scorecards_show_last_months_ratings_ranked_with_training_needs(seeded, client):
+    """The KAM's month-end review reads from the demo: every rep of the team rated last month, ranked, with
+    earlier months to compare and some training needs noted."""
+    kam = User.objects.get(username="kam_sh")
+    client.force_login(kam)
+    last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
+    team = client.get(f"/api/scorecards/?period=month&date={last_month}").json()
+    assert len(team["results"]) >= 2
+    assert all(row["rating"] is not None for row in team["results"] if row["rep"] != kam.pk)
+    assert any(row["training_needs"] for row in team["results"])
+    rep = team["results"][0]["rep"]
+    card = client.get(f"/api/scorecards/{rep}/?period=month&date={last_month}").json()
+    assert [p["rating"] is not None for p in card["history"]][:3] == [True, True, True]
+
+
+def test_demo_contests_show_a_live_leaderboard_and_last_months_winners(seeded, client):
+    from reports.models import Contest
+
+    rep = User.objects.get(username="rep_sh_1")
+    client.force_login(rep)
+    home = client.get("/").content.decode()
+    assert home.count('class="col-12 col-md-6 col-xl-4 contest-board"') >= 2  # the team's and the region's
+    frozen = Contest.objects.filter(team=rep.team, frozen_at__isnull=False).get()
+    board = client.get(f"/api/contests/{frozen.pk}/").json()
+    assert board["status"] == "frozen" and board["leaderboard"][0]["position"] == 1
+
+
+def test_demo_progress_table_has_stages_next_steps_and_conversion(seeded, client):
+    client.force_login(User.objects.get(username="admin"))
+    rows = client.get("/api/progress/?page_size=500").json()["results"]
+    assert len({row["stage"] for row in rows if row["stage"]}) >= 3
+    assert all(row["next_step"] for row in rows if row["stage"])
+    total = client.get("/api/progress/conversion/?period=month").json()["results"][-1]
+    assert total["signed"] >= 1 and total["rate"] is not None
+
+
+def test_demo_card_shows_pickups_against_policy_shipments_and_stock(seeded, client):
+    from distributors.models import PickupPolicy
+
+    policy = PickupPolicy.objects.select_related("distributor__owner").order_by("distributor__code").first()
+    assert policy is not None and policy.tiers.count() == 3
+    client.force_login(policy.distributor.owner)
+    card = client.get(f"/api/distributors/{policy.distributor_id}/pickups/").json()
+    assert all(m["minimum"] == f"{policy.min_monthly_pickup:.2f}" for m in card["pickups"][-3:])
+    assert any(Decimal(m["pickup"]) > 0 for m in card["pickups"])
+    shipped = client.get("/api/shipments/").json()
+    assert shipped["count"] > 0

@@ -8,18 +8,22 @@ from django.utils.translation import gettext as _
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Role
-from reports import period_reports, rollups
+from reports import contests, period_reports, rollups
 
 # Each app that has demo data adds its seeder here, in dependency order; a seeder may return DemoLogins.
 SEEDERS = [
     "accounts.demo.seed",
     "distributors.demo.seed",
+    "distributors.progress_demo.seed",
     "reports.demo.seed",
     "reports.demo.seed_schedules",
     # Plans are set from the accounts' recent sales, which the planning figures read from the rollups.
     "reports.rollups.rebuild",
     "distributors.plan_demo.seed",
     "receivables.demo.seed",
+    "reports.pickup_demo.seed",
+    "reports.scorecard_demo.seed",
+    "reports.contest_demo.seed",
 ]
 
 
@@ -38,6 +42,8 @@ class Command(BaseCommand):
         rollups.rebuild()
         # The weekly and monthly reports of the periods closed so far, as beat would have made them.
         period_reports.generate(today=timezone.localdate())
+        # The contests of closed periods get their final results, as the daily beat task would have frozen them.
+        contests.freeze_due(today=timezone.localdate())
         if quiet:
             return
         self.stdout.write(
