@@ -109,11 +109,15 @@ def notify(*, recipient: User | None, kind: str, key: str, params: dict | None =
         raise ValueError(f"unknown notification kind {kind!r}")
     if recipient is None or not recipient.is_active:
         return False
-    params = {name: ("" if value is None else str(value)) for name, value in (params or {}).items()}
+    params = {name: ("" if value is None else str(value).replace("\x00", "")) for name, value in (params or {}).items()}
+    key = str(key).replace("\x00", "\\0")  # PostgreSQL text cannot hold NUL; kept distinct from other keys
     try:
         with transaction.atomic():
             notification, created = Notification.objects.get_or_create(
-                recipient=recipient, kind=kind, key=str(key)[:200], defaults={"params": params, "url": url[:500]}
+                recipient=recipient,
+                kind=kind,
+                key=key[:200],
+                defaults={"params": params, "url": url.replace("\x00", "")[:500]},
             )
     except IntegrityError:  # the same event raced in from another process: it notified already
         return False
