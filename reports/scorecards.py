@@ -288,9 +288,10 @@ def _score(raw, criterion: RatingCriterion) -> Decimal | None:
         score = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
         raise ValidationError(message) from None
-    if not score.is_finite() or score != score.quantize(Decimal("0.1")):
+    # The scale first: a bounded score can always be quantized (a huge one would raise InvalidOperation).
+    if not score.is_finite() or not criterion.scale_min <= score <= criterion.scale_max:
         raise ValidationError(message)
-    if not criterion.scale_min <= score <= criterion.scale_max:
+    if score != score.quantize(Decimal("0.1")):
         raise ValidationError(message)
     return score.quantize(Decimal("0.1"))
 
