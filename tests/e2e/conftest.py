@@ -42,7 +42,10 @@ CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy")
 def csp_violations(request):
     """Every page of every e2e test fails its test on a Content-Security-Policy violation (a console error).
 
-    It wraps ``browser.new_context`` so pages made by any fixture or test are watched.
+    It wraps ``browser.new_context`` so pages made by any fixture or test are watched. The same wrapper blocks the
+    service worker unless the test is marked ``service_worker``: the worker keeps fetching pages to cache them in
+    the background, and a request still running in the live server when the test ends deadlocks the database
+    flush of its teardown.
     """
     violations: list[str] = []
     if "browser" not in request.fixturenames:
@@ -55,7 +58,11 @@ def csp_violations(request):
         if message.type == "error" and any(marker in message.text for marker in CSP_MARKERS):
             violations.append(message.text)
 
+    wants_worker = request.node.get_closest_marker("service_worker") is not None
+
     def new_context(*args, **kwargs):
+        if not wants_worker:
+            kwargs.setdefault("service_workers", "block")
         context = original(*args, **kwargs)
         context.on("console", watch)
         return context

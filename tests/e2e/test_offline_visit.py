@@ -23,6 +23,7 @@ def _login(phone, username):
     phone.get_by_role("button", name="Log in").click()
 
 
+@pytest.mark.service_worker
 def test_a_visit_logged_offline_with_a_photo_is_saved_once_when_the_connection_returns(phone, tmp_path):
     rep = f.RepFactory(username="rep_offline")
     f.DistributorFactory(code="SH-0301", name="上海鑫源商贸有限公司", short_name="鑫源商贸", owner=rep)
@@ -67,6 +68,8 @@ def test_a_visit_logged_offline_with_a_photo_is_saved_once_when_the_connection_r
     phone.reload()
     phone.wait_for_timeout(500)  # any second send would happen now
     assert Visit.objects.count() == 2 and visit.photos.count() == 1
+    # The worker's background caching after the reload has finished before the test's database is flushed.
+    expect(phone.locator("html")).to_have_attribute("data-offline-ready", "1")
 
 
 def test_editing_a_visit_keeps_every_value_and_changes_its_order(phone):
