@@ -200,6 +200,26 @@ class RollupState(models.Model):
         return f"{self.distributor_id} {self.computed_at}"
 
 
+class PendingRefresh(models.Model):
+    """An account whose source rows changed on the days [start, end] (None: from its first day / to its last):
+    written after the commit of the change, read and deleted by the drain task (``reports.rollups.drain``), which
+    refreshes each account once over the days of all its requests."""
+
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    start = models.DateField(_("from"), null=True, blank=True)
+    end = models.DateField(_("to"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pending rollup refresh")
+        verbose_name_plural = _("pending rollup refreshes")
+
+    def __str__(self) -> str:
+        return f"{self.distributor_id} {self.start or '…'} – {self.end or '…'}"
+
+
 class PeriodReportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A rep's report: per accounts.scope by the rep; a team's: its KAM, the region's managers, finance, admin."""

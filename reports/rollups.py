@@ -1,43 +1,73 @@
 """Writes of the rollup tables (``reports.rollup_models``): a range of days is deleted and computed again.
 
 - :func:`rebuild` — the one writer: for all accounts or some, for all days or a range. The nightly beat task,
-  the incremental task and ``manage.py rebuild_rollups`` all call it, so running any of them twice leaves the
-  same rows (delete and insert in one transaction, under one lock).
-- :func:`changed` — called (through model signals, see ``reports.apps``) when a source row of an account
-  changes: the account's rollups are refreshed on commit by a Celery task.
+  the incremental drain and ``manage.py rebuild_rollups`` all call it, so running any of them twice leaves the
+  same rows (delete and insert in one transaction). A rebuild of some accounts locks those accounts only
+  (many workers refresh different accounts at once); a rebuild of every account locks them all.
+- :func:`changed` — called (through model signals, see ``reports.rollup_signals``) when a source row of an
+  account changes, with the days it touches. After the commit the account and its range of days go to the
+  ``PendingRefresh`` table and a drain task is woken (at most one queued at a time): the drain merges every
+  request of an account into one refresh of the days touched, so 50 visits of one account in a second cost
+  one refresh of one day, not 50 refreshes of five years.
 
 The sums are computed in SQL (``INSERT … SELECT``) from the source tables: orders in a sales state, visits,
 scheduled visits, payments, invoices and their allocations, approved plans. It runs on PostgreSQL and on the
 SQLite fallback alike.
 """
 
+import logging
 import threading
+import time as clock
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.core.cache import cache
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from distributors.models import Distributor
+from distributors.plan_models import MonthlyPlan, QuarterlyPlan, RepSplit
 from distributors.plan_selectors import outlet_total
+from kamcrm.audit.models import AuditEvent
 from kamcrm.outbox import services as outbox
+from receivables.models import Allocation, Invoice, Payment
 
-from .models import SALES_STATUSES
+from .models import SALES_STATUSES, Order, ScheduleEntry, Visit
 from .rollup_models import (
     FLOW_FIELDS,
+    CollectionAhead,
+    DistributorDay,
+    DistributorMonth,
     OutletChange,
+    PendingRefresh,
     RollupState,
+    TargetMonth,
 )
 
-LOCK_ID = 731_100  # pg_advisory_xact_lock key: one rollup writer at a time
+log = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock keys. A rebuild of every account takes ALL_ACCOUNTS exclusively; a rebuild of some
+# accounts takes it shared plus (ACCOUNT, id) for each account, so refreshes of different accounts run side by
+# side and two refreshes of one account (or a refresh and the nightly run) wait for each other.
+ALL_ACCOUNTS = 731_100
+ACCOUNT = 731_101
 TARGET_COLUMNS = ("sales_amount", "gross_profit", "collection_amount", "outlet_coverage", "new_outlets")
+ROLLUP_TABLES = (DistributorDay, DistributorMonth, CollectionAhead, TargetMonth, OutletChange, RollupState)
+# A rebuild analyzes a table when it rewrote at least this share of its rows (autovacuum's default threshold; the
+# benchmark servers run without autovacuum), or the table has never been analyzed.
+ANALYZE_SHARE = 0.1
+# The cache key that says "a drain is queued"; the drain deletes it when it starts (see wake_drain).
+DRAIN_QUEUED_KEY = "reports:rollups:drain-queued"
+DRAIN_QUEUED_TTL = 30  # seconds: a drain lost on the way frees the key; beat drains every minute anyway
+DRAIN_BATCH = 500  # requests claimed per transaction
+DRAIN_MAX_SECONDS = 20  # then the drain stops; writers meanwhile have queued the next one
 
 
-def _table(label: str) -> str:
-    return connection.ops.quote_name(apps.get_model(label)._meta.db_table)
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _month_of(expression: str) -> str:
@@ -99,11 +129,11 @@ def _clear(table: str, where: str, params: list) -> None:
 
 def _day_sources(f: _Filter) -> tuple[str, list]:
     """UNION ALL of (distributor_id, day, <flow columns>) contributions of every source row in the filter."""
-    order, visit, entry = _table("reports.Order"), _table("reports.Visit"), _table("reports.ScheduleEntry")
+    order, visit, entry = _table(Order), _table(Visit), _table(ScheduleEntry)
     payment, invoice, allocation = (
-        _table("receivables.Payment"),
-        _table("receivables.Invoice"),
-        _table("receivables.Allocation"),
+        _table(Payment),
+        _table(Invoice),
+        _table(Allocation),
     )
     due = _later("i.issue_date", "i.due_date")
     zero = dict.fromkeys(FLOW_FIELDS, "0")
@@ -156,7 +186,7 @@ def _day_sources(f: _Filter) -> tuple[str, list]:
 
 
 def _rebuild_days(f: _Filter) -> None:
-    table = _table("reports.DistributorDay")
+    table = _table(DistributorDay)
     where, params = f.where("day", "distributor_id")
     _clear(table, where, params)
     sources, source_params = _day_sources(f)
@@ -171,8 +201,8 @@ def _rebuild_days(f: _Filter) -> None:
 
 def _rebuild_ahead(f: _Filter) -> None:
     """Allocations dated before their invoice became collectible, by (paid_on, due_on); ranged by paid_on."""
-    table = _table("reports.CollectionAhead")
-    invoice, allocation = _table("receivables.Invoice"), _table("receivables.Allocation")
+    table = _table(CollectionAhead)
+    invoice, allocation = _table(Invoice), _table(Allocation)
     due = _later("i.issue_date", "i.due_date")
     where, params = f.where("paid_on", "distributor_id")
     _clear(table, where, params)
@@ -189,7 +219,7 @@ def _rebuild_ahead(f: _Filter) -> None:
 
 def _rebuild_months(first_month: date | None, last_month: date | None, ids: list[int] | None) -> None:
     """Month rows of the months [first_month, last_month] (open ends: all), summed from the day rows."""
-    month_table, day_table = _table("reports.DistributorMonth"), _table("reports.DistributorDay")
+    month_table, day_table = _table(DistributorMonth), _table(DistributorDay)
     where, params = _Filter(first_month, last_month, ids).where("month", "distributor_id")
     _clear(month_table, where, params)
     last_day = _month_end(last_month) if last_month else None
@@ -205,11 +235,11 @@ def _rebuild_months(first_month: date | None, last_month: date | None, ids: list
 
 
 def _rebuild_targets(first_month: date | None, last_month: date | None, ids: list[int] | None) -> None:
-    table = _table("reports.TargetMonth")
+    table = _table(TargetMonth)
     monthly, quarterly, split = (
-        _table("distributors.MonthlyPlan"),
-        _table("distributors.QuarterlyPlan"),
-        _table("distributors.RepSplit"),
+        _table(MonthlyPlan),
+        _table(QuarterlyPlan),
+        _table(RepSplit),
     )
     f = _Filter(first_month, last_month, ids)
     where, params = f.where("month", "distributor_id")
@@ -236,9 +266,6 @@ def _rebuild_targets(first_month: date | None, last_month: date | None, ids: lis
 
 def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None) -> None:
     """Changes of the cards' outlet network per day, from the audit trail (before/after of every card change)."""
-    from distributors.models import Distributor
-    from kamcrm.audit.models import AuditEvent
-
     rows = OutletChange.objects.all()
     if start is not None:
         rows = rows.filter(day__gte=start)
@@ -269,20 +296,57 @@ def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None
 
 
 def _stamp(ids: list[int] | None) -> None:
-    from distributors.models import Distributor
-
     now = timezone.now()
     if ids is None:
         RollupState.objects.all().delete()
         ids = list(Distributor.objects.values_list("pk", flat=True))
+        RollupState.objects.bulk_create(RollupState(distributor_id=pk, computed_at=now) for pk in ids)
     else:
-        RollupState.objects.filter(distributor_id__in=ids).delete()
-    RollupState.objects.bulk_create(RollupState(distributor_id=pk, computed_at=now) for pk in ids)
+        RollupState.objects.bulk_create(
+            [RollupState(distributor_id=pk, computed_at=now) for pk in ids],
+            update_conflicts=True,
+            unique_fields=["distributor"],
+            update_fields=["computed_at"],
+        )
 
 
-def _lock() -> None:
-    if connection.vendor == "postgresql":
-        _execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
+def _lock(ids: list[int] | None) -> None:
+    """Every account (``ids`` None) or these accounts, until the transaction ends; in ascending id order, so two
+    writers of overlapping accounts never wait for each other in a circle."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: every write transaction takes the one write lock when it begins (settings)
+    if ids is None:
+        _execute("SELECT pg_advisory_xact_lock(%s)", [ALL_ACCOUNTS])
+        return
+    _execute(
+        "SELECT pg_advisory_xact_lock_shared(%s), "
+        "(SELECT count(pg_advisory_xact_lock(%s, CAST(x %% 2147483647 AS integer))) FROM unnest(%s::bigint[]) x)",
+        [ALL_ACCOUNTS, ACCOUNT, ids],
+    )
+
+
+def _analyze(*, everything: bool) -> None:
+    """ANALYZE the rollup tables this rebuild rewrote a good share of (all of them after a full rebuild), so the
+    planner knows their new size at once: autovacuum may be off, and a TRUNCATEd table has no statistics."""
+    if connection.vendor != "postgresql":
+        return
+    names = [model._meta.db_table for model in ROLLUP_TABLES]
+    if everything:
+        stale = names
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, c.reltuples, COALESCE(s.n_mod_since_analyze, 0) "
+                "  + COALESCE(x.n_tup_ins + x.n_tup_upd + x.n_tup_del, 0) "
+                "FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
+                "LEFT JOIN pg_stat_xact_user_tables x ON x.relid = c.oid "
+                "WHERE c.relname = ANY(%s) AND c.relnamespace = to_regnamespace(current_schema())",
+                [names],
+            )
+            rows = cursor.fetchall()
+        stale = [name for name, tuples, changed in rows if tuples < 0 or changed >= ANALYZE_SHARE * tuples]
+    for name in stale:
+        _execute(f"ANALYZE {connection.ops.quote_name(name)}", [])
 
 
 @transaction.atomic
@@ -292,12 +356,18 @@ def rebuild(
     """Compute the rollups again for the days [start, end] (open ends: all history) of the given accounts
     (None: every account). Month rows are summed again for the months touched, targets for those months.
 
-    Idempotent: the range is deleted and inserted again in one transaction, one writer at a time.
+    Idempotent: the range is deleted and inserted again in one transaction, under a lock of those accounts
+    (every account when ``distributor_ids`` is None). A rebuild of every account ends with ANALYZE of the tables
+    it rewrote a good share of.
     """
     ids = None if distributor_ids is None else sorted(set(distributor_ids))
     if ids is not None and not ids:
         return
-    _lock()
+    _lock(ids)
+    _rebuild(start, end, ids)
+
+
+def _rebuild(start: date | None, end: date | None, ids: list[int] | None) -> None:
     f = _Filter(start, end, ids)
     _rebuild_days(f)
     _rebuild_ahead(f)
@@ -307,34 +377,61 @@ def rebuild(
     _rebuild_targets(first_month, last_month, ids)
     _rebuild_months(first_month, last_month, ids)
     _stamp(ids)
+    if ids is None:
+        _analyze(everything=start is None and end is None)
 
 
 def rebuild_recent(*, today: date | None = None, days: int = 2) -> tuple[date, date]:
     """The nightly run: every account's rollups for the last ``days`` days up to today (yesterday, closed, and
-    today so far). The incremental task keeps the rest current; this catches what it missed. Returns the range."""
+    today so far). The incremental drain keeps the rest current; this catches what it missed. Returns the range."""
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
     rebuild(start=first, end=today)
     return first, today
 
 
-# --- Incremental: which accounts changed in this transaction --------------------------------------------------
+# --- Incremental: which accounts and days changed in this transaction -----------------------------------------
 
+# An account's range of days to refresh: (first, last); None at either end means "from the first day" / "to the
+# last", so (None, None) is all of its history.
+Range = tuple[date | None, date | None]
+ALL_DAYS: Range = (None, None)
 
 _pending = threading.local()
 
 
-def changed(distributor_ids: Iterable[int | None]) -> None:
-    """Mark accounts whose source rows changed; their rollups are refreshed once, after the commit.
+def _merge(a: Range | None, b: Range) -> Range:
+    if a is None:
+        return b
+    first = None if a[0] is None or b[0] is None else min(a[0], b[0])
+    last = None if a[1] is None or b[1] is None else max(a[1], b[1])
+    return first, last
 
-    Ids of a transaction that rolls back stay marked and go out with the next commit (a harmless refresh).
+
+def span(days: Iterable[date | None] | None) -> Range:
+    """The range covering ``days`` (None, or any day None: all history)."""
+    if days is None:
+        return ALL_DAYS
+    days = list(days)
+    if not days or any(day is None for day in days):
+        return ALL_DAYS
+    return min(days), max(days)
+
+
+def changed(distributor_ids: Iterable[int | None], days: Iterable[date | None] | None = None) -> None:
+    """Mark accounts whose source rows changed on ``days`` (None: any day); after the commit their rollups of
+    those days (and the months and targets around them) are refreshed, once however often they were marked.
+
+    Marks of a transaction that rolls back stay and go out with the next commit (a harmless refresh).
     """
     ids = {pk for pk in distributor_ids if pk}
     if not ids or getattr(_pending, "suspended", False):
         return
-    if not hasattr(_pending, "ids"):
-        _pending.ids = set()
-    _pending.ids |= ids
+    touched = span(days)
+    if not hasattr(_pending, "ranges"):
+        _pending.ranges = {}
+    for pk in ids:
+        _pending.ranges[pk] = _merge(_pending.ranges.get(pk), touched)
     transaction.on_commit(_flush)
 
 
@@ -350,17 +447,81 @@ def suspended():
 
 
 def _flush() -> None:
+    ranges, _pending.ranges = getattr(_pending, "ranges", {}), {}
+    if not ranges:
+        return
+    # Stored first (one INSERT): the request survives a broker outage and a worker restart; beat drains every
+    # minute whatever happens to the wake-up below.
+    request(ranges)
+    wake_drain()
+
+
+def request(ranges: dict[int, Range]) -> None:
+    """Store refresh requests (account -> range of days) for the drain."""
+    PendingRefresh.objects.bulk_create(
+        PendingRefresh(distributor_id=pk, start=first, end=last) for pk, (first, last) in ranges.items()
+    )
+
+
+def wake_drain() -> None:
+    """Queue the drain task unless one is already queued and not started (the cache key, deleted by the drain as
+    it starts, so a request stored after the drain read the table always queues the next one)."""
     from . import tasks
 
-    ids, _pending.ids = getattr(_pending, "ids", set()), set()
-    if ids:
-        # A back-dated change is older than the nightly rebuild's days: keep it in the outbox if the broker is down.
-        outbox.enqueue(tasks.refresh_rollups, args=[sorted(ids)], if_broker_down=outbox.IfBrokerDown.OUTBOX)
+    try:
+        queue = cache.add(DRAIN_QUEUED_KEY, 1, timeout=DRAIN_QUEUED_TTL)
+    except Exception:  # the cache is down: queue anyway, a drain too many is harmless
+        log.warning("Rollup drain: the cache cannot be reached", exc_info=True)
+        queue = True
+    if queue:
+        outbox.enqueue(tasks.drain_rollup_refreshes, if_broker_down=outbox.IfBrokerDown.NEXT_RUN)
+
+
+def _claim(batch: int) -> dict[int, Range]:
+    """Take up to ``batch`` stored requests (skipping those another drain holds), merged per account."""
+    rows = list(
+        PendingRefresh.objects.select_for_update(skip_locked=True)
+        .order_by("pk")
+        .values_list("pk", "distributor_id", "start", "end")[:batch]
+    )
+    if not rows:
+        return {}
+    PendingRefresh.objects.filter(pk__in=[row[0] for row in rows]).delete()
+    ranges: dict[int, Range] = {}
+    for _pk, distributor_id, first, last in rows:
+        ranges[distributor_id] = _merge(ranges.get(distributor_id), (first, last))
+    return ranges
+
+
+def drain(*, batch: int = DRAIN_BATCH, max_seconds: float = DRAIN_MAX_SECONDS) -> int:
+    """Refresh every account that has stored requests, each once over the range of days its requests cover;
+    returns the number of account refreshes. Accounts with the same range are rebuilt together (a busy day's
+    requests are nearly all "today"). A failure rolls the claimed requests back into the table for the next drain.
+    Safe in parallel: requests are claimed with SKIP LOCKED, accounts locked one by one."""
+    try:
+        cache.delete(DRAIN_QUEUED_KEY)
+    except Exception:
+        log.warning("Rollup drain: the cache cannot be reached", exc_info=True)
+    began, refreshed = clock.monotonic(), 0
+    while clock.monotonic() - began < max_seconds:
+        with transaction.atomic():
+            ranges = _claim(batch)
+            if not ranges:
+                break
+            existing = set(Distributor.objects.filter(pk__in=list(ranges)).values_list("pk", flat=True))
+            groups: dict[Range, list[int]] = defaultdict(list)
+            for pk, touched in ranges.items():
+                if pk in existing:
+                    groups[touched].append(pk)
+            # One lock statement for the whole batch, in id order, before any group is written.
+            _lock(sorted(existing))
+            for (first, last), ids in groups.items():
+                _rebuild(first, last, sorted(ids))
+            refreshed += len(existing)
+    return refreshed
 
 
 def refresh(*, distributor_ids: Iterable[int]) -> None:
     """All of these accounts' rollups, from their first day (what the incremental task runs)."""
-    from distributors.models import Distributor
-
     existing = list(Distributor.objects.filter(pk__in=list(distributor_ids)).values_list("pk", flat=True))
     rebuild(distributor_ids=existing)

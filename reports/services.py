@@ -627,7 +627,8 @@ def save_weekly_schedule(
             ScheduleEntry(schedule=schedule, day=day, sequence=sequence[day], distributor=distributor, note=note)
         )
     ScheduleEntry.objects.bulk_create(rows)
-    rollups.changed(row.distributor_id for row in rows)
+    for row in rows:  # bulk_create sends no signals
+        rollups.changed([row.distributor_id], [row.day])
     return schedule
 
 
