@@ -199,6 +199,32 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_IMPORTS = ["kamcrm.tasks"]
+# Queues by kind of work, so each can get its own workers (and hosts): a backlog of one kind never holds up
+# another, and the rollup drain keeps dashboards fresh while PDFs render. Unlisted tasks go to "celery" (light
+# housekeeping: heartbeat, outbox, purges). A worker consumes the queues named with -Q (Procfile: all of them;
+# docker-compose.yml: one service per queue, scaled with --scale).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES_BY_KIND = {
+    "celery": "housekeeping: heartbeat, task outbox, purges, doubtful debts",
+    "rollups": "the dashboards' rollups: refresh drain, nightly rebuild, tiers",
+    "mail": "reminders and their e-mails",
+    "reports": "PDFs and the e-mails that carry them: weekly/monthly reports, statements",
+    "imports": "imports and their housekeeping",
+}
+CELERY_TASK_ROUTES = {
+    "reports.tasks.drain_rollup_refreshes": {"queue": "rollups"},
+    "reports.tasks.refresh_rollups": {"queue": "rollups"},
+    "reports.tasks.rebuild_recent_rollups": {"queue": "rollups"},
+    "reports.tasks.recompute_tiers": {"queue": "rollups"},
+    "receivables.tasks.send_overdue_reminders": {"queue": "mail"},
+    "receivables.tasks.deliver_reminder_messages": {"queue": "mail"},
+    "receivables.tasks.sweep_stuck_reminder_messages": {"queue": "mail"},
+    "reports.tasks.generate_period_reports": {"queue": "reports"},
+    "reports.tasks.email_period_report": {"queue": "reports"},
+    "receivables.tasks.email_statement": {"queue": "reports"},
+    "receivables.tasks.send_scheduled_statements": {"queue": "reports"},
+    "distributors.tasks.purge_stale_imports": {"queue": "imports"},
+}
 # /healthz gives the broker this long (seconds) before it answers 503; the container check allows 5 s in all.
 HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=1.0)
 if CELERY_BROKER_URL.startswith("filesystem://"):
