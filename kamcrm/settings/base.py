@@ -108,6 +108,19 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
     # Covering indexes (INCLUDE) speed up PostgreSQL; SQLite builds the same index without the extra columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# A PostgreSQL streaming replica for the read-heavy pages (dashboards, reports, exports, aging): kamcrm.replicas.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+KAMCRM_READ_REPLICA = ""
+if DATABASE_REPLICA_URL:
+    KAMCRM_READ_REPLICA = "replica"
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},  # tests never create a second database
+    }
+DATABASE_ROUTERS = ["kamcrm.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------
