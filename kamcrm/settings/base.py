@@ -183,8 +183,39 @@ IMPORT_MAX_CELL_LENGTH = env.int("IMPORT_MAX_CELL_LENGTH", default=4000)  # char
 IMPORT_MAX_UNCOMPRESSED_SIZE = env.int("IMPORT_MAX_UNCOMPRESSED_SIZE", default=30 * 1024 * 1024)  # bytes in an .xlsx
 IMPORT_PREVIEW_ERRORS = 200  # errors listed on an import preview; the rest are counted
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploaded files (visit photos, signed plans, the import preview's stash) go through Django's storage API only:
+# local files by default; S3-compatible object storage (django-storages) when MEDIA_S3_BUCKET is set, so several
+# web hosts behind a load balancer share them. The bucket stays private: links are signed and expire.
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
+MEDIA_ORIGIN = ""  # where the browser fetches uploaded images from, when not this site (for the CSP below)
+if MEDIA_S3_BUCKET:
+    _s3_endpoint = env("MEDIA_S3_ENDPOINT_URL", default="") or None  # MinIO, Ceph, OSS …; None: AWS
+    _s3_region = env("MEDIA_S3_REGION", default="") or None
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": _s3_endpoint,
+            "region_name": _s3_region,
+            "access_key": env("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env("MEDIA_S3_PREFIX", default="media"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("MEDIA_S3_URL_SECONDS", default=3600),
+            "file_overwrite": False,
+        },
+    }
+    if _s3_endpoint:
+        _parts = _s3_endpoint.split("/")
+        MEDIA_ORIGIN = f"{_parts[0]}//{_parts[2]}"
+    else:
+        MEDIA_ORIGIN = f"https://{MEDIA_S3_BUCKET}.s3.{_s3_region + '.' if _s3_region else ''}amazonaws.com"
+    MEDIA_ORIGIN = env("MEDIA_S3_PUBLIC_ORIGIN", default=MEDIA_ORIGIN)
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -192,6 +223,8 @@ STORAGES = {
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions live in the database (every web host sees them) and are read through the shared cache.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -332,7 +365,7 @@ SPECTACULAR_SETTINGS = {
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],  # visit photos in object storage
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],
