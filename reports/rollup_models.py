@@ -86,6 +86,8 @@ class DistributorDay(RollupFlows):
         verbose_name = _("account day rollup")
         verbose_name_plural = _("account day rollups")
         constraints = [models.UniqueConstraint(fields=["distributor", "day"], name="rollup_day_unique")]
+        # The nightly run rewrites a day of every account and sums the month from its days.
+        indexes = [models.Index(fields=["day"], name="rollup_day_day")]
 
     def __str__(self) -> str:
         return f"{self.distributor_id} {self.day}"
@@ -210,6 +212,7 @@ class PendingRefresh(models.Model):
     )
     start = models.DateField(_("from"), null=True, blank=True)
     end = models.DateField(_("to"), null=True, blank=True)
+    parts = models.PositiveSmallIntegerField(_("parts"), default=15)  # reports.rollups.FLOWS | AHEAD | …
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
 
     class Meta:

@@ -37,25 +37,27 @@ def _quarter(plan: QuarterlyPlan) -> list[date]:
     return [first, after - timedelta(days=1)]
 
 
-def _touched(instance, created: bool, update_fields) -> tuple[int | None, list[date] | None] | None:
-    """(account, the days it counts on (None: any day)), or None when the change does not reach the rollups."""
+def _touched(instance, created: bool, update_fields) -> tuple[int | None, list[date] | None, int] | None:
+    """(account, the days it counts on (None: any day), the parts of the rollups it reaches), or None when the
+    change does not reach the rollups."""
     model = type(instance)
     fields = set(update_fields or ())
     if model in DAY_FIELD:
         if model is Payment and fields and fields <= PAYMENT_BOOKKEEPING:
             return None
-        return instance.distributor_id, [getattr(instance, DAY_FIELD[model])]
+        return instance.distributor_id, [getattr(instance, DAY_FIELD[model])], rollups.FLOWS
     if model is QuarterlyPlan:
-        return instance.distributor_id, _quarter(instance)
+        return instance.distributor_id, _quarter(instance), rollups.TARGETS
     if model is Invoice:
         if fields and fields <= INVOICE_BOOKKEEPING:
             return None
         # A new invoice counts on the day it becomes collectible. A changed one may move its allocations' days
         # (they count on the later of their date and that day): all of the account's history.
-        return instance.distributor_id, [instance.issue_date, _collectible_on(instance)] if created else None
+        days = [instance.issue_date, _collectible_on(instance)] if created else None
+        return instance.distributor_id, days, rollups.FLOWS | rollups.AHEAD
     if model is Allocation:
         invoice = instance.invoice
-        return invoice.distributor_id, [instance.paid_on, _collectible_on(invoice)]
+        return invoice.distributor_id, [instance.paid_on, _collectible_on(invoice)], rollups.FLOWS | rollups.AHEAD
     return None
 
 
@@ -71,11 +73,11 @@ def _changed(sender, instance, created=False, update_fields=None, **kwargs):
     touched = _touched(instance, created, update_fields)
     if touched is None:
         return
-    distributor_id, days = touched
+    distributor_id, days, parts = touched
     old = getattr(instance, "_rollup_old", None)
     if old is not None and old != (distributor_id, days[0] if days else None):
-        rollups.changed([old[0]], [old[1]])
-    rollups.changed([distributor_id], days)
+        rollups.changed([old[0]], [old[1]], parts)
+    rollups.changed([distributor_id], days, parts)
 
 
 def _deleted(sender, instance, **kwargs):
@@ -89,7 +91,7 @@ def _audit_changed(sender, instance, created=False, **kwargs):
     if instance.content_type_id != ContentType.objects.get_for_model(Distributor).pk:
         return
     if outlet_total(instance.after) != outlet_total(instance.before):
-        rollups.changed([int(instance.object_id)], [timezone.localtime(instance.at).date()])
+        rollups.changed([int(instance.object_id)], [timezone.localtime(instance.at).date()], rollups.OUTLETS)
 
 
 def connect() -> None:

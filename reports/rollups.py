@@ -296,18 +296,14 @@ def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None
 
 
 def _stamp(ids: list[int] | None) -> None:
-    now = timezone.now()
-    if ids is None:
-        RollupState.objects.all().delete()
-        ids = list(Distributor.objects.values_list("pk", flat=True))
-        RollupState.objects.bulk_create(RollupState(distributor_id=pk, computed_at=now) for pk in ids)
-    else:
-        RollupState.objects.bulk_create(
-            [RollupState(distributor_id=pk, computed_at=now) for pk in ids],
-            update_conflicts=True,
-            unique_fields=["distributor"],
-            update_fields=["computed_at"],
-        )
+    """Now is when these accounts' rollups were computed (the accounts that still exist)."""
+    table, accounts = _table(RollupState), _table(Distributor)
+    where, params = ("1=1", []) if ids is None else (f"id IN ({', '.join(['%s'] * len(ids))})", list(ids))
+    _execute(
+        f"INSERT INTO {table} (distributor_id, computed_at) SELECT id, %s FROM {accounts} WHERE {where} "
+        "ON CONFLICT (distributor_id) DO UPDATE SET computed_at = EXCLUDED.computed_at",
+        [timezone.now(), *params],
+    )
 
 
 def _lock(ids: list[int] | None) -> None:
@@ -349,12 +345,25 @@ def _analyze(*, everything: bool) -> None:
         _execute(f"ANALYZE {connection.ops.quote_name(name)}", [])
 
 
+# What a rebuild computes again: bits, so requests of one account merge with a plain OR.
+FLOWS = 1  # day and month rows (orders, visits, schedules, payments, invoices, allocations)
+AHEAD = 2  # allocations dated before their invoice became collectible
+OUTLETS = 4  # outlet changes from the cards' audit trail
+TARGETS = 8  # approved plans' monthly targets
+EVERYTHING = FLOWS | AHEAD | OUTLETS | TARGETS
+
+
 @transaction.atomic
 def rebuild(
-    *, start: date | None = None, end: date | None = None, distributor_ids: Iterable[int] | None = None
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    distributor_ids: Iterable[int] | None = None,
+    parts: int = EVERYTHING,
 ) -> None:
     """Compute the rollups again for the days [start, end] (open ends: all history) of the given accounts
-    (None: every account). Month rows are summed again for the months touched, targets for those months.
+    (None: every account). Month rows are summed again for the months touched, targets for those months;
+    ``parts`` limits the work to what a change can have touched (see FLOWS … TARGETS).
 
     Idempotent: the range is deleted and inserted again in one transaction, under a lock of those accounts
     (every account when ``distributor_ids`` is None). A rebuild of every account ends with ANALYZE of the tables
@@ -364,18 +373,23 @@ def rebuild(
     if ids is not None and not ids:
         return
     _lock(ids)
-    _rebuild(start, end, ids)
+    _rebuild(start, end, ids, parts)
 
 
-def _rebuild(start: date | None, end: date | None, ids: list[int] | None) -> None:
+def _rebuild(start: date | None, end: date | None, ids: list[int] | None, parts: int = EVERYTHING) -> None:
     f = _Filter(start, end, ids)
-    _rebuild_days(f)
-    _rebuild_ahead(f)
-    _rebuild_outlets(start, end, ids)
     first_month = _first_of_month(start) if start else None
     last_month = _first_of_month(end) if end else None
-    _rebuild_targets(first_month, last_month, ids)
-    _rebuild_months(first_month, last_month, ids)
+    if parts & FLOWS:
+        _rebuild_days(f)
+    if parts & AHEAD:
+        _rebuild_ahead(f)
+    if parts & OUTLETS:
+        _rebuild_outlets(start, end, ids)
+    if parts & TARGETS:
+        _rebuild_targets(first_month, last_month, ids)
+    if parts & FLOWS:
+        _rebuild_months(first_month, last_month, ids)
     _stamp(ids)
     if ids is None:
         _analyze(everything=start is None and end is None)
@@ -383,32 +397,35 @@ def _rebuild(start: date | None, end: date | None, ids: list[int] | None) -> Non
 
 def rebuild_recent(*, today: date | None = None, days: int = 2) -> tuple[date, date]:
     """The nightly run: every account's rollups for the last ``days`` days up to today (yesterday, closed, and
-    today so far). The incremental drain keeps the rest current; this catches what it missed. Returns the range."""
+    today so far). The incremental drain keeps the rest current; this catches what it missed. Returns the range.
+
+    Targets are left out: they change only with a plan, whose refresh request is stored like any other and
+    redone by beat's drain until it succeeds; ``rebuild_rollups`` recomputes them."""
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
-    rebuild(start=first, end=today)
+    rebuild(start=first, end=today, parts=FLOWS | AHEAD | OUTLETS)
     return first, today
 
 
-# --- Incremental: which accounts and days changed in this transaction -----------------------------------------
+# --- Incremental: which accounts, days and parts changed in this transaction ----------------------------------
 
-# An account's range of days to refresh: (first, last); None at either end means "from the first day" / "to the
-# last", so (None, None) is all of its history.
-Range = tuple[date | None, date | None]
-ALL_DAYS: Range = (None, None)
+# An account's request: (first day, last day, parts); None at either end means "from the first day" / "to the
+# last", so (None, None, EVERYTHING) is all of its history.
+Request = tuple[date | None, date | None, int]
+ALL_DAYS = (None, None)
 
 _pending = threading.local()
 
 
-def _merge(a: Range | None, b: Range) -> Range:
+def _merge(a: Request | None, b: Request) -> Request:
     if a is None:
         return b
     first = None if a[0] is None or b[0] is None else min(a[0], b[0])
     last = None if a[1] is None or b[1] is None else max(a[1], b[1])
-    return first, last
+    return first, last, a[2] | b[2]
 
 
-def span(days: Iterable[date | None] | None) -> Range:
+def span(days: Iterable[date | None] | None) -> tuple[date | None, date | None]:
     """The range covering ``days`` (None, or any day None: all history)."""
     if days is None:
         return ALL_DAYS
@@ -418,20 +435,22 @@ def span(days: Iterable[date | None] | None) -> Range:
     return min(days), max(days)
 
 
-def changed(distributor_ids: Iterable[int | None], days: Iterable[date | None] | None = None) -> None:
-    """Mark accounts whose source rows changed on ``days`` (None: any day); after the commit their rollups of
-    those days (and the months and targets around them) are refreshed, once however often they were marked.
+def changed(
+    distributor_ids: Iterable[int | None], days: Iterable[date | None] | None = None, parts: int = EVERYTHING
+) -> None:
+    """Mark accounts whose source rows changed on ``days`` (None: any day) in ``parts`` of the rollups; after the
+    commit those days (and the months and targets around them) are refreshed, once however often they were marked.
 
     Marks of a transaction that rolls back stay and go out with the next commit (a harmless refresh).
     """
     ids = {pk for pk in distributor_ids if pk}
     if not ids or getattr(_pending, "suspended", False):
         return
-    touched = span(days)
-    if not hasattr(_pending, "ranges"):
-        _pending.ranges = {}
+    touched = (*span(days), parts)
+    if not hasattr(_pending, "requests"):
+        _pending.requests = {}
     for pk in ids:
-        _pending.ranges[pk] = _merge(_pending.ranges.get(pk), touched)
+        _pending.requests[pk] = _merge(_pending.requests.get(pk), touched)
     transaction.on_commit(_flush)
 
 
@@ -447,19 +466,20 @@ def suspended():
 
 
 def _flush() -> None:
-    ranges, _pending.ranges = getattr(_pending, "ranges", {}), {}
-    if not ranges:
+    requests, _pending.requests = getattr(_pending, "requests", {}), {}
+    if not requests:
         return
     # Stored first (one INSERT): the request survives a broker outage and a worker restart; beat drains every
     # minute whatever happens to the wake-up below.
-    request(ranges)
+    request(requests)
     wake_drain()
 
 
-def request(ranges: dict[int, Range]) -> None:
-    """Store refresh requests (account -> range of days) for the drain."""
+def request(requests: dict[int, Request]) -> None:
+    """Store refresh requests (account -> (first day, last day, parts)) for the drain."""
     PendingRefresh.objects.bulk_create(
-        PendingRefresh(distributor_id=pk, start=first, end=last) for pk, (first, last) in ranges.items()
+        PendingRefresh(distributor_id=pk, start=first, end=last, parts=parts)
+        for pk, (first, last, parts) in requests.items()
     )
 
 
@@ -477,27 +497,30 @@ def wake_drain() -> None:
         outbox.enqueue(tasks.drain_rollup_refreshes, if_broker_down=outbox.IfBrokerDown.NEXT_RUN)
 
 
-def _claim(batch: int) -> dict[int, Range]:
-    """Take up to ``batch`` stored requests (skipping those another drain holds), merged per account."""
-    rows = list(
-        PendingRefresh.objects.select_for_update(skip_locked=True)
-        .order_by("pk")
-        .values_list("pk", "distributor_id", "start", "end")[:batch]
-    )
-    if not rows:
-        return {}
-    PendingRefresh.objects.filter(pk__in=[row[0] for row in rows]).delete()
-    ranges: dict[int, Range] = {}
-    for _pk, distributor_id, first, last in rows:
-        ranges[distributor_id] = _merge(ranges.get(distributor_id), (first, last))
-    return ranges
+def _claim(batch: int) -> dict[int, Request]:
+    """Take (delete) up to ``batch`` stored requests, skipping those another drain holds; merged per account."""
+    table = _table(PendingRefresh)
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s{lock}) "
+            'RETURNING distributor_id, start, "end", parts',
+            [batch],
+        )
+        rows = cursor.fetchall()
+    requests: dict[int, Request] = {}
+    for distributor_id, first, last, parts in rows:
+        if isinstance(first, str):  # SQLite returns dates as text here
+            first, last = (date.fromisoformat(first) if first else None), (date.fromisoformat(last) if last else None)
+        requests[distributor_id] = _merge(requests.get(distributor_id), (first, last, parts))
+    return requests
 
 
 def drain(*, batch: int = DRAIN_BATCH, max_seconds: float = DRAIN_MAX_SECONDS) -> int:
-    """Refresh every account that has stored requests, each once over the range of days its requests cover;
-    returns the number of account refreshes. Accounts with the same range are rebuilt together (a busy day's
-    requests are nearly all "today"). A failure rolls the claimed requests back into the table for the next drain.
-    Safe in parallel: requests are claimed with SKIP LOCKED, accounts locked one by one."""
+    """Refresh every account that has stored requests, each once over the days and parts its requests cover;
+    returns the number of account refreshes. Accounts with the same request are rebuilt together (a busy day's
+    requests are nearly all "today's visits"). A failure rolls the claimed requests back into the table for the
+    next drain. Safe in parallel: requests are claimed with SKIP LOCKED, accounts locked in id order."""
     try:
         cache.delete(DRAIN_QUEUED_KEY)
     except Exception:
@@ -505,19 +528,16 @@ def drain(*, batch: int = DRAIN_BATCH, max_seconds: float = DRAIN_MAX_SECONDS) -
     began, refreshed = clock.monotonic(), 0
     while clock.monotonic() - began < max_seconds:
         with transaction.atomic():
-            ranges = _claim(batch)
-            if not ranges:
+            requests = _claim(batch)
+            if not requests:
                 break
-            existing = set(Distributor.objects.filter(pk__in=list(ranges)).values_list("pk", flat=True))
-            groups: dict[Range, list[int]] = defaultdict(list)
-            for pk, touched in ranges.items():
-                if pk in existing:
-                    groups[touched].append(pk)
-            # One lock statement for the whole batch, in id order, before any group is written.
-            _lock(sorted(existing))
-            for (first, last), ids in groups.items():
-                _rebuild(first, last, sorted(ids))
-            refreshed += len(existing)
+            groups: dict[Request, list[int]] = defaultdict(list)
+            for pk, touched in requests.items():
+                groups[touched].append(pk)
+            _lock(sorted(requests))  # one statement for the batch, before any group is written
+            for (first, last, parts), ids in groups.items():
+                _rebuild(first, last, sorted(ids), parts)
+            refreshed += len(requests)
     return refreshed
 
 

@@ -717,7 +717,7 @@ def save_weekly_schedule(
         )
     ScheduleEntry.objects.bulk_create(rows)
     for row in rows:  # bulk_create sends no signals
-        rollups.changed([row.distributor_id], [row.day])
+        rollups.changed([row.distributor_id], [row.day], rollups.FLOWS)
     return schedule
 
 
