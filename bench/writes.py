@@ -130,14 +130,18 @@ def bench_rollups(samples: int) -> None:
         return elapsed
 
     picks = [rng.choice(ids) for _ in range(samples)]
+    visit = rollups.FLOWS  # what a visit reaches: the day and month rows
     rolled_back(lambda: rollups.rebuild(start=today, end=today, distributor_ids=[picks[0]]))  # warm-up
     _report(
-        "one account, the day a change touched",
-        [rolled_back(lambda pk=pk: rollups.rebuild(start=today, end=today, distributor_ids=[pk])) for pk in picks],
+        "one account after a visit (its day and month rows)",
+        [
+            rolled_back(lambda p=p: rollups.rebuild(start=today, end=today, distributor_ids=[p], parts=visit))
+            for p in picks
+        ],
     )
 
     def drained(pk: int) -> None:
-        rollups.request({pk: (today, today)})
+        rollups.request({pk: (today, today, rollups.FLOWS)})
         rollups.drain()
 
     _report(
@@ -148,7 +152,9 @@ def bench_rollups(samples: int) -> None:
     def burst() -> None:  # 50 reps' visits in a second: 50 accounts, several requests each
         chosen = rng.sample(ids, 50)
         PendingRefresh.objects.bulk_create(
-            PendingRefresh(distributor_id=pk, start=today, end=today) for pk in chosen for _ in range(3)
+            PendingRefresh(distributor_id=pk, start=today, end=today, parts=rollups.FLOWS)
+            for pk in chosen
+            for _ in range(3)
         )
         rollups.drain()
 

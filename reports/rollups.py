@@ -199,6 +199,50 @@ def _rebuild_days(f: _Filter) -> None:
     )
 
 
+def _refresh_days_and_months(f: _Filter, first_month: date | None, last_month: date | None) -> None:
+    """Day rows of a range computed again, and their months corrected by the difference (PostgreSQL): the old
+    day rows are taken out of their months as they are deleted, the new ones added as they are inserted, so a
+    day's change costs that day's rows, not a re-sum of its month. Month rows left with no day row go."""
+    day_table, month_table = _table(DistributorDay), _table(DistributorMonth)
+    columns = ", ".join(FLOW_FIELDS)
+    month = _month_of("day")
+    add = ", ".join(f"{c} = {month_table}.{c} + EXCLUDED.{c}" for c in FLOW_FIELDS)
+
+    def into_months(rows: str) -> str:
+        sums = ", ".join(f"SUM({c})" for c in FLOW_FIELDS)
+        return (
+            f"INSERT INTO {month_table} (distributor_id, month, {columns}) "
+            f"SELECT distributor_id, {month}, {sums} FROM {rows} GROUP BY distributor_id, {month} "
+            f"ON CONFLICT (distributor_id, month) DO UPDATE SET {add}"
+        )
+
+    where, params = f.where("day", "distributor_id")
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in FLOW_FIELDS)
+    subtract = ", ".join(f"{c} = m.{c} - o.{c}" for c in FLOW_FIELDS)
+    _execute(  # an UPDATE, not an upsert: a proposed row of negative counts would fail their CHECK constraints
+        f"WITH old AS (DELETE FROM {day_table} WHERE {where} RETURNING distributor_id, day, {columns}), "
+        f"o AS (SELECT distributor_id, {month} AS month, {sums} FROM old GROUP BY distributor_id, {month}) "
+        f"UPDATE {month_table} m SET {subtract} FROM o WHERE m.distributor_id = o.distributor_id AND m.month = o.month",
+        params,
+    )
+    sources, source_params = _day_sources(f)
+    sums = ", ".join(f"SUM({c})" for c in FLOW_FIELDS)
+    _execute(
+        f"WITH new AS (INSERT INTO {day_table} (distributor_id, day, {columns}) "
+        f"SELECT distributor_id, day, {sums} FROM ({sources}) s GROUP BY distributor_id, day "
+        f"RETURNING distributor_id, day, {columns}) " + into_months("new"),
+        source_params,
+    )
+    where, params = _Filter(first_month, last_month, f.ids).where("m.month", "m.distributor_id")
+    zero = " AND ".join(f"m.{c} = 0" for c in FLOW_FIELDS)
+    _execute(
+        f"DELETE FROM {month_table} m WHERE {where} AND {zero} AND NOT EXISTS (SELECT 1 FROM {day_table} d "
+        "WHERE d.distributor_id = m.distributor_id AND d.day >= m.month "
+        "AND d.day < CAST(m.month + interval '1 month' AS date))",
+        params,
+    )
+
+
 def _rebuild_ahead(f: _Filter) -> None:
     """Allocations dated before their invoice became collectible, by (paid_on, due_on); ranged by paid_on."""
     table = _table(CollectionAhead)
@@ -380,15 +424,20 @@ def _rebuild(start: date | None, end: date | None, ids: list[int] | None, parts:
     f = _Filter(start, end, ids)
     first_month = _first_of_month(start) if start else None
     last_month = _first_of_month(end) if end else None
+    # A range on PostgreSQL corrects the months by the difference; everything at once (or SQLite) re-sums them.
+    by_difference = connection.vendor == "postgresql" and (start, end, ids) != (None, None, None)
     if parts & FLOWS:
-        _rebuild_days(f)
+        if by_difference:
+            _refresh_days_and_months(f, first_month, last_month)
+        else:
+            _rebuild_days(f)
     if parts & AHEAD:
         _rebuild_ahead(f)
     if parts & OUTLETS:
         _rebuild_outlets(start, end, ids)
     if parts & TARGETS:
         _rebuild_targets(first_month, last_month, ids)
-    if parts & FLOWS:
+    if parts & FLOWS and not by_difference:
         _rebuild_months(first_month, last_month, ids)
     _stamp(ids)
     if ids is None:
