@@ -516,12 +516,23 @@ def suspended():
 
 def _flush() -> None:
     requests, _pending.requests = getattr(_pending, "requests", {}), {}
-    if not requests:
-        return
-    # Stored first (one INSERT): the request survives a broker outage and a worker restart; beat drains every
-    # minute whatever happens to the wake-up below.
-    request(requests)
-    wake_drain()
+    stored, _pending.stored = getattr(_pending, "stored", False), False
+    if requests:
+        # Stored first (one INSERT): the request survives a broker outage and a worker restart; beat drains every
+        # minute whatever happens to the wake-up below.
+        request(requests)
+    if requests or stored:
+        wake_drain()
+
+
+def store_marked() -> None:
+    """Store this transaction's marks now, inside it (call it as the transaction's last write): the requests
+    commit or roll back with the change, and the commit is the request's only one (the drain is woken after it).
+    """
+    requests, _pending.requests = getattr(_pending, "requests", {}), {}
+    if requests:
+        request(requests)
+        _pending.stored = True
 
 
 def request(requests: dict[int, Request]) -> None:

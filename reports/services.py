@@ -447,6 +447,7 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
         if stored.distributor_id != visit.distributor_id:
             _touch_last_visit(stored.distributor)
     audit.record(visit, by=by, action="visit_logged" if before is None else "visit_changed", before=before)
+    rollups.store_marked()  # the rollup refresh request commits with the visit: one commit per visit
     if stored is None:
         # A new visit's related rows are exactly what was just written: showing it needs no query.
         visit._prefetched_objects_cache = {
