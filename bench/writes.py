@@ -19,7 +19,8 @@ Commands (each prints the load average beside its figures; the machine is shared
 ``replica``  starts a streaming replica of this PostgreSQL cluster on port 5433 (pg_basebackup into
              /var/lib/postgresql/kamcrm-replica; needs root for ``runuser -u postgres``), waits for it to
              catch up, and times the dashboard and aging endpoints with DATABASE_REPLICA_URL pointing at it.
-             ``replica --stop`` stops it (the copy stays for the next run; ``--fresh`` takes a new one).
+             ``replica --stop`` stops it and removes its replication slot and copy (run it when done: the slot
+             keeps WAL on the primary); ``--fresh`` takes a new copy.
 """
 
 import argparse
@@ -54,6 +55,7 @@ from django.utils import timezone  # noqa: E402
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 REPLICA_DIR = Path("/var/lib/postgresql/kamcrm-replica")
 REPLICA_PORT = 5433
+REPLICA_SLOT = "kamcrm_bench_replica"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
@@ -391,8 +393,10 @@ def _as_postgres(*command: str, check: bool = True) -> subprocess.CompletedProce
 
 def replica(stop: bool, fresh: bool, samples: int) -> None:
     ctl = str(PG_BIN / "pg_ctl")
-    if stop:
+    if stop:  # the replica, its slot (which keeps WAL on the primary while it exists) and its copy
         print(_as_postgres(ctl, "-D", str(REPLICA_DIR), "stop", "-m", "fast", check=False).stdout)
+        _as_postgres("psql", "-c", f"SELECT pg_drop_replication_slot('{REPLICA_SLOT}')", check=False)
+        subprocess.run(["rm", "-rf", str(REPLICA_DIR)], check=True)
         return
     running = _as_postgres(ctl, "-D", str(REPLICA_DIR), "status", check=False).returncode == 0
     if fresh and running:
@@ -409,7 +413,12 @@ def replica(stop: bool, fresh: bool, samples: int) -> None:
         subprocess.run(["rm", "-rf", str(REPLICA_DIR)], check=True)
         began = time.monotonic()
         print("pg_basebackup of the whole cluster …", flush=True)
-        _as_postgres(str(PG_BIN / "pg_basebackup"), "-D", str(REPLICA_DIR), "-X", "stream", "-R", "-c", "fast")
+        _as_postgres("psql", "-c", f"SELECT pg_drop_replication_slot('{REPLICA_SLOT}')", check=False)
+        # A slot keeps the WAL the replica still needs (a busy primary removes it within minutes otherwise).
+        _as_postgres(
+            str(PG_BIN / "pg_basebackup"), "-D", str(REPLICA_DIR), "-X", "stream", "-R", "-c", "fast",
+            "-C", "-S", REPLICA_SLOT,
+        )  # fmt: skip
         print(f"  copied in {time.monotonic() - began:.0f} s", flush=True)
         (REPLICA_DIR / "postgresql.conf").write_text(
             f"port = {REPLICA_PORT}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '/tmp'\n"
