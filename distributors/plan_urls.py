@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from kamcrm.replicas import reads_from_replica
+
 from . import plan_views as views
 
 app_name = "plans"
@@ -9,7 +11,7 @@ app_name = "plans"
 urlpatterns = [
     path("", views.plan_list, name="list"),
     path("new/", views.plan_new, name="new"),
-    path("export.xlsx", views.plan_list_xlsx, name="export"),
+    path("export.xlsx", reads_from_replica(views.plan_list_xlsx), name="export"),
     path("<int:pk>/", views.plan_detail, name="detail"),
     path("<int:pk>/edit/", views.plan_edit, name="edit"),
     path("<int:pk>/submit/", views.plan_submit, name="submit"),

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from kamcrm.replicas import reads_from_replica
+
 from . import views
 from .import_views import distributor_export, import_confirm, import_preview, import_upload
 from .pdf_views import card_pdf
@@ -18,7 +20,7 @@ urlpatterns = [
     path("import/", import_upload, name="import"),
     path("import/preview/", import_preview, name="import_preview"),
     path("import/confirm/", import_confirm, name="import_confirm"),
-    path("export.<str:fmt>", distributor_export, name="export"),
+    path("export.<str:fmt>", reads_from_replica(distributor_export), name="export"),
     path("<int:pk>/", views.distributor_detail, name="detail"),
     path("<int:pk>/card.pdf", card_pdf, name="card_pdf"),
     path("<int:pk>/edit/", views.distributor_edit, name="edit"),

@@ -24,6 +24,7 @@ from reports import api as reports_api
 from reports import contest_api, cycle_api, dashboard_api, period_report_api, pickup_api, scorecard_api
 
 from . import views
+from .replicas import reads_from_replica
 
 router = DefaultRouter()
 router.register("regions", accounts_api.RegionViewSet, basename="region")
@@ -76,12 +77,16 @@ api_urlpatterns = [
         csp_update({"style-src": [SELF, UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
         name="swagger-ui",
     ),
-    path("distributors/<int:pk>/card.pdf", DistributorCardPdfView.as_view(), name="api-distributor-card-pdf"),
+    path(
+        "distributors/<int:pk>/card.pdf",
+        reads_from_replica(DistributorCardPdfView.as_view()),
+        name="api-distributor-card-pdf",
+    ),
     path("distributors/<int:pk>/pickups/", pickup_api.CardPickupsView.as_view(), name="api-distributor-pickups"),
-    path("distributors/export/", DistributorExportView.as_view(), name="api-distributor-export"),
-    path("plans/<int:pk>/plan.pdf", plan_api.PlanPdfView.as_view(), name="api-plan-pdf"),
-    path("plans/export/", plan_api.PlanExportView.as_view(), name="api-plan-export"),
-    path("receivables/aging/", receivables_api.AgingView.as_view(), name="api-receivables-aging"),
+    path("distributors/export/", reads_from_replica(DistributorExportView.as_view()), name="api-distributor-export"),
+    path("plans/<int:pk>/plan.pdf", reads_from_replica(plan_api.PlanPdfView.as_view()), name="api-plan-pdf"),
+    path("plans/export/", reads_from_replica(plan_api.PlanExportView.as_view()), name="api-plan-export"),
+    path("receivables/aging/", reads_from_replica(receivables_api.AgingView.as_view()), name="api-receivables-aging"),
     path("receivables/worklist/", receivables_api.WorklistView.as_view(), name="api-receivables-worklist"),
     path(
         "receivables/promise-reliability/",
@@ -89,10 +94,16 @@ api_urlpatterns = [
         name="api-receivables-promise-reliability",
     ),
     path("receivables/credit-check/", receivables_api.CreditCheckView.as_view(), name="api-receivables-credit-check"),
-    path("statements/<int:distributor>/", receivables_api.StatementView.as_view(), name="api-statement"),
-    path("dashboard/", dashboard_api.DashboardView.as_view(), name="api-dashboard"),
+    path(
+        "statements/<int:distributor>/",
+        reads_from_replica(receivables_api.StatementView.as_view()),
+        name="api-statement",
+    ),
+    path("dashboard/", reads_from_replica(dashboard_api.DashboardView.as_view()), name="api-dashboard"),
     path("day-plan/", reports_api.DayPlanView.as_view(), name="api-day-plan"),
-    path("dashboard/trend/", dashboard_api.DashboardTrendView.as_view(), name="api-dashboard-trend"),
+    path(
+        "dashboard/trend/", reads_from_replica(dashboard_api.DashboardTrendView.as_view()), name="api-dashboard-trend"
+    ),
     path("scorecards/", scorecard_api.ScorecardListView.as_view(), name="api-scorecards"),
     path("scorecards/<int:rep>/", scorecard_api.ScorecardDetailView.as_view(), name="api-scorecard"),
     path("scorecards/<int:rep>/pdf/", scorecard_api.ScorecardPdfView.as_view(), name="api-scorecard-pdf"),

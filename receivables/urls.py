@@ -1,5 +1,7 @@
 from django.urls import path
 
+from kamcrm.replicas import reads_from_replica
+
 from . import import_views, views
 
 app_name = "receivables"
@@ -19,11 +21,11 @@ urlpatterns = [
     path("payments/<int:pk>/reverse/", views.payment_reverse, name="payment_reverse"),
     path("payments/<int:pk>/allocate/", views.payment_allocate, name="payment_allocate"),
     path("credit-notes/new/", views.credit_note_new, name="credit_note_new"),
-    path("aging/", views.aging, name="aging"),
+    path("aging/", reads_from_replica(views.aging), name="aging"),
     path("worklist/", views.worklist, name="worklist"),
     path("accounts/<int:pk>/", views.account, name="account"),
     path("accounts/<int:pk>/activities/new/", views.activity_new, name="activity_new"),
-    path("accounts/<int:pk>/statement.<str:fmt>", views.statement_download, name="statement"),
+    path("accounts/<int:pk>/statement.<str:fmt>", reads_from_replica(views.statement_download), name="statement"),
     path("accounts/<int:pk>/statement/email/", views.statement_email, name="statement_email"),
     path("activities/<int:pk>/resolve/", views.activity_resolve, name="activity_resolve"),
     path("tasks/<int:pk>/done/", views.task_complete, name="task_complete"),

@@ -1,10 +1,12 @@
 from django.urls import path
 
+from kamcrm.replicas import reads_from_replica
+
 from . import dashboard_views as views
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", views.dashboard_page, name="page"),
-    path("trend/", views.trend_partial, name="trend"),
+    path("", reads_from_replica(views.dashboard_page), name="page"),
+    path("trend/", reads_from_replica(views.trend_partial), name="trend"),
 ]

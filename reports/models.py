@@ -275,6 +275,8 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["rep", "order_date"], name="order_rep_date"),
             models.Index(fields=["distributor", "order_date"], name="order_distributor_date"),
+            # The nightly rollup reads one day of every account's orders.
+            models.Index(fields=["order_date"], name="order_date"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["erp_number"], condition=~Q(erp_number=""), name="order_erp_number_unique"),
@@ -419,6 +421,8 @@ class ScheduleEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["schedule", "day", "distributor"], name="schedule_entry_once_a_day"),
         ]
+        # The nightly rollup reads one day of every account's scheduled visits.
+        indexes = [models.Index(fields=["day"], name="schedule_entry_day")]
         verbose_name = _("scheduled visit")
         verbose_name_plural = _("scheduled visits")
 

@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from distributors.exports import CONTENT_TYPES
 from kamcrm.api import JSONErrorsNegotiation
 from kamcrm.filters import DjangoFilterBackend
+from kamcrm.replicas import ReplicaReadsMixin
 
 from . import period_reports
 from .models import Comment, Review
@@ -89,7 +90,7 @@ FILE_RESPONSES = {
     list=extend_schema(summary="Weekly and monthly reports in your scope, newest period first"),
     retrieve=extend_schema(summary="One weekly or monthly report"),
 )
-class PeriodReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PeriodReportViewSet(ReplicaReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Weekly and monthly reports (周报 / 月报) of reps and teams, generated once after each period closes.
 
     A rep sees their own, a KAM the team's and its reps', a regional manager the region's; finance and the admin

@@ -87,6 +87,8 @@ class DistributorDay(RollupFlows):
         verbose_name = _("account day rollup")
         verbose_name_plural = _("account day rollups")
         constraints = [models.UniqueConstraint(fields=["distributor", "day"], name="rollup_day_unique")]
+        # The nightly run rewrites a day of every account and sums the month from its days.
+        indexes = [models.Index(fields=["day"], name="rollup_day_day")]
 
     def __str__(self) -> str:
         return f"{self.distributor_id} {self.day}"
@@ -211,6 +213,27 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.distributor_id} {self.computed_at}"
+
+
+class PendingRefresh(models.Model):
+    """An account whose source rows changed on the days [start, end] (None: from its first day / to its last):
+    written after the commit of the change, read and deleted by the drain task (``reports.rollups.drain``), which
+    refreshes each account once over the days of all its requests."""
+
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    start = models.DateField(_("from"), null=True, blank=True)
+    end = models.DateField(_("to"), null=True, blank=True)
+    parts = models.PositiveSmallIntegerField(_("parts"), default=15)  # reports.rollups.FLOWS | AHEAD | …
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pending rollup refresh")
+        verbose_name_plural = _("pending rollup refreshes")
+
+    def __str__(self) -> str:
+        return f"{self.distributor_id} {self.start or '…'} – {self.end or '…'}"
 
 
 class PeriodReportQuerySet(models.QuerySet):

@@ -1,24 +1,31 @@
 """Writes of the rollup tables (``reports.rollup_models``): a range of days is deleted and computed again.
 
 - :func:`rebuild` — the one writer: for all accounts or some, for all days or a range. The nightly beat task,
-  the incremental task and ``manage.py rebuild_rollups`` all call it, so running any of them twice leaves the
-  same rows (delete and insert in one transaction, under one lock).
-- :func:`changed` — called (through model signals, see ``reports.apps``) when a source row of an account
-  changes: the account's rollups are refreshed on commit by a Celery task.
+  the incremental drain and ``manage.py rebuild_rollups`` all call it, so running any of them twice leaves the
+  same rows (delete and insert in one transaction). A rebuild of some accounts locks those accounts only
+  (many workers refresh different accounts at once); a rebuild of every account locks them all.
+- :func:`changed` — called (through model signals, see ``reports.rollup_signals``) when a source row of an
+  account changes, with the days it touches. After the commit the account and its range of days go to the
+  ``PendingRefresh`` table and a drain task is woken (at most one queued at a time): the drain merges every
+  request of an account into one refresh of the days touched, so 50 visits of one account in a second cost
+  one refresh of one day, not 50 refreshes of five years.
 
 The sums are computed in SQL (``INSERT … SELECT``) from the source tables: orders in a sales state, visits,
 scheduled visits, payments, invoices and their allocations, approved plans. It runs on PostgreSQL and on the
 SQLite fallback alike.
 """
 
+import logging
 import threading
+import time as clock
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.core.cache import cache
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from distributors.models import Distributor, MonthlyPlan, QuarterlyPlan, RepSplit
@@ -34,15 +41,31 @@ from .rollup_models import (
     DistributorDay,
     DistributorMonth,
     OutletChange,
+    PendingRefresh,
     RollupState,
     TargetMonth,
 )
 
-LOCK_ID = 731_100  # pg_advisory_xact_lock key: one rollup writer at a time
+log = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock keys. A rebuild of every account takes ALL_ACCOUNTS exclusively; a rebuild of some
+# accounts takes it shared plus (ACCOUNT, id) for each account, so refreshes of different accounts run side by
+# side and two refreshes of one account (or a refresh and the nightly run) wait for each other.
+ALL_ACCOUNTS = 731_100
+ACCOUNT = 731_101
 TARGET_COLUMNS = ("sales_amount", "gross_profit", "collection_amount", "outlet_coverage", "new_outlets")
+ROLLUP_TABLES = (DistributorDay, DistributorMonth, CollectionAhead, TargetMonth, OutletChange, RollupState)
+# A rebuild analyzes a table when it rewrote at least this share of its rows (autovacuum's default threshold; the
+# benchmark servers run without autovacuum), or the table has never been analyzed.
+ANALYZE_SHARE = 0.1
+# The cache key that says "a drain is queued"; the drain deletes it when it starts (see wake_drain).
+DRAIN_QUEUED_KEY = "reports:rollups:drain-queued"
+DRAIN_QUEUED_TTL = 30  # seconds: a drain lost on the way frees the key; beat drains every minute anyway
+DRAIN_BATCH = 500  # requests claimed per transaction
+DRAIN_MAX_SECONDS = 20  # then the drain stops; writers meanwhile have queued the next one
 
 
-def _table(model) -> str:
+def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
@@ -52,8 +75,10 @@ def _month_of(expression: str) -> str:
     return f"date({expression}, 'start of month')"
 
 
-def _later(a: str, b: str) -> str:
-    return f"(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)"
+# An invoice becomes collectible on the later of its issue and due dates, which is its due date: a check
+# constraint keeps due_date >= issue_date (receivables.Invoice). Written as the column, the nightly run's
+# "invoices collectible that day" is an index scan (invoice_due), not a read of every invoice.
+COLLECTIBLE_ON = "i.due_date"
 
 
 def _first_of_month(day: date) -> date:
@@ -111,7 +136,7 @@ def _day_sources(f: _Filter) -> tuple[str, list]:
         _table(Invoice),
         _table(Allocation),
     )
-    due = _later("i.issue_date", "i.due_date")
+    due = COLLECTIBLE_ON
     zero = dict.fromkeys(FLOW_FIELDS, "0")
 
     def select(distributor: str, day: str, source: str, where: str, **values) -> str:
@@ -175,11 +200,55 @@ def _rebuild_days(f: _Filter) -> None:
     )
 
 
+def _refresh_days_and_months(f: _Filter, first_month: date | None, last_month: date | None) -> None:
+    """Day rows of a range computed again, and their months corrected by the difference (PostgreSQL): the old
+    day rows are taken out of their months as they are deleted, the new ones added as they are inserted, so a
+    day's change costs that day's rows, not a re-sum of its month. Month rows left with no day row go."""
+    day_table, month_table = _table(DistributorDay), _table(DistributorMonth)
+    columns = ", ".join(FLOW_FIELDS)
+    month = _month_of("day")
+    add = ", ".join(f"{c} = {month_table}.{c} + EXCLUDED.{c}" for c in FLOW_FIELDS)
+
+    def into_months(rows: str) -> str:
+        sums = ", ".join(f"SUM({c})" for c in FLOW_FIELDS)
+        return (
+            f"INSERT INTO {month_table} (distributor_id, month, {columns}) "
+            f"SELECT distributor_id, {month}, {sums} FROM {rows} GROUP BY distributor_id, {month} "
+            f"ON CONFLICT (distributor_id, month) DO UPDATE SET {add}"
+        )
+
+    where, params = f.where("day", "distributor_id")
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in FLOW_FIELDS)
+    subtract = ", ".join(f"{c} = m.{c} - o.{c}" for c in FLOW_FIELDS)
+    _execute(  # an UPDATE, not an upsert: a proposed row of negative counts would fail their CHECK constraints
+        f"WITH old AS (DELETE FROM {day_table} WHERE {where} RETURNING distributor_id, day, {columns}), "
+        f"o AS (SELECT distributor_id, {month} AS month, {sums} FROM old GROUP BY distributor_id, {month}) "
+        f"UPDATE {month_table} m SET {subtract} FROM o WHERE m.distributor_id = o.distributor_id AND m.month = o.month",
+        params,
+    )
+    sources, source_params = _day_sources(f)
+    sums = ", ".join(f"SUM({c})" for c in FLOW_FIELDS)
+    _execute(
+        f"WITH new AS (INSERT INTO {day_table} (distributor_id, day, {columns}) "
+        f"SELECT distributor_id, day, {sums} FROM ({sources}) s GROUP BY distributor_id, day "
+        f"RETURNING distributor_id, day, {columns}) " + into_months("new"),
+        source_params,
+    )
+    where, params = _Filter(first_month, last_month, f.ids).where("m.month", "m.distributor_id")
+    zero = " AND ".join(f"m.{c} = 0" for c in FLOW_FIELDS)
+    _execute(
+        f"DELETE FROM {month_table} m WHERE {where} AND {zero} AND NOT EXISTS (SELECT 1 FROM {day_table} d "
+        "WHERE d.distributor_id = m.distributor_id AND d.day >= m.month "
+        "AND d.day < CAST(m.month + interval '1 month' AS date))",
+        params,
+    )
+
+
 def _rebuild_ahead(f: _Filter) -> None:
     """Allocations dated before their invoice became collectible, by (paid_on, due_on); ranged by paid_on."""
     table = _table(CollectionAhead)
     invoice, allocation = _table(Invoice), _table(Allocation)
-    due = _later("i.issue_date", "i.due_date")
+    due = COLLECTIBLE_ON
     where, params = f.where("paid_on", "distributor_id")
     _clear(table, where, params)
     where, params = f.where("a.paid_on", "i.distributor_id")
@@ -273,7 +342,6 @@ def _rebuild_targets(first_month: date | None, last_month: date | None, ids: lis
 
 def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None) -> None:
     """Changes of the cards' outlet network per day, from the audit trail (before/after of every card change)."""
-
     rows = OutletChange.objects.all()
     if start is not None:
         rows = rows.filter(day__gte=start)
@@ -304,71 +372,168 @@ def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None
 
 
 def _stamp(ids: list[int] | None) -> None:
-    now = timezone.now()
+    """Now is when these accounts' rollups were computed (the accounts that still exist)."""
+    table, accounts = _table(RollupState), _table(Distributor)
+    where, params = ("1=1", []) if ids is None else (f"id IN ({', '.join(['%s'] * len(ids))})", list(ids))
+    _execute(
+        f"INSERT INTO {table} (distributor_id, computed_at) SELECT id, %s FROM {accounts} WHERE {where} "
+        "ON CONFLICT (distributor_id) DO UPDATE SET computed_at = EXCLUDED.computed_at",
+        [timezone.now(), *params],
+    )
+
+
+def _lock(ids: list[int] | None) -> None:
+    """Every account (``ids`` None) or these accounts, until the transaction ends; in ascending id order, so two
+    writers of overlapping accounts never wait for each other in a circle."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: every write transaction takes the one write lock when it begins (settings)
     if ids is None:
-        RollupState.objects.all().delete()
-        ids = list(Distributor.objects.values_list("pk", flat=True))
+        _execute("SELECT pg_advisory_xact_lock(%s)", [ALL_ACCOUNTS])
+        return
+    _execute(
+        "SELECT pg_advisory_xact_lock_shared(%s), "
+        "(SELECT count(pg_advisory_xact_lock(%s, CAST(x %% 2147483647 AS integer))) FROM unnest(%s::bigint[]) x)",
+        [ALL_ACCOUNTS, ACCOUNT, ids],
+    )
+
+
+def _analyze(*, everything: bool) -> None:
+    """ANALYZE the rollup tables this rebuild rewrote a good share of (all of them after a full rebuild), so the
+    planner knows their new size at once: autovacuum may be off, and a TRUNCATEd table has no statistics."""
+    if connection.vendor != "postgresql":
+        return
+    names = [model._meta.db_table for model in ROLLUP_TABLES]
+    if everything:
+        stale = names
     else:
-        RollupState.objects.filter(distributor_id__in=ids).delete()
-    RollupState.objects.bulk_create(RollupState(distributor_id=pk, computed_at=now) for pk in ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, c.reltuples, COALESCE(s.n_mod_since_analyze, 0) "
+                "  + COALESCE(x.n_tup_ins + x.n_tup_upd + x.n_tup_del, 0) "
+                "FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
+                "LEFT JOIN pg_stat_xact_user_tables x ON x.relid = c.oid "
+                "WHERE c.relname = ANY(%s) AND c.relnamespace = to_regnamespace(current_schema())",
+                [names],
+            )
+            rows = cursor.fetchall()
+        stale = [name for name, tuples, changed in rows if tuples < 0 or changed >= ANALYZE_SHARE * tuples]
+    for name in stale:
+        _execute(f"ANALYZE {connection.ops.quote_name(name)}", [])
 
 
-def _lock() -> None:
-    if connection.vendor == "postgresql":
-        _execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
+# What a rebuild computes again: bits, so requests of one account merge with a plain OR.
+FLOWS = 1  # day and month rows (orders, visits, schedules, payments, invoices, allocations)
+AHEAD = 2  # allocations dated before their invoice became collectible
+OUTLETS = 4  # outlet changes from the cards' audit trail
+TARGETS = 8  # approved plans' monthly targets
+EVERYTHING = FLOWS | AHEAD | OUTLETS | TARGETS
 
 
 @transaction.atomic
 def rebuild(
-    *, start: date | None = None, end: date | None = None, distributor_ids: Iterable[int] | None = None
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    distributor_ids: Iterable[int] | None = None,
+    parts: int = EVERYTHING,
 ) -> None:
     """Compute the rollups again for the days [start, end] (open ends: all history) of the given accounts
-    (None: every account). Month rows are summed again for the months touched, targets for those months.
+    (None: every account). Month rows are summed again for the months touched, targets for those months;
+    ``parts`` limits the work to what a change can have touched (see FLOWS … TARGETS).
 
-    Idempotent: the range is deleted and inserted again in one transaction, one writer at a time.
+    Idempotent: the range is deleted and inserted again in one transaction, under a lock of those accounts
+    (every account when ``distributor_ids`` is None). A rebuild of every account ends with ANALYZE of the tables
+    it rewrote a good share of.
     """
     ids = None if distributor_ids is None else sorted(set(distributor_ids))
     if ids is not None and not ids:
         return
-    _lock()
+    _lock(ids)
+    _rebuild(start, end, ids, parts)
+
+
+def _rebuild(start: date | None, end: date | None, ids: list[int] | None, parts: int = EVERYTHING) -> None:
     f = _Filter(start, end, ids)
-    _rebuild_days(f)
-    _rebuild_ahead(f)
-    _rebuild_outlets(start, end, ids)
     first_month = _first_of_month(start) if start else None
     last_month = _first_of_month(end) if end else None
-    _rebuild_targets(first_month, last_month, ids)
-    _rebuild_months(first_month, last_month, ids)
-    _rebuild_month_balances(first_month, ids)
+    # A range on PostgreSQL corrects the months by the difference; everything at once (or SQLite) re-sums them.
+    by_difference = connection.vendor == "postgresql" and (start, end, ids) != (None, None, None)
+    if parts & FLOWS:
+        if by_difference:
+            _refresh_days_and_months(f, first_month, last_month)
+        else:
+            _rebuild_days(f)
+    if parts & AHEAD:
+        _rebuild_ahead(f)
+    if parts & OUTLETS:
+        _rebuild_outlets(start, end, ids)
+    if parts & TARGETS:
+        _rebuild_targets(first_month, last_month, ids)
+    if parts & FLOWS and not by_difference:
+        _rebuild_months(first_month, last_month, ids)
+    if parts & FLOWS:
+        _rebuild_month_balances(first_month, ids)
     _stamp(ids)
+    if ids is None:
+        _analyze(everything=start is None and end is None)
 
 
 def rebuild_recent(*, today: date | None = None, days: int = 2) -> tuple[date, date]:
     """The nightly run: every account's rollups for the last ``days`` days up to today (yesterday, closed, and
-    today so far). The incremental task keeps the rest current; this catches what it missed. Returns the range."""
+    today so far). The incremental drain keeps the rest current; this catches what it missed. Returns the range.
+
+    Targets are left out: they change only with a plan, whose refresh request is stored like any other and
+    redone by beat's drain until it succeeds; ``rebuild_rollups`` recomputes them."""
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
-    rebuild(start=first, end=today)
+    rebuild(start=first, end=today, parts=FLOWS | AHEAD | OUTLETS)
     return first, today
 
 
-# --- Incremental: which accounts changed in this transaction --------------------------------------------------
+# --- Incremental: which accounts, days and parts changed in this transaction ----------------------------------
 
+# An account's request: (first day, last day, parts); None at either end means "from the first day" / "to the
+# last", so (None, None, EVERYTHING) is all of its history.
+Request = tuple[date | None, date | None, int]
+ALL_DAYS = (None, None)
 
 _pending = threading.local()
 
 
-def changed(distributor_ids: Iterable[int | None]) -> None:
-    """Mark accounts whose source rows changed; their rollups are refreshed once, after the commit.
+def _merge(a: Request | None, b: Request) -> Request:
+    if a is None:
+        return b
+    first = None if a[0] is None or b[0] is None else min(a[0], b[0])
+    last = None if a[1] is None or b[1] is None else max(a[1], b[1])
+    return first, last, a[2] | b[2]
 
-    Ids of a transaction that rolls back stay marked and go out with the next commit (a harmless refresh).
+
+def span(days: Iterable[date | None] | None) -> tuple[date | None, date | None]:
+    """The range covering ``days`` (None, or any day None: all history)."""
+    if days is None:
+        return ALL_DAYS
+    days = list(days)
+    if not days or any(day is None for day in days):
+        return ALL_DAYS
+    return min(days), max(days)
+
+
+def changed(
+    distributor_ids: Iterable[int | None], days: Iterable[date | None] | None = None, parts: int = EVERYTHING
+) -> None:
+    """Mark accounts whose source rows changed on ``days`` (None: any day) in ``parts`` of the rollups; after the
+    commit those days (and the months and targets around them) are refreshed, once however often they were marked.
+
+    Marks of a transaction that rolls back stay and go out with the next commit (a harmless refresh).
     """
     ids = {pk for pk in distributor_ids if pk}
     if not ids or getattr(_pending, "suspended", False):
         return
-    if not hasattr(_pending, "ids"):
-        _pending.ids = set()
-    _pending.ids |= ids
+    touched = (*span(days), parts)
+    if not hasattr(_pending, "requests"):
+        _pending.requests = {}
+    for pk in ids:
+        _pending.requests[pk] = _merge(_pending.requests.get(pk), touched)
     transaction.on_commit(_flush)
 
 
@@ -384,10 +549,88 @@ def suspended():
 
 
 def _flush() -> None:
-    ids, _pending.ids = getattr(_pending, "ids", set()), set()
-    if ids:
-        # A back-dated change is older than the nightly rebuild's days: keep it in the outbox if the broker is down.
-        outbox.enqueue("reports.tasks.refresh_rollups", args=[sorted(ids)], if_broker_down=outbox.IfBrokerDown.OUTBOX)
+    requests, _pending.requests = getattr(_pending, "requests", {}), {}
+    stored, _pending.stored = getattr(_pending, "stored", False), False
+    if requests:
+        # Stored first (one INSERT): the request survives a broker outage and a worker restart; beat drains every
+        # minute whatever happens to the wake-up below.
+        request(requests)
+    if requests or stored:
+        wake_drain()
+
+
+def store_marked() -> None:
+    """Store this transaction's marks now, inside it (call it as the transaction's last write): the requests
+    commit or roll back with the change, and the commit is the request's only one (the drain is woken after it).
+    """
+    requests, _pending.requests = getattr(_pending, "requests", {}), {}
+    if requests:
+        request(requests)
+        _pending.stored = True
+
+
+def request(requests: dict[int, Request]) -> None:
+    """Store refresh requests (account -> (first day, last day, parts)) for the drain."""
+    PendingRefresh.objects.bulk_create(
+        PendingRefresh(distributor_id=pk, start=first, end=last, parts=parts)
+        for pk, (first, last, parts) in requests.items()
+    )
+
+
+def wake_drain() -> None:
+    """Queue the drain task unless one is already queued and not started (the cache key, deleted by the drain as
+    it starts, so a request stored after the drain read the table always queues the next one)."""
+    try:
+        queue = cache.add(DRAIN_QUEUED_KEY, 1, timeout=DRAIN_QUEUED_TTL)
+    except Exception:  # the cache is down: queue anyway, a drain too many is harmless
+        log.warning("Rollup drain: the cache cannot be reached", exc_info=True)
+        queue = True
+    if queue:
+        outbox.enqueue("reports.tasks.drain_rollup_refreshes", if_broker_down=outbox.IfBrokerDown.NEXT_RUN)
+
+
+def _claim(batch: int) -> dict[int, Request]:
+    """Take (delete) up to ``batch`` stored requests, skipping those another drain holds; merged per account."""
+    table = _table(PendingRefresh)
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s{lock}) "
+            'RETURNING distributor_id, start, "end", parts',
+            [batch],
+        )
+        rows = cursor.fetchall()
+    requests: dict[int, Request] = {}
+    for distributor_id, first, last, parts in rows:
+        if isinstance(first, str):  # SQLite returns dates as text here
+            first, last = (date.fromisoformat(first) if first else None), (date.fromisoformat(last) if last else None)
+        requests[distributor_id] = _merge(requests.get(distributor_id), (first, last, parts))
+    return requests
+
+
+def drain(*, batch: int = DRAIN_BATCH, max_seconds: float = DRAIN_MAX_SECONDS) -> int:
+    """Refresh every account that has stored requests, each once over the days and parts its requests cover;
+    returns the number of account refreshes. Accounts with the same request are rebuilt together (a busy day's
+    requests are nearly all "today's visits"). A failure rolls the claimed requests back into the table for the
+    next drain. Safe in parallel: requests are claimed with SKIP LOCKED, accounts locked in id order."""
+    try:
+        cache.delete(DRAIN_QUEUED_KEY)
+    except Exception:
+        log.warning("Rollup drain: the cache cannot be reached", exc_info=True)
+    began, refreshed = clock.monotonic(), 0
+    while clock.monotonic() - began < max_seconds:
+        with transaction.atomic():
+            requests = _claim(batch)
+            if not requests:
+                break
+            groups: dict[Request, list[int]] = defaultdict(list)
+            for pk, touched in requests.items():
+                groups[touched].append(pk)
+            _lock(sorted(requests))  # one statement for the batch, before any group is written
+            for (first, last, parts), ids in groups.items():
+                _rebuild(first, last, sorted(ids), parts)
+            refreshed += len(requests)
+    return refreshed
 
 
 def refresh(*, distributor_ids: Iterable[int]) -> None:

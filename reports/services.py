@@ -13,7 +13,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,7 +44,7 @@ from .models import (
     VisitStock,
     WeeklySchedule,
 )
-from .signals import written_in_bulk
+from .signals import last_write, written_in_bulk
 
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead of ours
 MANAGERS = (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
@@ -307,6 +308,59 @@ def _touch_last_visit(distributor: Distributor) -> None:
     Distributor.objects.filter(pk=distributor.pk).update(last_visited_on=latest)
 
 
+def _as_fetched(model, rows: list):
+    """A queryset already holding ``rows`` (what ``prefetch_related`` leaves on an object); filtered further, it
+    reads those rows from the database."""
+    queryset = model._default_manager.filter(pk__in=[row.pk for row in rows])
+    queryset._result_cache, queryset._prefetch_done = list(rows), True
+    return queryset
+
+
+def _advance_last_visit(distributor: Distributor, day: date) -> None:
+    """A new visit can only move the account's last visit later: one UPDATE, no read."""
+    Distributor.objects.filter(pk=distributor.pk).update(
+        last_visited_on=Greatest(Coalesce("last_visited_on", Value(day)), Value(day))
+    )
+
+
+@dataclass
+class _NewVisitChecks:
+    retried: Visit | None  # the visit first saved with this client_ref (a retry from the phone)
+    account_visible: bool  # the account is in the scope of the rep and of the one logging it
+    day_locked: bool  # the rep's daily report of the visit's day is submitted
+
+
+def _new_visit_checks(visit: Visit, by: User) -> _NewVisitChecks:
+    """One query for the reads a new visit's checks need (sets ``visit.visit_date`` from its start)."""
+    visit.visit_date = timezone.localdate(visit.started_at) if visit.started_at else None
+    visible = Distributor.objects.visible_to(visit.rep).filter(pk=OuterRef("pk"))
+    if by.pk != visit.rep_id:
+        visible = visible.filter(pk__in=Distributor.objects.visible_to(by).values("pk"))
+    locked = DailyReport.objects.filter(rep=visit.rep_id, date=visit.visit_date, state=DailyReport.State.SUBMITTED)
+    retried = Visit.objects.filter(client_ref=visit.client_ref).values("pk")[:1]
+    row = (
+        Distributor.objects.filter(pk=visit.distributor_id or 0)
+        .annotate(
+            visible=Exists(visible),
+            locked=Exists(locked)
+            if visit.visit_date and not (by.effective_role in MANAGERS and by.pk != visit.rep_id)
+            else Value(False),
+            retried=Subquery(retried) if visit.client_ref else Value(None, output_field=IntegerField()),
+        )
+        .values("visible", "locked", "retried")
+        .first()
+    )
+    if row is None:  # no such account; a retried visit is still found by its reference
+        row = {"visible": False, "locked": False, "retried": None}
+        if visit.client_ref:
+            row["retried"] = Visit.objects.filter(client_ref=visit.client_ref).values_list("pk", flat=True).first()
+    return _NewVisitChecks(
+        retried=Visit.objects.get(pk=row["retried"]) if row["retried"] else None,
+        account_visible=row["visible"],
+        day_locked=row["locked"],
+    )
+
+
 @transaction.atomic
 def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> Visit:
     """Log (or correct) a visit with what came of it: orders taken, stock seen, money collected, photos.
@@ -316,23 +370,30 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     Raises ValidationError (field errors) or PermissionDenied.
     """
     extras = extras or VisitExtras()
-    if visit.pk is None and visit.client_ref:
-        existing = Visit.objects.filter(client_ref=visit.client_ref).first()
-        if existing is not None:
-            if existing.rep_id != visit.rep_id:
-                raise ValidationError({"client_ref": _("This reference belongs to another visit.")})
-            return existing
     stored = Visit.objects.select_for_update().filter(pk=visit.pk).first() if visit.pk else None
-    if stored is not None and not acts_for(by, stored.rep):
-        raise PermissionDenied
-    _check_acts_for(by, visit.rep)
-    _check_account(getattr(visit, "distributor", None) if visit.distributor_id else None, visit.rep, by)
-    _check_visit_times(visit)
-    visit.visit_date = timezone.localdate(visit.started_at)
-    if stored is None and day_locked_for(rep=visit.rep, day=visit.visit_date, by=by):
-        # The evening call after the day was submitted: kept as a late entry the KAM accepts or rejects.
-        visit.late_entry = LateEntry.PENDING
+    if stored is None:
+        # A new visit: what the checks need to read, in one query (a rep logs dozens a day from a phone).
+        checks = _new_visit_checks(visit, by)
+        if checks.retried is not None:
+            if checks.retried.rep_id != visit.rep_id:
+                raise ValidationError({"client_ref": _("This reference belongs to another visit.")})
+            return checks.retried
+        _check_acts_for(by, visit.rep)
+        if not visit.distributor_id:
+            raise ValidationError({"distributor": _("Choose the distributor.")})
+        if not checks.account_visible:
+            raise ValidationError({"distributor": _("This distributor is not one of your accounts.")})
+        _check_visit_times(visit)
+        if checks.day_locked:
+            # The evening call after the day was submitted: kept as a late entry the KAM accepts or rejects.
+            visit.late_entry = LateEntry.PENDING
     else:
+        if not acts_for(by, stored.rep):
+            raise PermissionDenied
+        _check_acts_for(by, visit.rep)
+        _check_account(getattr(visit, "distributor", None) if visit.distributor_id else None, visit.rep, by)
+        _check_visit_times(visit)
+        visit.visit_date = timezone.localdate(visit.started_at)
         check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
     if stored is not None and stored.visit_date != visit.visit_date:
         check_day_open(rep=stored.rep, day=stored.visit_date, by=by)
@@ -367,20 +428,29 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     )
     _locate(visit)
     before = audit.snapshot(stored) if stored else None
-    visit.full_clean(exclude=["visit_date", "client_ref"])
-    try:
-        with transaction.atomic():
-            visit.save()
-    except IntegrityError:  # the same client_ref saved by a parallel retry
-        return Visit.objects.get(client_ref=visit.client_ref)
-    visit.contacts_met.set(contacts)
-    visit.brands_discussed.set(extras.brands)
-    visit.strategies.set(extras.strategies)
-    if stored is None or extras.stock is not None:
+    # The account and the rep were checked above (visible, acted for); checking that they exist again is a query each.
+    visit.full_clean(exclude=["visit_date", "client_ref", "distributor", "rep"])
+    if stored is None and visit.client_ref:
+        try:
+            with transaction.atomic():
+                visit.save()
+        except IntegrityError:  # the same client_ref saved by a parallel retry
+            return Visit.objects.get(client_ref=visit.client_ref)
+    else:
+        visit.save()
+    brands, strategies = list(extras.brands), list(extras.strategies)
+    if stored is not None or contacts or brands or strategies:
+        visit.contacts_met.set(contacts)
+        visit.brands_discussed.set(brands)
+        visit.strategies.set(strategies)
+    stock_rows = [VisitStock(visit=visit, brand=b, units=u) for b, u in stock]
+    if stored is not None and extras.stock is not None:
         visit.stock_seen.all().delete()
-        VisitStock.objects.bulk_create(VisitStock(visit=visit, brand=b, units=u) for b, u in stock)
+    if stock_rows and (stored is None or extras.stock is not None):
+        VisitStock.objects.bulk_create(stock_rows)
     for kind, upload in extras.photos:
         add_visit_photo(visit=visit, kind=kind, image=upload, by=by)
+    created_orders = []
     for order_input, lines in zip(extras.orders, orders, strict=True):
         if order_input.order is not None:
             _correct_visit_order(order_input.order, lines, visit, by)
@@ -395,13 +465,28 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
             created_by=by,
         )
         _save_lines(order, lines)
+        order._prefetched_objects_cache = {"lines": _as_fetched(OrderLine, lines)}
+        created_orders.append(order)
         audit.record(order, by=by, action="order_created")
     if stored is None and visit.collected_amount > 0:
         _claim_collected_money(visit, by)
-    _touch_last_visit(visit.distributor)
-    if stored is not None and stored.distributor_id != visit.distributor_id:
-        _touch_last_visit(stored.distributor)
+    if stored is None:
+        _advance_last_visit(visit.distributor, visit.visit_date)
+    else:
+        _touch_last_visit(visit.distributor)
+        if stored.distributor_id != visit.distributor_id:
+            _touch_last_visit(stored.distributor)
     audit.record(visit, by=by, action="visit_logged" if before is None else "visit_changed", before=before)
+    last_write.send(sender=Visit)  # the rollup refresh request commits with the visit: one commit per visit
+    if stored is None:
+        # A new visit's related rows are exactly what was just written: showing it needs no query.
+        visit._prefetched_objects_cache = {
+            "contacts_met": _as_fetched(Contact, contacts),
+            "brands_discussed": _as_fetched(Brand, brands),
+            "strategies": _as_fetched(ServiceStrategy, strategies),
+            "stock_seen": _as_fetched(VisitStock, stock_rows),
+            "orders": _as_fetched(Order, created_orders),
+        }
     return visit
 
 
@@ -739,7 +824,11 @@ def save_weekly_schedule(
             ScheduleEntry(schedule=schedule, day=day, sequence=sequence[day], distributor=distributor, note=note)
         )
     ScheduleEntry.objects.bulk_create(rows)
-    written_in_bulk.send(sender=ScheduleEntry, distributor_ids=[row.distributor_id for row in rows])
+    days_of: dict[int, list[date]] = {}
+    for row in rows:
+        days_of.setdefault(row.distributor_id, []).append(row.day)
+    for distributor_id, days in days_of.items():  # bulk_create sends no signals
+        written_in_bulk.send(sender=ScheduleEntry, distributor_ids=[distributor_id], days=days)
     return schedule
 
 

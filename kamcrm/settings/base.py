@@ -108,6 +108,19 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
     # Covering indexes (INCLUDE) speed up PostgreSQL; SQLite builds the same index without the extra columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# A PostgreSQL streaming replica for the read-heavy pages (dashboards, reports, exports, aging): kamcrm.replicas.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+KAMCRM_READ_REPLICA = ""
+if DATABASE_REPLICA_URL:
+    KAMCRM_READ_REPLICA = "replica"
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},  # tests never create a second database
+    }
+DATABASE_ROUTERS = ["kamcrm.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------
@@ -172,8 +185,39 @@ IMPORT_MAX_CELL_LENGTH = env.int("IMPORT_MAX_CELL_LENGTH", default=4000)  # char
 IMPORT_MAX_UNCOMPRESSED_SIZE = env.int("IMPORT_MAX_UNCOMPRESSED_SIZE", default=30 * 1024 * 1024)  # bytes in an .xlsx
 IMPORT_PREVIEW_ERRORS = 200  # errors listed on an import preview; the rest are counted
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploaded files (visit photos, signed plans, the import preview's stash) go through Django's storage API only:
+# local files by default; S3-compatible object storage (django-storages) when MEDIA_S3_BUCKET is set, so several
+# web hosts behind a load balancer share them. The bucket stays private: links are signed and expire.
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
+MEDIA_ORIGIN = ""  # where the browser fetches uploaded images from, when not this site (for the CSP below)
+if MEDIA_S3_BUCKET:
+    _s3_endpoint = env("MEDIA_S3_ENDPOINT_URL", default="") or None  # MinIO, Ceph, OSS …; None: AWS
+    _s3_region = env("MEDIA_S3_REGION", default="") or None
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": _s3_endpoint,
+            "region_name": _s3_region,
+            "access_key": env("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env("MEDIA_S3_PREFIX", default="media"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("MEDIA_S3_URL_SECONDS", default=3600),
+            "file_overwrite": False,
+        },
+    }
+    if _s3_endpoint:
+        _parts = _s3_endpoint.split("/")
+        MEDIA_ORIGIN = f"{_parts[0]}//{_parts[2]}"
+    else:
+        MEDIA_ORIGIN = f"https://{MEDIA_S3_BUCKET}.s3.{_s3_region + '.' if _s3_region else ''}amazonaws.com"
+    MEDIA_ORIGIN = env("MEDIA_S3_PUBLIC_ORIGIN", default=MEDIA_ORIGIN)
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -181,6 +225,8 @@ STORAGES = {
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions live in the database (every web host sees them) and are read through the shared cache.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -201,6 +247,34 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_IMPORTS = ["kamcrm.tasks"]
+# Queues by kind of work, so each can get its own workers (and hosts): a backlog of one kind never holds up
+# another, and the rollup drain keeps dashboards fresh while PDFs render. Unlisted tasks go to "celery" (light
+# housekeeping: heartbeat, outbox, purges). A worker consumes the queues named with -Q (Procfile: all of them;
+# docker-compose.yml: one service per queue, scaled with --scale).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES_BY_KIND = {
+    "celery": "housekeeping: heartbeat, task outbox, purges, doubtful debts",
+    "rollups": "the dashboards' rollups: refresh drain, nightly rebuild, tiers, contests' frozen results",
+    "mail": "reminders, notifications and their e-mails",
+    "reports": "PDFs and the e-mails that carry them: weekly/monthly reports, statements",
+    "imports": "imports and their housekeeping",
+}
+CELERY_TASK_ROUTES = {
+    "reports.tasks.drain_rollup_refreshes": {"queue": "rollups"},
+    "reports.tasks.refresh_rollups": {"queue": "rollups"},
+    "reports.tasks.rebuild_recent_rollups": {"queue": "rollups"},
+    "reports.tasks.recompute_tiers": {"queue": "rollups"},
+    "reports.tasks.freeze_contests": {"queue": "rollups"},
+    "receivables.tasks.send_overdue_reminders": {"queue": "mail"},
+    "receivables.tasks.deliver_reminder_messages": {"queue": "mail"},
+    "receivables.tasks.sweep_stuck_reminder_messages": {"queue": "mail"},
+    "accounts.tasks.send_notification_email": {"queue": "mail"},
+    "reports.tasks.generate_period_reports": {"queue": "reports"},
+    "reports.tasks.email_period_report": {"queue": "reports"},
+    "receivables.tasks.email_statement": {"queue": "reports"},
+    "receivables.tasks.send_scheduled_statements": {"queue": "reports"},
+    "distributors.tasks.purge_stale_imports": {"queue": "imports"},
+}
 # /healthz gives the broker this long (seconds) before it answers 503; the container check allows 5 s in all.
 HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=1.0)
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -295,7 +369,7 @@ SPECTACULAR_SETTINGS = {
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],  # visit photos in object storage
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

@@ -1,0 +1,532 @@
+"""The write path under load (issue 16): not a test, CI never runs it.
+
+    runuser -u postgres -- createdb -O kamcrm kamcrm_bench
+    export DATABASE_URL=postgres://kamcrm:kamcrm@127.0.0.1:5432/kamcrm_bench REDIS_URL=redis://127.0.0.1:6379/6
+    .venv/bin/python bench/writes.py all          # seeds if needed, rebuilds, analyzes, then every figure below
+
+Commands (each prints the load average beside its figures; the machine is shared):
+
+``setup``    migrate; ``seed_bench`` at full size when the database has no bench company; full rebuild of the
+             rollups, timed (it ends with ANALYZE of what it rewrote); VACUUM ANALYZE of the base tables.
+``rollups``  one account's refresh of the day a change touched (p50/p95 over random accounts, rolled back),
+             the same through the drain (requests stored, then drained), the nightly rollup of one day and of
+             yesterday + today for every account (rolled back).
+``visit``    POST /api/visits/ alone, in-process through DRF (token auth, JSON), p50/p95 and SQL queries.
+``load``     the write-load run: gunicorn and a Celery worker (queues ``rollups`` and ``celery``) as separate
+             processes; N threads post visits as N different reps for S seconds while a probe posts a visit of
+             its own every few seconds and polls its rep dashboard until the visit shows (the staleness).
+             Prints throughput, p50/p95 latency, errors, the staleness p50/p95/max and the drain's backlog.
+``replica``  starts a streaming replica of this PostgreSQL cluster on port 5433 (pg_basebackup into
+             /var/lib/postgresql/kamcrm-replica; needs root for ``runuser -u postgres``), waits for it to
+             catch up, and times the dashboard and aging endpoints with DATABASE_REPLICA_URL pointing at it.
+             ``replica --stop`` stops it and removes its replication slot and copy (run it when done: the slot
+             keeps WAL on the primary); ``--fresh`` takes a new copy.
+"""
+
+import argparse
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kamcrm.settings.local")
+os.environ.setdefault("DJANGO_DEBUG", "false")  # DEBUG keeps every query in memory
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+REPLICA_DIR = Path("/var/lib/postgresql/kamcrm-replica")
+REPLICA_PORT = 5433
+REPLICA_SLOT = "kamcrm_bench_replica"
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _pct(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _report(label: str, samples: list[float], unit: str = "ms") -> None:
+    p50, p95 = _pct(samples)
+    scale = 1000 if unit == "ms" else 1
+    print(
+        f"  {label:<58} p50 {p50 * scale:8.1f} {unit}  p95 {p95 * scale:8.1f} {unit}  (n={len(samples)}; {_load()})",
+        flush=True,
+    )
+
+
+def _check_database() -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+def _env() -> dict:
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"], "DJANGO_DEBUG": "false"}
+
+
+# --- setup --------------------------------------------------------------------------------------------------------
+
+
+def setup() -> None:
+    from accounts.models import User
+    from reports import rollups
+
+    _check_database()
+    call_command("migrate", verbosity=0)
+    if not User.objects.filter(username="bench_admin").exists():
+        print("No bench company: seed_bench at full size (~6-11 min) …", flush=True)
+        call_command("seed_bench")
+    began = time.monotonic()
+    rollups.rebuild()
+    print(f"  full rebuild of the rollups (with ANALYZE): {time.monotonic() - began:.1f} s ({_load()})", flush=True)
+    began = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"  VACUUM ANALYZE: {time.monotonic() - began:.1f} s", flush=True)
+
+
+# --- rollups --------------------------------------------------------------------------------------------------------
+
+
+def bench_rollups(samples: int) -> None:
+    from distributors.models import Distributor
+    from reports import rollups
+    from reports.rollup_models import PendingRefresh
+
+    _check_database()
+    rng = random.Random(16)
+    today = timezone.localdate()
+    ids = list(Distributor.objects.filter(code__startswith="B").values_list("pk", flat=True)) or list(
+        Distributor.objects.values_list("pk", flat=True)
+    )
+    print(f"Rollups ({len(ids)} accounts; today {today}):", flush=True)
+
+    def rolled_back(function) -> float:
+        with transaction.atomic():
+            began = time.perf_counter()
+            function()
+            elapsed = time.perf_counter() - began
+            transaction.set_rollback(True)
+        return elapsed
+
+    picks = [rng.choice(ids) for _ in range(samples)]
+    visit = rollups.FLOWS  # what a visit reaches: the day and month rows
+    rolled_back(lambda: rollups.rebuild(start=today, end=today, distributor_ids=[picks[0]]))  # warm-up
+    _report(
+        "one account after a visit (its day and month rows)",
+        [
+            rolled_back(lambda p=p: rollups.rebuild(start=today, end=today, distributor_ids=[p], parts=visit))
+            for p in picks
+        ],
+    )
+
+    def drained(pk: int) -> None:
+        rollups.request({pk: (today, today, rollups.FLOWS)})
+        rollups.drain()
+
+    _report(
+        "one account through the drain (stored request + drain)",
+        [rolled_back(lambda pk=pk: drained(pk)) for pk in picks],
+    )
+
+    def burst() -> None:  # 50 reps' visits in a second: 50 accounts, several requests each
+        chosen = rng.sample(ids, 50)
+        PendingRefresh.objects.bulk_create(
+            PendingRefresh(distributor_id=pk, start=today, end=today, parts=rollups.FLOWS)
+            for pk in chosen
+            for _ in range(3)
+        )
+        rollups.drain()
+
+    _report(
+        "150 requests of 50 accounts, one drain (merged)", [rolled_back(burst) for _ in range(max(5, samples // 8))]
+    )
+    _report(
+        "one account, all history (what every change cost before)",
+        [rolled_back(lambda pk=pk: rollups.rebuild(distributor_ids=[pk])) for pk in picks[: max(5, samples // 4)]],
+    )
+    yesterday = today - timedelta(days=1)
+    _report(
+        "nightly: every account, one day (yesterday)",
+        [rolled_back(lambda: rollups.rebuild(start=yesterday, end=yesterday)) for _ in range(3)],
+        unit="s",
+    )
+    _report(
+        "nightly: every account, yesterday and today",
+        [rolled_back(lambda: rollups.rebuild_recent(today=today)) for _ in range(3)],
+        unit="s",
+    )
+
+
+# --- visit alone --------------------------------------------------------------------------------------------------
+
+
+def _reps(count: int, offset: int = 0) -> list[tuple[object, list[int]]]:
+    from accounts.models import User
+    from distributors.models import Distributor
+
+    reps = list(User.objects.filter(username__startswith="bench_rep_").order_by("username")[offset : offset + count])
+    accounts: dict[int, list[int]] = {}
+    for pk, owner in Distributor.objects.filter(owner__in=reps).values_list("pk", "owner_id"):
+        accounts.setdefault(owner, []).append(pk)
+    return [(rep, accounts[rep.pk]) for rep in reps if rep.pk in accounts]
+
+
+def _visit_body(distributor: int) -> dict:
+    now = timezone.now()
+    return {
+        "distributor": distributor,
+        "kind": "in_person",
+        "purpose": "order_taking",
+        "started_at": (now - timedelta(minutes=50)).isoformat(),
+        "ended_at": (now - timedelta(minutes=20)).isoformat(),
+        "outcome": "Checked the shelf and the stock",
+        "client_ref": str(uuid.uuid4()),
+    }
+
+
+def _token(user) -> str:
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=user)
+    if token.created < timezone.now() - timedelta(days=1):  # tokens expire: a fresh one for the run
+        token.delete()
+        token = Token.objects.create(user=user)
+    return token.key
+
+
+def bench_visit(samples: int) -> None:
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    _check_database()
+    rng = random.Random(7)
+    reps = _reps(20, offset=1000)
+    clients = []
+    for rep, accounts in reps:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {_token(rep)}")
+        clients.append((client, accounts))
+    client, accounts = clients[0]
+    assert client.post("/api/visits/", _visit_body(accounts[0]), format="json").status_code == 201  # warm-up
+    times, queries = [], []
+    for _ in range(samples):
+        client, accounts = rng.choice(clients)
+        body = _visit_body(rng.choice(accounts))
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            response = client.post("/api/visits/", body, format="json")
+            times.append(time.perf_counter() - began)
+        assert response.status_code == 201, response.content[:300]
+        queries.append(len(captured))
+    print("Visit POST alone (in-process, token auth, JSON, committed; the drain is queued, not run):", flush=True)
+    _report("POST /api/visits/", times)
+    print(f"  SQL queries per POST: {min(queries)}–{max(queries)}", flush=True)
+
+
+# --- load ----------------------------------------------------------------------------------------------------------
+
+
+class _Http:
+    def __init__(self, port: int, token: str):
+        self.port, self.headers = port, {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        self.conn = HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=json.dumps(body) if body else None, headers=self.headers)
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (ConnectionError, OSError):
+                self.conn.close()
+                self.conn = HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+
+def _start(command: list[str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        command, cwd=ROOT, env=_env(), stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait_for(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit(f"The web server on port {port} did not answer")
+
+
+def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, worker_concurrency: int) -> None:
+    from reports.rollup_models import PendingRefresh
+
+    _check_database()
+    port = 8716
+    logs = Path(os.environ.get("KAMCRM_VAR_DIR", ROOT / "var")) / "bench"
+    logs.mkdir(parents=True, exist_ok=True)
+    reps = _reps(threads + 1, offset=200)
+    probe_rep, probe_accounts = reps.pop()
+    tokens = {rep.pk: _token(rep) for rep, _ in [*reps, (probe_rep, None)]}
+    connections.close_all()
+    web = _start(
+        [str(ROOT / ".venv/bin/gunicorn"), "kamcrm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers),
+         "--worker-class", "gthread", "--threads", str(web_threads), "--timeout", "120"],
+        logs / "web.log",
+    )  # fmt: skip
+    worker = _start(
+        [str(ROOT / ".venv/bin/celery"), "-A", "kamcrm", "worker", "--queues", "rollups,celery",
+         "--concurrency", str(worker_concurrency), "--loglevel", "warning",
+         "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        logs / "worker.log",
+    )  # fmt: skip
+    try:
+        _wait_for(port)
+        time.sleep(3)  # the worker's start
+        latencies: list[float] = []
+        errors: list[int] = []
+        stale: list[float] = []
+        stop = threading.Event()
+
+        def post_visits(rep, accounts):
+            http, rng = _Http(port, tokens[rep.pk]), random.Random(rep.pk)
+            while not stop.is_set():
+                began = time.perf_counter()
+                status, _body = http.request("POST", "/api/visits/", _visit_body(rng.choice(accounts)))
+                latencies.append(time.perf_counter() - began)
+                if status != 201:
+                    errors.append(status)
+
+        def probe():
+            http = _Http(port, tokens[probe_rep.pk])
+            url = f"/api/dashboard/?level=rep&id={probe_rep.pk}&period=day"
+
+            def visits() -> int:
+                status, body = http.request("GET", url)
+                return json.loads(body)["figures"]["visits"] if status == 200 else -1
+
+            while not stop.is_set():
+                before = visits()
+                status, _ = http.request("POST", "/api/visits/", _visit_body(random.choice(probe_accounts)))
+                posted = time.perf_counter()
+                while visits() < before + 1 and time.perf_counter() - posted < 900:
+                    time.sleep(0.2)
+                stale.append(time.perf_counter() - posted)
+                stop.wait(2)
+
+        workers = [threading.Thread(target=post_visits, args=rep) for rep in reps]
+        workers.append(threading.Thread(target=probe))
+        began = time.perf_counter()
+        for thread in workers:
+            thread.start()
+        backlog = []
+        while time.perf_counter() - began < seconds:
+            time.sleep(5)
+            backlog.append(PendingRefresh.objects.count())
+        stop.set()
+        for thread in workers:
+            thread.join()
+        elapsed = time.perf_counter() - began
+        drained_in = time.perf_counter()
+        while PendingRefresh.objects.exists() and time.perf_counter() - drained_in < 600:
+            time.sleep(0.5)
+        drained_in = time.perf_counter() - drained_in
+        print(
+            f"Write load: {len(reps)} reps posting visits for {elapsed:.0f} s (gunicorn {web_workers}×{web_threads} "
+            f"gthread, one Celery worker ×{worker_concurrency} on rollups):",
+            flush=True,
+        )
+        print(f"  throughput {len(latencies) / elapsed:.1f} req/s, {len(errors)} errors {sorted(set(errors))}")
+        _report("POST /api/visits/ under load", latencies)
+        if stale:
+            _report("staleness: a visit until its rep dashboard shows it", stale, unit="s")
+            print(f"  staleness max {max(stale):.1f} s")
+        print(f"  drain backlog every 5 s (stored requests): {backlog}; empty {drained_in:.1f} s after the load")
+    finally:
+        _stop(web)
+        _stop(worker)
+
+
+# --- replica --------------------------------------------------------------------------------------------------------
+
+
+def _as_postgres(*command: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True, check=check)
+
+
+def replica(stop: bool, fresh: bool, samples: int) -> None:
+    ctl = str(PG_BIN / "pg_ctl")
+    if stop:  # the replica, its slot (which keeps WAL on the primary while it exists) and its copy
+        print(_as_postgres(ctl, "-D", str(REPLICA_DIR), "stop", "-m", "fast", check=False).stdout)
+        _as_postgres("psql", "-c", f"SELECT pg_drop_replication_slot('{REPLICA_SLOT}')", check=False)
+        subprocess.run(["rm", "-rf", str(REPLICA_DIR)], check=True)
+        return
+    running = _as_postgres(ctl, "-D", str(REPLICA_DIR), "status", check=False).returncode == 0
+    if fresh and running:
+        _as_postgres(ctl, "-D", str(REPLICA_DIR), "stop", "-m", "fast")
+        running = False
+    if fresh or not REPLICA_DIR.exists():
+        hba = Path(_as_postgres("psql", "-tAc", "SHOW hba_file").stdout.strip())
+        if "replication" not in hba.read_text():
+            # pg_basebackup connects as a replication client over the local socket.
+            with hba.open("a") as f:
+                f.write("\n# kamcrm bench/writes.py replica: streaming replication over the local socket\n")
+                f.write("local replication all trust\n")
+            _as_postgres("psql", "-c", "SELECT pg_reload_conf()")
+        subprocess.run(["rm", "-rf", str(REPLICA_DIR)], check=True)
+        began = time.monotonic()
+        print("pg_basebackup of the whole cluster …", flush=True)
+        _as_postgres("psql", "-c", f"SELECT pg_drop_replication_slot('{REPLICA_SLOT}')", check=False)
+        # A slot keeps the WAL the replica still needs (a busy primary removes it within minutes otherwise).
+        _as_postgres(
+            str(PG_BIN / "pg_basebackup"), "-D", str(REPLICA_DIR), "-X", "stream", "-R", "-c", "fast",
+            "-C", "-S", REPLICA_SLOT,
+        )  # fmt: skip
+        print(f"  copied in {time.monotonic() - began:.0f} s", flush=True)
+        (REPLICA_DIR / "postgresql.conf").write_text(
+            f"port = {REPLICA_PORT}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '/tmp'\n"
+            "hot_standby = on\nshared_buffers = 128MB\njit = off\nrandom_page_cost = 1.1\n"
+            "max_standby_streaming_delay = 30s\nhot_standby_feedback = on\n"
+        )
+        (REPLICA_DIR / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+        (REPLICA_DIR / "pg_ident.conf").write_text("")
+        subprocess.run(["chown", "-R", "postgres:postgres", str(REPLICA_DIR)], check=True)
+    if not running:
+        _as_postgres(ctl, "-D", str(REPLICA_DIR), "-l", str(REPLICA_DIR / "replica.log"), "-w", "start")
+    primary = connections["default"].settings_dict
+    replica_url = f"postgres://{primary['USER']}:{primary['PASSWORD']}@127.0.0.1:{REPLICA_PORT}/{primary['NAME']}"
+    with connection.cursor() as cursor:  # replication lag: the primary's WAL position reached by the replica
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        target = cursor.fetchone()[0]
+    for _ in range(600):
+        probe = subprocess.run(
+            ["psql", replica_url, "-tAc", f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if probe.stdout.strip() == "t":
+            break
+        time.sleep(1)
+    print(f"Streaming replica on port {REPLICA_PORT} caught up; read figures with DATABASE_REPLICA_URL:", flush=True)
+    env = {**_env(), "DATABASE_REPLICA_URL": replica_url}
+    subprocess.run([PYTHON, __file__, "replica-reads", "--samples", str(samples)], cwd=ROOT, env=env, check=True)
+
+
+def replica_reads(samples: int) -> None:
+    """Dashboards and aging through the real views, reading from the replica (run by ``replica``)."""
+    from django.conf import settings
+    from rest_framework.test import APIClient
+
+    from accounts.models import Region, Team, User
+
+    assert settings.KAMCRM_READ_REPLICA, "DATABASE_REPLICA_URL is not set"
+    admin = User.objects.get(username="bench_admin")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {_token(admin)}")
+    rng = random.Random(5)
+    teams = list(Team.objects.filter(name__startswith="bench").values_list("pk", flat=True))
+    regions = list(Region.objects.filter(name__startswith="bench").values_list("pk", flat=True))
+    replica_queries = []
+
+    answered = [0]
+
+    def count(execute, sql, params, many, context):
+        answered[0] += 1
+        return execute(sql, params, many, context)
+
+    def get(url: str) -> float:
+        answered[0] = 0
+        with connections["replica"].execute_wrapper(count):  # what the replica answered
+            began = time.perf_counter()
+            response = api.get(url)
+            elapsed = time.perf_counter() - began
+        assert response.status_code == 200, (url, response.status_code)
+        replica_queries.append(answered[0])
+        return elapsed
+
+    get(f"/api/dashboard/?level=team&id={teams[0]}")
+    for label, url, pool in (
+        ("team dashboard, this month", "/api/dashboard/?level=team&id={}", teams),
+        ("region dashboard, this year", "/api/dashboard/?level=region&id={}&period=year", regions),
+        ("company aging by region", "/api/receivables/aging/?group_by=region", [None]),
+    ):
+        _report(f"{label} (replica)", [get(url.format(rng.choice(pool))) for _ in range(samples)])
+    print(f"  queries answered by the replica per request: {min(replica_queries)}–{max(replica_queries)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup")
+    for name in ("rollups", "visit", "replica-reads"):
+        sub.add_parser(name).add_argument("--samples", type=int, default=40)
+    load = sub.add_parser("load")
+    load.add_argument("--threads", type=int, default=50)
+    load.add_argument("--seconds", type=int, default=60)
+    load.add_argument("--web-workers", type=int, default=4)
+    load.add_argument("--web-threads", type=int, default=4)
+    load.add_argument("--worker-concurrency", type=int, default=2)
+    rep = sub.add_parser("replica")
+    rep.add_argument("--stop", action="store_true")
+    rep.add_argument("--fresh", action="store_true")
+    rep.add_argument("--samples", type=int, default=20)
+    all_ = sub.add_parser("all")
+    all_.add_argument("--seconds", type=int, default=60)
+    args = parser.parse_args()
+    if args.command == "setup":
+        setup()
+    elif args.command == "rollups":
+        bench_rollups(args.samples)
+    elif args.command == "visit":
+        bench_visit(args.samples)
+    elif args.command == "load":
+        bench_load(args.threads, args.seconds, args.web_workers, args.web_threads, args.worker_concurrency)
+    elif args.command == "replica":
+        replica(args.stop, args.fresh, args.samples)
+    elif args.command == "replica-reads":
+        replica_reads(args.samples)
+    else:
+        setup()
+        bench_rollups(40)
+        bench_visit(100)
+        bench_load(50, args.seconds, 4, 4, 2)
+
+
+if __name__ == "__main__":
+    main()
