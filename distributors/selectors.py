@@ -122,12 +122,20 @@ def portfolio_grid(*, for_user: User, team=None) -> tuple[list, list, dict]:
     return Attractiveness.choices, RelationshipStage.choices, cells
 
 
-def stop_supply_warning(*, user: User, distributor: Distributor) -> bool:
-    """Whether the card shows the stop-supply warning (money long overdue; receivables app, money scope)."""
-    from django.apps import apps
+# The card's credit banner (hold / stop-supply warning) comes from the receivables app, which registers its one
+# credit rule on startup (``receivables.holds.card_banner``); this app does not import receivables (layers point
+# one way). Until a source is registered no banner shows.
+_credit_banner_source = None
 
-    if not apps.is_installed("receivables"):
-        return False
-    from receivables import selectors as receivables_selectors
 
-    return receivables_selectors.stop_supply_distributors(for_user=user).filter(pk=distributor.pk).exists()
+def register_credit_banner_source(source) -> None:
+    """``source(user=, distributor=)`` → None, or {"state": "warn" | "hold", "message": str, "amount_to_pay": ...}."""
+    global _credit_banner_source
+    _credit_banner_source = source
+
+
+def credit_banner(*, user: User, distributor: Distributor) -> dict | None:
+    """The credit banner of the card (a hold or a warning, with the reason and the amount to pay), or None."""
+    if _credit_banner_source is None:
+        return None
+    return _credit_banner_source(user=user, distributor=distributor)

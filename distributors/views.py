@@ -87,7 +87,7 @@ def distributor_detail(request, pk):
             "history": selectors.evaluation_history(distributor=distributor),
             "complaints": distributor.complaints.select_related("owner"),
             "suggestions": distributor.suggestions.all(),
-            "stop_supply": selectors.stop_supply_warning(user=request.user, distributor=distributor),
+            "credit_banner": selectors.credit_banner(user=request.user, distributor=distributor),
         },
     )
 

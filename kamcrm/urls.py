@@ -52,6 +52,8 @@ router.register("collection-activities", receivables_api.CollectionActivityViewS
 router.register("payment-claims", reports_api.PaymentClaimViewSet, basename="payment-claim")
 router.register("write-offs", receivables_api.WriteOffViewSet, basename="write-off")
 router.register("promises", receivables_api.PromiseViewSet, basename="promise")
+router.register("credit-hold-rules", receivables_api.CreditHoldRuleViewSet, basename="credit-hold-rule")
+router.register("credit-holds", receivables_api.CreditHoldViewSet, basename="credit-hold")
 router.register("period-reports", period_report_api.PeriodReportViewSet, basename="period-report")
 router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")
 

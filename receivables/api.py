@@ -26,15 +26,18 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from distributors.models import Distributor, Product
+from kamcrm.api import IsAdminOrReadOnly
 from kamcrm.idempotency.api import IdempotentCreateMixin, idempotent
 from kamcrm.validation import parse_amount, parse_date_param
 
-from . import selectors, services, statements
+from . import holds, selectors, services, statements
 from .filters import CollectionActivityFilter, InvoiceFilter, PaymentClaimFilter, PaymentFilter
 from .models import (
     Allocation,
     CollectionActivity,
     CollectionTask,
+    CreditHold,
+    CreditHoldRule,
     CreditNote,
     Invoice,
     Payment,
@@ -851,6 +854,30 @@ class WorklistView(APIView):
         return paginator.get_paginated_response([worklist_payload(r) for r in rows])
 
 
+def credit_state_payload(state) -> dict:
+    return {
+        "distributor": state.distributor_id,
+        "state": state.state,
+        "blocks": state.held,
+        "reasons": state.reasons,
+        "message": state.message,
+        "amount_to_pay": money(state.amount_to_pay),
+        "balance": money(state.balance),
+        "open_amount": money(state.owed),
+        "limit": money(state.limit),
+        "exceeds_limit": state.exceeds_limit,
+        "hold_by_hand": None
+        if state.manual is None
+        else {
+            "id": state.manual.pk,
+            "kind": state.manual.kind,
+            "reason": state.manual.reason,
+            "until": state.manual.until.isoformat() if state.manual.until else None,
+            "by": state.manual.placed_by_id,
+        },
+    }
+
+
 class CreditCheckView(APIView):
     @extend_schema(
         parameters=[
@@ -860,25 +887,15 @@ class CreditCheckView(APIView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
-        """Would this amount take the account over its credit limit, or does it owe money over 90 days?"""
+        """The credit check of an order of ``amount``: state ok / warn / hold (the hold rules, a hold by hand, the
+        credit limit), the reasons and the amount to pay to release it."""
         pk = request.query_params.get("distributor", "")
         if not pk.isdigit():
             raise ValidationError({"distributor": [_("Give a distributor id.")]})
         distributor = get_object_or_404(distributors_with_money_visible_to(request.user), pk=pk)
         amount = parse_amount(request.query_params.get("amount"), field="amount", default=ZERO)
-        check = selectors.credit_check(distributor=distributor, extra_amount=amount, as_of=timezone.localdate())
-        return Response(
-            {
-                "distributor": distributor.pk,
-                "exceeds_limit": check.exceeds_limit,
-                "has_over_90": check.has_over_90,
-                "open_amount": money(check.open_amount),
-                "limit": money(check.limit),
-                "over_90_amount": money(check.over_90_amount),
-                "blocks": check.blocks,
-                "message": check.message,
-            }
-        )
+        check = holds.credit_check(distributor=distributor, extra_amount=amount)
+        return Response(credit_state_payload(check.state))
 
 
 class StatementView(APIView):
@@ -948,3 +965,122 @@ def statement_payload(data: statements.Statement) -> dict:
         ],
         "aging": aging_payload(data.aging)["totals"],
     }
+
+
+# --- Credit holds -----------------------------------------------------------------------------------------------
+
+
+class CreditHoldRuleSerializer(serializers.ModelSerializer):
+    min_share = serializers.DecimalField(
+        max_digits=5, decimal_places=4, required=False, allow_null=True, help_text="0.2 for 20 %."
+    )
+
+    class Meta:
+        model = CreditHoldRule
+        fields = [
+            "id",
+            "name",
+            "condition",
+            "tier",
+            "over_days",
+            "up_to_days",
+            "min_share",
+            "action",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def create(self, validated_data):
+        return holds.save_rule(by=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        return holds.save_rule(by=self.context["request"].user, rule=instance, **validated_data)
+
+
+class CreditHoldRuleViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Credit hold rules by aging bucket (the admin writes; everyone reads). Switch one off with
+    ``is_active: false``; rules are not deleted. Overlapping days for the same tier are a 400."""
+
+    serializer_class = CreditHoldRuleSerializer
+    permission_classes = [IsAdminOrReadOnly]
+    queryset = CreditHoldRule.objects.all()
+
+
+class CreditHoldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CreditHold
+        fields = [
+            "id",
+            "distributor",
+            "kind",
+            "reason",
+            "until",
+            "placed_by",
+            "placed_at",
+            "ended_at",
+            "ended_by",
+            "end_reason",
+        ]
+        read_only_fields = fields
+
+
+class HoldRequestSerializer(serializers.Serializer):
+    distributor = MoneyDistributorField()
+    reason = serializers.CharField(max_length=255)
+    until = serializers.DateField(required=False, allow_null=True, help_text="A release: the day it runs until.")
+
+
+class CreditHoldViewSet(viewsets.ReadOnlyModelViewSet):
+    """Holds and releases by hand (finance), newest first; ``hold`` and ``release`` act on one account.
+    The account's credit state (rules + hand + limit): ``GET /api/receivables/credit-check/?distributor=``."""
+
+    serializer_class = CreditHoldSerializer
+    filterset_fields = ["distributor", "kind"]
+
+    def get_queryset(self):
+        return CreditHold.objects.visible_to(self.request.user)
+
+    def _act(self, request, act):
+        if not holds.can_manage_holds(request.user):
+            raise PermissionDenied(_("Only finance holds and releases accounts."))
+        serializer = HoldRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = act(data)
+        state = holds.credit_state_of(data["distributor"])
+        return Response(
+            {
+                "hold": None if result is None else CreditHoldSerializer(result).data,
+                "credit": credit_state_payload(state),
+            },
+            status=status.HTTP_201_CREATED if result is not None and result.ended_at is None else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=HoldRequestSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["post"])
+    def hold(self, request):
+        """Put one account on hold by hand, with a reason (audited); it stays until released by hand."""
+        return self._act(
+            request,
+            lambda d: holds.place_hold(distributor=d["distributor"], reason=d["reason"], by=request.user),
+        )
+
+    @extend_schema(request=HoldRequestSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["post"])
+    def release(self, request):
+        """Release one account by hand, with a reason: ends a hold by hand; when the rules hold the account,
+        releases it until ``until``."""
+        return self._act(
+            request,
+            lambda d: holds.release_hold(
+                distributor=d["distributor"], reason=d["reason"], until=d.get("until"), by=request.user
+            ),
+        )

@@ -7,5 +7,10 @@ class ReceivablesConfig(AppConfig):
     verbose_name = _("Receivables")
 
     def ready(self) -> None:
+        from distributors import selectors as distributor_selectors
+
         # Invoices, payments, credit notes and collection work appear on the customer card's timeline.
-        from . import timeline  # noqa: F401
+        from . import holds, timeline  # noqa: F401
+
+        # The card's hold / stop-supply banner is the credit rule of this app (holds.credit_state).
+        distributor_selectors.register_credit_banner_source(holds.card_banner)

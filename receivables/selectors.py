@@ -54,7 +54,6 @@ from .models import (
     CreditNote,
     Invoice,
     Payment,
-    ReceivablesSettings,
     ReminderSent,
     TaskStatus,
     distributors_with_money_visible_to,
@@ -86,7 +85,6 @@ GROUP_LABELS = {
     "region": gettext_lazy("Region"),
 }
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
-OVER_90 = 90
 
 
 def _today() -> date:
@@ -374,71 +372,6 @@ def open_total_as_of(*, distributors: QuerySet[Distributor], as_of: date) -> Dec
     """Σ open invoice amounts of ``distributors`` on ``as_of`` (the aging total, without buckets)."""
     figures = open_sums(for_user=None, as_of=as_of, group=None, sums={"total": Q()}, distributors=distributors)
     return _money(figures[""]["total"])
-
-
-# --- Credit limit -------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class CreditCheck:
-    exceeds_limit: bool
-    has_over_90: bool
-    open_amount: Decimal  # open invoices minus unapplied credit, before extra_amount
-    limit: Decimal
-    extra_amount: Decimal
-    over_90_amount: Decimal
-    message: str
-    blocks: bool = False
-
-    @property
-    def warn(self) -> bool:
-        return self.exceeds_limit or self.has_over_90
-
-
-def credit_check(*, distributor: Distributor, extra_amount: Decimal, as_of: date) -> CreditCheck:
-    """Would ``extra_amount`` more (an order, an invoice) take ``distributor`` over its credit limit, or does it owe
-    money more than 90 days past due on ``as_of``? ``blocks`` is set when the admin setting turns the warning
-    into a block. A credit limit of 0 means no credit: any amount owed exceeds it. The caller has checked scope.
-    """
-    extra_amount = Decimal(extra_amount or 0)
-    just_this = Distributor.objects.filter(pk=distributor.pk)
-    figures = open_sums(
-        for_user=None,
-        as_of=as_of,
-        group=None,
-        sums={"total": Q(), "over_90": Q(due_date__lt=as_of - timedelta(days=OVER_90))},
-        distributor=distributor,
-    )[""]
-    credit = _unapplied(None, just_this, None, as_of).get("", ZERO)
-    owed = _money(figures["total"]) - _money(credit)
-    over_90 = _money(figures["over_90"])
-    limit = distributor.credit_limit
-    exceeds = owed + extra_amount > limit and extra_amount >= 0 and (owed + extra_amount) > 0
-    parts = []
-    if exceeds:
-        parts.append(
-            _("%(name)s owes %(owed)s; with %(extra)s more that is %(total)s, over its credit limit of %(limit)s.")
-            % {
-                "name": distributor.display_name,
-                "owed": f"{owed:,.2f}",
-                "extra": f"{extra_amount:,.2f}",
-                "total": f"{owed + extra_amount:,.2f}",
-                "limit": f"{limit:,.2f}",
-            }
-        )
-    if over_90:
-        parts.append(_("%(amount)s is more than 90 days past due.") % {"amount": f"{over_90:,.2f}"})
-    check = CreditCheck(
-        exceeds_limit=exceeds,
-        has_over_90=over_90 > 0,
-        open_amount=owed,
-        limit=limit,
-        extra_amount=extra_amount,
-        over_90_amount=over_90,
-        message=" ".join(parts),
-    )
-    check.blocks = check.warn and ReceivablesSettings.load().credit_check_blocks
-    return check
 
 
 # --- Collection figures (the dashboards' definitions in API.md) ------------------------------------------------------
@@ -884,9 +817,9 @@ def stop_supply_distributors(*, for_user: User) -> QuerySet[Distributor]:
 
 
 def account_summary(*, distributor: Distributor, on: date | None = None) -> dict:
-    """Figures for an account's receivables page: open, overdue, unapplied credit, credit check, last payment."""
+    """Figures for an account's receivables page: open, overdue, unapplied credit, last payment (the credit state
+    is ``holds.credit_state``'s)."""
     on = on or _today()
-    check = credit_check(distributor=distributor, extra_amount=ZERO, as_of=on)
     open_invoices = Invoice.objects.filter(distributor=distributor, open_amount__gt=0)
     figures = open_invoices.aggregate(
         open=Sum("open_amount"), overdue=Sum("open_amount", filter=Q(due_date__lt=on)), oldest=Min("due_date")
@@ -900,8 +833,4 @@ def account_summary(*, distributor: Distributor, on: date | None = None) -> dict
         "balance": _money(figures["open"]) - _money(unapplied),
         "oldest_due": figures["oldest"],
         "last_payment_on": last_payment["d"],
-        "credit_check": check,
-        "stop_supply": ReminderSent.objects.filter(
-            invoice__distributor=distributor, invoice__open_amount__gt=0, level__stop_supply=True
-        ).exists(),
     }

@@ -27,6 +27,7 @@ from distributors.models import Distributor
 from kamcrm.audit import services as audit
 from kamcrm.validation import check_dates
 
+from . import holds
 from .models import (
     CENT,
     DEFAULT_CURRENCY,
@@ -315,11 +316,9 @@ def record_invoice(
     """Record an invoice: a total, or lines whose amounts make the total. Returns it with ``credit_check`` set.
 
     Terms default to the account's; the due date to issue date + terms. Raises ValidationError (number taken,
-    amount not positive, dates, credit limit when the admin setting makes the credit check a block) or
-    PermissionDenied (only finance and admin record invoices).
+    amount not positive, dates) or PermissionDenied (only finance and admin record invoices). A credit hold
+    refuses new orders, not the invoice of a sale already made: ``credit_check`` carries its warning.
     """
-    from . import selectors
-
     _require_money_role(by)
     _check_distributor(distributor, by)
     number = _check_number(Invoice, number)
@@ -340,9 +339,7 @@ def record_invoice(
     check_dates(due_date=due_date)
     if due_date < issue_date:
         raise ValidationError({"due_date": [_("The due date cannot be before the issue date.")]})
-    check = selectors.credit_check(distributor=distributor, extra_amount=amount, as_of=today())
-    if check.blocks:
-        raise ValidationError({"amount": [check.message]})
+    check = holds.credit_check(distributor=distributor, extra_amount=amount, as_of=today())
     invoice = Invoice(
         number=number,
         distributor=distributor,

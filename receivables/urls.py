@@ -22,6 +22,7 @@ urlpatterns = [
     path("aging/", views.aging, name="aging"),
     path("worklist/", views.worklist, name="worklist"),
     path("accounts/<int:pk>/", views.account, name="account"),
+    path("accounts/<int:pk>/credit/<str:action>/", views.account_hold, name="account_hold"),
     path("accounts/<int:pk>/activities/new/", views.activity_new, name="activity_new"),
     path("accounts/<int:pk>/statement.<str:fmt>", views.statement_download, name="statement"),
     path("accounts/<int:pk>/statement/email/", views.statement_email, name="statement_email"),

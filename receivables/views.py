@@ -23,7 +23,7 @@ from kamcrm.audit.models import AuditEvent
 from kamcrm.forms import add_service_errors
 from kamcrm.outbox import services as outbox
 
-from . import selectors, services, statements, tasks
+from . import holds, selectors, services, statements, tasks
 from .api import aging_from_params
 from .filters import InvoiceFilter, PaymentFilter
 from .forms import (
@@ -33,6 +33,7 @@ from .forms import (
     ConfirmClaimForm,
     CreditNoteForm,
     DecisionForm,
+    HoldForm,
     InvoiceForm,
     PaymentForm,
     RejectForm,
@@ -404,6 +405,7 @@ def account(request, pk):
     distributor = _distributor_or_404(request, pk)
     today = timezone.localdate()
     summary = selectors.account_summary(distributor=distributor, on=today)
+    credit = holds.credit_state_of(distributor, as_of=today)
     open_invoices = [(inv, (today - inv.due_date).days) for inv in _open_invoices(distributor)]
     month_start = today.replace(day=1)
     return render(
@@ -416,6 +418,13 @@ def account(request, pk):
             "payments": distributor.payments.order_by("-paid_on", "-pk")[:20],
             "credit_notes": distributor.credit_notes.order_by("-issue_date", "-pk")[:20],
             "activities": distributor.collection_activities.select_related("invoice", "by")[:30],
+            "credit": credit,
+            "credit_banner": None
+            if credit.state == "ok"
+            else {"state": credit.state, "message": credit.message, "amount_to_pay": credit.amount_to_pay},
+            "can_hold": holds.can_manage_holds(request.user),
+            "hold_form": HoldForm(),
+            "holds_history": distributor.credit_holds.select_related("placed_by", "ended_by")[:10],
             "promises": selectors.promise_ledger(for_user=request.user, on=today).filter(distributor=distributor)[:20],
             "reliability": selectors.promise_reliability([distributor.pk], as_of=today)[distributor.pk],
             "claims": distributor.payment_claims.filter(status=ClaimStatus.PENDING),
@@ -426,6 +435,38 @@ def account(request, pk):
             "resolve_form": ResolveForm(),
         },
     )
+
+
+@login_required
+@require_POST
+def account_hold(request, pk, action: str):
+    """Finance holds or releases one account by hand, with a reason (audited)."""
+    distributor = _distributor_or_404(request, pk)
+    if action not in ("hold", "release") or not holds.can_manage_holds(request.user):
+        raise PermissionDenied
+    form = HoldForm(request.POST)
+    if form.is_valid():
+        try:
+            if action == "hold":
+                holds.place_hold(distributor=distributor, reason=form.cleaned_data["reason"], by=request.user)
+                messages.success(request, _("%(name)s is on hold.") % {"name": distributor.display_name})
+            else:
+                holds.release_hold(
+                    distributor=distributor,
+                    reason=form.cleaned_data["reason"],
+                    until=form.cleaned_data.get("until"),
+                    by=request.user,
+                )
+                messages.success(request, _("%(name)s is released.") % {"name": distributor.display_name})
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                for error in errors:
+                    messages.error(request, error)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(_next_url(request, reverse("receivables:account", args=[pk])))
 
 
 @login_required

@@ -18,6 +18,7 @@ from accounts.models import Role, User
 from distributors.models import Distributor
 from kamcrm.forms import add_service_errors
 from kamcrm.validation import path_date
+from receivables import holds as receivables_holds
 
 from . import selectors, services
 from .forms import CommentForm, DailyNotesForm, LineFormSet, OrderForm, PhotoForm, StockFormSet, VisitForm
@@ -101,6 +102,11 @@ def visit_edit(request, pk=None):
             return redirect(f"{target}?saved={saved.client_ref or ''}")
     chosen = form["distributor"].value()
     accounts = services.distributors_for_visit(rep=visit.rep if pk else request.user)
+    chosen = (
+        visit.distributor
+        if pk and str(chosen) == str(visit.distributor_id)
+        else _account_for_visit_form(request.user, chosen)
+    )
     return render(
         request,
         "reports/visit_form.html",
@@ -111,9 +117,9 @@ def visit_edit(request, pk=None):
             "photos": photos,
             "visit": visit,
             "accounts": accounts[:8],
-            "chosen": visit.distributor
-            if pk and str(chosen) == str(visit.distributor_id)
-            else _account_for_visit_form(request.user, chosen),
+            "chosen": chosen,
+            # The account's hold or stop-supply warning (receivables' one credit rule), before orders are taken.
+            "credit_banner": receivables_holds.card_banner(user=request.user, distributor=chosen) if chosen else None,
         },
     )
 
@@ -132,7 +138,14 @@ def account_search(request):
     """HTMX: the accounts matching what the rep typed (own first), as radio buttons; or one account's contacts."""
     if request.GET.get("contacts", "").isdigit():
         distributor = get_object_or_404(Distributor.objects.visible_to(request.user), pk=request.GET["contacts"])
-        return render(request, "reports/_visit_contacts.html", {"contacts": distributor.contacts.all()})
+        return render(
+            request,
+            "reports/_visit_contacts.html",
+            {
+                "contacts": distributor.contacts.all(),
+                "credit_banner": receivables_holds.card_banner(user=request.user, distributor=distributor),
+            },
+        )
     q = request.GET.get("q", "").strip()
     accounts = services.accounts_for_visit_form(user=request.user)
     if q:
