@@ -558,6 +558,21 @@ def dso(*, distributors: QuerySet[Distributor], as_of: date) -> Decimal | None:
 # --- Lists and the worklist -------------------------------------------------------------------------------------------
 
 
+def find_accounts(*, for_user: User, q: str, limit: int = 10) -> list[Distributor]:
+    """Up to ``limit`` accounts whose receivables ``for_user`` may see, matching ``q`` in the code, name, short name
+    or city (codes that start with it first); none for fewer than 2 characters. One query."""
+    q = (q or "").strip()[:50]
+    if len(q) < 2:
+        return []
+    return list(
+        distributors_with_money_visible_to(for_user)
+        .filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(short_name__icontains=q) | Q(city__icontains=q))
+        .annotate(code_first=Case(When(code__istartswith=q, then=Value(0)), default=Value(1)))
+        .select_related("owner")
+        .order_by("code_first", "code")[:limit]
+    )
+
+
 def invoice_list(*, for_user: User) -> QuerySet[Invoice]:
     return Invoice.objects.visible_to(for_user).select_related("distributor__owner")
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("import/confirm/", import_views.import_confirm, name="import_confirm"),
     path("payments/", views.payment_list, name="payments"),
     path("payments/new/", views.payment_new, name="payment_new"),
+    path("payments/accounts/", views.payment_accounts, name="payment_accounts"),
     path("payments/open-invoices/", views.payment_open_invoices, name="payment_open_invoices"),
     path("payments/<int:pk>/", views.payment_detail, name="payment_detail"),
     path("payments/<int:pk>/reverse/", views.payment_reverse, name="payment_reverse"),

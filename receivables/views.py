@@ -224,6 +224,14 @@ def payment_open_invoices(request):
 
 
 @login_required
+def payment_accounts(request):
+    """HTMX partial: accounts in scope whose name, code or city contains what was typed (payment entry)."""
+    _money_role_or_403(request)
+    found = selectors.find_accounts(for_user=request.user, q=request.GET.get("q", ""))
+    return render(request, "receivables/_account_choices.html", {"accounts": found, "q": request.GET.get("q", "")})
+
+
+@login_required
 def payment_new(request):
     _money_role_or_403(request)
     form = PaymentForm(request.POST or None, user=request.user, initial=_prefill_code(request))
