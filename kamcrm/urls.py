@@ -80,6 +80,7 @@ api_urlpatterns = [
         receivables_api.PromiseReliabilityView.as_view(),
         name="api-receivables-promise-reliability",
     ),
+    path("receivables/apply-credit/", receivables_api.ApplyCreditView.as_view(), name="api-receivables-apply-credit"),
     path("receivables/credit-check/", receivables_api.CreditCheckView.as_view(), name="api-receivables-credit-check"),
     path("statements/<int:distributor>/", receivables_api.StatementView.as_view(), name="api-statement"),
     path("dashboard/", dashboard_api.DashboardView.as_view(), name="api-dashboard"),

@@ -284,17 +284,6 @@ class CreditNoteSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
         return services.update_notes(obj=instance, by=self.context["request"].user, **changes)
 
 
-class CreditNoteViewSet(NoDeleteModelViewSet):
-    serializer_class = CreditNoteSerializer
-    filterset_fields = ["distributor", "invoice"]
-
-    def get_queryset(self):
-        return CreditNote.objects.visible_to(self.request.user).select_related("distributor")
-
-
-# --- Payments -------------------------------------------------------------------------------------------------------
-
-
 class AllocationInSerializer(serializers.Serializer):
     invoice = VisibleInvoiceField()
     amount = MoneyField()
@@ -304,6 +293,63 @@ def _allocations(data) -> list | None:
     if data is None:
         return None
     return [(item["invoice"], item["amount"]) for item in data]
+
+
+class AllocateSerializer(serializers.Serializer):
+    allocations = AllocationInSerializer(many=True, required=False, allow_null=True)
+
+
+class CreditNoteViewSet(NoDeleteModelViewSet):
+    serializer_class = CreditNoteSerializer
+    filterset_fields = ["distributor", "invoice"]
+
+    def get_queryset(self):
+        return CreditNote.objects.visible_to(self.request.user).select_related("distributor")
+
+    @extend_schema(request=AllocateSerializer, responses=CreditNoteSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def apply(self, request, pk=None):
+        """Apply what is left of the credit note to invoices of its account: oldest due first, or as
+        ``allocations`` say (an invoice of another account or more than is left or open is a 400)."""
+        note = self.get_object()
+        if not services.can_record_money(request.user):
+            raise PermissionDenied(_("Only finance or an administrator can record money."))
+        serializer = AllocateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        allocations = _allocations(serializer.validated_data.get("allocations"))
+        note = services.apply_credit_note(credit_note=note, allocations=allocations, by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=note.pk)).data)
+
+
+class ApplyCreditSerializer(serializers.Serializer):
+    distributor = MoneyDistributorField()
+
+
+class ApplyCreditView(APIView):
+    @extend_schema(request=ApplyCreditSerializer, responses=OpenApiTypes.OBJECT)
+    @idempotent
+    def post(self, request):
+        """Apply all the account's unapplied credit (payments' rest, credit notes without an invoice) to its open
+        invoices, oldest credit first, oldest due invoice first. Answers the amount applied and what is left."""
+        if not services.can_record_money(request.user):
+            raise PermissionDenied(_("Only finance or an administrator can record money."))
+        serializer = ApplyCreditSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        distributor = serializer.validated_data["distributor"]
+        applied = services.apply_credit(distributor=distributor, by=request.user)
+        summary = selectors.account_summary(distributor=distributor)
+        return Response(
+            {
+                "distributor": distributor.pk,
+                "applied": money(applied),
+                "unapplied": money(summary["unapplied"]),
+                "open": money(summary["open"]),
+            }
+        )
+
+
+# --- Payments -------------------------------------------------------------------------------------------------------
 
 
 class PaymentSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
@@ -358,10 +404,6 @@ class PaymentSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
 class ReverseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
     reversed_on = serializers.DateField(required=False)
-
-
-class AllocateSerializer(serializers.Serializer):
-    allocations = AllocationInSerializer(many=True, required=False, allow_null=True)
 
 
 class PaymentViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
@@ -603,6 +645,21 @@ class PaymentClaimSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         validated_data.setdefault("rep", user)
         return services.record_payment_claim(by=user, **validated_data)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Where confirming would put the money (oldest due first), flagging write-off proposals and disputes.
+        data["allocation_preview"] = [
+            {
+                "invoice": t.invoice.pk,
+                "number": t.invoice.number,
+                "amount": money(t.amount),
+                "write_off_proposed": t.write_off_proposed,
+                "disputed": t.disputed,
+            }
+            for t in selectors.claim_preview(claims=[instance]).get(instance.pk, [])
+        ]
+        return data
 
 
 class ConfirmClaimSerializer(serializers.Serializer):

@@ -45,6 +45,7 @@ from distributors.models import Distributor
 from distributors.plan_arithmetic import rate
 
 from .models import (
+    DEFAULT_CURRENCY,
     ZERO,
     ActivityKind,
     AgingBucketSet,
@@ -56,6 +57,8 @@ from .models import (
     Payment,
     ReminderSent,
     TaskStatus,
+    WriteOff,
+    WriteOffStatus,
     distributors_with_money_visible_to,
     money_scope,
 )
@@ -571,6 +574,63 @@ def find_accounts(*, for_user: User, q: str, limit: int = 10) -> list[Distributo
         .select_related("owner")
         .order_by("code_first", "code")[:limit]
     )
+
+
+@dataclass
+class ClaimTarget:
+    """Where part of a rep's claim will go once finance confirms it (oldest due first), and why to look twice."""
+
+    invoice: Invoice
+    amount: Decimal
+    write_off_proposed: bool = False
+    disputed: bool = False
+
+    @property
+    def warn(self) -> bool:
+        return self.write_off_proposed or self.disputed
+
+
+def claim_preview(*, claims) -> dict[int, list[ClaimTarget]]:
+    """{claim id: [ClaimTarget]} for pending ``claims``: the invoices confirming it would pay, oldest due first (the
+    order ``services.confirm_payment_claim`` allocates in), each flagged when a write-off is proposed on it or it
+    is in an open dispute (about it or the whole account). Three queries for any number of claims."""
+    claims = [c for c in claims if c.status == "pending"]
+    accounts = {c.distributor_id for c in claims}
+    if not accounts:
+        return {}
+    invoices: dict[int, list[Invoice]] = defaultdict(list)
+    for inv in Invoice.objects.filter(distributor__in=accounts, open_amount__gt=0).order_by(
+        "due_date", "issue_date", "number"
+    ):
+        invoices[inv.distributor_id].append(inv)
+    proposed = set(
+        WriteOff.objects.filter(invoice__distributor__in=accounts, status=WriteOffStatus.PROPOSED).values_list(
+            "invoice_id", flat=True
+        )
+    )
+    disputed_invoices, disputed_accounts = set(), set()
+    for account, invoice in CollectionActivity.objects.filter(
+        distributor__in=accounts, kind=ActivityKind.DISPUTE, resolved_on__isnull=True
+    ).values_list("distributor_id", "invoice_id"):
+        (disputed_invoices.add(invoice) if invoice else disputed_accounts.add(account))
+    result = {}
+    for claim in claims:
+        left, targets = claim.amount, []
+        for inv in invoices[claim.distributor_id]:
+            if left <= 0 or inv.currency != DEFAULT_CURRENCY:
+                continue
+            take = min(left, inv.open_amount)
+            left -= take
+            targets.append(
+                ClaimTarget(
+                    inv,
+                    take,
+                    write_off_proposed=inv.pk in proposed,
+                    disputed=inv.pk in disputed_invoices or inv.distributor_id in disputed_accounts,
+                )
+            )
+        result[claim.pk] = targets
+    return result
 
 
 def invoice_list(*, for_user: User) -> QuerySet[Invoice]:

@@ -627,6 +627,44 @@ def allocate_payment(
 
 
 @transaction.atomic
+def apply_credit(*, distributor: Distributor, by: User) -> Decimal:
+    """Apply all the account's unapplied credit — the rest of its payments and its credit notes without an invoice
+    — to its open invoices: the oldest credit first, each to the oldest due invoice first. Each source is audited
+    (``payment_allocated`` / ``credit_note_applied``). Returns the amount applied; raises ValidationError when
+    there is no credit or nothing open to apply it to."""
+    _require_money_role(by)
+    _check_distributor(distributor, by)
+    sources = [
+        *(
+            (p.paid_on, 0, p.pk, p)
+            for p in Payment.objects.filter(
+                distributor=distributor, unallocated_amount__gt=0, reverses__isnull=True, reversal__isnull=True
+            )
+        ),
+        *(
+            (n.issue_date, 1, n.pk, n)
+            for n in CreditNote.objects.filter(distributor=distributor, unapplied_amount__gt=0)
+        ),
+    ]
+    if not sources:
+        raise ValidationError({"non_field_errors": [_("This account has no unapplied credit.")]})
+    if not Invoice.objects.filter(distributor=distributor, open_amount__gt=0).exists():
+        raise ValidationError({"non_field_errors": [_("Nothing is open on this account to apply the credit to.")]})
+    applied = ZERO
+    for _day, _kind, _pk, source in sorted(sources, key=lambda item: item[:3]):
+        if not Invoice.objects.filter(distributor=distributor, open_amount__gt=0, currency=source.currency).exists():
+            continue
+        if isinstance(source, Payment):
+            before = source.unallocated_amount
+            after = allocate_payment(payment=source, by=by).unallocated_amount
+        else:
+            before = source.unapplied_amount
+            after = apply_credit_note(credit_note=source, by=by).unapplied_amount
+        applied += before - after
+    return applied
+
+
+@transaction.atomic
 def reverse_payment(*, payment: Payment, reason: str, by: User, reversed_on: date | None = None) -> Payment:
     """Reverse a payment (a bounced cheque, a mistake) with a new, negative payment dated ``reversed_on`` (today).
 

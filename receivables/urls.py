@@ -23,6 +23,7 @@ urlpatterns = [
     path("aging/", views.aging, name="aging"),
     path("worklist/", views.worklist, name="worklist"),
     path("accounts/<int:pk>/", views.account, name="account"),
+    path("accounts/<int:pk>/apply-credit/", views.account_apply_credit, name="account_apply_credit"),
     path("accounts/<int:pk>/credit/<str:action>/", views.account_hold, name="account_hold"),
     path("accounts/<int:pk>/activities/new/", views.activity_new, name="activity_new"),
     path("accounts/<int:pk>/statement.<str:fmt>", views.statement_download, name="statement"),

@@ -478,6 +478,23 @@ def account_hold(request, pk, action: str):
 
 
 @login_required
+@require_POST
+def account_apply_credit(request, pk):
+    """Apply the account's unapplied credit to its open invoices, oldest first (audited per payment / note)."""
+    distributor = _distributor_or_404(request, pk)
+    _money_role_or_403(request)
+    try:
+        applied = services.apply_credit(distributor=distributor, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("%(amount)s of credit applied to the oldest invoices.") % {"amount": f"{applied:,.2f}"}
+        )
+    return redirect(_next_url(request, reverse("receivables:account", args=[pk])))
+
+
+@login_required
 def activity_new(request, pk):
     distributor = _distributor_or_404(request, pk)
     if not services.can_log_collection(request.user):
@@ -606,11 +623,13 @@ def claims(request):
     if status in ClaimStatus.values:
         queryset = queryset.filter(status=status)
     page, query = _page(request, queryset)
+    previews = selectors.claim_preview(claims=list(page))
     return render(
         request,
         "receivables/claims.html",
         {
             "page": page,
+            "previews": previews,
             "query": query,
             "status": status,
             "statuses": ClaimStatus.choices,
