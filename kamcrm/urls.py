@@ -54,6 +54,7 @@ router.register("write-offs", receivables_api.WriteOffViewSet, basename="write-o
 router.register("promises", receivables_api.PromiseViewSet, basename="promise")
 router.register("credit-hold-rules", receivables_api.CreditHoldRuleViewSet, basename="credit-hold-rule")
 router.register("credit-holds", receivables_api.CreditHoldViewSet, basename="credit-hold")
+router.register("worklist-views", receivables_api.SavedWorklistViewViewSet, basename="worklist-view")
 router.register("period-reports", period_report_api.PeriodReportViewSet, basename="period-report")
 router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -42,6 +42,7 @@ from .models import (
     Invoice,
     Payment,
     PaymentClaim,
+    SavedWorklistView,
     WriteOff,
     distributors_with_money_visible_to,
 )
@@ -900,15 +901,76 @@ def worklist_payload(row: selectors.WorklistRow) -> dict:
 
 
 class WorklistView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", int),
+            OpenApiParameter("team", int),
+            OpenApiParameter("rep", int),
+            OpenApiParameter("bucket", str, description="1_30, 31_60, 61_90, 91_180 or over_180 (money in it)."),
+            OpenApiParameter("promise", str, enum=["active", "broken", "none"]),
+            OpenApiParameter("dispute", str, enum=["yes", "no"]),
+            OpenApiParameter("hold", str, enum=["hold", "warn", "none"]),
+            OpenApiParameter("sort", str, enum=list(selectors.WORKLIST_SORTS)),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
-        """Who to chase today: accounts with money past due or a broken promise, biggest amount × days first."""
+        """Who to chase today: accounts with money past due or a broken promise, biggest amount × days first (or
+        ``sort``), filtered as on the page; with each account's promise, reliability and credit state."""
         from kamcrm.api import Pagination
 
+        query = selectors.WorklistQuery.from_params(request.query_params)
+        if query.errors:
+            raise ValidationError(query.errors)
+        today = timezone.localdate()
         paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.worklist_queryset(for_user=request.user), request, view=self)
-        rows = selectors.worklist_rows(distributors=page)
-        return paginator.get_paginated_response([worklist_payload(r) for r in rows])
+        page = paginator.paginate_queryset(
+            selectors.worklist_queryset(for_user=request.user, on=today, query=query), request, view=self
+        )
+        rows = selectors.worklist_rows(distributors=page, on=today)
+        states = holds.credit_state([r.distributor.pk for r in rows], as_of=today)
+        results = []
+        for row in rows:
+            payload = worklist_payload(row)
+            state = states.get(row.distributor.pk)
+            payload["credit_state"] = state.state if state else "ok"
+            payload["amount_to_pay"] = money(state.amount_to_pay) if state else "0.00"
+            results.append(payload)
+        return paginator.get_paginated_response(results)
+
+
+class SavedWorklistViewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SavedWorklistView
+        fields = ["id", "name", "query", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_query(self, value):
+        query = selectors.WorklistQuery.from_params(QueryDict(value or ""))
+        if query.errors:
+            raise ValidationError(query.errors)
+        return query.as_query_string()
+
+    def validate_name(self, value):
+        user = self.context["request"].user
+        taken = SavedWorklistView.objects.filter(user=user, name=value.strip())
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(_("You already have a view with this name."))
+        return value.strip()
+
+    def create(self, validated_data):
+        return SavedWorklistView.objects.create(user=self.context["request"].user, **validated_data)
+
+
+class SavedWorklistViewViewSet(viewsets.ModelViewSet):
+    """Your saved worklist views: a name and the worklist's query string (filters and sort). Only your own."""
+
+    serializer_class = SavedWorklistViewSerializer
+
+    def get_queryset(self):
+        return SavedWorklistView.objects.filter(user=self.request.user)
 
 
 def credit_state_payload(state) -> dict:

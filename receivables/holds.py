@@ -51,7 +51,7 @@ class CreditState:
     distributor_id: int
     state: str = OK
     reasons: list[str] = field(default_factory=list)
-    amount_to_pay: Decimal = ZERO  # paying this (oldest first) clears every rule that holds or warns
+    amount_to_pay: Decimal = ZERO  # paying this (oldest first) clears every rule that holds or warns, and the limit
     balance: Decimal = ZERO  # open invoices (the aging's total)
     owed: Decimal = ZERO  # open invoices less unapplied credit (what the credit limit is compared with)
     limit: Decimal = ZERO
@@ -115,6 +115,10 @@ def credit_state(
     rules = list(CreditHoldRule.objects.filter(is_active=True))
     overdue_rules = [r for r in rules if r.condition == RuleCondition.OVERDUE]
     sums = {f"r{r.pk}": _range_q(r, as_of) for r in overdue_rules}
+    # Money older than a rule's range is paid first (oldest first), before the range itself goes down.
+    sums.update(
+        {f"o{r.pk}": Q(due_date__lt=as_of - timedelta(days=r.up_to_days)) for r in overdue_rules if r.up_to_days}
+    )
     sums["total"] = Q()
     just_these = Distributor.objects.filter(pk__in=ids)
     figures = open_sums(for_user=None, as_of=as_of, group="distributor_id", sums=sums, distributors=just_these)
@@ -130,7 +134,7 @@ def credit_state(
         owed = total - _money(credit.get(pk))
         extra = Decimal(extra_amounts.get(pk) or 0)
         state = CreditState(pk, balance=total, owed=owed, limit=limit, manual=manual.get(pk))
-        actions = set()
+        actions, to_pay = set(), ZERO
         for rule in rules:
             if rule.tier not in ("", tier):
                 continue
@@ -143,7 +147,8 @@ def credit_state(
             if rule.min_share is not None and share <= rule.min_share:
                 continue
             actions.add(rule.action)
-            state.amount_to_pay += _to_pay(amount, total, rule.min_share)
+            older = _money(row.get(f"o{rule.pk}"))
+            to_pay = max(to_pay, older + _to_pay(amount, total - older, rule.min_share))
             if rule.min_share is None:
                 state.reasons.append(
                     _("%(amount)s is %(range)s.") % {"amount": f"{amount:,.2f}", "range": _range_label(rule)}
@@ -162,7 +167,7 @@ def credit_state(
         if state.exceeds_limit:
             limit_rules = [r for r in rules if r.condition == RuleCondition.OVER_LIMIT and r.tier in ("", tier)]
             actions.add(HoldAction.HOLD if any(r.action == HoldAction.HOLD for r in limit_rules) else HoldAction.WARN)
-            state.amount_to_pay += max(owed + extra - limit, ZERO)
+            to_pay = max(to_pay, owed + extra - limit)
             state.reasons.append(
                 _("Owes %(owed)s; with %(extra)s more that is %(total)s, over its credit limit of %(limit)s.")
                 % {
@@ -172,6 +177,7 @@ def credit_state(
                     "limit": f"{limit:,.2f}",
                 }
             )
+        state.amount_to_pay = to_pay
         if HoldAction.HOLD in actions:
             state.state = HOLD
         elif HoldAction.WARN in actions:

@@ -798,6 +798,26 @@ class CollectionTask(models.Model):
         return f"{self.distributor} {self.due_on}"
 
 
+class SavedWorklistView(models.Model):
+    """A user's named worklist filters and sort (the page's query string), to come back to in one click."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="worklist_views", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved worklist view")
+        verbose_name_plural = _("saved worklist views")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="one_worklist_view_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # --- Reminders ---------------------------------------------------------------------------------------------
 
 

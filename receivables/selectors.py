@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
 
 from django.db.models import (
     Case,
@@ -52,10 +53,15 @@ from .models import (
     Allocation,
     CollectionActivity,
     CollectionTask,
+    CreditHold,
+    CreditHoldKind,
+    CreditHoldRule,
     CreditNote,
+    HoldAction,
     Invoice,
     Payment,
     ReminderSent,
+    RuleCondition,
     TaskStatus,
     WriteOff,
     WriteOffStatus,
@@ -779,13 +785,119 @@ class WorklistRow:
     promise_reliability: Decimal | None = None
 
 
-def worklist_queryset(*, for_user: User, on: date | None = None) -> QuerySet[Distributor]:
-    """Accounts to chase on ``on``: money past due or a broken promise, biggest amount × days overdue first.
+WORKLIST_SORTS = {
+    "score": ("-score", "-overdue_amount", "code"),
+    "overdue": ("-overdue_amount", "code"),
+    "days": ("oldest_due", "code"),
+    "open": ("-open_total", "code"),
+    "code": ("code",),
+    "name": ("name", "code"),
+}
+WORKLIST_FILTERS = ("region", "team", "rep", "bucket", "promise", "dispute", "hold")
+
+
+@dataclass
+class WorklistQuery:
+    """The worklist's filters and sort (page and API alike); empty means "all". ``errors`` holds bad values."""
+
+    region: int | None = None
+    team: int | None = None
+    rep: int | None = None
+    bucket: str = ""  # a key of the standard buckets with money past due: 1_30, 31_60 … over_180
+    promise: str = ""  # active, broken (not kept), none
+    dispute: str = ""  # yes, no
+    hold: str = ""  # hold, warn (any rule warning or hold), none
+    sort: str = "score"
+    errors: dict = field(default_factory=dict)
+
+    def as_query_string(self) -> str:
+        """The filters and sort as a URL query string (what a saved view keeps)."""
+        values = {name: getattr(self, name) for name in (*WORKLIST_FILTERS, "sort")}
+        return urlencode(
+            {k: v for k, v in values.items() if v not in (None, "") and not (k == "sort" and v == "score")}
+        )
+
+    @classmethod
+    def from_params(cls, params) -> "WorklistQuery":
+        query, errors = cls(), {}
+        for name in ("region", "team", "rep"):
+            raw = (params.get(name) or "").strip()
+            if raw:
+                if raw.isdigit() and len(raw) < 10:
+                    setattr(query, name, int(raw))
+                else:
+                    errors[name] = [_("Choose from the list.")]
+        choices = {
+            "bucket": [b.key for b in buckets_for() if b.low is not None],
+            "promise": ["active", "broken", "none"],
+            "dispute": ["yes", "no"],
+            "hold": ["hold", "warn", "none"],
+            "sort": list(WORKLIST_SORTS),
+        }
+        for name, allowed in choices.items():
+            raw = (params.get(name) or "").strip()
+            if raw:
+                if raw in allowed:
+                    setattr(query, name, raw)
+                else:
+                    errors[name] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}]
+        query.errors = errors
+        return query
+
+
+def _hold_q(on: date, *, warn_too: bool) -> Q:
+    """Accounts the credit rules hold (or warn about) on ``on``, as SQL: a hold by hand, or an overdue-money rule
+    of the account's tier whose bucket holds money (above its share of the balance) and no release by hand.
+    The same rules as ``holds.credit_state`` (which also looks at credit limits: not part of this filter)."""
+    manual = CreditHold.objects.filter(distributor=OuterRef("pk"), ended_at__isnull=True)
+    q = Q(Exists(manual.filter(kind=CreditHoldKind.HOLD)))
+    open_total = Subquery(
+        Invoice.objects.filter(distributor=OuterRef("pk"), open_amount__gt=0)
+        .order_by()
+        .values("distributor")
+        .annotate(v=Sum("open_amount"))
+        .values("v"),
+        output_field=MONEY_FIELD,
+    )
+    rules_q = Q(pk__in=[])
+    actions = (HoldAction.HOLD, HoldAction.WARN) if warn_too else (HoldAction.HOLD,)
+    for rule in CreditHoldRule.objects.filter(is_active=True, condition=RuleCondition.OVERDUE, action__in=actions):
+        in_range = Q(due_date__lt=on - timedelta(days=rule.over_days))
+        if rule.up_to_days is not None:
+            in_range &= Q(due_date__gte=on - timedelta(days=rule.up_to_days))
+        bucket = Invoice.objects.filter(in_range, distributor=OuterRef("pk"), open_amount__gt=0).order_by()
+        if rule.min_share is None:
+            hit = Q(Exists(bucket))
+        else:
+            amount = Subquery(
+                bucket.values("distributor").annotate(v=Sum("open_amount")).values("v"), output_field=MONEY_FIELD
+            )
+            hit = Q(Exists(bucket)) & Q(
+                pk__in=Distributor.objects.annotate(_amount=amount, _total=open_total)
+                .filter(_amount__gt=F("_total") * rule.min_share)
+                .values("pk")
+            )
+        if rule.tier:
+            hit &= Q(tier=rule.tier)
+        rules_q |= hit
+    released = Exists(manual.filter(kind=CreditHoldKind.RELEASE, until__gte=on))
+    q |= rules_q & ~Q(released)
+    if warn_too:
+        q |= Q(released)  # released by hand: a warning
+    return q
+
+
+def worklist_queryset(
+    *, for_user: User, on: date | None = None, query: WorklistQuery | None = None
+) -> QuerySet[Distributor]:
+    """Accounts to chase on ``on``: money past due or a broken promise, biggest amount × days overdue first (or
+    ``query.sort``), narrowed by ``query``'s filters (region, team, rep, bucket, promise, dispute, hold).
 
     Annotated per account: overdue_amount, open_total, oldest_due, score (Σ open × days overdue),
-    overdue_invoices. One query (plus pagination's count).
+    overdue_invoices. One query (plus pagination's count), whatever the filters.
     """
     on = on or _today()
+    query = query or WorklistQuery()
     overdue = Invoice.objects.filter(distributor=OuterRef("pk"), open_amount__gt=0, due_date__lt=on).order_by()
 
     def agg(expression, output=MONEY_FIELD):
@@ -797,7 +909,7 @@ def worklist_queryset(*, for_user: User, on: date | None = None) -> QuerySet[Dis
     )
     broken = broken.exclude(Exists(later_promise))
     open_invoices = Invoice.objects.filter(distributor=OuterRef("pk"), open_amount__gt=0).order_by()
-    return (
+    queryset = (
         distributors_with_money_visible_to(for_user)
         .annotate(has_overdue=Exists(overdue), has_broken=Exists(broken))
         .filter(Q(has_overdue=True) | Q(has_broken=True))
@@ -818,8 +930,37 @@ def worklist_queryset(*, for_user: User, on: date | None = None) -> QuerySet[Dis
             ),
         )
         .select_related("owner")
-        .order_by("-score", "-overdue_amount", "code")
+        .order_by(*WORKLIST_SORTS.get(query.sort, WORKLIST_SORTS["score"]))
     )
+    if query.region:
+        queryset = queryset.filter(owner__team__region_id=query.region)
+    if query.team:
+        queryset = queryset.filter(owner__team_id=query.team)
+    if query.rep:
+        queryset = queryset.filter(owner_id=query.rep)
+    if query.bucket:
+        bucket = next(b for b in buckets_for() if b.key == query.bucket)
+        in_bucket = Invoice.objects.filter(bucket.q(on), distributor=OuterRef("pk"), open_amount__gt=0)
+        queryset = queryset.filter(Exists(in_bucket))
+    if query.promise == "broken":
+        queryset = queryset.filter(has_broken=True)
+    elif query.promise in ("active", "none"):
+        running = promises(on=on).filter(distributor=OuterRef("pk"), state=PromiseState.ACTIVE)
+        queryset = queryset.filter(Exists(running)) if query.promise == "active" else queryset.exclude(Exists(running))
+    if query.dispute:
+        open_dispute = CollectionActivity.objects.filter(
+            distributor=OuterRef("pk"), kind=ActivityKind.DISPUTE, resolved_on__isnull=True
+        )
+        queryset = (
+            queryset.filter(Exists(open_dispute)) if query.dispute == "yes" else queryset.exclude(Exists(open_dispute))
+        )
+    if query.hold == "hold":
+        queryset = queryset.filter(_hold_q(on, warn_too=False))
+    elif query.hold == "warn":
+        queryset = queryset.filter(_hold_q(on, warn_too=True))
+    elif query.hold == "none":
+        queryset = queryset.exclude(_hold_q(on, warn_too=True))
+    return queryset
 
 
 def worklist_rows(*, distributors: list[Distributor], on: date | None = None) -> list[WorklistRow]:

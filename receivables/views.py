@@ -8,17 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
-from accounts.models import Role
+from accounts.models import Region, Role, Team, User
 from kamcrm.audit.models import AuditEvent
 from kamcrm.forms import add_service_errors
 from kamcrm.outbox import services as outbox
@@ -53,6 +54,7 @@ from .models import (
     Payment,
     PaymentClaim,
     ReminderSent,
+    SavedWorklistView,
     StatementSchedule,
     TaskStatus,
     WriteOff,
@@ -62,6 +64,14 @@ from .models import (
 from .reminders import describe
 
 PAGE_SIZE = 50
+WORKLIST_SORT_LABELS = [
+    ("score", gettext_lazy("Amount × days overdue")),
+    ("overdue", gettext_lazy("Overdue amount")),
+    ("days", gettext_lazy("Days overdue")),
+    ("open", gettext_lazy("Open amount")),
+    ("code", gettext_lazy("Code")),
+    ("name", gettext_lazy("Name")),
+]
 
 
 # --- Helpers ----------------------------------------------------------------------------------------------------
@@ -388,11 +398,24 @@ def aging(request):
     )
 
 
+def _worklist_rows(request, distributors, today):
+    """The page's rows with each account's credit state (holds.credit_state: a few queries for the page)."""
+    rows = selectors.worklist_rows(distributors=distributors, on=today)
+    states = holds.credit_state([r.distributor.pk for r in rows], as_of=today)
+    for row in rows:
+        row.credit = states.get(row.distributor.pk)
+    return rows
+
+
 @login_required
 def worklist(request):
     today = timezone.localdate()
-    page, query = _page(request, selectors.worklist_queryset(for_user=request.user, on=today))
-    rows = selectors.worklist_rows(distributors=list(page), on=today)
+    query = selectors.WorklistQuery.from_params(request.GET)
+    for errors in query.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    page, page_query = _page(request, selectors.worklist_queryset(for_user=request.user, on=today, query=query))
+    rows = _worklist_rows(request, list(page), today)
     my_tasks = selectors.open_collection_tasks(rep=request.user).prefetch_related("invoices")
     return render(
         request,
@@ -400,12 +423,43 @@ def worklist(request):
         {
             "page": page,
             "rows": rows,
-            "query": query,
+            "query": page_query,
+            "filters": query,
+            "saved_query": query.as_query_string(),
+            "views": SavedWorklistView.objects.filter(user=request.user),
+            "regions": Region.objects.visible_to(request.user).order_by("name"),
+            "teams": Team.objects.visible_to(request.user).order_by("name"),
+            "reps": User.objects.visible_to(request.user).filter(role=Role.REP, is_active=True).order_by("username"),
+            "buckets": [b for b in selectors.buckets_for() if b.low is not None],
+            "sorts": WORKLIST_SORT_LABELS,
             "my_tasks": my_tasks,
             "can_record": services.can_record_money(request.user),
             "today": today,
         },
     )
+
+
+@login_required
+@require_POST
+def worklist_view_save(request):
+    """Save the worklist's current filters under a name (per user; the same name replaces the old one)."""
+    name = (request.POST.get("name") or "").strip()[:80]
+    query = selectors.WorklistQuery.from_params(QueryDict(request.POST.get("query", "")))
+    if not name:
+        messages.error(request, _("Give the view a name."))
+    else:
+        SavedWorklistView.objects.update_or_create(
+            user=request.user, name=name, defaults={"query": query.as_query_string()}
+        )
+        messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+    return redirect(f"{reverse('receivables:worklist')}?{query.as_query_string()}")
+
+
+@login_required
+@require_POST
+def worklist_view_delete(request, pk):
+    get_object_or_404(SavedWorklistView, pk=pk, user=request.user).delete()
+    return redirect("receivables:worklist")
 
 
 @login_required
