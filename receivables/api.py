@@ -8,6 +8,7 @@ through ``receivables.services``. Money records are never deleted (DELETE answer
 distributor and dates never change (a PATCH that tries answers 400).
 """
 
+import csv
 from datetime import date
 from decimal import Decimal
 
@@ -45,6 +46,7 @@ from .models import (
     SavedWorklistView,
     WriteOff,
     distributors_with_money_visible_to,
+    validate_thresholds,
 )
 
 ZERO = Decimal("0.00")
@@ -830,11 +832,38 @@ def aging_payload(report: selectors.AgingReport) -> dict:
             {"key": r.key, "label": r.label, **row_dict(r.amounts, r.total, r.unapplied, r.dso)} for r in report.rows
         ],
         "totals": row_dict(report.totals, report.totals["total"], report.totals["unapplied"], report.totals["dso"]),
+        "invoices": [
+            {
+                "invoice": row.invoice.pk,
+                "number": row.invoice.number,
+                "due_date": row.invoice.due_date.isoformat(),
+                "days_past_due": row.days_past_due,
+                "bucket": row.bucket.key,
+                "open_amount": money(row.open_amount),
+            }
+            for row in getattr(report, "invoices", [])
+        ],
     }
 
 
+DRILL_FILTERS = {"region": "owner__team__region_id", "team": "owner__team_id", "rep": "owner_id"}
+
+
+def _thresholds(raw: str) -> list[int]:
+    """ "15, 30, 45" → [15, 30, 45]; raises DjangoValidationError with the bucket set's own rule."""
+    try:
+        values = [int(part) for part in raw.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise DjangoValidationError(_("Give whole numbers of days separated by commas, e.g. 15, 30, 60.")) from None
+    validate_thresholds(values)
+    return values
+
+
 def aging_from_params(user, params) -> selectors.AgingReport:
-    """The aging report a query string asks for (shared by the API and the page). Raises ValidationError."""
+    """The aging report a query string asks for (shared by the API and the page). Raises ValidationError.
+
+    ``buckets`` picks a saved set, ``thresholds`` ("15,30,45,60") any other; ``region`` / ``team`` / ``rep``
+    narrow to that group's accounts (the drill from a group down); ``distributor`` adds its invoices."""
     errors = {}
     try:
         as_of = parse_date_param(params.get("as_of"), field="as_of", default=timezone.localdate())
@@ -843,15 +872,82 @@ def aging_from_params(user, params) -> selectors.AgingReport:
     group_by = params.get("group_by") or "distributor"
     if group_by not in selectors.GROUPS:
         errors["group_by"] = [_("Choose one of: distributor, rep, team, region.")]
-    try:
-        chosen, buckets = selectors.bucket_set(params.get("buckets"))
-    except (ValueError, selectors.AgingBucketSet.DoesNotExist):
-        errors["buckets"] = [_("No such bucket set.")]
+    chosen, buckets = None, None
+    if params.get("thresholds"):
+        try:
+            buckets = selectors.buckets_for(tuple(_thresholds(params["thresholds"])))
+        except DjangoValidationError as exc:
+            errors["thresholds"] = exc.messages
+    else:
+        try:
+            chosen, buckets = selectors.bucket_set(params.get("buckets"))
+        except (ValueError, selectors.AgingBucketSet.DoesNotExist):
+            errors["buckets"] = [_("No such bucket set.")]
+    narrowed, drill = None, {}
+    for name, path in DRILL_FILTERS.items():
+        raw = params.get(name) or ""
+        if raw:
+            if not raw.isdigit() or len(raw) > 9:
+                errors[name] = [_("Choose from the list.")]
+                continue
+            drill[name] = int(raw)
+            narrowed = (narrowed if narrowed is not None else Distributor.objects.all()).filter(**{path: int(raw)})
+    account = None
+    if params.get("distributor"):
+        raw = params["distributor"]
+        account = (
+            distributors_with_money_visible_to(user).filter(pk=raw).first() if raw.isdigit() and len(raw) < 10 else None
+        )
+        if account is None:
+            errors["distributor"] = [_("No such distributor in your scope.")]
+        else:
+            narrowed = Distributor.objects.filter(pk=account.pk)
     if errors:
         raise ValidationError(errors)
-    report = selectors.aging(for_user=user, as_of=as_of, group_by=group_by, buckets=buckets)
+    report = selectors.aging(for_user=user, as_of=as_of, group_by=group_by, buckets=buckets, distributors=narrowed)
     report.bucket_set = chosen
+    report.drill = drill
+    report.account = account
+    report.invoices = (
+        selectors.aging_invoices(for_user=user, as_of=as_of, distributor=account, buckets=buckets) if account else []
+    )
     return report
+
+
+def aging_csv(report: selectors.AgingReport) -> HttpResponse:
+    """What the aging page shows, as CSV: the rows, the totals and, for one account, its invoices."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aging-{report.as_of.isoformat()}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 (Chinese names) only with the byte-order mark
+    writer = csv.writer(response)
+    labels = [str(b.label) for b in report.buckets]
+    writer.writerow([str(selectors.GROUP_LABELS[report.group_by]), *labels, _("Total"), _("Unapplied"), _("DSO")])
+    for r in report.rows:
+        writer.writerow([r.label, *(r.amounts[b.key] for b in report.buckets), r.total, r.unapplied, r.dso or ""])
+    totals = report.totals
+    writer.writerow(
+        [
+            _("Total"),
+            *(totals[b.key] for b in report.buckets),
+            totals["total"],
+            totals["unapplied"],
+            totals["dso"] or "",
+        ]
+    )
+    if report.invoices:
+        writer.writerow([])
+        writer.writerow([_("Invoice"), _("Due"), _("Days past due"), _("Bucket"), _("Open amount")])
+        for row in report.invoices:
+            writer.writerow(
+                [
+                    row.invoice.number,
+                    row.invoice.due_date.isoformat(),
+                    row.days_past_due,
+                    row.bucket.label,
+                    row.open_amount,
+                ]
+            )
+    return response
 
 
 class AgingView(APIView):
@@ -860,12 +956,22 @@ class AgingView(APIView):
             OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
             OpenApiParameter("group_by", str, enum=list(selectors.GROUPS), description="Default: distributor."),
             OpenApiParameter("buckets", int, description="A saved bucket set; default: the standard buckets."),
+            OpenApiParameter("thresholds", str, description="Any buckets: days past due, e.g. 15,30,45,60."),
+            OpenApiParameter("region", int, description="Only this region's accounts (drill down)."),
+            OpenApiParameter("team", int, description="Only this team's accounts."),
+            OpenApiParameter("rep", int, description="Only this rep's accounts."),
+            OpenApiParameter("distributor", int, description="Only this account, with its invoices."),
+            OpenApiParameter("format_type", str, enum=["json", "csv"], description="Default: json."),
         ],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
-        """Aging of the receivables in your scope as of a date, in buckets of days past due, per group."""
-        return Response(aging_payload(aging_from_params(request.user, request.query_params)))
+        """Aging of the receivables in your scope as of a date, in buckets of days past due, per group; with
+        ``distributor`` also that account's invoices; ``format_type=csv`` exports the same as CSV."""
+        report = aging_from_params(request.user, request.query_params)
+        if request.query_params.get("format_type") == "csv":
+            return aging_csv(report)
+        return Response(aging_payload(report))
 
 
 def worklist_payload(row: selectors.WorklistRow) -> dict:

@@ -25,7 +25,7 @@ from kamcrm.forms import add_service_errors
 from kamcrm.outbox import services as outbox
 
 from . import holds, selectors, services, statements, tasks
-from .api import aging_from_params
+from .api import aging_csv, aging_from_params
 from .filters import InvoiceFilter, PaymentFilter
 from .forms import (
     ActivityForm,
@@ -384,6 +384,14 @@ def aging(request):
     except ApiValidationError as exc:
         errors = exc.detail
         report = aging_from_params(request.user, {})
+    if request.GET.get("format_type") == "csv" and not errors:
+        return aging_csv(report)
+    keep = request.GET.copy()
+    for name in ("group_by", "region", "team", "rep", "distributor", "format_type", "page"):
+        keep.pop(name, None)
+    drill_next = {"region": "team", "team": "rep", "rep": "distributor", "distributor": "distributor"}
+    export = request.GET.copy()
+    export["format_type"] = "csv"
     return render(
         request,
         "receivables/aging.html",
@@ -394,6 +402,11 @@ def aging(request):
             "bucket_sets": AgingBucketSet.objects.all(),
             "group_labels": selectors.GROUP_LABELS,
             "group_label": selectors.GROUP_LABELS[report.group_by],
+            "keep": keep.urlencode(),  # as of and buckets, carried into the drill links
+            "drill_group": drill_next[report.group_by],
+            "drill_param": report.group_by,
+            "export_query": export.urlencode(),
+            "thresholds": request.GET.get("thresholds", ""),
         },
     )
 
