@@ -129,13 +129,15 @@ _credit_banner_source = None
 
 
 def register_credit_banner_source(source) -> None:
-    """``source(user=, distributor=)`` → None, or {"state": "warn" | "hold", "message": str, "amount_to_pay": ...}."""
+    """``source(user=, distributor=)`` → None (money outside the user's scope), or {"state": "ok" | "warn" | "hold",
+    "message": str, "amount_to_pay": Decimal, "promise_reliability": Decimal | None}."""
     global _credit_banner_source
     _credit_banner_source = source
 
 
 def credit_banner(*, user: User, distributor: Distributor) -> dict | None:
-    """The credit banner of the card (a hold or a warning, with the reason and the amount to pay), or None."""
+    """The card's money line: its credit state (a hold or a warning, with the reason and the amount to pay) and the
+    account's promise reliability; None when nothing is registered or the money is outside the user's scope."""
     if _credit_banner_source is None:
         return None
     return _credit_banner_source(user=user, distributor=distributor)

@@ -599,7 +599,11 @@ class CollectionActivityViewSet(
     filterset_class = CollectionActivityFilter
 
     def get_queryset(self):
-        return CollectionActivity.objects.visible_to(self.request.user).select_related("distributor")
+        return (
+            CollectionActivity.objects.visible_to(self.request.user)
+            .select_related("distributor")
+            .prefetch_related("promise_invoices")
+        )
 
     @extend_schema(request=ResolveSerializer, responses=CollectionActivitySerializer)
     @action(detail=True, methods=["post"])
@@ -660,9 +664,22 @@ class PaymentClaimSerializer(serializers.ModelSerializer):
                 "write_off_proposed": t.write_off_proposed,
                 "disputed": t.disputed,
             }
-            for t in selectors.claim_preview(claims=[instance]).get(instance.pk, [])
+            for t in self._previews(instance)
         ]
         return data
+
+    def _previews(self, instance) -> list:
+        """The claim's preview; for a list, all the page's claims at once (three queries, whatever the page size)."""
+        cache = self.context.setdefault("_claim_previews", {})
+        if instance.pk not in cache:
+            parent = getattr(self, "parent", None)
+            claims = list(parent.instance) if parent is not None and parent.instance is not None else [instance]
+            if instance not in claims:
+                claims.append(instance)
+            cache.update(selectors.claim_preview(claims=claims))
+            for claim in claims:
+                cache.setdefault(claim.pk, [])
+        return cache[instance.pk]
 
 
 class ConfirmClaimSerializer(serializers.Serializer):

@@ -34,7 +34,7 @@ from .models import (
     RuleCondition,
     distributors_with_money_visible_to,
 )
-from .selectors import _money, _unapplied, open_sums
+from .selectors import _money, _unapplied, open_sums, promise_reliability
 
 OK, WARN, HOLD = "ok", "warn", "hold"
 MAX_RELEASE_DAYS = 90
@@ -385,11 +385,15 @@ def notify_credit_hold_released(*, distributor_id: int) -> None:
 
 
 def card_banner(*, user: User, distributor: Distributor) -> dict | None:
-    """The customer card's and the visit form's banner: None when the account is fine or its money is outside
-    ``user``'s scope, else {"state", "message", "amount_to_pay"} (registered with distributors on startup)."""
+    """The customer card's and the visit form's money line: None when the account's money is outside ``user``'s
+    scope, else {"state" (ok / warn / hold), "message", "amount_to_pay", "promise_reliability"}; the banner shows
+    for warn and hold (registered with distributors on startup)."""
     if not distributors_with_money_visible_to(user).filter(pk=distributor.pk).exists():
         return None
     state = credit_state_of(distributor)
-    if state.state == OK:
-        return None
-    return {"state": state.state, "message": state.message, "amount_to_pay": state.amount_to_pay}
+    return {
+        "state": state.state,
+        "message": state.message,
+        "amount_to_pay": state.amount_to_pay,
+        "promise_reliability": promise_reliability([distributor.pk])[distributor.pk],
+    }

@@ -494,9 +494,7 @@ def account(request, pk):
             "credit_notes": distributor.credit_notes.order_by("-issue_date", "-pk")[:20],
             "activities": distributor.collection_activities.select_related("invoice", "by")[:30],
             "credit": credit,
-            "credit_banner": None
-            if credit.state == "ok"
-            else {"state": credit.state, "message": credit.message, "amount_to_pay": credit.amount_to_pay},
+            "credit_banner": {"state": credit.state, "message": credit.message, "amount_to_pay": credit.amount_to_pay},
             "can_hold": holds.can_manage_holds(request.user),
             "hold_form": HoldForm(),
             "holds_history": distributor.credit_holds.select_related("placed_by", "ended_by")[:10],
