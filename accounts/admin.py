@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Region, Team, User
+from .models import Notification, Region, Team, User
 
 
 @admin.register(Region)
@@ -54,3 +54,12 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # users own records: deactivate instead
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "kind", "key", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    search_fields = ["recipient__username", "key"]
+    raw_id_fields = ["recipient"]
+    readonly_fields = ["created_at"]

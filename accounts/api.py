@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.decorators import api_view
+from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 from kamcrm.api import IsAdminOrReadOnly
 from kamcrm.security import ClientAddressThrottle
 
-from . import selectors, services
-from .models import Region, Role, Team, User
+from . import notifications, selectors, services
+from .models import Notification, Region, Role, Team, User
 
 
 class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -95,19 +95,32 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "role", "team", "region", "language", "email", "first_name", "last_name"]
+        fields = [
+            "id",
+            "username",
+            "role",
+            "team",
+            "region",
+            "language",
+            "notify_by_email",
+            "email",
+            "first_name",
+            "last_name",
+        ]
         read_only_fields = ["id", "username", "team", "email", "first_name", "last_name"]
 
 
 @extend_schema(responses=MeSerializer, request=MeSerializer)
 @api_view(["GET", "PATCH"])
 def me(request):
-    """The caller: role, team, region and UI language. PATCH changes the language."""
+    """The caller: role, team, region, UI language and e-mail notifications. PATCH changes the last two."""
     if request.method == "PATCH":
         serializer = MeSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         if "language" in serializer.validated_data:
             services.set_language(user=request.user, language=serializer.validated_data["language"])
+        if "notify_by_email" in serializer.validated_data:
+            services.set_notify_by_email(user=request.user, value=serializer.validated_data["notify_by_email"])
     return Response(MeSerializer(request.user).data)
 
 
@@ -247,3 +260,66 @@ def logout(request):
     services.revoke_tokens(user=request.user)
     django_logout(request._request)
     return Response(status=204)
+
+
+# --- Notifications (issue 15) ------------------------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField(help_text=_("What happened, in the caller's language."))
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "params", "url", "created_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+    def get_title(self, obj) -> str:
+        return notifications.title(obj)
+
+    def get_is_read(self, obj) -> bool:
+        return obj.read_at is not None
+
+
+class NotificationFilter(filters.FilterSet):
+    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", label=_("unread only"))
+
+    class Meta:
+        model = Notification
+        fields = ["kind", "unread"]
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class NotificationViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """``/api/notifications/``: the caller's own notifications, newest first (``?unread=true`` for unread only).
+
+    ``GET unread-count/``, ``POST {id}/read/`` and ``POST read-all/`` mark them read, as the bell does.
+    """
+
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering_fields = ["created_at", "id"]
+    search_fields = []
+
+    def get_queryset(self):
+        return notifications.notification_list(for_user=self.request.user)
+
+    @extend_schema(responses=UnreadCountSerializer)
+    @action(detail=False, methods=["get"], url_path="unread-count")
+    def unread_count(self, request):
+        return Response({"unread": notifications.unread_count(for_user=request.user)})
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = notifications.mark_read(user=request.user, notification=self.get_object())
+        return Response(NotificationSerializer(notification, context={"request": request}).data)
+
+    @extend_schema(request=None, responses=UnreadCountSerializer)
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        notifications.mark_all_read(user=request.user)
+        return Response({"unread": notifications.unread_count(for_user=request.user)})

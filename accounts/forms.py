@@ -64,6 +64,11 @@ class AdminSetPasswordForm(BootstrapFormMixin, SetPasswordForm):
 
 class LanguageForm(BootstrapFormMixin, forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    notify_by_email = forms.BooleanField(
+        label=_("E-mail my notifications"),
+        required=False,
+        help_text=_("Besides the bell, send each notification to my e-mail address, in my language."),
+    )
 
 
 class OwnPasswordChangeForm(BootstrapFormMixin, PasswordChangeForm):

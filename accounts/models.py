@@ -139,6 +139,11 @@ class User(AbstractUser):
         help_text=_("Required for regional managers; for finance, leave empty for company-wide access."),
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    notify_by_email = models.BooleanField(
+        _("e-mail my notifications"),
+        default=True,
+        help_text=_("Besides the bell, send each notification to my e-mail address, in my language."),
+    )
 
     objects = UserManager()
 
@@ -211,3 +216,45 @@ class User(AbstractUser):
 
     def has_module_perms(self, app_label) -> bool:
         return (self.is_active and self.role == Role.ADMIN) or super().has_module_perms(app_label)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A user sees their own notifications only, whatever their role."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something that happened to the recipient (a plan returned, a task assigned ...): shown under the bell and,
+    per the user's preference, e-mailed. ``(recipient, kind, key)`` is unique, so an event notifies once even when
+    the code that raises it runs twice (a retried task, a double submit)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    key = models.CharField(_("key"), max_length=200, help_text=_("Names the event; the same event notifies once."))
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "key"], name="notification_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} -> {self.recipient_id}"

@@ -124,6 +124,13 @@ def set_language(*, user: User, language: str) -> User:
     return user
 
 
+def set_notify_by_email(*, user: User, value: bool) -> User:
+    """Whether the user's notifications are also e-mailed (the bell always shows them)."""
+    user.notify_by_email = bool(value)
+    user.save(update_fields=["notify_by_email"])
+    return user
+
+
 def clear_expired_sessions() -> None:
     """Remove expired login sessions (nightly, from beat)."""
     from importlib import import_module

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from kamcrm.forms import add_service_errors
 
-from . import selectors, services
+from . import notifications, selectors, services
 from .forms import (
     AdminSetPasswordForm,
     LanguageForm,
@@ -81,11 +81,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def profile(request):
-    form = LanguageForm(request.POST or None, initial={"language": request.user.language})
+    form = LanguageForm(
+        request.POST or None,
+        initial={"language": request.user.language, "notify_by_email": request.user.notify_by_email},
+    )
     if request.method == "POST" and form.is_valid():
         services.set_language(user=request.user, language=form.cleaned_data["language"])
+        services.set_notify_by_email(user=request.user, value=form.cleaned_data["notify_by_email"])
         translation.activate(request.user.language)
-        messages.success(request, _("Your language was saved."))
+        messages.success(request, _("Your settings were saved."))
         return _language_response(request, redirect("accounts:profile"), request.user.language)
     return render(request, "accounts/profile.html", {"form": form, "org": selectors.home_summary(user=request.user)})
 
@@ -259,3 +263,81 @@ def user_password(request, pk):
         _("Set password for %(name)s") % {"name": user.username},
         field_map={"password": "new_password1"},
     )
+
+
+# --- Notifications: the bell and its page (issue 15) ---------------------------------------------------------
+
+BELL_SIZE = 10
+
+
+def _count_partial(request, *, oob: bool = False):
+    return render(
+        request,
+        "accounts/_notification_count.html",
+        {"unread": notifications.unread_count(for_user=request.user), "oob": oob},
+    )
+
+
+@login_required
+def notification_count(request):
+    """The bell's badge (polled by HTMX)."""
+    return _count_partial(request)
+
+
+def _menu(request):
+    items = list(notifications.notification_list(for_user=request.user)[:BELL_SIZE])
+    return render(
+        request,
+        "accounts/_notification_menu.html",
+        {
+            "items": [(n, notifications.title(n)) for n in items],
+            "unread": notifications.unread_count(for_user=request.user),
+        },
+    )
+
+
+@login_required
+def notification_menu(request):
+    """The bell's drop-down: the latest notifications (loaded by HTMX when it opens)."""
+    return _menu(request)
+
+
+@login_required
+def notification_list(request):
+    unread_only = request.GET.get("unread") == "1"
+    page = Paginator(notifications.notification_list(for_user=request.user, unread_only=unread_only), PAGE_SIZE)
+    page_obj = page.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/notifications.html",
+        {
+            "page_obj": page_obj,
+            "items": [(n, notifications.title(n)) for n in page_obj],
+            "unread_only": unread_only,
+            "unread": notifications.unread_count(for_user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def notification_open(request, pk: int):
+    """Mark a notification read and go where it points (its own list when it points nowhere)."""
+    notification = get_object_or_404(notifications.notification_list(for_user=request.user), pk=pk)
+    notifications.mark_read(user=request.user, notification=notification)
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("accounts:notifications")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    notifications.mark_all_read(user=request.user)
+    if request.headers.get("HX-Request"):
+        return _menu(request)
+    messages.success(request, _("All notifications are marked read."))
+    return redirect("accounts:notifications")

@@ -18,10 +18,12 @@ from decimal import ROUND_UP, Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.notifications import notify
 from distributors.models import Distributor
 from kamcrm.audit import services as audit
 
@@ -340,7 +342,7 @@ def place_hold(*, distributor: Distributor, reason: str, by: User) -> CreditHold
         distributor=distributor, kind=CreditHoldKind.HOLD, reason=reason.strip()[:255], placed_by=by
     )
     audit.record(hold, by=by, action="credit_hold_placed")
-    transaction.on_commit(lambda: notify_credit_hold_placed(hold_id=hold.pk))
+    notify_credit_hold_placed(hold=hold)
     return hold
 
 
@@ -364,7 +366,7 @@ def release_hold(*, distributor: Distributor, reason: str, by: User, until: date
     if state.state != HOLD:
         if ended is None:
             raise ValidationError({"non_field_errors": [_("This account is not on hold.")]})
-        transaction.on_commit(lambda: notify_credit_hold_released(distributor_id=distributor.pk))
+        notify_credit_hold_released(distributor=distributor, key=f"hold-{ended.pk}")
         return ended
     if until is None:
         raise ValidationError({"until": [_("The rules hold this account: give the day the release runs until.")]})
@@ -372,16 +374,42 @@ def release_hold(*, distributor: Distributor, reason: str, by: User, until: date
         distributor=distributor, kind=CreditHoldKind.RELEASE, reason=reason.strip()[:255], until=until, placed_by=by
     )
     audit.record(release, by=by, action="credit_hold_released")
-    transaction.on_commit(lambda: notify_credit_hold_released(distributor_id=distributor.pk))
+    notify_credit_hold_released(distributor=distributor, key=f"release-{release.pk}")
     return release
 
 
-def notify_credit_hold_placed(*, hold_id: int) -> None:
-    """Event "credit hold placed": the in-app notification hook (the notification service fills it in)."""
+def _sales_side(distributor: Distributor) -> set[User]:
+    """Who takes the account's orders: the owner rep and the team's KAM."""
+    owner = distributor.owner
+    team = owner.team
+    return {owner, *([team.kam] if team and team.kam else [])}
 
 
-def notify_credit_hold_released(*, distributor_id: int) -> None:
-    """Event "credit hold released": the in-app notification hook (the notification service fills it in)."""
+def notify_credit_hold_placed(*, hold: CreditHold) -> None:
+    """Event "credit hold placed" (by hand): the owner rep and the KAM are told once."""
+    distributor = hold.distributor
+    url = reverse("receivables:account", args=[distributor.pk])
+    for user in _sales_side(distributor):
+        notify(
+            recipient=user,
+            kind="credit_hold_placed",
+            key=f"hold-{hold.pk}",
+            params={"distributor": distributor.display_name},
+            url=url,
+        )
+
+
+def notify_credit_hold_released(*, distributor: Distributor, key: str) -> None:
+    """Event "credit hold released" (by hand): the owner rep and the KAM are told once per release."""
+    url = reverse("receivables:account", args=[distributor.pk])
+    for user in _sales_side(distributor):
+        notify(
+            recipient=user,
+            kind="credit_hold_released",
+            key=key,
+            params={"distributor": distributor.display_name},
+            url=url,
+        )
 
 
 def card_banner(*, user: User, distributor: Distributor) -> dict | None:

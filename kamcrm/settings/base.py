@@ -151,6 +151,8 @@ KAMCRM_MAX_EXTENSION_DAYS_MANAGER = env.int("KAMCRM_MAX_EXTENSION_DAYS_MANAGER",
 # --- Internationalisation -------------------------------------------------------
 LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# Thousands separators in both languages (Django's zh_Hans has none); templates group money with floatformat:"2g".
+FORMAT_MODULE_PATH = ["kamcrm.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True

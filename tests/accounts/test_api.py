@@ -23,6 +23,7 @@ def test_token_login_then_me(org):
         "team": org.team_a1.pk,
         "region": org.region_a.pk,
         "language": "en",
+        "notify_by_email": True,
         "email": org.rep_a1.email,
         "first_name": org.rep_a1.first_name,
         "last_name": org.rep_a1.last_name,

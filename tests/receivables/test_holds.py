@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
+from accounts.models import Notification
 from kamcrm.audit.models import AuditEvent
 from receivables import holds
 from receivables.models import CreditHold, CreditHoldRule
@@ -153,6 +154,13 @@ def test_finance_holds_and_releases_by_hand_with_a_reason_audited_and_in_scope(
     released = finance.post("/api/credit-holds/release/", {"distributor": cards.a1.pk, "reason": "Paid in cash"})
     assert released.status_code == 200 and released.json()["credit"]["state"] == "ok"
     assert order_for(cards.a1).status_code == 201
+    told = Notification.objects.values_list("kind", "recipient__username")
+    assert sorted(told) == [
+        ("credit_hold_placed", "kam_a1"),
+        ("credit_hold_placed", "rep_a1"),
+        ("credit_hold_released", "kam_a1"),
+        ("credit_hold_released", "rep_a1"),
+    ]
     actions = set(AuditEvent.objects.filter(content_type__model="credithold").values_list("action", flat=True))
     assert {"credit_hold_placed", "credit_hold_ended"} <= actions
 

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
+from accounts.models import Notification
 from receivables import reminders, selectors, services
 from receivables.models import CollectionActivity, CollectionTask, ReminderSent
 
@@ -87,6 +88,8 @@ def test_a_promise_not_kept_escalates_the_day_after_once_even_when_the_run_repea
     assert (task.amount, list(task.invoices.all())) == (D("200.00"), [invoice])
     promise.refresh_from_db()
     assert (promise.escalated_on, promise.escalation_task) == (day(-1), task)
+    told = Notification.objects.filter(kind="promise_broken").values_list("recipient__username", flat=True)
+    assert sorted(told) == ["kam_a1", "rep_a1"]  # the KAM, the owner rep who also took the promise: once each
     # The KAM finds the task on the worklist; the account's page shows the promise partly kept and escalated.
     assert "200.00" in client_for(org.kam_a1).get(reverse("receivables:worklist")).content.decode()
     page = client_for(org.finance).get(reverse("receivables:account", args=[cards.a1.pk])).content.decode()
