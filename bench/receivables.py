@@ -111,6 +111,22 @@ def run() -> None:
     )
     _time("company worklist, first page (API)", lambda: api_get(finance, "/api/receivables/worklist/"), repeat=3)
     _time("one KAM's worklist (API)", lambda: api_get(kam, "/api/receivables/worklist/"))
+    # Issue 14: the finance desk's worklist with filters, sorts and the credit state of each row.
+    _time(
+        "company worklist, first page, 61–90 days, sorted by overdue (API)",
+        lambda: api_get(finance, "/api/receivables/worklist/?bucket=61_90&sort=overdue"),
+        repeat=3,
+    )
+    _time(
+        "company worklist, first page, on hold or warned (API)",
+        lambda: api_get(finance, "/api/receivables/worklist/?hold=warn"),
+        repeat=3,
+    )
+    _time(
+        "company worklist, first page, promises not kept (API)",
+        lambda: api_get(finance, "/api/receivables/worklist/?promise=broken"),
+        repeat=3,
+    )
 
     class Rollback(Exception):
         pass

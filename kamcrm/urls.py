@@ -56,6 +56,9 @@ router.register("collection-activities", receivables_api.CollectionActivityViewS
 router.register("payment-claims", reports_api.PaymentClaimViewSet, basename="payment-claim")
 router.register("write-offs", receivables_api.WriteOffViewSet, basename="write-off")
 router.register("promises", receivables_api.PromiseViewSet, basename="promise")
+router.register("credit-hold-rules", receivables_api.CreditHoldRuleViewSet, basename="credit-hold-rule")
+router.register("credit-holds", receivables_api.CreditHoldViewSet, basename="credit-hold")
+router.register("worklist-views", receivables_api.SavedWorklistViewViewSet, basename="worklist-view")
 router.register("period-reports", period_report_api.PeriodReportViewSet, basename="period-report")
 router.register("pickup-policies", PickupPolicyViewSet, basename="pickup-policy")
 router.register("shipments", pickup_api.ShipmentViewSet, basename="shipment")
@@ -93,6 +96,7 @@ api_urlpatterns = [
         receivables_api.PromiseReliabilityView.as_view(),
         name="api-receivables-promise-reliability",
     ),
+    path("receivables/apply-credit/", receivables_api.ApplyCreditView.as_view(), name="api-receivables-apply-credit"),
     path("receivables/credit-check/", receivables_api.CreditCheckView.as_view(), name="api-receivables-credit-check"),
     path(
         "statements/<int:distributor>/",

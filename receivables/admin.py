@@ -1,14 +1,18 @@
 """Django admin: the admin's settings (credit check, reminder levels, aging bucket sets, statement schedules).
 Money records are read-only here: they change only through the services (validated, locked, audited)."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from . import holds
 from .models import (
     AgingBucketSet,
     Allocation,
     CollectionActivity,
+    CreditHold,
+    CreditHoldRule,
     CreditNote,
     Invoice,
     Payment,
@@ -23,10 +27,49 @@ from .reminders import stuck_messages
 
 @admin.register(ReceivablesSettings)
 class ReceivablesSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "credit_check_blocks", "contact_language", "updated_at"]
+    list_display = ["__str__", "contact_language", "updated_at"]
 
     def has_add_permission(self, request):
         return not ReceivablesSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CreditHoldRuleForm(forms.ModelForm):
+    class Meta:
+        model = CreditHoldRule
+        fields = ["name", "condition", "tier", "over_days", "up_to_days", "min_share", "action", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            holds.check_rule(self.instance)  # the same rule as the API: no overlapping buckets per tier
+        return cleaned
+
+
+@admin.register(CreditHoldRule)
+class CreditHoldRuleAdmin(admin.ModelAdmin):
+    form = CreditHoldRuleForm
+    list_display = ["name", "condition", "tier", "over_days", "up_to_days", "min_share", "action", "is_active"]
+    list_filter = ["is_active", "action", "tier"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switch a rule off instead: its history stays readable
+
+
+@admin.register(CreditHold)
+class CreditHoldAdmin(admin.ModelAdmin):
+    """Read-only: finance holds and releases from the account's receivables page or the API (audited)."""
+
+    list_display = ["distributor", "kind", "reason", "until", "placed_by", "placed_at", "ended_at"]
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -8,10 +8,11 @@ through ``receivables.services``. Money records are never deleted (DELETE answer
 distributor and dates never change (a PATCH that tries answers 400).
 """
 
+import csv
 from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,24 +25,29 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.fields import RepField
+from accounts.permissions import IsAdminOrReadOnly
 from distributors.models import Distributor, Product
 from kamcrm.api import Pagination
 from kamcrm.idempotency.api import IdempotentCreateMixin, idempotent
 from kamcrm.money import ZERO, amount_text
 from kamcrm.validation import parse_amount, parse_date_param
 
-from . import selectors, services, statements
+from . import holds, selectors, services, statements
 from .filters import CollectionActivityFilter, InvoiceFilter, PaymentClaimFilter, PaymentFilter
 from .models import (
     Allocation,
     CollectionActivity,
     CollectionTask,
+    CreditHold,
+    CreditHoldRule,
     CreditNote,
     Invoice,
     Payment,
     PaymentClaim,
+    SavedWorklistView,
     WriteOff,
     distributors_with_money_visible_to,
+    validate_thresholds,
 )
 
 
@@ -273,17 +279,6 @@ class CreditNoteSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
         return services.update_notes(obj=instance, by=self.context["request"].user, **changes)
 
 
-class CreditNoteViewSet(NoDeleteModelViewSet):
-    serializer_class = CreditNoteSerializer
-    filterset_fields = ["distributor", "invoice"]
-
-    def get_queryset(self):
-        return CreditNote.objects.visible_to(self.request.user).select_related("distributor")
-
-
-# --- Payments -------------------------------------------------------------------------------------------------------
-
-
 class AllocationInSerializer(serializers.Serializer):
     invoice = VisibleInvoiceField()
     amount = MoneyField()
@@ -293,6 +288,63 @@ def _allocations(data) -> list | None:
     if data is None:
         return None
     return [(item["invoice"], item["amount"]) for item in data]
+
+
+class AllocateSerializer(serializers.Serializer):
+    allocations = AllocationInSerializer(many=True, required=False, allow_null=True)
+
+
+class CreditNoteViewSet(NoDeleteModelViewSet):
+    serializer_class = CreditNoteSerializer
+    filterset_fields = ["distributor", "invoice"]
+
+    def get_queryset(self):
+        return CreditNote.objects.visible_to(self.request.user).select_related("distributor")
+
+    @extend_schema(request=AllocateSerializer, responses=CreditNoteSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def apply(self, request, pk=None):
+        """Apply what is left of the credit note to invoices of its account: oldest due first, or as
+        ``allocations`` say (an invoice of another account or more than is left or open is a 400)."""
+        note = self.get_object()
+        if not services.can_record_money(request.user):
+            raise PermissionDenied(_("Only finance or an administrator can record money."))
+        serializer = AllocateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        allocations = _allocations(serializer.validated_data.get("allocations"))
+        note = services.apply_credit_note(credit_note=note, allocations=allocations, by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=note.pk)).data)
+
+
+class ApplyCreditSerializer(serializers.Serializer):
+    distributor = MoneyDistributorField()
+
+
+class ApplyCreditView(APIView):
+    @extend_schema(request=ApplyCreditSerializer, responses=OpenApiTypes.OBJECT)
+    @idempotent
+    def post(self, request):
+        """Apply all the account's unapplied credit (payments' rest, credit notes without an invoice) to its open
+        invoices, oldest credit first, oldest due invoice first. Answers the amount applied and what is left."""
+        if not services.can_record_money(request.user):
+            raise PermissionDenied(_("Only finance or an administrator can record money."))
+        serializer = ApplyCreditSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        distributor = serializer.validated_data["distributor"]
+        applied = services.apply_credit(distributor=distributor, by=request.user)
+        summary = selectors.account_summary(distributor=distributor)
+        return Response(
+            {
+                "distributor": distributor.pk,
+                "applied": money(applied),
+                "unapplied": money(summary["unapplied"]),
+                "open": money(summary["open"]),
+            }
+        )
+
+
+# --- Payments -------------------------------------------------------------------------------------------------------
 
 
 class PaymentSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
@@ -347,10 +399,6 @@ class PaymentSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
 class ReverseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
     reversed_on = serializers.DateField(required=False)
-
-
-class AllocateSerializer(serializers.Serializer):
-    allocations = AllocationInSerializer(many=True, required=False, allow_null=True)
 
 
 class PaymentViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
@@ -588,6 +636,34 @@ class PaymentClaimSerializer(serializers.ModelSerializer):
         validated_data.setdefault("rep", user)
         return services.record_payment_claim(by=user, **validated_data)
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Where confirming would put the money (oldest due first), flagging write-off proposals and disputes.
+        data["allocation_preview"] = [
+            {
+                "invoice": t.invoice.pk,
+                "number": t.invoice.number,
+                "amount": money(t.amount),
+                "write_off_proposed": t.write_off_proposed,
+                "disputed": t.disputed,
+            }
+            for t in self._previews(instance)
+        ]
+        return data
+
+    def _previews(self, instance) -> list:
+        """The claim's preview; for a list, all the page's claims at once (three queries, whatever the page size)."""
+        cache = self.context.setdefault("_claim_previews", {})
+        if instance.pk not in cache:
+            parent = getattr(self, "parent", None)
+            claims = list(parent.instance) if parent is not None and parent.instance is not None else [instance]
+            if instance not in claims:
+                claims.append(instance)
+            cache.update(selectors.claim_preview(claims=claims))
+            for claim in claims:
+                cache.setdefault(claim.pk, [])
+        return cache[instance.pk]
+
 
 class ConfirmClaimSerializer(serializers.Serializer):
     paid_on = serializers.DateField(required=False)
@@ -756,11 +832,38 @@ def aging_payload(report: selectors.AgingReport) -> dict:
             {"key": r.key, "label": r.label, **row_dict(r.amounts, r.total, r.unapplied, r.dso)} for r in report.rows
         ],
         "totals": row_dict(report.totals, report.totals["total"], report.totals["unapplied"], report.totals["dso"]),
+        "invoices": [
+            {
+                "invoice": row.invoice.pk,
+                "number": row.invoice.number,
+                "due_date": row.invoice.due_date.isoformat(),
+                "days_past_due": row.days_past_due,
+                "bucket": row.bucket.key,
+                "open_amount": money(row.open_amount),
+            }
+            for row in getattr(report, "invoices", [])
+        ],
     }
 
 
+DRILL_FILTERS = {"region": "owner__team__region_id", "team": "owner__team_id", "rep": "owner_id"}
+
+
+def _thresholds(raw: str) -> list[int]:
+    """ "15, 30, 45" → [15, 30, 45]; raises DjangoValidationError with the bucket set's own rule."""
+    try:
+        values = [int(part) for part in raw.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise DjangoValidationError(_("Give whole numbers of days separated by commas, e.g. 15, 30, 60.")) from None
+    validate_thresholds(values)
+    return values
+
+
 def aging_from_params(user, params) -> selectors.AgingReport:
-    """The aging report a query string asks for (shared by the API and the page). Raises ValidationError."""
+    """The aging report a query string asks for (shared by the API and the page). Raises ValidationError.
+
+    ``buckets`` picks a saved set, ``thresholds`` ("15,30,45,60") any other; ``region`` / ``team`` / ``rep``
+    narrow to that group's accounts (the drill from a group down); ``distributor`` adds its invoices."""
     errors = {}
     try:
         as_of = parse_date_param(params.get("as_of"), field="as_of", default=timezone.localdate())
@@ -769,15 +872,82 @@ def aging_from_params(user, params) -> selectors.AgingReport:
     group_by = params.get("group_by") or "distributor"
     if group_by not in selectors.GROUPS:
         errors["group_by"] = [_("Choose one of: distributor, rep, team, region.")]
-    try:
-        chosen, buckets = selectors.bucket_set(params.get("buckets"))
-    except (ValueError, selectors.AgingBucketSet.DoesNotExist):
-        errors["buckets"] = [_("No such bucket set.")]
+    chosen, buckets = None, None
+    if params.get("thresholds"):
+        try:
+            buckets = selectors.buckets_for(tuple(_thresholds(params["thresholds"])))
+        except DjangoValidationError as exc:
+            errors["thresholds"] = exc.messages
+    else:
+        try:
+            chosen, buckets = selectors.bucket_set(params.get("buckets"))
+        except (ValueError, selectors.AgingBucketSet.DoesNotExist):
+            errors["buckets"] = [_("No such bucket set.")]
+    narrowed, drill = None, {}
+    for name, path in DRILL_FILTERS.items():
+        raw = params.get(name) or ""
+        if raw:
+            if not raw.isdigit() or len(raw) > 9:
+                errors[name] = [_("Choose from the list.")]
+                continue
+            drill[name] = int(raw)
+            narrowed = (narrowed if narrowed is not None else Distributor.objects.all()).filter(**{path: int(raw)})
+    account = None
+    if params.get("distributor"):
+        raw = params["distributor"]
+        account = (
+            distributors_with_money_visible_to(user).filter(pk=raw).first() if raw.isdigit() and len(raw) < 10 else None
+        )
+        if account is None:
+            errors["distributor"] = [_("No such distributor in your scope.")]
+        else:
+            narrowed = Distributor.objects.filter(pk=account.pk)
     if errors:
         raise ValidationError(errors)
-    report = selectors.aging(for_user=user, as_of=as_of, group_by=group_by, buckets=buckets)
+    report = selectors.aging(for_user=user, as_of=as_of, group_by=group_by, buckets=buckets, distributors=narrowed)
     report.bucket_set = chosen
+    report.drill = drill
+    report.account = account
+    report.invoices = (
+        selectors.aging_invoices(for_user=user, as_of=as_of, distributor=account, buckets=buckets) if account else []
+    )
     return report
+
+
+def aging_csv(report: selectors.AgingReport) -> HttpResponse:
+    """What the aging page shows, as CSV: the rows, the totals and, for one account, its invoices."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aging-{report.as_of.isoformat()}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 (Chinese names) only with the byte-order mark
+    writer = csv.writer(response)
+    labels = [str(b.label) for b in report.buckets]
+    writer.writerow([str(selectors.GROUP_LABELS[report.group_by]), *labels, _("Total"), _("Unapplied"), _("DSO")])
+    for r in report.rows:
+        writer.writerow([r.label, *(r.amounts[b.key] for b in report.buckets), r.total, r.unapplied, r.dso or ""])
+    totals = report.totals
+    writer.writerow(
+        [
+            _("Total"),
+            *(totals[b.key] for b in report.buckets),
+            totals["total"],
+            totals["unapplied"],
+            totals["dso"] or "",
+        ]
+    )
+    if report.invoices:
+        writer.writerow([])
+        writer.writerow([_("Invoice"), _("Due"), _("Days past due"), _("Bucket"), _("Open amount")])
+        for row in report.invoices:
+            writer.writerow(
+                [
+                    row.invoice.number,
+                    row.invoice.due_date.isoformat(),
+                    row.days_past_due,
+                    row.bucket.label,
+                    row.open_amount,
+                ]
+            )
+    return response
 
 
 class AgingView(APIView):
@@ -786,12 +956,22 @@ class AgingView(APIView):
             OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
             OpenApiParameter("group_by", str, enum=list(selectors.GROUPS), description="Default: distributor."),
             OpenApiParameter("buckets", int, description="A saved bucket set; default: the standard buckets."),
+            OpenApiParameter("thresholds", str, description="Any buckets: days past due, e.g. 15,30,45,60."),
+            OpenApiParameter("region", int, description="Only this region's accounts (drill down)."),
+            OpenApiParameter("team", int, description="Only this team's accounts."),
+            OpenApiParameter("rep", int, description="Only this rep's accounts."),
+            OpenApiParameter("distributor", int, description="Only this account, with its invoices."),
+            OpenApiParameter("format_type", str, enum=["json", "csv"], description="Default: json."),
         ],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
-        """Aging of the receivables in your scope as of a date, in buckets of days past due, per group."""
-        return Response(aging_payload(aging_from_params(request.user, request.query_params)))
+        """Aging of the receivables in your scope as of a date, in buckets of days past due, per group; with
+        ``distributor`` also that account's invoices; ``format_type=csv`` exports the same as CSV."""
+        report = aging_from_params(request.user, request.query_params)
+        if request.query_params.get("format_type") == "csv":
+            return aging_csv(report)
+        return Response(aging_payload(report))
 
 
 def worklist_payload(row: selectors.WorklistRow) -> dict:
@@ -827,13 +1007,101 @@ def worklist_payload(row: selectors.WorklistRow) -> dict:
 
 
 class WorklistView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", int),
+            OpenApiParameter("team", int),
+            OpenApiParameter("rep", int),
+            OpenApiParameter("bucket", str, description="1_30, 31_60, 61_90, 91_180 or over_180 (money in it)."),
+            OpenApiParameter("promise", str, enum=["active", "broken", "none"]),
+            OpenApiParameter("dispute", str, enum=["yes", "no"]),
+            OpenApiParameter("hold", str, enum=["hold", "warn", "none"]),
+            OpenApiParameter("sort", str, enum=list(selectors.WORKLIST_SORTS)),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
-        """Who to chase today: accounts with money past due or a broken promise, biggest amount × days first."""
+        """Who to chase today: accounts with money past due or a broken promise, biggest amount × days first (or
+        ``sort``), filtered as on the page; with each account's promise, reliability and credit state."""
+        query = selectors.WorklistQuery.from_params(request.query_params)
+        if query.errors:
+            raise ValidationError(query.errors)
+        today = timezone.localdate()
         paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.worklist_queryset(for_user=request.user), request, view=self)
-        rows = selectors.worklist_rows(distributors=page)
-        return paginator.get_paginated_response([worklist_payload(r) for r in rows])
+        page = paginator.paginate_queryset(
+            selectors.worklist_queryset(for_user=request.user, on=today, query=query), request, view=self
+        )
+        rows = selectors.worklist_rows(distributors=page, on=today)
+        states = holds.credit_state([r.distributor.pk for r in rows], as_of=today)
+        results = []
+        for row in rows:
+            payload = worklist_payload(row)
+            state = states.get(row.distributor.pk)
+            payload["credit_state"] = state.state if state else "ok"
+            payload["amount_to_pay"] = money(state.amount_to_pay) if state else "0.00"
+            results.append(payload)
+        return paginator.get_paginated_response(results)
+
+
+class SavedWorklistViewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SavedWorklistView
+        fields = ["id", "name", "query", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_query(self, value):
+        query = selectors.WorklistQuery.from_params(QueryDict(value or ""))
+        if query.errors:
+            raise ValidationError(query.errors)
+        return query.as_query_string()
+
+    def validate_name(self, value):
+        user = self.context["request"].user
+        taken = SavedWorklistView.objects.filter(user=user, name=value.strip())
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(_("You already have a view with this name."))
+        return value.strip()
+
+    def create(self, validated_data):
+        return SavedWorklistView.objects.create(user=self.context["request"].user, **validated_data)
+
+
+class SavedWorklistViewViewSet(viewsets.ModelViewSet):
+    """Your saved worklist views: a name and the worklist's query string (filters and sort). Only your own."""
+
+    serializer_class = SavedWorklistViewSerializer
+    queryset = SavedWorklistView.objects.none()  # for the schema; each user's own below
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SavedWorklistView.objects.none()
+        return SavedWorklistView.objects.filter(user=self.request.user)
+
+
+def credit_state_payload(state) -> dict:
+    return {
+        "distributor": state.distributor_id,
+        "state": state.state,
+        "blocks": state.held,
+        "reasons": state.reasons,
+        "message": state.message,
+        "amount_to_pay": money(state.amount_to_pay),
+        "balance": money(state.balance),
+        "open_amount": money(state.owed),
+        "limit": money(state.limit),
+        "exceeds_limit": state.exceeds_limit,
+        "hold_by_hand": None
+        if state.manual is None
+        else {
+            "id": state.manual.pk,
+            "kind": state.manual.kind,
+            "reason": state.manual.reason,
+            "until": state.manual.until.isoformat() if state.manual.until else None,
+            "by": state.manual.placed_by_id,
+        },
+    }
 
 
 class CreditCheckView(APIView):
@@ -845,25 +1113,15 @@ class CreditCheckView(APIView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
-        """Would this amount take the account over its credit limit, or does it owe money over 90 days?"""
+        """The credit check of an order of ``amount``: state ok / warn / hold (the hold rules, a hold by hand, the
+        credit limit), the reasons and the amount to pay to release it."""
         pk = request.query_params.get("distributor", "")
         if not pk.isdigit():
             raise ValidationError({"distributor": [_("Give a distributor id.")]})
         distributor = get_object_or_404(distributors_with_money_visible_to(request.user), pk=pk)
         amount = parse_amount(request.query_params.get("amount"), field="amount", default=ZERO)
-        check = selectors.credit_check(distributor=distributor, extra_amount=amount, as_of=timezone.localdate())
-        return Response(
-            {
-                "distributor": distributor.pk,
-                "exceeds_limit": check.exceeds_limit,
-                "has_over_90": check.has_over_90,
-                "open_amount": money(check.open_amount),
-                "limit": money(check.limit),
-                "over_90_amount": money(check.over_90_amount),
-                "blocks": check.blocks,
-                "message": check.message,
-            }
-        )
+        check = holds.credit_check(distributor=distributor, extra_amount=amount)
+        return Response(credit_state_payload(check.state))
 
 
 class StatementView(APIView):
@@ -933,3 +1191,122 @@ def statement_payload(data: statements.Statement) -> dict:
         ],
         "aging": aging_payload(data.aging)["totals"],
     }
+
+
+# --- Credit holds -----------------------------------------------------------------------------------------------
+
+
+class CreditHoldRuleSerializer(serializers.ModelSerializer):
+    min_share = serializers.DecimalField(
+        max_digits=5, decimal_places=4, required=False, allow_null=True, help_text="0.2 for 20 %."
+    )
+
+    class Meta:
+        model = CreditHoldRule
+        fields = [
+            "id",
+            "name",
+            "condition",
+            "tier",
+            "over_days",
+            "up_to_days",
+            "min_share",
+            "action",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def create(self, validated_data):
+        return holds.save_rule(by=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        return holds.save_rule(by=self.context["request"].user, rule=instance, **validated_data)
+
+
+class CreditHoldRuleViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Credit hold rules by aging bucket (the admin writes; everyone reads). Switch one off with
+    ``is_active: false``; rules are not deleted. Overlapping days for the same tier are a 400."""
+
+    serializer_class = CreditHoldRuleSerializer
+    permission_classes = [IsAdminOrReadOnly]
+    queryset = CreditHoldRule.objects.all()
+
+
+class CreditHoldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CreditHold
+        fields = [
+            "id",
+            "distributor",
+            "kind",
+            "reason",
+            "until",
+            "placed_by",
+            "placed_at",
+            "ended_at",
+            "ended_by",
+            "end_reason",
+        ]
+        read_only_fields = fields
+
+
+class HoldRequestSerializer(serializers.Serializer):
+    distributor = MoneyDistributorField()
+    reason = serializers.CharField(max_length=255)
+    until = serializers.DateField(required=False, allow_null=True, help_text="A release: the day it runs until.")
+
+
+class CreditHoldViewSet(viewsets.ReadOnlyModelViewSet):
+    """Holds and releases by hand (finance), newest first; ``hold`` and ``release`` act on one account.
+    The account's credit state (rules + hand + limit): ``GET /api/receivables/credit-check/?distributor=``."""
+
+    serializer_class = CreditHoldSerializer
+    filterset_fields = ["distributor", "kind"]
+
+    def get_queryset(self):
+        return CreditHold.objects.visible_to(self.request.user)
+
+    def _act(self, request, act):
+        if not holds.can_manage_holds(request.user):
+            raise PermissionDenied(_("Only finance holds and releases accounts."))
+        serializer = HoldRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = act(data)
+        state = holds.credit_state_of(data["distributor"])
+        return Response(
+            {
+                "hold": None if result is None else CreditHoldSerializer(result).data,
+                "credit": credit_state_payload(state),
+            },
+            status=status.HTTP_201_CREATED if result is not None and result.ended_at is None else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=HoldRequestSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["post"])
+    def hold(self, request):
+        """Put one account on hold by hand, with a reason (audited); it stays until released by hand."""
+        return self._act(
+            request,
+            lambda d: holds.place_hold(distributor=d["distributor"], reason=d["reason"], by=request.user),
+        )
+
+    @extend_schema(request=HoldRequestSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["post"])
+    def release(self, request):
+        """Release one account by hand, with a reason: ends a hold by hand; when the rules hold the account,
+        releases it until ``until``."""
+        return self._act(
+            request,
+            lambda d: holds.release_hold(
+                distributor=d["distributor"], reason=d["reason"], until=d.get("until"), by=request.user
+            ),
+        )

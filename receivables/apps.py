@@ -10,6 +10,7 @@ class ReceivablesConfig(AppConfig):
         from distributors import card_context
 
         # Invoices, payments, credit notes and collection work appear on the customer card's timeline.
-        from . import selectors, timeline  # noqa: F401
+        from . import holds, timeline  # noqa: F401
 
-        card_context.register(selectors.card_context)
+        # The card's hold / warning banner is the credit rule of this app (holds.credit_state).
+        card_context.register(holds.card_context)

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import AgingBucketSet, ReceivablesSettings, ReminderLevel
+from .models import AgingBucketSet, CreditHoldRule, ReceivablesSettings, ReminderLevel
 
 LEVELS = [
     # code, name, days from due, what the level does
@@ -18,6 +18,8 @@ LEVELS = [
     ("overdue_180", _("180 days overdue: doubtful, regional manager alerted"), 180, {"notify_regional_manager": True}),
 ]
 STANDARD_BUCKETS = ("Standard (30/60/90/180)", [30, 60, 90, 180])
+# The stop-supply warning as a credit hold rule (receivables.holds); the admin may make it a hold.
+STANDARD_RULE = {"name": "More than 60 days past due: stop-supply warning", "over_days": 60, "action": "warn"}
 
 
 def ensure() -> None:
@@ -28,3 +30,5 @@ def ensure() -> None:
     if not AgingBucketSet.objects.filter(is_default=True).exists():
         AgingBucketSet.objects.get_or_create(name=name, defaults={"thresholds": thresholds, "is_default": True})
     ReceivablesSettings.load()
+    if not CreditHoldRule.objects.exists():
+        CreditHoldRule.objects.create(**STANDARD_RULE)

@@ -21,8 +21,8 @@ from accounts.models import User
 from distributors.models import Distributor, Status, Tier
 from kamcrm.money import cents
 
-from . import defaults, services
-from .models import CollectionActivity, CreditNote, Invoice, Payment, WriteOff
+from . import defaults, holds, reminders, services
+from .models import CollectionActivity, CreditHold, CreditNote, Invoice, Payment, SavedWorklistView, WriteOff
 
 SEED = 2026
 MONTHS = 12
@@ -255,3 +255,21 @@ def seed() -> None:
         _seed_account(card, index, today, finance)
     services.refresh_doubtful(on=today, by=None)
     _seed_stories(cards, today, finance)
+    _seed_finance_desk(cards, today, finance)
+
+
+def _seed_finance_desk(cards: list[Distributor], today: date, finance: User) -> None:
+    """The finance desk (issue 14): promises not kept escalate (next reminder level + a KAM task, once), one
+    account held by hand, and finance's saved worklist views. Safe to run again."""
+    reminders.escalate_broken_promises(run_date=today)
+    held = [c for c in cards if Invoice.objects.filter(distributor=c, open_amount__gt=0, due_date__lt=today).exists()]
+    if held and not CreditHold.objects.exists():
+        holds.place_hold(
+            distributor=held[-1], reason="支票退票，待补款 Cheque bounced; waiting for the money", by=finance
+        )
+    for name, query in (
+        ("Promises not kept · 未兑现承诺", "promise=broken"),
+        ("On hold or warned · 停供/预警", "hold=warn&sort=overdue"),
+        ("Disputes · 争议", "dispute=yes"),
+    ):
+        SavedWorklistView.objects.get_or_create(user=finance, name=name, defaults={"query": query})

@@ -184,6 +184,16 @@ class ActivityForm(ScopedForm):
             )
 
 
+class HoldForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+    until = forms.DateField(
+        label=_("Released until"),
+        required=False,
+        widget=DATE,
+        help_text=_("Needed when the rules hold the account: the release runs until this day."),
+    )
+
+
 class ReverseForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label=_("Why is it reversed?"), max_length=500)
     reversed_on = forms.DateField(label=_("Reversed on"), widget=DATE, initial=timezone.localdate)

@@ -69,14 +69,6 @@ class ScopedByInvoice(models.QuerySet):
 class ReceivablesSettings(models.Model):
     """One row of admin settings for receivables (``ReceivablesSettings.load()``)."""
 
-    credit_check_blocks = models.BooleanField(
-        _("credit check blocks"),
-        default=False,
-        help_text=_(
-            "When on, an invoice (or an order) that would take an account over its credit limit, or an account "
-            "with money more than 90 days past due, is refused instead of only warned about."
-        ),
-    )
     contact_language = models.CharField(
         _("language of reminders to distributors"),
         max_length=10,
@@ -161,6 +153,133 @@ class ReminderLevel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Credit holds ------------------------------------------------------------------------------------------------
+
+
+class HoldAction(models.TextChoices):
+    HOLD = "hold", _("Hold new orders")
+    WARN = "warn", _("Warn only")
+
+
+class RuleCondition(models.TextChoices):
+    OVERDUE = "overdue", _("Money past due")
+    OVER_LIMIT = "over_limit", _("Over the credit limit")
+
+
+class CreditHoldRule(models.Model):
+    """An admin's rule: money more than ``over_days`` past due (up to ``up_to_days``), optionally only when that
+    money is more than ``min_share`` of the balance, holds new orders (or warns) — for one tier or all. A rule
+    with the condition "over the credit limit" decides whether an order that takes an account over its limit is
+    held or only warned about (without such a rule: warned).
+
+    Rules of the same tier (or of all tiers) may not cover overlapping ranges of days (receivables.holds)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    condition = models.CharField(
+        _("condition"), max_length=12, choices=RuleCondition.choices, default=RuleCondition.OVERDUE
+    )
+    tier = models.CharField(
+        _("tier"),
+        max_length=1,
+        choices=Distributor._meta.get_field("tier").choices,
+        blank=True,
+        help_text=_("Leave empty for every tier."),
+    )
+    over_days = models.PositiveSmallIntegerField(
+        _("more than … days past due"),
+        default=0,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("0: anything past due."),
+    )
+    up_to_days = models.PositiveSmallIntegerField(
+        _("up to … days past due"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("Leave empty for no upper end."),
+    )
+    min_share = models.DecimalField(
+        _("and above this share of the balance"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text=_("E.g. 0.2 for 20 %; leave empty: any amount."),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=HoldAction.choices, default=HoldAction.HOLD)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["tier", "over_days", "pk"]
+        verbose_name = _("credit hold rule")
+        verbose_name_plural = _("credit hold rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(up_to_days__isnull=True) | Q(up_to_days__gt=models.F("over_days")),
+                name="credit_rule_range_goes_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CreditHoldKind(models.TextChoices):
+    HOLD = "hold", _("Held by hand")
+    RELEASE = "release", _("Released by hand")
+
+
+class CreditHoldQuerySet(ScopedByDistributor):
+    def active(self, on):
+        """Manual holds not yet ended, and releases not ended that run until ``on`` or later."""
+        return self.filter(ended_at__isnull=True).filter(
+            Q(kind=CreditHoldKind.HOLD) | Q(kind=CreditHoldKind.RELEASE, until__gte=on)
+        )
+
+
+class CreditHold(models.Model):
+    """Finance's hand on one account: a hold (until released) or a release of the rules' hold (until a date)."""
+
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, related_name="credit_holds", verbose_name=_("distributor")
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=CreditHoldKind.choices)
+    reason = models.CharField(_("reason"), max_length=255)
+    until = models.DateField(_("until"), null=True, blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    placed_at = models.DateTimeField(_("at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    end_reason = models.CharField(_("reason for ending"), max_length=255, blank=True)
+
+    objects = CreditHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        verbose_name = _("credit hold")
+        verbose_name_plural = _("credit holds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distributor"], condition=Q(ended_at__isnull=True), name="one_open_credit_hold_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distributor} {self.get_kind_display()}"
 
 
 # --- Invoices ------------------------------------------------------------------------------------------------
@@ -674,6 +793,26 @@ class CollectionTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.distributor} {self.due_on}"
+
+
+class SavedWorklistView(models.Model):
+    """A user's named worklist filters and sort (the page's query string), to come back to in one click."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="worklist_views", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved worklist view")
+        verbose_name_plural = _("saved worklist views")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="one_worklist_view_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # --- Reminders ---------------------------------------------------------------------------------------------

@@ -32,11 +32,13 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role, User
+from accounts.notifications import notify
 from distributors.models import Contact
 from kamcrm.money import ZERO
 
@@ -251,12 +253,22 @@ def _escalate_promise(pk: int, run: ReminderRun) -> bool:
     task.invoices.set(invoices)
     run.tasks += 1
     CollectionActivity.objects.filter(pk=pk).update(escalation_task=task)
-    transaction.on_commit(lambda: notify_promise_broken(promise_id=pk))
+    notify_promise_broken(promise=promise, kam=kam)
     return True
 
 
-def notify_promise_broken(*, promise_id: int) -> None:
-    """Event "promise broken": the in-app notification hook (the notification service fills it in)."""
+def notify_promise_broken(*, promise: CollectionActivity, kam: User) -> None:
+    """Event "promise broken": the KAM who got the task, the owner rep and whoever took the promise are told
+    once (in the escalation's transaction; the e-mail goes after commit)."""
+    distributor = promise.distributor
+    params = {
+        "distributor": distributor.display_name,
+        "amount": f"{promise.promised_amount:,.2f}",
+        "day": promise.promised_on.isoformat(),
+    }
+    url = reverse("receivables:account", args=[distributor.pk])
+    for user in {kam, distributor.owner, promise.by}:
+        notify(recipient=user, kind="promise_broken", key=f"promise-{promise.pk}", params=params, url=url)
 
 
 def _recipient_adder(recipients: dict):

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
 
 from django.db.models import (
     Case,
@@ -46,17 +47,24 @@ from distributors.plan_arithmetic import rate
 from kamcrm.money import ZERO, cents
 
 from .models import (
+    DEFAULT_CURRENCY,
     ActivityKind,
     AgingBucketSet,
     Allocation,
     CollectionActivity,
     CollectionTask,
+    CreditHold,
+    CreditHoldKind,
+    CreditHoldRule,
     CreditNote,
+    HoldAction,
     Invoice,
     Payment,
-    ReceivablesSettings,
     ReminderSent,
+    RuleCondition,
     TaskStatus,
+    WriteOff,
+    WriteOffStatus,
     distributors_with_money_visible_to,
     money_scope,
 )
@@ -86,7 +94,6 @@ GROUP_LABELS = {
     "region": gettext_lazy("Region"),
 }
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
-OVER_90 = 90
 
 
 def _today() -> date:
@@ -366,75 +373,46 @@ def aging(
     return AgingReport(as_of=as_of, group_by=group_by, buckets=buckets, rows=rows, totals=totals)
 
 
+def _in_bucket(bucket: Bucket, days: int) -> bool:
+    """Whether ``days`` past due falls in ``bucket`` (the same edges as ``Bucket.q``)."""
+    if bucket.low is None:
+        return days <= 0
+    return days >= bucket.low and (bucket.high is None or days <= bucket.high)
+
+
+@dataclass
+class AgingInvoiceRow:
+    invoice: Invoice
+    open_amount: Decimal
+    days_past_due: int
+    bucket: Bucket
+
+
+def aging_invoices(
+    *, for_user: User, as_of: date, distributor: Distributor, buckets: list[Bucket]
+) -> list[AgingInvoiceRow]:
+    """The invoices behind one account's aging row on ``as_of``: each open invoice with its open amount that day and
+    its bucket (the drill from an account to its invoices; they add up to the account's row). One query."""
+    rows = []
+    invoices = open_invoices_as_of(Invoice.objects.visible_to(for_user).filter(distributor=distributor), as_of)
+    for inv in invoices.order_by("due_date", "number"):
+        if not inv.open_at:
+            continue
+        days = (as_of - inv.due_date).days
+        bucket = next(
+            b
+            for b in buckets
+            if (b.low is None and days <= 0)
+            or (b.low is not None and days >= b.low and (b.high is None or days <= b.high))
+        )
+        rows.append(AgingInvoiceRow(inv, cents(inv.open_at), days, bucket))
+    return rows
+
+
 def open_total_as_of(*, distributors: QuerySet[Distributor], as_of: date) -> Decimal:
     """Σ open invoice amounts of ``distributors`` on ``as_of`` (the aging total, without buckets)."""
     figures = open_sums(for_user=None, as_of=as_of, group=None, sums={"total": Q()}, distributors=distributors)
     return cents(figures[""]["total"])
-
-
-# --- Credit limit -------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class CreditCheck:
-    exceeds_limit: bool
-    has_over_90: bool
-    open_amount: Decimal  # open invoices minus unapplied credit, before extra_amount
-    limit: Decimal
-    extra_amount: Decimal
-    over_90_amount: Decimal
-    message: str
-    blocks: bool = False
-
-    @property
-    def warn(self) -> bool:
-        return self.exceeds_limit or self.has_over_90
-
-
-def credit_check(*, distributor: Distributor, extra_amount: Decimal, as_of: date) -> CreditCheck:
-    """Would ``extra_amount`` more (an order, an invoice) take ``distributor`` over its credit limit, or does it owe
-    money more than 90 days past due on ``as_of``? ``blocks`` is set when the admin setting turns the warning
-    into a block. A credit limit of 0 means no credit: any amount owed exceeds it. The caller has checked scope.
-    """
-    extra_amount = Decimal(extra_amount or 0)
-    just_this = Distributor.objects.filter(pk=distributor.pk)
-    figures = open_sums(
-        for_user=None,
-        as_of=as_of,
-        group=None,
-        sums={"total": Q(), "over_90": Q(due_date__lt=as_of - timedelta(days=OVER_90))},
-        distributor=distributor,
-    )[""]
-    credit = _unapplied(None, just_this, None, as_of).get("", ZERO)
-    owed = cents(figures["total"]) - cents(credit)
-    over_90 = cents(figures["over_90"])
-    limit = distributor.credit_limit
-    exceeds = owed + extra_amount > limit and extra_amount >= 0 and (owed + extra_amount) > 0
-    parts = []
-    if exceeds:
-        parts.append(
-            _("%(name)s owes %(owed)s; with %(extra)s more that is %(total)s, over its credit limit of %(limit)s.")
-            % {
-                "name": distributor.display_name,
-                "owed": f"{owed:,.2f}",
-                "extra": f"{extra_amount:,.2f}",
-                "total": f"{owed + extra_amount:,.2f}",
-                "limit": f"{limit:,.2f}",
-            }
-        )
-    if over_90:
-        parts.append(_("%(amount)s is more than 90 days past due.") % {"amount": f"{over_90:,.2f}"})
-    check = CreditCheck(
-        exceeds_limit=exceeds,
-        has_over_90=over_90 > 0,
-        open_amount=owed,
-        limit=limit,
-        extra_amount=extra_amount,
-        over_90_amount=over_90,
-        message=" ".join(parts),
-    )
-    check.blocks = check.warn and ReceivablesSettings.load().credit_check_blocks
-    return check
 
 
 # --- Collection figures (the dashboards' definitions in API.md) ------------------------------------------------------
@@ -638,6 +616,78 @@ def dso(*, distributors: QuerySet[Distributor], as_of: date) -> Decimal | None:
 # --- Lists and the worklist -------------------------------------------------------------------------------------------
 
 
+def find_accounts(*, for_user: User, q: str, limit: int = 10) -> list[Distributor]:
+    """Up to ``limit`` accounts whose receivables ``for_user`` may see, matching ``q`` in the code, name, short name
+    or city (codes that start with it first); none for fewer than 2 characters. One query."""
+    q = (q or "").strip()[:50]
+    if len(q) < 2:
+        return []
+    return list(
+        distributors_with_money_visible_to(for_user)
+        .filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(short_name__icontains=q) | Q(city__icontains=q))
+        .annotate(code_first=Case(When(code__istartswith=q, then=Value(0)), default=Value(1)))
+        .select_related("owner")
+        .order_by("code_first", "code")[:limit]
+    )
+
+
+@dataclass
+class ClaimTarget:
+    """Where part of a rep's claim will go once finance confirms it (oldest due first), and why to look twice."""
+
+    invoice: Invoice
+    amount: Decimal
+    write_off_proposed: bool = False
+    disputed: bool = False
+
+    @property
+    def warn(self) -> bool:
+        return self.write_off_proposed or self.disputed
+
+
+def claim_preview(*, claims) -> dict[int, list[ClaimTarget]]:
+    """{claim id: [ClaimTarget]} for pending ``claims``: the invoices confirming it would pay, oldest due first (the
+    order ``services.confirm_payment_claim`` allocates in), each flagged when a write-off is proposed on it or it
+    is in an open dispute (about it or the whole account). Three queries for any number of claims."""
+    claims = [c for c in claims if c.status == "pending"]
+    accounts = {c.distributor_id for c in claims}
+    if not accounts:
+        return {}
+    invoices: dict[int, list[Invoice]] = defaultdict(list)
+    for inv in Invoice.objects.filter(distributor__in=accounts, open_amount__gt=0).order_by(
+        "due_date", "issue_date", "number"
+    ):
+        invoices[inv.distributor_id].append(inv)
+    proposed = set(
+        WriteOff.objects.filter(invoice__distributor__in=accounts, status=WriteOffStatus.PROPOSED).values_list(
+            "invoice_id", flat=True
+        )
+    )
+    disputed_invoices, disputed_accounts = set(), set()
+    for account, invoice in CollectionActivity.objects.filter(
+        distributor__in=accounts, kind=ActivityKind.DISPUTE, resolved_on__isnull=True
+    ).values_list("distributor_id", "invoice_id"):
+        (disputed_invoices.add(invoice) if invoice else disputed_accounts.add(account))
+    result = {}
+    for claim in claims:
+        left, targets = claim.amount, []
+        for inv in invoices[claim.distributor_id]:
+            if left <= 0 or inv.currency != DEFAULT_CURRENCY:
+                continue
+            take = min(left, inv.open_amount)
+            left -= take
+            targets.append(
+                ClaimTarget(
+                    inv,
+                    take,
+                    write_off_proposed=inv.pk in proposed,
+                    disputed=inv.pk in disputed_invoices or inv.distributor_id in disputed_accounts,
+                )
+            )
+        result[claim.pk] = targets
+    return result
+
+
 def invoice_list(*, for_user: User) -> QuerySet[Invoice]:
     return Invoice.objects.visible_to(for_user).select_related("distributor__owner")
 
@@ -784,13 +834,119 @@ class WorklistRow:
     promise_reliability: Decimal | None = None
 
 
-def worklist_queryset(*, for_user: User, on: date | None = None) -> QuerySet[Distributor]:
-    """Accounts to chase on ``on``: money past due or a broken promise, biggest amount × days overdue first.
+WORKLIST_SORTS = {
+    "score": ("-score", "-overdue_amount", "code"),
+    "overdue": ("-overdue_amount", "code"),
+    "days": ("oldest_due", "code"),
+    "open": ("-open_total", "code"),
+    "code": ("code",),
+    "name": ("name", "code"),
+}
+WORKLIST_FILTERS = ("region", "team", "rep", "bucket", "promise", "dispute", "hold")
+
+
+@dataclass
+class WorklistQuery:
+    """The worklist's filters and sort (page and API alike); empty means "all". ``errors`` holds bad values."""
+
+    region: int | None = None
+    team: int | None = None
+    rep: int | None = None
+    bucket: str = ""  # a key of the standard buckets with money past due: 1_30, 31_60 … over_180
+    promise: str = ""  # active, broken (not kept), none
+    dispute: str = ""  # yes, no
+    hold: str = ""  # hold, warn (any rule warning or hold), none
+    sort: str = "score"
+    errors: dict = field(default_factory=dict)
+
+    def as_query_string(self) -> str:
+        """The filters and sort as a URL query string (what a saved view keeps)."""
+        values = {name: getattr(self, name) for name in (*WORKLIST_FILTERS, "sort")}
+        return urlencode(
+            {k: v for k, v in values.items() if v not in (None, "") and not (k == "sort" and v == "score")}
+        )
+
+    @classmethod
+    def from_params(cls, params) -> "WorklistQuery":
+        query, errors = cls(), {}
+        for name in ("region", "team", "rep"):
+            raw = (params.get(name) or "").strip()
+            if raw:
+                if raw.isdigit() and len(raw) < 10:
+                    setattr(query, name, int(raw))
+                else:
+                    errors[name] = [_("Choose from the list.")]
+        choices = {
+            "bucket": [b.key for b in buckets_for() if b.low is not None],
+            "promise": ["active", "broken", "none"],
+            "dispute": ["yes", "no"],
+            "hold": ["hold", "warn", "none"],
+            "sort": list(WORKLIST_SORTS),
+        }
+        for name, allowed in choices.items():
+            raw = (params.get(name) or "").strip()
+            if raw:
+                if raw in allowed:
+                    setattr(query, name, raw)
+                else:
+                    errors[name] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}]
+        query.errors = errors
+        return query
+
+
+def _hold_q(on: date, *, warn_too: bool) -> Q:
+    """Accounts the credit rules hold (or warn about) on ``on``, as SQL: a hold by hand, or an overdue-money rule
+    of the account's tier whose bucket holds money (above its share of the balance) and no release by hand.
+    The same rules as ``holds.credit_state`` (which also looks at credit limits: not part of this filter)."""
+    manual = CreditHold.objects.filter(distributor=OuterRef("pk"), ended_at__isnull=True)
+    q = Q(Exists(manual.filter(kind=CreditHoldKind.HOLD)))
+    open_total = Subquery(
+        Invoice.objects.filter(distributor=OuterRef("pk"), open_amount__gt=0)
+        .order_by()
+        .values("distributor")
+        .annotate(v=Sum("open_amount"))
+        .values("v"),
+        output_field=MONEY_FIELD,
+    )
+    rules_q = Q(pk__in=[])
+    actions = (HoldAction.HOLD, HoldAction.WARN) if warn_too else (HoldAction.HOLD,)
+    for rule in CreditHoldRule.objects.filter(is_active=True, condition=RuleCondition.OVERDUE, action__in=actions):
+        in_range = Q(due_date__lt=on - timedelta(days=rule.over_days))
+        if rule.up_to_days is not None:
+            in_range &= Q(due_date__gte=on - timedelta(days=rule.up_to_days))
+        bucket = Invoice.objects.filter(in_range, distributor=OuterRef("pk"), open_amount__gt=0).order_by()
+        if rule.min_share is None:
+            hit = Q(Exists(bucket))
+        else:
+            amount = Subquery(
+                bucket.values("distributor").annotate(v=Sum("open_amount")).values("v"), output_field=MONEY_FIELD
+            )
+            hit = Q(Exists(bucket)) & Q(
+                pk__in=Distributor.objects.annotate(_amount=amount, _total=open_total)
+                .filter(_amount__gt=F("_total") * rule.min_share)
+                .values("pk")
+            )
+        if rule.tier:
+            hit &= Q(tier=rule.tier)
+        rules_q |= hit
+    released = Exists(manual.filter(kind=CreditHoldKind.RELEASE, until__gte=on))
+    q |= rules_q & ~Q(released)
+    if warn_too:
+        q |= Q(released)  # released by hand: a warning
+    return q
+
+
+def worklist_queryset(
+    *, for_user: User, on: date | None = None, query: WorklistQuery | None = None
+) -> QuerySet[Distributor]:
+    """Accounts to chase on ``on``: money past due or a broken promise, biggest amount × days overdue first (or
+    ``query.sort``), narrowed by ``query``'s filters (region, team, rep, bucket, promise, dispute, hold).
 
     Annotated per account: overdue_amount, open_total, oldest_due, score (Σ open × days overdue),
-    overdue_invoices. One query (plus pagination's count).
+    overdue_invoices. One query (plus pagination's count), whatever the filters.
     """
     on = on or _today()
+    query = query or WorklistQuery()
     overdue = Invoice.objects.filter(distributor=OuterRef("pk"), open_amount__gt=0, due_date__lt=on).order_by()
 
     def agg(expression, output=MONEY_FIELD):
@@ -802,7 +958,7 @@ def worklist_queryset(*, for_user: User, on: date | None = None) -> QuerySet[Dis
     )
     broken = broken.exclude(Exists(later_promise))
     open_invoices = Invoice.objects.filter(distributor=OuterRef("pk"), open_amount__gt=0).order_by()
-    return (
+    queryset = (
         distributors_with_money_visible_to(for_user)
         .annotate(has_overdue=Exists(overdue), has_broken=Exists(broken))
         .filter(Q(has_overdue=True) | Q(has_broken=True))
@@ -823,8 +979,37 @@ def worklist_queryset(*, for_user: User, on: date | None = None) -> QuerySet[Dis
             ),
         )
         .select_related("owner")
-        .order_by("-score", "-overdue_amount", "code")
+        .order_by(*WORKLIST_SORTS.get(query.sort, WORKLIST_SORTS["score"]))
     )
+    if query.region:
+        queryset = queryset.filter(owner__team__region_id=query.region)
+    if query.team:
+        queryset = queryset.filter(owner__team_id=query.team)
+    if query.rep:
+        queryset = queryset.filter(owner_id=query.rep)
+    if query.bucket:
+        bucket = next(b for b in buckets_for() if b.key == query.bucket)
+        in_bucket = Invoice.objects.filter(bucket.q(on), distributor=OuterRef("pk"), open_amount__gt=0)
+        queryset = queryset.filter(Exists(in_bucket))
+    if query.promise == "broken":
+        queryset = queryset.filter(has_broken=True)
+    elif query.promise in ("active", "none"):
+        running = promises(on=on).filter(distributor=OuterRef("pk"), state=PromiseState.ACTIVE)
+        queryset = queryset.filter(Exists(running)) if query.promise == "active" else queryset.exclude(Exists(running))
+    if query.dispute:
+        open_dispute = CollectionActivity.objects.filter(
+            distributor=OuterRef("pk"), kind=ActivityKind.DISPUTE, resolved_on__isnull=True
+        )
+        queryset = (
+            queryset.filter(Exists(open_dispute)) if query.dispute == "yes" else queryset.exclude(Exists(open_dispute))
+        )
+    if query.hold == "hold":
+        queryset = queryset.filter(_hold_q(on, warn_too=False))
+    elif query.hold == "warn":
+        queryset = queryset.filter(_hold_q(on, warn_too=True))
+    elif query.hold == "none":
+        queryset = queryset.exclude(_hold_q(on, warn_too=True))
+    return queryset
 
 
 def worklist_rows(*, distributors: list[Distributor], on: date | None = None) -> list[WorklistRow]:
@@ -897,9 +1082,9 @@ def stop_supply_distributors(*, for_user: User) -> QuerySet[Distributor]:
 
 
 def account_summary(*, distributor: Distributor, on: date | None = None) -> dict:
-    """Figures for an account's receivables page: open, overdue, unapplied credit, credit check, last payment."""
+    """Figures for an account's receivables page: open, overdue, unapplied credit, last payment (the credit state
+    is ``holds.credit_state``'s)."""
     on = on or _today()
-    check = credit_check(distributor=distributor, extra_amount=ZERO, as_of=on)
     open_invoices = Invoice.objects.filter(distributor=distributor, open_amount__gt=0)
     figures = open_invoices.aggregate(
         open=Sum("open_amount"), overdue=Sum("open_amount", filter=Q(due_date__lt=on)), oldest=Min("due_date")
@@ -913,10 +1098,6 @@ def account_summary(*, distributor: Distributor, on: date | None = None) -> dict
         "balance": cents(figures["open"]) - cents(unapplied),
         "oldest_due": figures["oldest"],
         "last_payment_on": last_payment["d"],
-        "credit_check": check,
-        "stop_supply": ReminderSent.objects.filter(
-            invoice__distributor=distributor, invoice__open_amount__gt=0, level__stop_supply=True
-        ).exists(),
     }
 
 

@@ -28,7 +28,7 @@ from kamcrm.audit import services as audit
 from kamcrm.money import CENT, ZERO
 from kamcrm.validation import check_dates
 
-from . import selectors
+from . import holds
 from .models import (
     DEFAULT_CURRENCY,
     DOUBTFUL_AFTER_DAYS,
@@ -315,8 +315,8 @@ def record_invoice(
     """Record an invoice: a total, or lines whose amounts make the total. Returns it with ``credit_check`` set.
 
     Terms default to the account's; the due date to issue date + terms. Raises ValidationError (number taken,
-    amount not positive, dates, credit limit when the admin setting makes the credit check a block) or
-    PermissionDenied (only finance and admin record invoices).
+    amount not positive, dates) or PermissionDenied (only finance and admin record invoices). A credit hold
+    refuses new orders, not the invoice of a sale already made: ``credit_check`` carries its warning.
     """
     _require_money_role(by)
     _check_distributor(distributor, by)
@@ -338,9 +338,7 @@ def record_invoice(
     check_dates(due_date=due_date)
     if due_date < issue_date:
         raise ValidationError({"due_date": [_("The due date cannot be before the issue date.")]})
-    check = selectors.credit_check(distributor=distributor, extra_amount=amount, as_of=today())
-    if check.blocks:
-        raise ValidationError({"amount": [check.message]})
+    check = holds.credit_check(distributor=distributor, extra_amount=amount, as_of=today())
     invoice = Invoice(
         number=number,
         distributor=distributor,
@@ -625,6 +623,44 @@ def allocate_payment(
     _allocate_payment(payment, allocations, by)
     audit.record(payment, by=by, action="payment_allocated", before=before, after=_money_snapshot(payment))
     return payment
+
+
+@transaction.atomic
+def apply_credit(*, distributor: Distributor, by: User) -> Decimal:
+    """Apply all the account's unapplied credit — the rest of its payments and its credit notes without an invoice
+    — to its open invoices: the oldest credit first, each to the oldest due invoice first. Each source is audited
+    (``payment_allocated`` / ``credit_note_applied``). Returns the amount applied; raises ValidationError when
+    there is no credit or nothing open to apply it to."""
+    _require_money_role(by)
+    _check_distributor(distributor, by)
+    sources = [
+        *(
+            (p.paid_on, 0, p.pk, p)
+            for p in Payment.objects.filter(
+                distributor=distributor, unallocated_amount__gt=0, reverses__isnull=True, reversal__isnull=True
+            )
+        ),
+        *(
+            (n.issue_date, 1, n.pk, n)
+            for n in CreditNote.objects.filter(distributor=distributor, unapplied_amount__gt=0)
+        ),
+    ]
+    if not sources:
+        raise ValidationError({"non_field_errors": [_("This account has no unapplied credit.")]})
+    if not Invoice.objects.filter(distributor=distributor, open_amount__gt=0).exists():
+        raise ValidationError({"non_field_errors": [_("Nothing is open on this account to apply the credit to.")]})
+    applied = ZERO
+    for _day, _kind, _pk, source in sorted(sources, key=lambda item: item[:3]):
+        if not Invoice.objects.filter(distributor=distributor, open_amount__gt=0, currency=source.currency).exists():
+            continue
+        if isinstance(source, Payment):
+            before = source.unallocated_amount
+            after = allocate_payment(payment=source, by=by).unallocated_amount
+        else:
+            before = source.unapplied_amount
+            after = apply_credit_note(credit_note=source, by=by).unapplied_amount
+        applied += before - after
+    return applied
 
 
 @transaction.atomic

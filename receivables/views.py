@@ -8,23 +8,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
-from accounts.models import Role
+from accounts.models import Region, Role, Team, User
 from kamcrm.audit.models import AuditEvent
 from kamcrm.forms import add_service_errors
 from kamcrm.outbox import services as outbox
 
-from . import selectors, services, statements, tasks
-from .api import aging_from_params
+from . import holds, selectors, services, statements, tasks
+from .api import aging_csv, aging_from_params
 from .filters import InvoiceFilter, PaymentFilter
 from .forms import (
     ActivityForm,
@@ -33,6 +34,7 @@ from .forms import (
     ConfirmClaimForm,
     CreditNoteForm,
     DecisionForm,
+    HoldForm,
     InvoiceForm,
     PaymentForm,
     RejectForm,
@@ -52,6 +54,7 @@ from .models import (
     Payment,
     PaymentClaim,
     ReminderSent,
+    SavedWorklistView,
     StatementSchedule,
     TaskStatus,
     WriteOff,
@@ -61,6 +64,14 @@ from .models import (
 from .reminders import describe
 
 PAGE_SIZE = 50
+WORKLIST_SORT_LABELS = [
+    ("score", gettext_lazy("Amount × days overdue")),
+    ("overdue", gettext_lazy("Overdue amount")),
+    ("days", gettext_lazy("Days overdue")),
+    ("open", gettext_lazy("Open amount")),
+    ("code", gettext_lazy("Code")),
+    ("name", gettext_lazy("Name")),
+]
 
 
 # --- Helpers ----------------------------------------------------------------------------------------------------
@@ -223,6 +234,14 @@ def payment_open_invoices(request):
 
 
 @login_required
+def payment_accounts(request):
+    """HTMX partial: accounts in scope whose name, code or city contains what was typed (payment entry)."""
+    _money_role_or_403(request)
+    found = selectors.find_accounts(for_user=request.user, q=request.GET.get("q", ""))
+    return render(request, "receivables/_account_choices.html", {"accounts": found, "q": request.GET.get("q", "")})
+
+
+@login_required
 def payment_new(request):
     _money_role_or_403(request)
     form = PaymentForm(request.POST or None, user=request.user, initial=_prefill_code(request))
@@ -365,6 +384,14 @@ def aging(request):
     except ApiValidationError as exc:
         errors = exc.detail
         report = aging_from_params(request.user, {})
+    if request.GET.get("format_type") == "csv" and not errors:
+        return aging_csv(report)
+    keep = request.GET.copy()
+    for name in ("group_by", "region", "team", "rep", "distributor", "format_type", "page"):
+        keep.pop(name, None)
+    drill_next = {"region": "team", "team": "rep", "rep": "distributor", "distributor": "distributor"}
+    export = request.GET.copy()
+    export["format_type"] = "csv"
     return render(
         request,
         "receivables/aging.html",
@@ -375,15 +402,33 @@ def aging(request):
             "bucket_sets": AgingBucketSet.objects.all(),
             "group_labels": selectors.GROUP_LABELS,
             "group_label": selectors.GROUP_LABELS[report.group_by],
+            "keep": keep.urlencode(),  # as of and buckets, carried into the drill links
+            "drill_group": drill_next[report.group_by],
+            "drill_param": report.group_by,
+            "export_query": export.urlencode(),
+            "thresholds": request.GET.get("thresholds", ""),
         },
     )
+
+
+def _worklist_rows(request, distributors, today):
+    """The page's rows with each account's credit state (holds.credit_state: a few queries for the page)."""
+    rows = selectors.worklist_rows(distributors=distributors, on=today)
+    states = holds.credit_state([r.distributor.pk for r in rows], as_of=today)
+    for row in rows:
+        row.credit = states.get(row.distributor.pk)
+    return rows
 
 
 @login_required
 def worklist(request):
     today = timezone.localdate()
-    page, query = _page(request, selectors.worklist_queryset(for_user=request.user, on=today))
-    rows = selectors.worklist_rows(distributors=list(page), on=today)
+    query = selectors.WorklistQuery.from_params(request.GET)
+    for errors in query.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    page, page_query = _page(request, selectors.worklist_queryset(for_user=request.user, on=today, query=query))
+    rows = _worklist_rows(request, list(page), today)
     my_tasks = selectors.open_collection_tasks(rep=request.user).prefetch_related("invoices")
     return render(
         request,
@@ -391,7 +436,15 @@ def worklist(request):
         {
             "page": page,
             "rows": rows,
-            "query": query,
+            "query": page_query,
+            "filters": query,
+            "saved_query": query.as_query_string(),
+            "views": SavedWorklistView.objects.filter(user=request.user),
+            "regions": Region.objects.visible_to(request.user).order_by("name"),
+            "teams": Team.objects.visible_to(request.user).order_by("name"),
+            "reps": User.objects.visible_to(request.user).filter(role=Role.REP, is_active=True).order_by("username"),
+            "buckets": [b for b in selectors.buckets_for() if b.low is not None],
+            "sorts": WORKLIST_SORT_LABELS,
             "my_tasks": my_tasks,
             "can_record": services.can_record_money(request.user),
             "today": today,
@@ -400,10 +453,34 @@ def worklist(request):
 
 
 @login_required
+@require_POST
+def worklist_view_save(request):
+    """Save the worklist's current filters under a name (per user; the same name replaces the old one)."""
+    name = (request.POST.get("name") or "").strip()[:80]
+    query = selectors.WorklistQuery.from_params(QueryDict(request.POST.get("query", "")))
+    if not name:
+        messages.error(request, _("Give the view a name."))
+    else:
+        SavedWorklistView.objects.update_or_create(
+            user=request.user, name=name, defaults={"query": query.as_query_string()}
+        )
+        messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+    return redirect(f"{reverse('receivables:worklist')}?{query.as_query_string()}")
+
+
+@login_required
+@require_POST
+def worklist_view_delete(request, pk):
+    get_object_or_404(SavedWorklistView, pk=pk, user=request.user).delete()
+    return redirect("receivables:worklist")
+
+
+@login_required
 def account(request, pk):
     distributor = _distributor_or_404(request, pk)
     today = timezone.localdate()
     summary = selectors.account_summary(distributor=distributor, on=today)
+    credit = holds.credit_state_of(distributor, as_of=today)
     open_invoices = [(inv, (today - inv.due_date).days) for inv in _open_invoices(distributor)]
     month_start = today.replace(day=1)
     return render(
@@ -416,6 +493,11 @@ def account(request, pk):
             "payments": distributor.payments.order_by("-paid_on", "-pk")[:20],
             "credit_notes": distributor.credit_notes.order_by("-issue_date", "-pk")[:20],
             "activities": distributor.collection_activities.select_related("invoice", "by")[:30],
+            "credit": credit,
+            "credit_banner": {"state": credit.state, "message": credit.message, "amount_to_pay": credit.amount_to_pay},
+            "can_hold": holds.can_manage_holds(request.user),
+            "hold_form": HoldForm(),
+            "holds_history": distributor.credit_holds.select_related("placed_by", "ended_by")[:10],
             "promises": selectors.promise_ledger(for_user=request.user, on=today).filter(distributor=distributor)[:20],
             "reliability": selectors.promise_reliability([distributor.pk], as_of=today)[distributor.pk],
             "claims": distributor.payment_claims.filter(status=ClaimStatus.PENDING),
@@ -426,6 +508,55 @@ def account(request, pk):
             "resolve_form": ResolveForm(),
         },
     )
+
+
+@login_required
+@require_POST
+def account_hold(request, pk, action: str):
+    """Finance holds or releases one account by hand, with a reason (audited)."""
+    distributor = _distributor_or_404(request, pk)
+    if action not in ("hold", "release") or not holds.can_manage_holds(request.user):
+        raise PermissionDenied
+    form = HoldForm(request.POST)
+    if form.is_valid():
+        try:
+            if action == "hold":
+                holds.place_hold(distributor=distributor, reason=form.cleaned_data["reason"], by=request.user)
+                messages.success(request, _("%(name)s is on hold.") % {"name": distributor.display_name})
+            else:
+                holds.release_hold(
+                    distributor=distributor,
+                    reason=form.cleaned_data["reason"],
+                    until=form.cleaned_data.get("until"),
+                    by=request.user,
+                )
+                messages.success(request, _("%(name)s is released.") % {"name": distributor.display_name})
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                for error in errors:
+                    messages.error(request, error)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(_next_url(request, reverse("receivables:account", args=[pk])))
+
+
+@login_required
+@require_POST
+def account_apply_credit(request, pk):
+    """Apply the account's unapplied credit to its open invoices, oldest first (audited per payment / note)."""
+    distributor = _distributor_or_404(request, pk)
+    _money_role_or_403(request)
+    try:
+        applied = services.apply_credit(distributor=distributor, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("%(amount)s of credit applied to the oldest invoices.") % {"amount": f"{applied:,.2f}"}
+        )
+    return redirect(_next_url(request, reverse("receivables:account", args=[pk])))
 
 
 @login_required
@@ -557,11 +688,13 @@ def claims(request):
     if status in ClaimStatus.values:
         queryset = queryset.filter(status=status)
     page, query = _page(request, queryset)
+    previews = selectors.claim_preview(claims=list(page))
     return render(
         request,
         "receivables/claims.html",
         {
             "page": page,
+            "previews": previews,
             "query": query,
             "status": status,
             "statuses": ClaimStatus.choices,

@@ -445,7 +445,7 @@ class VisitViewSet(
                 "message": serializers.CharField(),
                 "blocks": serializers.BooleanField(),
                 "exceeds_limit": serializers.BooleanField(),
-                "has_over_90": serializers.BooleanField(),
+                "state": serializers.ChoiceField(choices=["ok", "warn", "hold"]),
                 "open_amount": serializers.DecimalField(max_digits=14, decimal_places=2),
                 "limit": serializers.DecimalField(max_digits=14, decimal_places=2),
                 "extra_amount": serializers.DecimalField(max_digits=14, decimal_places=2),
@@ -466,9 +466,9 @@ class VisitViewSet(
         return Response(
             {
                 "message": check.message,
-                "blocks": bool(getattr(check, "blocks", False)),
+                "blocks": check.blocks,
                 "exceeds_limit": check.exceeds_limit,
-                "has_over_90": check.has_over_90,
+                "state": check.state.state,
                 "open_amount": f"{check.open_amount:.2f}",
                 "limit": f"{check.limit:.2f}",
                 "extra_amount": f"{check.extra_amount:.2f}",

@@ -23,7 +23,7 @@ from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
 from kamcrm.money import CENT, cents
 from kamcrm.validation import check_dates
-from receivables import selectors as receivables_selectors
+from receivables import holds as receivables_holds
 from receivables import services as receivables_services
 from receivables.models import PaymentClaim
 
@@ -168,7 +168,7 @@ def _save_lines(order: Order, lines: list[OrderLine]) -> None:
 def order_credit_check(*, distributor: Distributor, extra_amount: Decimal):
     """The receivables app's credit check for ``extra_amount`` more on ``distributor`` today: the one rule that
     saving an order applies and the visit form shows while the rep types (``message`` is '' when fine)."""
-    return receivables_selectors.credit_check(
+    return receivables_holds.credit_check(
         distributor=distributor, extra_amount=extra_amount, as_of=timezone.localdate()
     )
 
@@ -187,14 +187,16 @@ def visit_order_credit_check(*, distributor: Distributor, amount: Decimal, visit
 
 
 def credit_warning(*, distributor: Distributor, extra_amount: Decimal) -> str:
-    """The receivables app's credit check for an order of ``extra_amount`` ('' when fine).
+    """The receivables app's credit check (``receivables.holds.credit_check``) for an order of ``extra_amount``:
+    '' when fine, the warning (reasons and amount to pay) when the rules only warn.
 
-    Raises ValidationError when the receivables settings make an exceeded limit a block.
+    Raises ValidationError with the reason and the amount to pay to release when the account is on hold (by a
+    rule, by hand, or over a credit limit a rule holds) and the order adds to what it owes.
     """
     check = order_credit_check(distributor=distributor, extra_amount=extra_amount)
-    if getattr(check, "blocks", False):
-        raise ValidationError({"lines": [check.message]})
-    return check.message if (check.exceeds_limit or check.has_over_90) else ""
+    if check.blocks and check.extra_amount > 0:
+        raise ValidationError({"lines": [receivables_holds.held_message(check.state)]})
+    return check.message if check.warn else ""
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from accounts.models import Role, User
 from distributors.models import Distributor
 from kamcrm.forms import add_service_errors
 from kamcrm.validation import path_date
+from receivables import holds as receivables_holds
 
 from . import day_plan, selectors, services
 from .forms import (
@@ -136,6 +137,11 @@ def visit_edit(request, pk=None):
         return JsonResponse({"ok": False, "errors": _error_messages(form, stock, lines, photos)}, status=400)
     chosen = form["distributor"].value()
     accounts = services.distributors_for_visit(rep=visit.rep if pk else request.user)
+    chosen = (
+        visit.distributor
+        if pk and str(chosen) == str(visit.distributor_id)
+        else _account_for_visit_form(request.user, chosen)
+    )
     return render(
         request,
         "reports/visit_form.html",
@@ -154,9 +160,9 @@ def visit_edit(request, pk=None):
             "today_locked": not pk
             and services.day_locked_for(rep=request.user, day=timezone.localdate(), by=request.user),
             "accounts": accounts[:8],
-            "chosen": visit.distributor
-            if pk and str(chosen) == str(visit.distributor_id)
-            else _account_for_visit_form(request.user, chosen),
+            "chosen": chosen,
+            # The account's hold or stop-supply warning (receivables' one credit rule), before orders are taken.
+            "credit_banner": receivables_holds.card_banner(user=request.user, distributor=chosen) if chosen else None,
         },
     )
 
@@ -201,7 +207,13 @@ def account_search(request):
     if request.GET.get("contacts", "").isdigit():
         distributor = get_object_or_404(Distributor.objects.visible_to(request.user), pk=request.GET["contacts"])
         return render(
-            request, "reports/_visit_contacts.html", {"contacts": distributor.contacts.all(), "selected": set()}
+            request,
+            "reports/_visit_contacts.html",
+            {
+                "contacts": distributor.contacts.all(),
+                "selected": set(),
+                "credit_banner": receivables_holds.card_banner(user=request.user, distributor=distributor),
+            },
         )
     # "account_q": the visit form's search box itself (htmx sends it with the chosen account; no eval, strict CSP)
     q = request.GET.get("q", request.GET.get("account_q", "")).strip()

@@ -220,7 +220,8 @@ def test_worklist_and_credit_check_endpoints(org, cards, money, api_for, day):
     )
     assert api_for(org.rep_b1).get("/api/receivables/worklist/").json()["count"] == 0
     check = api_for(org.rep_a1).get(f"/api/receivables/credit-check/?distributor={cards.a1.pk}&amount=100.01").json()
-    assert check["exceeds_limit"] and not check["has_over_90"] and check["open_amount"] == "400.00"
+    assert check["exceeds_limit"] and check["state"] == "warn" and check["open_amount"] == "400.00"
+    assert check["amount_to_pay"] == "0.01" and not check["blocks"]
     assert api_for(org.rep_b1).get(f"/api/receivables/credit-check/?distributor={cards.a1.pk}").status_code == 404
 
 

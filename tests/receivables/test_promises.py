@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
+from accounts.models import Notification
 from receivables import reminders, selectors, services
 from receivables.models import CollectionActivity, CollectionTask, ReminderSent
 
@@ -87,6 +88,8 @@ def test_a_promise_not_kept_escalates_the_day_after_once_even_when_the_run_repea
     assert (task.amount, list(task.invoices.all())) == (D("200.00"), [invoice])
     promise.refresh_from_db()
     assert (promise.escalated_on, promise.escalation_task) == (day(-1), task)
+    told = Notification.objects.filter(kind="promise_broken").values_list("recipient__username", flat=True)
+    assert sorted(told) == ["kam_a1", "rep_a1"]  # the KAM, the owner rep who also took the promise: once each
     # The KAM finds the task on the worklist; the account's page shows the promise partly kept and escalated.
     assert "200.00" in client_for(org.kam_a1).get(reverse("receivables:worklist")).content.decode()
     page = client_for(org.finance).get(reverse("receivables:account", args=[cards.a1.pk])).content.decode()
@@ -101,7 +104,9 @@ def test_a_kept_promise_does_not_escalate(org, cards, money, day, levels, promis
     assert not CollectionTask.objects.filter(assigned_to=org.kam_a1).exists()
 
 
-def test_promise_reliability_is_kept_over_made_in_the_last_twelve_months(org, cards, money, day, promise_made, api_for):
+def test_promise_reliability_is_kept_over_made_in_the_last_twelve_months(
+    org, cards, money, day, promise_made, api_for, client_for
+):
     money.invoice(cards.a1, D("900.00"), day(-500), due=day(-480))
     promise_made("100.00", made=-40, due_in=-30)  # kept
     money.pay(cards.a1, D("100.00"), day(-31), allocations=[])
@@ -121,6 +126,9 @@ def test_promise_reliability_is_kept_over_made_in_the_last_twelve_months(org, ca
         r for r in api_for(org.finance).get("/api/receivables/worklist/").json()["results"] if r["code"] == "A1-001"
     )
     assert row["promise_reliability"] == "0.3333"
+    card = client_for(org.kam_a1).get(f"/distributors/{cards.a1.pk}/").content.decode()
+    assert 'id="card-promise-reliability"' in card and "33 %" in card
+    assert "Promises kept 33 %" in client_for(org.finance).get(reverse("receivables:worklist")).content.decode()
 
 
 def test_bad_promises_are_400s_and_save_nothing(org, cards, money, day, api_for):

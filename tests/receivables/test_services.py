@@ -7,17 +7,17 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from kamcrm.audit.models import AuditEvent
-from receivables import selectors, services
+from receivables import holds, selectors, services
 from receivables.models import (
     Allocation,
     ClaimStatus,
     CollectionActivity,
+    CreditHoldRule,
     CreditNote,
     Invoice,
     InvoiceStatus,
     Payment,
     PaymentClaim,
-    ReceivablesSettings,
     WriteOff,
 )
 from tests import factories as f
@@ -422,21 +422,18 @@ def test_promise_needs_a_date_and_amount_and_disputes_a_reason(org, cards, money
     assert promise.promised_amount == D("500.00")
 
 
-def test_credit_check_warns_over_the_limit_and_over_90_days_and_the_setting_blocks(org, cards, money, day):
+def test_credit_check_warns_over_the_limit_and_on_the_rules_and_an_invoice_is_never_refused(org, cards, money, day):
     cards.a1.credit_limit = D("1000.00")
     cards.a1.save()
     money.invoice(cards.a1, D("700.00"), day(-20))
-    check = selectors.credit_check(distributor=cards.a1, extra_amount=D("300.00"), as_of=day(0))
+    check = holds.credit_check(distributor=cards.a1, extra_amount=D("300.00"), as_of=day(0))
     assert not check.warn and check.open_amount == D("700.00")
-    check = selectors.credit_check(distributor=cards.a1, extra_amount=D("300.01"), as_of=day(0))
-    assert check.exceeds_limit and not check.has_over_90 and not check.blocks and "credit limit" in check.message
+    check = holds.credit_check(distributor=cards.a1, extra_amount=D("300.01"), as_of=day(0))
+    assert check.exceeds_limit and not check.blocks and "credit limit" in check.message
     money.invoice(cards.a1, D("10.00"), day(-200), due=day(-91))
     money.pay(cards.a1, D("10.00"), day(0), allocations=[])  # unapplied credit lowers what is owed
-    check = selectors.credit_check(distributor=cards.a1, extra_amount=D("0"), as_of=day(0))
-    assert check.has_over_90 and check.over_90_amount == D("10.00") and check.open_amount == D("700.00")
-    settings_row = ReceivablesSettings.load()
-    settings_row.credit_check_blocks = True
-    settings_row.save()
-    with pytest.raises(ValidationError) as exc:
-        money.invoice(cards.a1, D("1.00"), day(0))
-    assert "90 days" in exc.value.message_dict["amount"][0]
+    check = holds.credit_check(distributor=cards.a1, extra_amount=D("0"), as_of=day(0))
+    assert check.warn and check.state.amount_to_pay == D("10.00") and check.open_amount == D("700.00")
+    CreditHoldRule.objects.update(action="hold")
+    invoice = money.invoice(cards.a1, D("1.00"), day(0))  # the sale happened: recorded, with the hold's warning
+    assert invoice.credit_check.blocks and "60 days" in invoice.credit_check.message
