@@ -32,11 +32,13 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role, User
+from accounts.notifications import notify
 from distributors.models import Contact
 
 from .models import (
@@ -236,6 +238,13 @@ def _act(run: ReminderRun, sent: list[ReminderSent]) -> None:
                         note=_("Visit to collect the overdue invoices."),
                     )
                     run.tasks += 1
+                    notify(
+                        recipient=owner,
+                        kind="task_assigned",
+                        key=f"collection-task-{task.pk}",
+                        params={"by": "KAM CRM", "task": f"{distributor}: {task.note}"},
+                        url=reverse("receivables:worklist"),
+                    )
                 task_links.append((reminder, task))
         for email, entry in recipients.items():
             message = _compose(distributor, overdue[distributor_pk], entry, email, run.run_date)

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Team, User
+from accounts.notifications import notify
 from kamcrm.outbox import services as outbox
 
 from . import dashboard, services
@@ -97,7 +98,22 @@ def _generate_one(*, kind: str, period: dashboard.Period, scope: dashboard.Scope
     except IntegrityError:  # another run created it since we looked
         return None
     transaction.on_commit(partial(_queue_email, report.pk))
+    _notify_ready(report)
     return report
+
+
+def _notify_ready(report: PeriodReport) -> None:
+    """The bell of everyone the report concerns (its managers and the rep); the report's own e-mail carries it."""
+    subject = report.rep.display_name if report.rep_id else str(report.team)
+    people = managers(report) + ([report.rep] if report.rep_id else [])
+    for user in people:
+        notify(
+            recipient=user,
+            kind="period_report_ready",
+            key=f"period-report-{report.pk}",
+            params={"report": f"{subject} {report.start.isoformat()} – {report.end.isoformat()}"},
+            url=reverse("period_reports:detail", args=[report.pk]),
+        )
 
 
 def generate(*, today: date) -> list[PeriodReport]:
@@ -377,18 +393,18 @@ def report_view(*, report: PeriodReport, for_user: User | None) -> ReportView:
 # --- E-mail --------------------------------------------------------------------------------------------------------
 
 
-def recipients(report: PeriodReport) -> list[User]:
-    """Who gets the report: a rep's the team's KAM, a team's the regional managers of its region — active users
-    with an e-mail address, one per address."""
+def managers(report: PeriodReport) -> list[User]:
+    """Who manages the report's subject: a rep's the team's KAM, a team's the regional managers of its region."""
     if report.level == PeriodReport.Level.REP:
         team = report.rep.team
-        people = [team.kam] if team is not None and team.kam_id else []
-    else:
-        people = list(
-            User.objects.filter(role=Role.REGIONAL_MANAGER, region_id=report.team.region_id).order_by("username")
-        )
+        return [team.kam] if team is not None and team.kam_id else []
+    return list(User.objects.filter(role=Role.REGIONAL_MANAGER, region_id=report.team.region_id).order_by("username"))
+
+
+def recipients(report: PeriodReport) -> list[User]:
+    """Who gets the report by e-mail: its :func:`managers` — active users with an e-mail address, one per address."""
     seen, result = set(), []
-    for user in people:
+    for user in managers(report):
         address = (user.email or "").strip().lower()
         if user.is_active and address and address not in seen:
             seen.add(address)
