@@ -131,3 +131,30 @@ def stop_supply_warning(*, user: User, distributor: Distributor) -> bool:
     from receivables import selectors as receivables_selectors
 
     return receivables_selectors.stop_supply_distributors(for_user=user).filter(pk=distributor.pk).exists()
+
+
+# --- Facts on the card's profile that other apps know (issue 15) -------------------------------------------------
+# The receivables' balance and overdue amount and the account's health live above this app: the reports app
+# registers a source on startup (layers point one way); until one is registered the profile shows none.
+
+
+@dataclass(frozen=True)
+class CardFact:
+    key: str  # stable: "balance", "overdue", "health"
+    label: str
+    value: str
+    light: str = ""  # "green", "amber", "red", "none" or "" (no light)
+    url: str = ""
+
+
+CARD_FACT_SOURCES: list = []
+
+
+def register_card_facts(source) -> None:
+    """``source(*, distributor, for_user) -> list[CardFact]``; registering the same source twice is harmless."""
+    if source not in CARD_FACT_SOURCES:
+        CARD_FACT_SOURCES.append(source)
+
+
+def card_facts(*, distributor: Distributor, for_user: User) -> list[CardFact]:
+    return [fact for source in CARD_FACT_SOURCES for fact in source(distributor=distributor, for_user=for_user)]

@@ -88,6 +88,7 @@ def distributor_detail(request, pk):
             "complaints": distributor.complaints.select_related("owner"),
             "suggestions": distributor.suggestions.all(),
             "stop_supply": selectors.stop_supply_warning(user=request.user, distributor=distributor),
+            "facts": selectors.card_facts(distributor=distributor, for_user=request.user),
         },
     )
 

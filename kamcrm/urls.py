@@ -19,7 +19,7 @@ from distributors.export_api import DistributorExportView
 from distributors.pdf_views import DistributorCardPdfView
 from receivables import api as receivables_api
 from reports import api as reports_api
-from reports import cycle_api, dashboard_api, period_report_api
+from reports import cycle_api, dashboard_api, health_api, period_report_api
 
 from . import views
 
@@ -76,6 +76,8 @@ api_urlpatterns = [
     path("receivables/credit-check/", receivables_api.CreditCheckView.as_view(), name="api-receivables-credit-check"),
     path("statements/<int:distributor>/", receivables_api.StatementView.as_view(), name="api-statement"),
     path("dashboard/", dashboard_api.DashboardView.as_view(), name="api-dashboard"),
+    path("health/", health_api.HealthListView.as_view(), name="api-health"),
+    path("health/<int:distributor>/", health_api.AccountHealthView.as_view(), name="api-account-health"),
     path("dashboard/trend/", dashboard_api.DashboardTrendView.as_view(), name="api-dashboard-trend"),
     path("", include(router.urls)),
 ]

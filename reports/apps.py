@@ -8,9 +8,11 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from distributors import plan_selectors
+        from distributors import selectors as distributor_selectors
 
         from . import (
             dashboard,
+            health,
             rollup_signals,
             timeline,  # noqa: F401  (registers visits and orders on the customer card)
         )
@@ -18,3 +20,5 @@ class ReportsConfig(AppConfig):
         rollup_signals.connect()
         # The plans pages' plan vs actual reads its actuals from the dashboards' one definition of each figure.
         plan_selectors.register_actuals_source(dashboard.plan_actuals)
+        # The card's profile shows the balance, overdue amount and health light (reports.health).
+        distributor_selectors.register_card_facts(health.card_facts)
