@@ -15,11 +15,16 @@ from kamcrm.filters import DayCountFilter
 from .models import Attractiveness, Distributor, RelationshipStage, RelationshipType, Status, Tier
 
 
+def owner_queryset(user):
+    """The owners ``user`` may filter cards by: reps and KAMs whose cards they may see."""
+    return User.objects.filter(owned_by_scope(user, owner="", rep_sees_team=True)).filter(role__in=["rep", "kam"])
+
+
 def limit_to_card_scope(filterset: filters.FilterSet, user) -> None:
     """Offer (and accept) only owners, teams and regions whose cards ``user`` may see: another team's rep, another
     region's KAM or team, a region outside a regional finance user's is not a valid choice (400 / form error)."""
     owners = User.objects.filter(owned_by_scope(user, owner="", rep_sees_team=True))
-    filterset.filters["owner"].queryset = owners.filter(role__in=["rep", "kam"])
+    filterset.filters["owner"].queryset = owner_queryset(user)
     teams = Team.objects.filter(pk__in=owners.filter(team__isnull=False).values("team"))
     filterset.filters["team"].queryset = teams
     filterset.filters["region"].queryset = Region.objects.filter(pk__in=teams.values("region"))
@@ -36,6 +41,22 @@ def valid_rows(filterset: filters.FilterSet):
     if not filterset.is_valid():
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
     return filterset.qs
+
+
+def _without_empty_choices(data, names):
+    """The list's "Any status" / "Any tier" option sends ``status=``: no filter, not an invalid choice (which made
+    the export refuse the page's own query string)."""
+    if data is None or not hasattr(data, "getlist") or not any(name in data for name in names):
+        return data
+    data = data.copy()
+    for name in names:
+        if name in data:
+            values = [value for value in data.getlist(name) if value]
+            if values:
+                data.setlist(name, values)
+            else:
+                del data[name]
+    return data
 
 
 class DistributorFilter(filters.FilterSet):
@@ -82,8 +103,8 @@ class DistributorFilter(filters.FilterSet):
             "not_visited_days",
         ]
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        super().__init__(_without_empty_choices(data, ("status", "tier")), *args, **kwargs)
         user = user or getattr(self.request, "user", None)
         if user is not None:
             limit_to_card_scope(self, user)

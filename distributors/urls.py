@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.distributor_list, name="list"),
     path("new/", views.distributor_edit, name="new"),
     path("portfolio/", views.portfolio, name="portfolio"),
+    path("owners/", views.owner_options, name="owner_options"),
     path("import/", import_upload, name="import"),
     path("import/preview/", import_preview, name="import_preview"),
     path("import/confirm/", import_confirm, name="import_confirm"),
