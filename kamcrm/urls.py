@@ -53,6 +53,7 @@ router.register("allocations", receivables_api.AllocationViewSet, basename="allo
 router.register("collection-activities", receivables_api.CollectionActivityViewSet, basename="collection-activity")
 router.register("payment-claims", reports_api.PaymentClaimViewSet, basename="payment-claim")
 router.register("write-offs", receivables_api.WriteOffViewSet, basename="write-off")
+router.register("promises", receivables_api.PromiseViewSet, basename="promise")
 router.register("period-reports", period_report_api.PeriodReportViewSet, basename="period-report")
 router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")
 
@@ -74,6 +75,11 @@ api_urlpatterns = [
     path("plans/export/", plan_api.PlanExportView.as_view(), name="api-plan-export"),
     path("receivables/aging/", receivables_api.AgingView.as_view(), name="api-receivables-aging"),
     path("receivables/worklist/", receivables_api.WorklistView.as_view(), name="api-receivables-worklist"),
+    path(
+        "receivables/promise-reliability/",
+        receivables_api.PromiseReliabilityView.as_view(),
+        name="api-receivables-promise-reliability",
+    ),
     path("receivables/credit-check/", receivables_api.CreditCheckView.as_view(), name="api-receivables-credit-check"),
     path("statements/<int:distributor>/", receivables_api.StatementView.as_view(), name="api-statement"),
     path("dashboard/", dashboard_api.DashboardView.as_view(), name="api-dashboard"),

@@ -423,6 +423,9 @@ class CollectionActivitySerializer(serializers.ModelSerializer):
     distributor = MoneyDistributorField()
     invoice = VisibleInvoiceField(required=False, allow_null=True)
     promised_amount = MoneyField(required=False, allow_null=True)
+    invoices = VisibleInvoiceField(
+        many=True, required=False, source="promise_invoices", help_text="A promise's invoices (ids)."
+    )
 
     class Meta:
         model = CollectionActivity
@@ -430,11 +433,13 @@ class CollectionActivitySerializer(serializers.ModelSerializer):
             "id",
             "distributor",
             "invoice",
+            "invoices",
             "kind",
             "occurred_on",
             "note",
             "promised_on",
             "promised_amount",
+            "promised_by",
             "extended_to",
             "dispute_reason",
             "resolved_on",
@@ -446,7 +451,90 @@ class CollectionActivitySerializer(serializers.ModelSerializer):
         extra_kwargs = {"occurred_on": {"required": False}}
 
     def create(self, validated_data):
+        validated_data["invoices"] = validated_data.pop("promise_invoices", None)
         return services.log_collection_activity(by=self.context["request"].user, **validated_data)
+
+
+class PromiseSerializer(serializers.ModelSerializer):
+    """A promise to pay in the ledger, with its outcome computed from the payments that followed it."""
+
+    promised_amount = MoneyField(read_only=True)
+    invoices = serializers.PrimaryKeyRelatedField(source="promise_invoices", many=True, read_only=True)
+    paid = MoneyField(read_only=True, help_text="Paid by the account from the promise until the promised date.")
+    state = serializers.ChoiceField(choices=list(selectors.PromiseState.LABELS), read_only=True)
+    short = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CollectionActivity
+        fields = [
+            "id",
+            "distributor",
+            "occurred_on",
+            "promised_on",
+            "promised_amount",
+            "promised_by",
+            "by",
+            "invoices",
+            "note",
+            "paid",
+            "state",
+            "short",
+            "escalated_on",
+            "escalation_task",
+        ]
+        read_only_fields = fields
+
+    def get_short(self, obj) -> str:
+        """What is still missing of the promised amount ("0.00" when kept)."""
+        return money(max(obj.promised_amount - obj.paid, ZERO))
+
+
+class PromiseViewSet(viewsets.ReadOnlyModelViewSet):
+    """The promise-to-pay ledger: every promise with its outcome — active, kept, partly_kept, broken.
+
+    Record a promise with ``POST /api/collection-activities/`` (``kind`` = ``promise``)."""
+
+    serializer_class = PromiseSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("distributor", int),
+            OpenApiParameter("state", str, enum=list(selectors.PromiseState.LABELS)),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        queryset = selectors.promise_ledger(for_user=self.request.user)
+        params = self.request.query_params
+        distributor = params.get("distributor", "")
+        if distributor:
+            if not distributor.isdigit():
+                raise ValidationError({"distributor": [_("Give a distributor id.")]})
+            queryset = queryset.filter(distributor=distributor)
+        state = params.get("state", "")
+        if state:
+            if state not in selectors.PromiseState.LABELS:
+                raise ValidationError({"state": [_("Choose active, kept, partly_kept or broken.")]})
+            queryset = queryset.filter(state=state)
+        return queryset
+
+
+class PromiseReliabilityView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("distributor", int, many=True, required=True)],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        """Promise reliability (kept ÷ made over the last 12 months) of the accounts asked for, in scope:
+        ``{"<id>": "0.7500" | null}``; ids outside your scope are left out."""
+        ids = request.query_params.getlist("distributor")
+        if not ids or not all(i.isdigit() for i in ids):
+            raise ValidationError({"distributor": [_("Give one or more distributor ids.")]})
+        visible = distributors_with_money_visible_to(request.user).filter(pk__in=ids).values_list("pk", flat=True)
+        reliability = selectors.promise_reliability(list(visible))
+        return Response({str(pk): (None if value is None else str(value)) for pk, value in reliability.items()})
 
 
 class ResolveSerializer(serializers.Serializer):
@@ -745,6 +833,7 @@ def worklist_payload(row: selectors.WorklistRow) -> dict:
             "state": promise.state,
         },
         "broken_promise": row.broken_promise is not None,
+        "promise_reliability": None if row.promise_reliability is None else str(row.promise_reliability),
         "open_dispute": row.open_dispute,
         "open_tasks": row.open_tasks,
     }

@@ -113,6 +113,13 @@ def _activity(card: Distributor, by: User, kind: str, day: date, **fields) -> No
     services.log_collection_activity(distributor=card, kind=kind, occurred_on=day, by=by, **fields)
 
 
+def _past_promise(card: Distributor, by: User, day: date, **fields) -> None:
+    # History: a promise whose date has already passed (the service takes promises only for today or later).
+    if CollectionActivity.objects.filter(distributor=card, kind="promise").exists():
+        return
+    CollectionActivity.objects.create(distributor=card, kind="promise", occurred_on=day, by=by, **fields)
+
+
 def _seed_account(card: Distributor, index: int, today: date, finance: User) -> list[Invoice]:
     profile = "bad" if index == BAD_PAYER_INDEX else _profile(card, index)
     late, paid_share = PROFILES.get(profile, ((400, 500), (0.0, 0.0)))
@@ -207,10 +214,9 @@ def _seed_stories(cards: list[Distributor], today: date, finance: User) -> None:
                 note="老板答应下周付清 The owner promised to settle next week",
             )
         if index % 4 == 2:  # a promise whose date passed without payment: the worklist flags it
-            _activity(
+            _past_promise(
                 card,
                 finance,
-                "promise",
                 today - timedelta(days=20),
                 promised_on=today - timedelta(days=5),
                 promised_amount=_money(oldest.open_amount / 2),

@@ -157,13 +157,31 @@ class ActivityForm(ScopedForm):
     )
     promised_on = forms.DateField(label=_("Promised payment date"), required=False, widget=DATE)
     promised_amount = forms.DecimalField(label=_("Promised amount"), required=False, **MONEY)
+    promised_by = forms.CharField(label=_("Promised by"), max_length=100, required=False)
+    invoices = forms.ModelMultipleChoiceField(
+        label=_("Invoices promised"),
+        queryset=Invoice.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A promise may cover several invoices; none ticked: the whole account."),
+    )
     extended_to = forms.DateField(label=_("Extended to"), required=False, widget=DATE)
     dispute_reason = forms.CharField(label=_("Dispute reason"), max_length=255, required=False)
 
     def __init__(self, *args, invoices=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["invoices"].widget.attrs["class"] = "form-check-input"
         if invoices is not None:
             self.fields["invoice"].queryset = invoices
+            self.fields["invoices"].queryset = invoices
+            self.fields["invoices"].label_from_instance = lambda inv: (
+                _("%(number)s, due %(day)s, open %(open)s")
+                % {
+                    "number": inv.number,
+                    "day": inv.due_date.isoformat(),
+                    "open": f"{inv.open_amount:,.2f}",
+                }
+            )
 
 
 class ReverseForm(BootstrapFormMixin, forms.Form):

@@ -606,6 +606,24 @@ class CollectionActivity(models.Model):
     dispute_reason = models.CharField(_("dispute reason"), max_length=255, blank=True)
     resolved_on = models.DateField(_("dispute resolved on"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=255, blank=True)
+    # A promise to pay: who at the customer promised, and the invoices it covers (``invoice`` is the first one).
+    promised_by = models.CharField(
+        _("promised by"), max_length=100, blank=True, help_text=_("Who at the customer made the promise.")
+    )
+    promise_invoices = models.ManyToManyField(
+        Invoice, blank=True, related_name="promises", verbose_name=_("invoices promised")
+    )
+    # Set once, by the escalation the day after a promise not kept (receivables.reminders.escalate_broken_promises).
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True, editable=False)
+    escalation_task = models.ForeignKey(
+        "CollectionTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("KAM task"),
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("logged by")
     )

@@ -41,6 +41,7 @@ from accounts.models import Role, User
 from accounts.notifications import notify
 from distributors.models import Contact
 
+from . import selectors
 from .models import (
     ZERO,
     ActivityKind,
@@ -110,10 +111,21 @@ def _due(levels: list[ReminderLevel], run_date: date) -> dict[int, list[Reminder
 
 
 def claim_reminders(*, run_date: date) -> ReminderRun:
-    """Step 1: record which invoices get which level today, and write the outbox and the rep tasks."""
+    """Step 1: record which invoices get which level today, and write the outbox and the rep tasks.
+
+    Promises not kept escalate first (:func:`escalate_broken_promises`); an invoice escalated today gets no
+    further level in the same run (it resumes one level at a time)."""
     run = ReminderRun(run_date=run_date)
+    escalate_broken_promises(run_date=run_date, run=run)
     levels = list(ReminderLevel.objects.filter(is_active=True).order_by("days_from_due", "pk"))
     due = _due(levels, run_date)
+    escalated_today = set(
+        ReminderSent.objects.filter(run_date=run_date, claim__startswith=PROMISE_CLAIM).values_list(
+            "invoice_id", flat=True
+        )
+    )
+    for pk in escalated_today:
+        due.pop(pk, None)
     if not due:
         return run
     accounts = dict(Invoice.objects.filter(pk__in=list(due)).values_list("pk", "distributor_id"))
@@ -161,6 +173,92 @@ def _claim_accounts(run: ReminderRun, accounts: dict[int, list[int]], due: dict[
     run.claimed += len(sent)
     if sent:
         _act(run, sent)
+
+
+# --- Promises not kept ------------------------------------------------------------------------------------------
+
+PROMISE_CLAIM = "promise-"  # ReminderSent.claim of a level sent by a promise's escalation
+
+
+def escalate_broken_promises(*, run_date: date, run: ReminderRun | None = None) -> int:
+    """The day after a promise to pay's date, if the promised amount has not arrived (broken or partly kept):
+
+    - each open invoice the promise covered (its linked invoices, else the whole account's overdue invoices)
+      gets the next reminder level it has not had yet — now, whatever that level's day — and
+    - the KAM of the account's team (the owner rep when the team has no KAM) gets a collection task.
+
+    Exactly once per promise: ``escalated_on`` is set by a conditional update in the same transaction, so a
+    second run, a retry or a parallel worker does nothing for it; each (invoice, level) is still recorded at most
+    once. Returns how many promises escalated.
+    """
+    run = run or ReminderRun(run_date=run_date)
+    pending = (
+        selectors.promises(on=run_date)
+        .filter(state__in=selectors.PromiseState.NOT_KEPT, escalated_on__isnull=True, promised_on__lt=run_date)
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    escalated = 0
+    for pk in list(pending):
+        if _escalate_promise(pk, run):
+            escalated += 1
+    return escalated
+
+
+@transaction.atomic
+def _escalate_promise(pk: int, run: ReminderRun) -> bool:
+    if not CollectionActivity.objects.filter(pk=pk, escalated_on__isnull=True).update(escalated_on=run.run_date):
+        return False  # another run took it
+    promise = CollectionActivity.objects.select_related("distributor__owner__team__kam").get(pk=pk)
+    distributor = promise.distributor
+    invoices = list(promise.promise_invoices.filter(open_amount__gt=0))
+    if not invoices and promise.invoice_id:
+        invoices = list(Invoice.objects.filter(pk=promise.invoice_id, open_amount__gt=0))
+    if not invoices:
+        invoices = list(Invoice.objects.filter(distributor=distributor, open_amount__gt=0, due_date__lt=run.run_date))
+    invoices.sort(key=lambda i: i.pk)
+    levels = list(ReminderLevel.objects.filter(is_active=True, days_from_due__gt=0).order_by("days_from_due", "pk"))
+    had: dict[int, set[int]] = defaultdict(set)
+    for invoice_id, level_id in ReminderSent.objects.filter(invoice__in=invoices).values_list("invoice_id", "level_id"):
+        had[invoice_id].add(level_id)
+    claim = f"{PROMISE_CLAIM}{promise.pk}"
+    rows = []
+    for invoice in invoices:
+        reached = max((lv.days_from_due for lv in levels if lv.pk in had[invoice.pk]), default=0)
+        following = [lv for lv in levels if lv.pk not in had[invoice.pk] and lv.days_from_due > reached]
+        if following:
+            rows.append(ReminderSent(invoice=invoice, level=following[0], run_date=run.run_date, claim=claim))
+    ReminderSent.objects.bulk_create(rows, ignore_conflicts=True)
+    mine = list(ReminderSent.objects.filter(claim=claim).select_related("level"))
+    run.claimed += len(mine)
+    if mine:
+        _act(run, mine)
+    owner = distributor.owner
+    team = owner.team
+    kam = team.kam if team and team.kam and team.kam.is_active else owner
+    paid = selectors.promises(on=run.run_date).get(pk=pk).paid
+    short = max(promise.promised_amount - paid, ZERO)
+    with translation.override(kam.language or settings.LANGUAGE_CODE):
+        note = _(
+            "Promise to pay %(amount)s by %(day)s not kept: %(paid)s arrived, %(short)s short. Call the customer."
+        ) % {
+            "amount": f"{promise.promised_amount:,.2f}",
+            "day": promise.promised_on.isoformat(),
+            "paid": f"{paid:,.2f}",
+            "short": f"{short:,.2f}",
+        }
+    task = CollectionTask.objects.create(
+        distributor=distributor, assigned_to=kam, due_on=run.run_date, amount=short, note=note
+    )
+    task.invoices.set(invoices)
+    run.tasks += 1
+    CollectionActivity.objects.filter(pk=pk).update(escalation_task=task)
+    transaction.on_commit(lambda: notify_promise_broken(promise_id=pk))
+    return True
+
+
+def notify_promise_broken(*, promise_id: int) -> None:
+    """Event "promise broken": the in-app notification hook (the notification service fills it in)."""
 
 
 def _recipient_adder(recipients: dict):

@@ -655,40 +655,102 @@ class DaysBetween(Func):
         return f"CAST(julianday(%s) - julianday({sql}) AS INTEGER)", [self.as_of.isoformat(), *params]
 
 
-def promise_payments() -> Subquery:
-    """Σ payments of the promise's account from the promise until the promised date (for a promise row)."""
-    paid = (
-        Payment.objects.filter(
-            distributor=OuterRef("distributor"),
-            paid_on__gte=OuterRef("occurred_on"),
-            paid_on__lte=OuterRef("promised_on"),
-        )
-        .order_by()
-        .values("distributor")
-        .annotate(total=Sum("amount"))
-        .values("total")
+class PromiseState:
+    """Outcome of a promise to pay: running until its date, then kept, partly kept or broken."""
+
+    ACTIVE = "active"
+    KEPT = "kept"
+    PARTLY_KEPT = "partly_kept"
+    BROKEN = "broken"
+    NOT_KEPT = (PARTLY_KEPT, BROKEN)
+    LABELS = {
+        ACTIVE: gettext_lazy("Running"),
+        KEPT: gettext_lazy("Kept"),
+        PARTLY_KEPT: gettext_lazy("Partly kept"),
+        BROKEN: gettext_lazy("Broken"),
+    }
+
+
+def promise_payments(on: date | None = None) -> Subquery:
+    """Σ payments of the promise's account from the day of the promise until the promised date (and until ``on``
+    when given), less reversals in that time — for a promise row."""
+    paid = Payment.objects.filter(
+        distributor=OuterRef("distributor"),
+        paid_on__gte=OuterRef("occurred_on"),
+        paid_on__lte=OuterRef("promised_on"),
     )
+    if on is not None:
+        paid = paid.filter(paid_on__lte=on)
+    paid = paid.order_by().values("distributor").annotate(total=Sum("amount")).values("total")
     return Coalesce(Subquery(paid, output_field=MONEY_FIELD), Value(ZERO))
 
 
 def promises(*, on: date) -> QuerySet[CollectionActivity]:
-    """Promises to pay, annotated with ``paid`` and ``state``: active, kept or broken on ``on``."""
+    """Promises to pay, annotated with ``paid`` (what arrived from the promise until its date, as known on ``on``)
+    and ``state`` on ``on``: kept once the promised amount has arrived; after the promised date partly kept (some
+    arrived) or broken (nothing did); active until then."""
     return (
         CollectionActivity.objects.filter(kind=ActivityKind.PROMISE)
-        .annotate(paid=promise_payments())
+        .annotate(paid=promise_payments(on))
         .annotate(
             state=Case(
-                When(paid__gte=F("promised_amount"), then=Value("kept")),
-                When(promised_on__lt=on, then=Value("broken")),
-                default=Value("active"),
+                When(paid__gte=F("promised_amount"), then=Value(PromiseState.KEPT)),
+                When(promised_on__lt=on, paid__gt=0, then=Value(PromiseState.PARTLY_KEPT)),
+                When(promised_on__lt=on, then=Value(PromiseState.BROKEN)),
+                default=Value(PromiseState.ACTIVE),
             )
         )
     )
 
 
 def broken_promises(*, on: date) -> QuerySet[CollectionActivity]:
-    """Promises whose date has passed without the promised amount being paid (newest promise per account counts)."""
-    return promises(on=on).filter(state="broken")
+    """Promises whose date has passed without the whole promised amount (broken or partly kept)."""
+    return promises(on=on).filter(state__in=PromiseState.NOT_KEPT)
+
+
+def promise_ledger(*, for_user: User, on: date | None = None) -> QuerySet[CollectionActivity]:
+    """Every promise to pay in ``for_user``'s scope with its outcome on ``on`` (today): ``paid``, ``state`` and the
+    linked invoices; newest first. The account's receivables page, the worklist and ``/api/promises/`` read it."""
+    return (
+        promises(on=on or _today())
+        .filter(money_scope(for_user))
+        .select_related("distributor", "by", "invoice", "escalation_task")
+        .prefetch_related("promise_invoices")
+        .order_by("-occurred_on", "-pk")
+    )
+
+
+RELIABILITY_WINDOW_DAYS = 365
+
+
+def promise_reliability(distributor_ids, *, as_of: date | None = None) -> dict[int, Decimal | None]:
+    """{distributor id: promise reliability on ``as_of`` (today)} for every id in ``distributor_ids``.
+
+    Reliability = promises kept ÷ promises made, over the promises whose date fell in the 12 months (365 days)
+    before ``as_of`` — their outcome is final (a running promise is neither kept nor broken yet, so it is left
+    out). "Kept" means the whole promised amount arrived by the promised date; a partly kept promise is not
+    kept. A Decimal with 4 places (0.7500 = 75 %); None when no promise fell due in the window. One query. The
+    caller has checked scope.
+    """
+    as_of = as_of or _today()
+    ids = [int(pk) for pk in distributor_ids]
+    result: dict[int, Decimal | None] = dict.fromkeys(ids)
+    if not ids:
+        return result
+    rows = (
+        promises(on=as_of)
+        .filter(
+            distributor__in=ids,
+            promised_on__lt=as_of,
+            promised_on__gte=as_of - timedelta(days=RELIABILITY_WINDOW_DAYS),
+        )
+        .order_by()
+        .values("distributor")
+        .annotate(made=Count("pk"), kept=Count("pk", filter=Q(state=PromiseState.KEPT)))
+    )
+    for row in rows:
+        result[row["distributor"]] = rate(Decimal(row["kept"]), Decimal(row["made"]))
+    return result
 
 
 @dataclass
@@ -706,6 +768,7 @@ class WorklistRow:
     open_dispute: bool = False
     open_tasks: int = 0
     invoices: list = field(default_factory=list)
+    promise_reliability: Decimal | None = None
 
 
 def worklist_queryset(*, for_user: User, on: date | None = None) -> QuerySet[Distributor]:
@@ -752,7 +815,7 @@ def worklist_queryset(*, for_user: User, on: date | None = None) -> QuerySet[Dis
 
 
 def worklist_rows(*, distributors: list[Distributor], on: date | None = None) -> list[WorklistRow]:
-    """Rows for one page of ``worklist_queryset``: adds the last activity, promises and disputes (3 queries)."""
+    """Rows for one page of ``worklist_queryset``: adds the last activity, promises, reliability, disputes, tasks."""
     on = on or _today()
     pks = [d.pk for d in distributors]
     last = {}
@@ -766,9 +829,9 @@ def worklist_rows(*, distributors: list[Distributor], on: date | None = None) ->
     for promise in promises(on=on).filter(distributor__in=pks).order_by("distributor", "-occurred_on", "-pk"):
         if promise.distributor_id in broken or promise.distributor_id in active:
             continue  # only the newest promise of an account counts
-        if promise.state == "broken":
+        if promise.state in PromiseState.NOT_KEPT:
             broken[promise.distributor_id] = promise
-        elif promise.state == "active":
+        elif promise.state == PromiseState.ACTIVE:
             active[promise.distributor_id] = promise
     disputes = set(
         CollectionActivity.objects.filter(
@@ -781,6 +844,7 @@ def worklist_rows(*, distributors: list[Distributor], on: date | None = None) ->
         .annotate(n=Count("pk"))
         .values_list("distributor", "n")
     )
+    reliability = promise_reliability(pks, as_of=on)
     rows = []
     for d in distributors:
         rows.append(
@@ -797,6 +861,7 @@ def worklist_rows(*, distributors: list[Distributor], on: date | None = None) ->
                 active_promise=active.get(d.pk),
                 open_dispute=d.pk in disputes,
                 open_tasks=tasks.get(d.pk, 0),
+                promise_reliability=reliability[d.pk],
             )
         )
     return rows

@@ -916,11 +916,16 @@ def log_collection_activity(
     promised_amount: Decimal | None = None,
     extended_to: date | None = None,
     dispute_reason: str = "",
+    promised_by: str = "",
+    invoices: list[Invoice] | None = None,
 ) -> CollectionActivity:
     """Log a call, visit, letter, e-mail, promise to pay (date and amount), extension (new date) or dispute (reason).
 
-    A promise, an extension and an open dispute pause the reminders of the invoice (or of the whole account
-    when no invoice is named). Raises ValidationError with field errors.
+    A promise names who promised (``promised_by``) and may cover several ``invoices`` (``invoice`` alone is the
+    same as ``invoices=[invoice]``); it is for today or a later day and for no more than is open on those
+    invoices (or on the account when none is named). A promise, an extension and an open dispute pause the
+    reminders of the invoice (or of the whole account when no invoice is named); a promise not kept escalates
+    the day after its date (``reminders.escalate_broken_promises``). Raises ValidationError with field errors.
     """
     if not can_log_collection(by):
         raise PermissionDenied(_("Sign in to log collection work."))
@@ -931,19 +936,40 @@ def log_collection_activity(
         errors["kind"] = [_("Choose what kind of activity this was.")]
     if invoice is not None and invoice.distributor_id != distributor.pk:
         errors["invoice"] = [_("This invoice belongs to another distributor.")]
+    linked = list({i.pk: i for i in [*(invoices or []), *([invoice] if invoice else [])]}.values())
     if kind == ActivityKind.PROMISE:
+        if any(i.distributor_id != distributor.pk for i in linked):
+            errors["invoices"] = [_("This invoice belongs to another distributor.")]
         if promised_on is None:
             errors["promised_on"] = [_("Give the date the customer promised to pay.")]
         elif promised_on < occurred_on:
             errors["promised_on"] = [_("The promised date cannot be before the promise.")]
+        elif promised_on < today():
+            errors["promised_on"] = [_("A promise to pay is for today or a later day, not a day that has passed.")]
         elif message := _beyond_horizon(promised_on, occurred_on=occurred_on, by=by):
             errors["promised_on"] = [message]
         try:
             promised_amount = _positive(promised_amount, "promised_amount")
         except ValidationError as exc:
             errors.update(exc.message_dict)
+        else:
+            if not errors.get("invoices"):
+                open_now = sum_or_zero(
+                    Invoice.objects.filter(pk__in=[i.pk for i in linked])
+                    if linked
+                    else Invoice.objects.filter(distributor=distributor, open_amount__gt=0),
+                    "open_amount",
+                )
+                if promised_amount > open_now:
+                    errors["promised_amount"] = [
+                        _("At most %(open)s is open on these invoices; a promise cannot be for more.")
+                        % {"open": f"{open_now:,.2f}"}
+                    ]
+        if linked and invoice is None:
+            invoice = min(linked, key=lambda i: (i.due_date, i.pk))
     else:
         promised_on = promised_amount = None
+        promised_by, linked = "", []
     if kind == ActivityKind.EXTENSION:
         if extended_to is None or extended_to <= occurred_on:
             errors["extended_to"] = [_("Give the new date, after today's.")]
@@ -973,8 +999,11 @@ def log_collection_activity(
         promised_amount=promised_amount,
         extended_to=extended_to,
         dispute_reason=(dispute_reason or "").strip()[:255],
+        promised_by=(promised_by or "").strip()[:100],
         by=by,
     )
+    if linked:
+        activity.promise_invoices.set(linked)
     audit.record(activity, by=by, action="collection_activity_logged")
     return activity
 

@@ -416,6 +416,8 @@ def account(request, pk):
             "payments": distributor.payments.order_by("-paid_on", "-pk")[:20],
             "credit_notes": distributor.credit_notes.order_by("-issue_date", "-pk")[:20],
             "activities": distributor.collection_activities.select_related("invoice", "by")[:30],
+            "promises": selectors.promise_ledger(for_user=request.user, on=today).filter(distributor=distributor)[:20],
+            "reliability": selectors.promise_reliability([distributor.pk], as_of=today)[distributor.pk],
             "claims": distributor.payment_claims.filter(status=ClaimStatus.PENDING),
             "tasks": distributor.collection_tasks.filter(status=TaskStatus.OPEN),
             "statement_form": StatementForm(initial={"start": month_start, "end": today}),

@@ -13,6 +13,14 @@ from receivables.models import CollectionActivity
 REP_DAYS, MANAGER_DAYS = 90, 365
 
 
+@pytest.fixture(autouse=True)
+def a1_owes(cards, money, day):
+    """A promise is for no more than is open: A1 owes enough for the promises below."""
+    from decimal import Decimal
+
+    money.invoice(cards.a1, Decimal("1000.00"), day(-10), terms=30)
+
+
 def _body(card, kind, offset_or_date):
     from django.utils import timezone
 

@@ -207,18 +207,21 @@ def test_collection_figures_by_hand(org, cards, money, day):
     assert data.opening_balance + data.total_debit - data.total_credit == data.closing_balance
 
 
-def test_worklist_orders_by_amount_times_days_and_shows_broken_promises(org, cards, money, day):
+def test_worklist_orders_by_amount_times_days_and_shows_broken_promises(org, cards, money, day, monkeypatch):
     money.invoice(cards.a1, D("100.00"), day(-80), due=day(-50))  # 100 × 50 = 5,000
     money.invoice(cards.a2, D("1000.00"), day(-33), due=day(-3))  # 1,000 × 3 = 3,000
     money.invoice(cards.b1, D("10.00"), day(-40), due=day(-10))
-    services.log_collection_activity(
-        distributor=cards.a1_second,
-        kind="promise",
-        occurred_on=day(-10),
-        promised_on=day(-1),
-        promised_amount=D("100"),
-        by=org.rep_a1,
-    )
+    money.invoice(cards.a1_second, D("100.00"), day(-20), due=day(10))  # not due yet
+    with monkeypatch.context() as m:
+        m.setattr(services, "today", lambda: day(-10))  # the promise was made ten days ago
+        services.log_collection_activity(
+            distributor=cards.a1_second,
+            kind="promise",
+            occurred_on=day(-10),
+            promised_on=day(-1),
+            promised_amount=D("100"),
+            by=org.rep_a1,
+        )
     services.log_collection_activity(distributor=cards.a1, kind="call", note="Will pay Friday", by=org.rep_a1)
     page = list(selectors.worklist_queryset(for_user=org.rm_a))
     assert [d.code for d in page] == ["A1-001", "A2-001", "A1-002"]

@@ -396,7 +396,8 @@ def test_claims_are_for_the_reps_own_accounts_and_can_be_rejected(org, cards, da
 # --- Collection activities and the credit check ---------------------------------------------------------------------
 
 
-def test_promise_needs_a_date_and_amount_and_disputes_a_reason(org, cards, day):
+def test_promise_needs_a_date_and_amount_and_disputes_a_reason(org, cards, money, day):
+    money.invoice(cards.a1, D("600.00"), day(-10), terms=30)  # a promise is for no more than is open
     with pytest.raises(ValidationError) as exc:
         services.log_collection_activity(distributor=cards.a1, kind="promise", by=org.rep_a1)
     assert {"promised_on", "promised_amount"} <= set(exc.value.message_dict)
