@@ -4,7 +4,8 @@ Nothing here is a new figure. Plan vs actual and pacing are the dashboards' (``r
 the month and the quarter containing today, accounts taken whole as on a team's dashboard); overdue money is the
 dashboard's (``overdue_money``), the buckets are the aging's (``receivables.selectors.aging``), DSO is
 ``receivables.selectors.days_sales_outstanding`` through the dashboard's figures, the visit schedule is
-``reports.selectors.next_visit_due``, the activities are the card's timeline. This module only puts them side
+``reports.selectors.next_visit_due``, promise reliability is ``receivables.selectors.promise_reliability``, the
+activities are the card's timeline. This module only puts them side
 by side and sets a traffic light on each:
 
 - plan: the worse of the month's and the quarter's sales rate against the rate expected by today (pacing):
@@ -56,6 +57,7 @@ class AccountHealth:
     overdue_amount: Decimal | None
     buckets: list = field(default_factory=list)  # [(Bucket, Decimal)] from the aging
     open_complaints: int = 0
+    promise_reliability: Decimal | None = None  # receivables.selectors.promise_reliability; None: no promise due
     activities: list = field(default_factory=list)  # the card's newest timeline entries (account screen only)
     plan_light: str = NONE
     visit_light: str = NONE
@@ -184,6 +186,7 @@ def scope_health(
         distributors=Distributor.objects.filter(pk__in=money_ids),
     )
     rows = {row.key: row for row in aging.rows}
+    reliability = receivables_selectors.promise_reliability(sorted(money_ids), as_of=today)
     result = []
     for card in cards:
         frequency, due = next_visit_due(card.last_visited_on, card.created_at, card.visit_frequency_days, card.tier)
@@ -203,6 +206,7 @@ def scope_health(
             overdue_amount=(m.overdue_amount or ZERO) if sees_money else None,
             buckets=buckets if sees_money else [],
             open_complaints=card.open_complaints,
+            promise_reliability=reliability.get(card.pk),
         )
         health.plan_light = plan_light(m, q)
         health.visit_light = visit_light(due, frequency, today)
@@ -261,6 +265,7 @@ def health_json(h: AccountHealth) -> dict:
         "buckets": {bucket.key: _money_str(amount) for bucket, amount in h.buckets},
         "dso": None if h.dso is None or h.overdue_amount is None else f"{h.dso:.1f}",
         "open_complaints": h.open_complaints,
+        "promise_reliability": _rate_str(h.promise_reliability),
         "activities": [
             {
                 "at": e.at.isoformat(),

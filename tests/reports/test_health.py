@@ -66,6 +66,8 @@ def test_health_figures_are_the_dashboards_and_the_agings(org, accounts, api_for
     assert table["results"][0]["distributor"] == accounts.a1.pk and table["results"][0]["lights"]["money"] == "red"
     assert rows[accounts.a1_second.pk]["lights"]["visit"] == "green"
     assert rows[accounts.a1_second.pk]["days_since_visit"] == 1
+    reliability = kam.get(f"/api/receivables/promise-reliability/?distributor={accounts.a1.pk}").json()
+    assert rows[accounts.a1.pk]["promise_reliability"] == reliability[str(accounts.a1.pk)]
 
 
 def test_account_screen_and_card_profile_show_the_same_figures(org, accounts, client_for, api_for):
