@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Region, Team, User
 from accounts.scope import owned_by_scope
-from kamcrm.filters import DayCountFilter
+from kamcrm.filters import DayCountFilter, OrderingFilter
 
 from .models import Attractiveness, Distributor, RelationshipStage, RelationshipType, Status, Tier
 
@@ -73,7 +74,7 @@ class DistributorFilter(filters.FilterSet):
     )
     city = filters.CharFilter(field_name="city", lookup_expr="iexact", label=_("City"))
     not_visited_days = DayCountFilter(method="not_visited_for", label=_("Not visited for (days)"))
-    ordering = filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("code", "code"),
             ("name", "name"),
@@ -83,6 +84,15 @@ class DistributorFilter(filters.FilterSet):
             ("last_visited_on", "last_visited_on"),
             ("updated_at", "updated"),
         ),
+        field_labels={
+            "code": _("Code"),
+            "name": pgettext_lazy("company", "Name"),
+            "city": _("City"),
+            "tier": _("Tier"),
+            "status": _("Status"),
+            "last_visited_on": _("Last visit"),
+            "updated_at": _("Updated"),
+        },
         label=_("Sort by"),
         empty_label=_("Sort by code"),
     )
