@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import DateField, Exists, F, Min, OuterRef, Q, Sum
+from django.db.models import DateField, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -751,8 +751,10 @@ def _card_q(accounts: Q) -> Q:
 
 
 def computed_at(scope: Scope) -> datetime | None:
-    """When the scope's figures were last computed: the oldest of its accounts' last refresh."""
-    return RollupState.objects.filter(scope.q()).aggregate(at=Min("computed_at"))["at"]
+    """When the figures shown were computed: the latest refresh of the scope's accounts' rollups — the one that
+    produced the current sums. (The oldest refresh, shown before, stood still while accounts were refreshed one
+    by one and the figures changed.)"""
+    return RollupState.objects.filter(scope.q()).aggregate(at=Max("computed_at"))["at"]
 
 
 # --- Plan vs actual (the plans pages read their actuals here, through distributors.plan_selectors) -----------

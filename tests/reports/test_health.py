@@ -101,3 +101,21 @@ def test_another_teams_rep_gets_404_on_page_and_api(org, accounts, client_for, a
     # a teammate sees the card's health but not its money (the money rule)
     teammate = api_for(org.rep_a1b).get(f"/api/health/{accounts.a1.pk}/")
     assert teammate.status_code == 200 and teammate.json()["overdue_amount"] is None
+
+
+def test_computed_at_is_the_time_of_the_rollup_that_made_the_figures(org, accounts, api_for, client_for):
+    from datetime import datetime
+
+    from reports.rollup_models import RollupState
+
+    RollupState.objects.update(computed_at=timezone.make_aware(datetime(2026, 1, 5, 21, 31)))
+    url = f"/api/dashboard/?level=team&id={org.team_a1.pk}"
+    assert api_for(org.kam_a1).get(url).json()["computed_at"].startswith("2026-01-05T21:31")
+    rollups.rebuild(distributor_ids=[accounts.a1.pk])  # one account's figures refreshed: the sums changed
+    shown = api_for(org.kam_a1).get(url).json()["computed_at"]
+    now = timezone.localtime().strftime("%Y-%m-%dT%H")
+    assert shown.startswith(now)
+    assert (
+        timezone.localtime().strftime("%Y-%m-%d %H:")
+        in client_for(org.kam_a1).get(f"/dashboard/?level=team&id={org.team_a1.pk}").content.decode()
+    )
