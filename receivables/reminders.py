@@ -258,7 +258,22 @@ def _escalate_promise(pk: int, run: ReminderRun) -> bool:
 
 
 def notify_promise_broken(*, promise_id: int) -> None:
-    """Event "promise broken": the in-app notification hook (the notification service fills it in)."""
+    """Event "promise broken": the account's owner and their KAM hear of it once (the promise names the event)."""
+    promise = CollectionActivity.objects.select_related("distributor__owner__team__kam").get(pk=promise_id)
+    owner = promise.distributor.owner
+    kam = owner.team.kam if owner and owner.team_id and owner.team.kam_id else None
+    for user in {u.pk: u for u in (owner, kam) if u is not None}.values():
+        notify(
+            recipient=user,
+            kind="promise_broken",
+            key=f"promise-{promise.pk}",
+            params={
+                "distributor": str(promise.distributor),
+                "amount": promise.promised_amount,
+                "day": promise.promised_on.isoformat(),
+            },
+            url=reverse("receivables:account", args=[promise.distributor_id]),
+        )
 
 
 def _recipient_adder(recipients: dict):
