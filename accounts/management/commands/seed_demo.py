@@ -20,6 +20,7 @@ SEEDERS = [
     "reports.rollups.rebuild",
     "distributors.plan_demo.seed",
     "receivables.demo.seed",
+    "accounts.demo.seed_saved_filters",
 ]
 
 
