@@ -19,6 +19,7 @@ class HealthListView(APIView):
             OpenApiParameter("id", int, description="The rep, team or region; omitted for the company."),
         ],
         responses=OpenApiTypes.OBJECT,
+        operation_id="health_list",
     )
     def get(self, request):
         """Account health of every account of the scope the caller may see, worst first: lights (plan, visit,
@@ -38,7 +39,7 @@ class HealthListView(APIView):
 
 
 class AccountHealthView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="health_account")
     def get(self, request, distributor: int):
         """One account's health, as in the list, with its last three activities (the card's timeline)."""
         card = get_object_or_404(Distributor.objects.visible_to(request.user), pk=distributor)
