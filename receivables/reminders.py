@@ -32,11 +32,13 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role, User
+from accounts.notifications import notify
 from distributors.models import Contact
 from kamcrm.money import ZERO
 
@@ -256,7 +258,22 @@ def _escalate_promise(pk: int, run: ReminderRun) -> bool:
 
 
 def notify_promise_broken(*, promise_id: int) -> None:
-    """Event "promise broken": the in-app notification hook (the notification service fills it in)."""
+    """Event "promise broken": the account's owner and their KAM hear of it once (the promise names the event)."""
+    promise = CollectionActivity.objects.select_related("distributor__owner__team__kam").get(pk=promise_id)
+    owner = promise.distributor.owner
+    kam = owner.team.kam if owner and owner.team_id and owner.team.kam_id else None
+    for user in {u.pk: u for u in (owner, kam) if u is not None}.values():
+        notify(
+            recipient=user,
+            kind="promise_broken",
+            key=f"promise-{promise.pk}",
+            params={
+                "distributor": str(promise.distributor),
+                "amount": promise.promised_amount,
+                "day": promise.promised_on.isoformat(),
+            },
+            url=reverse("receivables:account", args=[promise.distributor_id]),
+        )
 
 
 def _recipient_adder(recipients: dict):
@@ -334,6 +351,13 @@ def _act(run: ReminderRun, sent: list[ReminderSent]) -> None:
                         note=_("Visit to collect the overdue invoices."),
                     )
                     run.tasks += 1
+                    notify(
+                        recipient=owner,
+                        kind="task_assigned",
+                        key=f"collection-task-{task.pk}",
+                        params={"by": "KAM CRM", "task": f"{distributor}: {task.note}"},
+                        url=reverse("receivables:worklist"),
+                    )
                 task_links.append((reminder, task))
         for email, entry in recipients.items():
             message = _compose(distributor, overdue[distributor_pk], entry, email, run.run_date)

@@ -184,3 +184,15 @@ def test_the_ledger_is_scoped_and_the_page_form_links_several_invoices(org, card
     assert api_for(org.rep_b1).get(f"/api/promises/{promise.pk}/").status_code == 404
     assert api_for(org.rep_b1).get("/api/promises/").json()["count"] == 0
     assert api_for(org.kam_a1).get(f"/api/promises/{promise.pk}/").json()["state"] == "active"
+
+
+def test_a_broken_promise_notifies_the_owner_and_the_kam_once(org, cards, money, day, levels, promise_made):
+    from accounts.models import Notification
+
+    money.invoice(cards.a1, D("500.00"), day(-40), due=day(-10), number="P-N")
+    promise = promise_made("300.00", made=-7, due_in=-2)
+    for _ in range(2):  # the escalation's on-commit hook run again (a retried task)
+        reminders.notify_promise_broken(promise_id=promise.pk)
+    sent = Notification.objects.filter(kind="promise_broken")
+    assert sorted(sent.values_list("recipient__username", flat=True)) == ["kam_a1", "rep_a1"]
+    assert "300.00" in sent.first().params["amount"]
