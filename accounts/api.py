@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from kamcrm.security import ClientAddressThrottle
 
 from . import notifications, selectors, services
-from .models import Notification, Region, Role, Team, User
+from .models import Notification, Region, Role, SavedFilter, Team, User
 from .permissions import IsAdminOrReadOnly
 
 
@@ -323,3 +323,34 @@ class NotificationViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, view
     def read_all(self, request):
         notifications.mark_all_read(user=request.user)
         return Response({"unread": notifications.unread_count(for_user=request.user)})
+
+
+class SavedFilterSerializer(serializers.ModelSerializer):
+    list_name = serializers.ChoiceField(choices=list(SavedFilter.LISTS))
+
+    class Meta:
+        model = SavedFilter
+        fields = ["id", "list_name", "name", "query", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def create(self, validated_data):
+        return services.save_filter(user=self.context["request"].user, **validated_data)
+
+
+class SavedFilterViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """``/api/saved-filters/``: the caller's named filters per list (``?list_name=distributors``). POST saves one
+    (the same name overwrites); ``query`` is the list's query string (e.g. ``tier=A&not_visited_days=30``), which
+    the list, its export and the list API all accept."""
+
+    serializer_class = SavedFilterSerializer
+    filterset_fields = ["list_name"]
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at"]
+
+    def get_queryset(self):
+        return SavedFilter.objects.visible_to(self.request.user)
+
+    def perform_destroy(self, instance):
+        services.delete_filter(saved=instance, user=self.request.user)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from . import services
-from .models import Region, Role, Team, User
+from .models import Region, Role, SavedFilter, Team, User
 
 DEMO_PASSWORD = "Kam-demo-2026"
 
@@ -79,3 +79,14 @@ def seed() -> list[DemoLogin]:
     _put_user(username="finance", full_name="财务部", role=Role.FINANCE)
     logins.append(DemoLogin("finance", Role.FINANCE, ""))
     return logins
+
+
+def seed_saved_filters() -> None:
+    """Each KAM's saved card-list filters (issue 15), named in the KAM's language."""
+    for kam in User.objects.filter(role=Role.KAM, is_active=True):
+        chinese = (kam.language or "").startswith("zh")
+        for name, query in (
+            ("A 级 30 天未拜访" if chinese else "Tier A, not visited for 30 days", "tier=A&not_visited_days=30"),
+            ("重点客户" if chinese else "Key accounts", "status=key"),
+        ):
+            SavedFilter.objects.get_or_create(user=kam, list_name="distributors", name=name, defaults={"query": query})

@@ -251,3 +251,38 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} -> {self.recipient_id}"
+
+
+class SavedFilterQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Saved filters are personal: a user sees their own only."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(user=user)
+
+
+class SavedFilter(models.Model):
+    """A named set of a list's filters (its query string), saved by a user for that list."""
+
+    LISTS = {"distributors": _("Distributors")}  # the lists that offer saved filters (list key -> its name)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters", verbose_name=_("user")
+    )
+    list_name = models.CharField(_("list"), max_length=40)
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = SavedFilterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["list_name", "name"]
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name", "name"], name="saved_filter_name_unique_per_list")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_name}: {self.name}"

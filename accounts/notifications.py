@@ -38,14 +38,15 @@ class Kind:
 
     code: str
     title: Promise
+    email: bool = True  # False when the event already sends its own e-mail (a period report comes with its PDF)
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def register_kind(code: str, title: Promise) -> Kind:
+def register_kind(code: str, title: Promise, *, email: bool = True) -> Kind:
     """Add a kind (apps above accounts may add theirs); registering the same code again replaces the title."""
-    kind = Kind(code=code, title=title)
+    kind = Kind(code=code, title=title, email=email)
     KINDS[code] = kind
     return kind
 
@@ -63,7 +64,7 @@ register_kind("write_off_rejected", _("The write-off of %(amount)s for %(distrib
 register_kind("promise_broken", _("%(distributor)s broke the promise to pay %(amount)s by %(day)s."))
 register_kind("credit_hold_placed", _("%(distributor)s was put on credit hold."))
 register_kind("credit_hold_released", _("The credit hold on %(distributor)s was released."))
-register_kind("period_report_ready", _("The period report %(report)s is ready."))
+register_kind("period_report_ready", _("The period report %(report)s is ready."), email=False)
 
 # Params shown as money: stored as plain decimal strings, shown with the reader's separators.
 MONEY_PARAMS = frozenset({"amount"})
@@ -121,7 +122,7 @@ def notify(*, recipient: User | None, kind: str, key: str, params: dict | None =
             )
     except IntegrityError:  # the same event raced in from another process: it notified already
         return False
-    if created and recipient.notify_by_email and recipient.email:
+    if created and KINDS[kind].email and recipient.notify_by_email and recipient.email:
         enqueue_on_commit(send_notification_email, args=[notification.pk], if_broker_down=IfBrokerDown.OUTBOX)
     return created
 

@@ -2,10 +2,11 @@
 
 from datetime import datetime, timedelta
 from importlib import import_module
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from kamcrm.audit import services as audit
 
-from .models import Region, Role, Team, User
+from .models import Region, Role, SavedFilter, Team, User
 
 
 def _before(instance) -> dict | None:
@@ -166,3 +167,44 @@ def revoke_tokens(*, user: User) -> int:
     if not getattr(user, "pk", None):
         return 0
     return Token.objects.filter(user=user).delete()[0]
+
+
+# --- Saved filters (issue 15) -------------------------------------------------------------------------------------
+
+
+def _clean_query(query: str) -> str:
+    """Keep the filters only: no page number, no empty values, no CSRF token."""
+    pairs = [
+        (key, value)
+        for key, value in parse_qsl((query or "").lstrip("?"), keep_blank_values=False)
+        if key not in ("page", "csrfmiddlewaretoken", "owner_name")
+    ]
+    return urlencode(pairs)
+
+
+def save_filter(*, user: User, list_name: str, name: str, query: str) -> SavedFilter:
+    """Save (or overwrite, by name) the user's filters of a list. Raises ValidationError for an unknown list, an
+    empty or too long name, or a query longer than the field."""
+    errors = {}
+    name = (name or "").strip()
+    if list_name not in SavedFilter.LISTS:
+        errors["list_name"] = [_("Filters of this list cannot be saved.")]
+    if not name:
+        errors["name"] = [_("Give the filter a name.")]
+    elif len(name) > SavedFilter._meta.get_field("name").max_length:
+        errors["name"] = [_("Use at most 80 characters.")]
+    query = _clean_query(query)
+    if len(query) > SavedFilter._meta.get_field("query").max_length:
+        errors["query"] = [_("Too many filters to save.")]
+    if errors:
+        raise ValidationError(errors)
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=user, list_name=list_name, name=name, defaults={"query": query}
+    )
+    return saved
+
+
+def delete_filter(*, saved: SavedFilter, user: User) -> None:
+    if saved.user_id != user.pk:
+        raise PermissionDenied
+    saved.delete()

@@ -29,7 +29,7 @@ from .forms import (
     UserCreateForm,
     UserForm,
 )
-from .models import Region, Role, Team, User
+from .models import Region, Role, SavedFilter, Team, User
 
 PAGE_SIZE = 50
 
@@ -341,3 +341,42 @@ def notification_read_all(request):
         return _menu(request)
     messages.success(request, _("All notifications are marked read."))
     return redirect("accounts:notifications")
+
+
+# --- Saved filters (issue 15) ---------------------------------------------------------------------------------
+
+
+def _back_to(request, fallback: str) -> str:
+    target = request.POST.get("next") or fallback
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return fallback
+    return target
+
+
+@login_required
+@require_POST
+def saved_filter_save(request):
+    list_name = request.POST.get("list_name", "")
+    try:
+        saved = services.save_filter(
+            user=request.user,
+            list_name=list_name,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for msgs in exc.message_dict.values() for m in msgs))
+        return redirect(_back_to(request, reverse("home")))
+    messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+    return redirect(_back_to(request, reverse("home")))
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request, pk: int):
+    saved = get_object_or_404(SavedFilter.objects.visible_to(request.user), pk=pk)
+    services.delete_filter(saved=saved, user=request.user)
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
+    return redirect(_back_to(request, reverse("home")))

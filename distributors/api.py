@@ -4,10 +4,10 @@
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.api import VisiblePrimaryKeyField
@@ -91,6 +91,12 @@ class ReassignSerializer(serializers.Serializer):
     owner = OwnerField()
 
 
+class CardGroupSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
 class DistributorViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -116,6 +122,21 @@ class DistributorViewSet(
 
     def perform_update(self, serializer):
         serializer.save_through_service(serializer.instance)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("group_by", str, enum=list(selectors.GROUP_BY), required=True)],
+        responses=CardGroupSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def groups(self, request):
+        """The cards the list's filters select, counted per owner, tier or status (the list page's group-by);
+        ``key`` is the filter value that lists a group's cards."""
+        group_by = request.query_params.get("group_by")
+        if group_by not in selectors.GROUP_BY:
+            raise ValidationError({"group_by": [_("Choose one of: owner, tier, status.")]})
+        queryset = self.filter_queryset(selectors.distributor_list(for_user=request.user))
+        groups = selectors.card_groups(queryset=queryset, group_by=group_by)
+        return Response(CardGroupSerializer(groups, many=True).data)
 
     @extend_schema(request=ReassignSerializer, responses=DistributorSerializer)
     @action(detail=True, methods=["post"])

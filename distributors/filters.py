@@ -7,19 +7,25 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Region, Team, User
 from accounts.scope import owned_by_scope
-from kamcrm.filters import DayCountFilter
+from kamcrm.filters import DayCountFilter, OrderingFilter
 
 from .models import Attractiveness, Distributor, RelationshipStage, RelationshipType, Status, Tier
+
+
+def owner_queryset(user):
+    """The owners ``user`` may filter cards by: reps and KAMs whose cards they may see."""
+    return User.objects.filter(owned_by_scope(user, owner="", rep_sees_team=True)).filter(role__in=["rep", "kam"])
 
 
 def limit_to_card_scope(filterset: filters.FilterSet, user) -> None:
     """Offer (and accept) only owners, teams and regions whose cards ``user`` may see: another team's rep, another
     region's KAM or team, a region outside a regional finance user's is not a valid choice (400 / form error)."""
     owners = User.objects.filter(owned_by_scope(user, owner="", rep_sees_team=True))
-    filterset.filters["owner"].queryset = owners.filter(role__in=["rep", "kam"])
+    filterset.filters["owner"].queryset = owner_queryset(user)
     teams = Team.objects.filter(pk__in=owners.filter(team__isnull=False).values("team"))
     filterset.filters["team"].queryset = teams
     filterset.filters["region"].queryset = Region.objects.filter(pk__in=teams.values("region"))
@@ -38,6 +44,22 @@ def valid_rows(filterset: filters.FilterSet):
     return filterset.qs
 
 
+def _without_empty_choices(data, names):
+    """The list's "Any status" / "Any tier" option sends ``status=``: no filter, not an invalid choice (which made
+    the export refuse the page's own query string)."""
+    if data is None or not hasattr(data, "getlist") or not any(name in data for name in names):
+        return data
+    data = data.copy()
+    for name in names:
+        if name in data:
+            values = [value for value in data.getlist(name) if value]
+            if values:
+                data.setlist(name, values)
+            else:
+                del data[name]
+    return data
+
+
 class DistributorFilter(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("Search"))
     status = filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
@@ -52,7 +74,7 @@ class DistributorFilter(filters.FilterSet):
     )
     city = filters.CharFilter(field_name="city", lookup_expr="iexact", label=_("City"))
     not_visited_days = DayCountFilter(method="not_visited_for", label=_("Not visited for (days)"))
-    ordering = filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("code", "code"),
             ("name", "name"),
@@ -62,6 +84,15 @@ class DistributorFilter(filters.FilterSet):
             ("last_visited_on", "last_visited_on"),
             ("updated_at", "updated"),
         ),
+        field_labels={
+            "code": _("Code"),
+            "name": pgettext_lazy("company", "Name"),
+            "city": _("City"),
+            "tier": _("Tier"),
+            "status": _("Status"),
+            "last_visited_on": _("Last visit"),
+            "updated_at": _("Updated"),
+        },
         label=_("Sort by"),
         empty_label=_("Sort by code"),
     )
@@ -82,8 +113,8 @@ class DistributorFilter(filters.FilterSet):
             "not_visited_days",
         ]
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        super().__init__(_without_empty_choices(data, ("status", "tier")), *args, **kwargs)
         user = user or getattr(self.request, "user", None)
         if user is not None:
             limit_to_card_scope(self, user)

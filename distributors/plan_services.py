@@ -20,10 +20,12 @@ from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.notifications import notify
 from kamcrm.audit import services as audit
 from kamcrm.money import HUNDRED
 
@@ -143,6 +145,29 @@ def plan_snapshot(plan: QuarterlyPlan) -> dict:
 
 def _step(plan: QuarterlyPlan, action: str, by: User, comment: str = "") -> PlanStep:
     return PlanStep.objects.create(plan=plan, action=action, by=by, comment=comment, at=timezone.now())
+
+
+def _notify_plan_step(plan: QuarterlyPlan, step: PlanStep, kind: str, recipients, by: User) -> None:
+    """One notification per recipient per plan step (the step names the event, so a retry notifies once)."""
+    params = {"plan": str(plan), "by": by.display_name, "comment": step.comment}
+    for recipient in {r.pk: r for r in recipients if r is not None and r.pk != by.pk}.values():
+        notify(
+            recipient=recipient,
+            kind=kind,
+            key=f"plan-step-{step.pk}",
+            params=params,
+            url=reverse("plans:detail", args=[plan.pk]),
+        )
+
+
+def _plan_deciders(plan: QuarterlyPlan):
+    """Who approves the plan: the regional managers of the owner's region."""
+    region = plan.distributor.owner.home_region_id if plan.distributor.owner_id else None
+    return User.objects.filter(role=Role.REGIONAL_MANAGER, region=region, is_active=True) if region else []
+
+
+def _plan_authors(plan: QuarterlyPlan) -> list:
+    return [plan.submitted_by, plan.created_by]
 
 
 # --- Arithmetic checks ------------------------------------------------------------------------------------
@@ -511,8 +536,9 @@ def submit_plan(*, plan: QuarterlyPlan, by: User, comment: str = "") -> Quarterl
     plan.status = PlanStatus.SUBMITTED
     plan.submitted_by, plan.submitted_at = by, timezone.now()
     plan.save(update_fields=["status", "submitted_by", "submitted_at", "updated_at"])
-    _step(plan, PlanStep.Action.SUBMITTED, by, comment)
+    step = _step(plan, PlanStep.Action.SUBMITTED, by, comment)
     audit.record(plan, by=by, action="plan_submitted", before=before)
+    _notify_plan_step(plan, step, "plan_submitted", _plan_deciders(plan), by)
     return plan
 
 
@@ -549,8 +575,9 @@ def approve_plan(*, plan: QuarterlyPlan, by: User, comment: str = "") -> Quarter
     plan.status = PlanStatus.APPROVED
     plan.approved_by, plan.approved_at = by, now
     plan.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
-    _step(plan, PlanStep.Action.APPROVED, by, comment)
+    step = _step(plan, PlanStep.Action.APPROVED, by, comment)
     audit.record(plan, by=by, action="plan_approved", before=before)
+    _notify_plan_step(plan, step, "plan_approved", _plan_authors(plan), by)
     return plan
 
 
@@ -574,8 +601,9 @@ def return_plan(*, plan: QuarterlyPlan, by: User, comment: str) -> QuarterlyPlan
     plan.status = PlanStatus.RETURNED
     plan.returned_by, plan.returned_at, plan.return_comment = by, timezone.now(), comment.strip()
     plan.save(update_fields=["status", "returned_by", "returned_at", "return_comment", "updated_at"])
-    _step(plan, PlanStep.Action.RETURNED, by, comment.strip())
+    step = _step(plan, PlanStep.Action.RETURNED, by, comment.strip())
     audit.record(plan, by=by, action="plan_returned", before=before)
+    _notify_plan_step(plan, step, "plan_returned", _plan_authors(plan), by)
     return plan
 
 
@@ -810,4 +838,12 @@ def save_action_item(*, item: ActionItem, by: User) -> ActionItem:
     item.full_clean(exclude=["created_by"])
     item.save()
     audit.record(item, by=by, action="action_item_created" if before is None else "action_item_changed", before=before)
+    if item.owner_id and item.owner_id != by.pk and (stored is None or stored.owner_id != item.owner_id):
+        notify(
+            recipient=item.owner,
+            kind="task_assigned",
+            key=f"action-item-{item.pk}-{item.owner_id}-{item.updated_at.isoformat()}",
+            params={"by": by.display_name, "task": item.task},
+            url=reverse("plans:account_detail", args=[item.account_plan_id]),
+        )
     return item

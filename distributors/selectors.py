@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from kamcrm.audit.models import AuditEvent
 
+from .filters import owner_queryset
 from .models import (
     EVALUATION_FIELDS,
     Attractiveness,
@@ -113,3 +115,51 @@ def portfolio_grid(*, for_user: User, team=None) -> tuple[list, list, dict]:
     for account in accounts.order_by("tier", "code"):
         cells[(account.attractiveness, account.relationship_stage)].append(account)
     return Attractiveness.choices, RelationshipStage.choices, cells
+
+
+# --- The card list grouped (issue 15) -----------------------------------------------------------------------------
+
+GROUP_BY = {"owner": _("Owner"), "tier": _("Tier"), "status": _("Status")}
+
+
+@dataclass(frozen=True)
+class CardGroup:
+    key: str  # the filter value that shows the group's cards (owner id, tier, status)
+    label: str
+    count: int
+
+
+def card_groups(*, queryset: QuerySet[Distributor], group_by: str) -> list[CardGroup]:
+    """The (already filtered) cards counted per owner, tier or status, largest group first. One query.
+    Raises ValueError for another ``group_by``."""
+    if group_by not in GROUP_BY:
+        raise ValueError(group_by)
+    if group_by == "owner":
+        rows = queryset.order_by().values("owner", "owner__username", "owner__first_name", "owner__last_name")
+        rows = rows.annotate(n=Count("pk"))
+        groups = [
+            CardGroup(
+                str(r["owner"] or ""),
+                User(first_name=r["owner__first_name"] or "", last_name=r["owner__last_name"] or "").get_full_name()
+                or r["owner__username"]
+                or "—",
+                r["n"],
+            )
+            for r in rows
+        ]
+    else:
+        labels = dict(Distributor._meta.get_field(group_by).choices)
+        rows = queryset.order_by().values(group_by).annotate(n=Count("pk"))
+        groups = [
+            CardGroup(str(r[group_by] or ""), str(labels.get(r[group_by], r[group_by] or "—")), r["n"]) for r in rows
+        ]
+    return sorted(groups, key=lambda g: (-g.count, g.label))
+
+
+def owner_choices(*, for_user: User, q: str, limit: int = 20) -> list[User]:
+    """Owners the user may filter the card list by whose name or username contains ``q`` (the type-ahead)."""
+    people = owner_queryset(for_user)
+    q = (q or "").strip()
+    if q:
+        people = people.filter(Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q))
+    return list(people.order_by("username")[:limit])

@@ -17,6 +17,7 @@ urlpatterns = [
     path("progress/", progress_table, name="progress_table"),
     path("<int:pk>/progress/", progress_detail, name="progress"),
     path("<int:pk>/pickup-policy/", pickup_policy, name="pickup_policy"),
+    path("owners/", views.owner_options, name="owner_options"),
     path("import/", import_upload, name="import"),
     path("import/preview/", import_preview, name="import_preview"),
     path("import/confirm/", import_confirm, name="import_confirm"),

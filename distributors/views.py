@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Team
+from accounts.models import SavedFilter, Team
 from kamcrm.forms import add_service_errors
 
 from . import card_context, selectors, services, timeline
@@ -56,11 +56,27 @@ def distributor_list(request):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("owner_name", None)  # the type-ahead's text; the filter is ``owner``
+    group_by = request.GET.get("group_by")
+    groups = None
+    if group_by in selectors.GROUP_BY and (not filterset.is_bound or filterset.is_valid()):
+        groups = selectors.card_groups(queryset=queryset, group_by=group_by)
+    group_query = query.copy()
+    group_query.pop("group_by", None)
+    group_query.pop(group_by or "", None)
+    owner = filterset.form.cleaned_data.get("owner") if filterset.is_bound and filterset.is_valid() else None
     context = {
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
         "can_create": services.can_create(request.user),
+        "group_by": group_by if groups is not None else "",
+        "group_by_choices": selectors.GROUP_BY,
+        "group_by_label": selectors.GROUP_BY.get(group_by, ""),
+        "groups": groups,
+        "group_query": group_query.urlencode(),
+        "owner_label": f"{owner.display_name} ({owner.username})" if owner else "",
+        "saved_filters": SavedFilter.objects.visible_to(request.user).filter(list_name="distributors"),
     }
     template = (
         "distributors/_list_table.html"
@@ -324,3 +340,10 @@ def portfolio(request):
             "suggested": sum(1 for v in cells.values() for a in v if a.suggested_attractiveness),
         },
     )
+
+
+@login_required
+def owner_options(request):
+    """The owner filter's type-ahead: up to 20 matching owners as ``<option>``s of a datalist (HTMX)."""
+    people = selectors.owner_choices(for_user=request.user, q=request.GET.get("owner_name", ""))
+    return render(request, "distributors/_owner_options.html", {"people": people})

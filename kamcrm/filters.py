@@ -2,6 +2,9 @@
 
 import django_filters as filters
 from django.db import models
+from django.forms.utils import pretty_name
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django_filters import rest_framework
 
 from .validation import DayCountField, WindowDateField
@@ -27,3 +30,20 @@ class FilterSet(rest_framework.FilterSet):
 
 class DjangoFilterBackend(rest_framework.DjangoFilterBackend):
     filterset_base = FilterSet
+
+
+def _descending(label) -> str:
+    return gettext("%(field)s (descending)") % {"field": label}
+
+
+descending_label = lazy(_descending, str)
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """django-filter's ordering, with labels that follow the reader's language: its own builds the descending
+    labels once, at import, in English ("Code (descending)" on a Chinese page). Pass ``field_labels``."""
+
+    def build_choices(self, fields, labels):
+        ascending = [(param, labels.get(field, pretty_name(param))) for field, param in fields.items()]
+        descending = [(f"-{param}", labels.get(f"-{param}", descending_label(label))) for param, label in ascending]
+        return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]

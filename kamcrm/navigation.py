@@ -35,6 +35,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Weekly and monthly reports"), "period_reports:list"),
     NavItem(_("Contests"), "reports:contests"),
     NavItem(_("Scorecards"), "reports:scorecards", SALES_ROLES),
+    NavItem(_("Account health"), "reports:health"),
     NavItem(_("Portfolio"), "distributors:portfolio", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
     NavItem(_("Progress table"), "distributors:progress_table", SALES_ROLES),
     NavItem(_("Plans"), "plans:list"),
@@ -63,7 +64,10 @@ MENUS: list[tuple[str | Promise, list[str]]] = [
             "reports:order_list",
         ],
     ),
-    (_("Accounts"), ["distributors:list", "distributors:portfolio", "distributors:progress_table", "plans:list"]),
+    (
+        _("Accounts"),
+        ["distributors:list", "reports:health", "distributors:portfolio", "distributors:progress_table", "plans:list"],
+    ),
     (
         _("Team"),
         ["reports:team_days", "reports:team_notes", "period_reports:list", "reports:scorecards", "reports:contests"],

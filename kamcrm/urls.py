@@ -21,7 +21,7 @@ from distributors.pickup_api import PickupPolicyViewSet
 from distributors.progress_api import ProgressStageViewSet, ProgressViewSet
 from receivables import api as receivables_api
 from reports import api as reports_api
-from reports import contest_api, cycle_api, dashboard_api, period_report_api, pickup_api, scorecard_api
+from reports import contest_api, cycle_api, dashboard_api, health_api, period_report_api, pickup_api, scorecard_api
 
 from . import views
 from .replicas import reads_from_replica
@@ -31,6 +31,7 @@ router.register("regions", accounts_api.RegionViewSet, basename="region")
 router.register("teams", accounts_api.TeamViewSet, basename="team")
 router.register("users", accounts_api.UserViewSet, basename="user")
 router.register("notifications", accounts_api.NotificationViewSet, basename="notification")
+router.register("saved-filters", accounts_api.SavedFilterViewSet, basename="saved-filter")
 router.register("distributors", distributors_api.DistributorViewSet, basename="distributor")
 router.register("contacts", distributors_api.ContactViewSet, basename="contact")
 router.register("complaints", distributors_api.ComplaintViewSet, basename="complaint")
@@ -105,6 +106,8 @@ api_urlpatterns = [
     ),
     path("dashboard/", reads_from_replica(dashboard_api.DashboardView.as_view()), name="api-dashboard"),
     path("day-plan/", reports_api.DayPlanView.as_view(), name="api-day-plan"),
+    path("health/", health_api.HealthListView.as_view(), name="api-health"),
+    path("health/<int:distributor>/", health_api.AccountHealthView.as_view(), name="api-account-health"),
     path(
         "dashboard/trend/", reads_from_replica(dashboard_api.DashboardTrendView.as_view()), name="api-dashboard-trend"
     ),

@@ -1127,8 +1127,14 @@ class CreditCheckView(APIView):
 class StatementView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="Default: first day of the month of `to`."),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Default: today."),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="Default: first day of the month of `end`."),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Default: today."),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, deprecated=True, description="The old name of `start`, still accepted."
+            ),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, deprecated=True, description="The old name of `end`, still accepted."
+            ),
             OpenApiParameter("format_type", str, enum=["json", "pdf", "xlsx"], description="Default: json."),
         ],
         responses={
@@ -1137,14 +1143,18 @@ class StatementView(APIView):
         },
     )
     def get(self, request, distributor: int):
-        """Statement of account (对账单) of a distributor for a date range: lines, balances, open invoices, aging."""
+        """Statement of account (对账单) of a distributor for a date range (``start``, ``end``, as on the account
+        page; the old ``from`` / ``to`` still work): lines, balances, open invoices, aging."""
         account = distributors_with_money_visible_to(request.user).filter(pk=distributor).first()
         if account is None:
             raise Http404
         try:
-            start, end = statements.check_range(_date_param(request, "from"), _date_param(request, "to"))
+            # One name in page and API: start / end; from / to (the API's first names) are still accepted.
+            start_name = "start" if "start" in request.query_params else "from"
+            end_name = "end" if "end" in request.query_params else "to"
+            start, end = statements.check_range(_date_param(request, start_name), _date_param(request, end_name))
         except ValueError as exc:
-            raise ValidationError({"from": [str(exc)]}) from None
+            raise ValidationError({"start": [str(exc)]}) from None
         fmt = request.query_params.get("format_type") or "json"
         if fmt not in ("json", "pdf", "xlsx"):
             raise ValidationError({"format_type": [_("Choose json, pdf or xlsx.")]})
@@ -1166,7 +1176,9 @@ class StatementView(APIView):
 def statement_payload(data: statements.Statement) -> dict:
     return {
         "distributor": data.distributor.pk,
-        "from": data.start.isoformat(),
+        "start": data.start.isoformat(),
+        "end": data.end.isoformat(),
+        "from": data.start.isoformat(),  # the old names, kept for existing callers
         "to": data.end.isoformat(),
         "opening_balance": money(data.opening_balance),
         "lines": [

@@ -4,9 +4,10 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Region, Team, User
-from kamcrm.filters import DateFilter
+from kamcrm.filters import DateFilter, OrderingFilter
 
 from .models import ActivityKind, ClaimStatus, CollectionActivity, Invoice, InvoiceStatus, Payment, PaymentClaim
 
@@ -40,7 +41,7 @@ class InvoiceFilter(_ScopedChoices):
     region = filters.ModelChoiceFilter(
         queryset=Region.objects.none(), field_name="distributor__owner__team__region", label=_("Region")
     )
-    ordering = filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("issue_date", "issue_date"),
             ("due_date", "due_date"),
@@ -48,6 +49,13 @@ class InvoiceFilter(_ScopedChoices):
             ("amount", "amount"),
             ("open_amount", "open_amount"),
         ),
+        field_labels={
+            "issue_date": _("Issue date"),
+            "due_date": _("Due date"),
+            "number": _("Number"),
+            "amount": pgettext_lazy("money", "Amount"),
+            "open_amount": _("Open amount"),
+        },
         label=_("Sort by"),
         empty_label=_("Newest first"),
     )

@@ -346,6 +346,13 @@ def _act(run: ReminderRun, sent: list[ReminderSent]) -> None:
                         note=_("Visit to collect the overdue invoices."),
                     )
                     run.tasks += 1
+                    notify(
+                        recipient=owner,
+                        kind="task_assigned",
+                        key=f"collection-task-{task.pk}",
+                        params={"by": "KAM CRM", "task": f"{distributor}: {task.note}"},
+                        url=reverse("receivables:worklist"),
+                    )
                 task_links.append((reminder, task))
         for email, entry in recipients.items():
             message = _compose(distributor, overdue[distributor_pk], entry, email, run.run_date)

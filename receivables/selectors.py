@@ -60,7 +60,6 @@ from .models import (
     HoldAction,
     Invoice,
     Payment,
-    ReminderSent,
     RuleCondition,
     TaskStatus,
     WriteOff,
@@ -1073,14 +1072,6 @@ def open_collection_tasks(*, rep: User, on_or_before: date | None = None) -> Que
     return tasks
 
 
-def stop_supply_distributors(*, for_user: User) -> QuerySet[Distributor]:
-    """Accounts with a stop-supply warning: an open invoice that reached a stop-supply reminder level."""
-    flagged = ReminderSent.objects.filter(
-        invoice__distributor=OuterRef("pk"), invoice__open_amount__gt=0, level__stop_supply=True
-    )
-    return distributors_with_money_visible_to(for_user).filter(Exists(flagged))
-
-
 def account_summary(*, distributor: Distributor, on: date | None = None) -> dict:
     """Figures for an account's receivables page: open, overdue, unapplied credit, last payment (the credit state
     is ``holds.credit_state``'s)."""
@@ -1099,9 +1090,3 @@ def account_summary(*, distributor: Distributor, on: date | None = None) -> dict
         "oldest_due": figures["oldest"],
         "last_payment_on": last_payment["d"],
     }
-
-
-def card_context(*, user: User, distributor: Distributor) -> dict:
-    """What the customer card shows of the account's money (registered with ``distributors.card_context``):
-    the stop-supply warning when money is long overdue, within the user's money scope."""
-    return {"stop_supply": stop_supply_distributors(for_user=user).filter(pk=distributor.pk).exists()}

@@ -19,12 +19,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.notifications import notify
 from distributors.models import Distributor
 from kamcrm.audit import services as audit
+from kamcrm.formatting import money
 from kamcrm.money import CENT, ZERO
 from kamcrm.validation import check_dates
 
@@ -209,7 +212,7 @@ def _plan_allocations(
             {
                 "allocations": [
                     _("The allocations add up to %(total)s, more than the %(available)s of this %(what)s.")
-                    % {"total": f"{total:.2f}", "available": f"{available:.2f}", "what": what}
+                    % {"total": money(total), "available": money(available), "what": what}
                 ]
             }
         )
@@ -220,7 +223,7 @@ def _plan_allocations(
         if amount > fresh.open_amount:
             errors.append(
                 _("Invoice %(number)s has %(open)s open; %(amount)s cannot be allocated to it.")
-                % {"number": fresh.number, "open": f"{fresh.open_amount:.2f}", "amount": f"{amount:.2f}"}
+                % {"number": fresh.number, "open": money(fresh.open_amount), "amount": money(amount)}
             )
         plans.append(_Plan(fresh, amount))
     if errors:
@@ -462,7 +465,7 @@ def record_credit_note(
                 {
                     "amount": [
                         _("The credit note (%(amount)s) is larger than what is open on invoice %(number)s (%(open)s).")
-                        % {"amount": f"{amount:.2f}", "number": invoice.number, "open": f"{invoice.open_amount:.2f}"}
+                        % {"amount": money(amount), "number": invoice.number, "open": money(invoice.open_amount)}
                     ]
                 }
             )
@@ -834,7 +837,7 @@ def propose_write_off(*, invoice: Invoice, reason: str, by: User, amount: Decima
     amount = _positive(invoice.open_amount if amount is None else amount)
     if amount > invoice.open_amount:
         raise ValidationError(
-            {"amount": [_("Only %(open)s is open on this invoice.") % {"open": f"{invoice.open_amount:.2f}"}]}
+            {"amount": [_("Only %(open)s is open on this invoice.") % {"open": money(invoice.open_amount)}]}
         )
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the debt is bad.")]})
@@ -842,7 +845,22 @@ def propose_write_off(*, invoice: Invoice, reason: str, by: User, amount: Decima
         raise ValidationError({"non_field_errors": [_("A write-off of this invoice is already waiting for approval.")]})
     write_off = WriteOff.objects.create(invoice=invoice, amount=amount, reason=reason.strip(), proposed_by=by)
     audit.record(write_off, by=by, action="write_off_proposed")
+    owner = invoice.distributor.owner
+    region = owner.home_region_id if owner else None
+    deciders = User.objects.filter(role=Role.REGIONAL_MANAGER, region=region, is_active=True) if region else []
+    for manager in deciders:
+        _notify_write_off(write_off, "write_off_proposed", manager, by)
     return write_off
+
+
+def _notify_write_off(write_off: WriteOff, kind: str, recipient: User | None, by: User) -> None:
+    notify(
+        recipient=recipient,
+        kind=kind,
+        key=f"write-off-{write_off.pk}",
+        params={"by": by.display_name, "amount": write_off.amount, "distributor": str(write_off.invoice.distributor)},
+        url=reverse("receivables:write_offs"),
+    )
 
 
 def _decide(write_off: WriteOff, by: User) -> WriteOff:
@@ -867,7 +885,7 @@ def approve_write_off(*, write_off: WriteOff, by: User, note: str = "") -> Write
             {
                 "amount": [
                     _("Only %(open)s is still open on this invoice; reject this proposal and propose again.")
-                    % {"open": f"{invoice.open_amount:.2f}"}
+                    % {"open": money(invoice.open_amount)}
                 ]
             }
         )
@@ -883,6 +901,7 @@ def approve_write_off(*, write_off: WriteOff, by: User, note: str = "") -> Write
         write_off=write_off,
     )
     audit.record(write_off, by=by, action="write_off_approved", before=before)
+    _notify_write_off(write_off, "write_off_approved", write_off.proposed_by, by)
     return write_off
 
 
@@ -894,6 +913,7 @@ def reject_write_off(*, write_off: WriteOff, by: User, note: str = "") -> WriteO
     write_off.decision_note = note or ""
     write_off.save()
     audit.record(write_off, by=by, action="write_off_rejected", before=before)
+    _notify_write_off(write_off, "write_off_rejected", write_off.proposed_by, by)
     return write_off
 
 

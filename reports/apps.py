@@ -7,10 +7,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Visits and reports")
 
     def ready(self) -> None:
-        from distributors import plan_selectors
+        from distributors import card_context, plan_selectors
 
         from . import (
             dashboard,
+            health,
             rollup_signals,
             tasks,  # noqa: F401  (registers the tasks the services queue by name)
             timeline,  # noqa: F401  (registers visits and orders on the customer card)
@@ -19,3 +20,5 @@ class ReportsConfig(AppConfig):
         rollup_signals.connect()
         # The plans pages' plan vs actual reads its actuals from the dashboards' one definition of each figure.
         plan_selectors.register_actuals_source(dashboard.plan_actuals)
+        # The card's profile shows the balance, overdue amount and health light (reports.health).
+        card_context.register(health.card_context)

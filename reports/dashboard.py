@@ -30,10 +30,11 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import DateField, Exists, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Region, Role, Team, User
 from accounts.scope import oversees_company, owned_by_scope
@@ -378,12 +379,12 @@ RATES = ("sales", "gross_profit", "collection", "market", "visit")
 FIGURE_NAMES = tuple(f.name for f in fields(Figures))
 # The money a rep's share of an account is taken of (API.md "A rep's share follows the plan").
 SHARED = ("sales_amount", "gross_profit", "collection_due", "collected", "payments_received")
-RATE_LABELS = {
-    "sales": _("Sales amount"),
-    "gross_profit": _("Gross profit"),
-    "collection": _("Collection rate"),
-    "market": _("Market target"),
-    "visit": _("Visits"),
+RATE_LABELS = {  # completion rates: distinct from the amounts' labels ("销售额" is the amount, not its rate)
+    "sales": pgettext_lazy("rate", "Sales"),
+    "gross_profit": pgettext_lazy("rate", "Gross profit"),
+    "collection": pgettext_lazy("rate", "Collection"),
+    "market": pgettext_lazy("rate", "Market"),
+    "visit": pgettext_lazy("rate", "Visits"),
 }
 
 
@@ -821,8 +822,10 @@ def _card_q(accounts: Q) -> Q:
 
 
 def computed_at(scope: Scope) -> datetime | None:
-    """When the scope's figures were last computed: the oldest of its accounts' last refresh."""
-    return RollupState.objects.filter(scope.q()).aggregate(at=Min("computed_at"))["at"]
+    """When the figures shown were computed: the latest refresh of the scope's accounts' rollups — the one that
+    produced the current sums. (The oldest refresh, shown before, stood still while accounts were refreshed one
+    by one and the figures changed.)"""
+    return RollupState.objects.filter(scope.q()).aggregate(at=Max("computed_at"))["at"]
 
 
 # --- Plan vs actual (the plans pages read their actuals here, through distributors.plan_selectors) -----------

@@ -9,28 +9,21 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from kamcrm.money import money_text
 
 from .period_report_files import filename, render_pdf
-from .period_reports import ReportView, parse_figures, report_view
+from .period_reports import ReportView, managers, parse_figures, report_view
 from .rollup_models import PeriodReport
 
 # --- E-mail --------------------------------------------------------------------------------------------------------
 
 
 def recipients(report: PeriodReport) -> list[User]:
-    """Who gets the report: a rep's the team's KAM, a team's the regional managers of its region — active users
-    with an e-mail address, one per address."""
-    if report.level == PeriodReport.Level.REP:
-        team = report.rep.team
-        people = [team.kam] if team is not None and team.kam_id else []
-    else:
-        people = list(
-            User.objects.filter(role=Role.REGIONAL_MANAGER, region_id=report.team.region_id).order_by("username")
-        )
+    """Who gets the report by e-mail: its managers (``period_reports.managers``: a rep's the team's KAM, a team's
+    the regional managers of its region) — active users with an e-mail address, one per address."""
     seen, result = set(), []
-    for user in people:
+    for user in managers(report):
         address = (user.email or "").strip().lower()
         if user.is_active and address and address not in seen:
             seen.add(address)

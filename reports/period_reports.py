@@ -23,11 +23,13 @@ from functools import partial
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Team, User
+from accounts.notifications import notify
 from kamcrm.outbox import services as outbox
 
 from . import dashboard, services
@@ -90,7 +92,22 @@ def _generate_one(*, kind: str, period: dashboard.Period, scope: dashboard.Scope
     except IntegrityError:  # another run created it since we looked
         return None
     transaction.on_commit(partial(_queue_email, report.pk))
+    _notify_ready(report)
     return report
+
+
+def _notify_ready(report: PeriodReport) -> None:
+    """The bell of everyone the report concerns (its managers and the rep); the report's own e-mail carries it."""
+    subject = report.rep.display_name if report.rep_id else str(report.team)
+    people = managers(report) + ([report.rep] if report.rep_id else [])
+    for user in people:
+        notify(
+            recipient=user,
+            kind="period_report_ready",
+            key=f"period-report-{report.pk}",
+            params={"report": f"{subject} {report.start.isoformat()} – {report.end.isoformat()}"},
+            url=reverse("period_reports:detail", args=[report.pk]),
+        )
 
 
 def generate(*, today: date) -> list[PeriodReport]:
@@ -364,3 +381,11 @@ def report_view(*, report: PeriodReport, for_user: User | None) -> ReportView:
         review_label=review_label(report),
         computed_at=datetime.fromisoformat(figures["computed_at"]) if figures.get("computed_at") else None,
     )
+
+
+def managers(report: PeriodReport) -> list[User]:
+    """Who manages the report's subject: a rep's the team's KAM, a team's the regional managers of its region."""
+    if report.level == PeriodReport.Level.REP:
+        team = report.rep.team
+        return [team.kam] if team is not None and team.kam_id else []
+    return list(User.objects.filter(role=Role.REGIONAL_MANAGER, region_id=report.team.region_id).order_by("username"))

@@ -15,10 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.notifications import notify
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
 from kamcrm.money import CENT, cents
@@ -697,7 +699,20 @@ def reopen_daily_report(*, report: DailyReport, by: User, reason: str = "") -> D
     if reason:
         Comment.objects.create(target=stored, author=by, text=reason)
     audit.record(stored, by=by, action="daily_report_reopened", before=before)
+    # One reopening per submission: the submission's time names the event.
+    submitted = stored.submitted_at.isoformat() if stored.submitted_at else "-"
+    _notify_day(stored, "day_reopened", f"daily-report-{stored.pk}-reopened-{submitted}", by, reason)
     return stored
+
+
+def _notify_day(report: DailyReport, kind: str, key: str, by: User, comment: str) -> None:
+    notify(
+        recipient=report.rep,
+        kind=kind,
+        key=key,
+        params={"by": by.display_name, "day": report.date.isoformat(), "comment": comment},
+        url=reverse("reports:daily_report", args=[report.date.isoformat()]),
+    )
 
 
 @transaction.atomic
@@ -708,7 +723,8 @@ def review_daily_report(*, report: DailyReport, by: User, comment: str = "") -> 
     stored.reviewed_by, stored.reviewed_at = by, timezone.now()
     stored.save(update_fields=["reviewed_by", "reviewed_at"])
     if comment.strip():
-        Comment.objects.create(target=stored, author=by, text=comment.strip())
+        note = Comment.objects.create(target=stored, author=by, text=comment.strip())
+        _notify_day(stored, "day_commented", f"comment-{note.pk}", by, note.text)
     return stored
 
 
@@ -874,7 +890,10 @@ def add_comment(*, target, by: User, text: str, allowed: Callable[[User], bool] 
         raise ValidationError({"text": _("Write something first.")})
     if not (allowed(by) if allowed is not None else acts_for(by, target.rep)):
         raise PermissionDenied
-    return Comment.objects.create(target=target, author=by, text=text.strip())
+    comment = Comment.objects.create(target=target, author=by, text=text.strip())
+    if isinstance(target, DailyReport) and target.rep_id != by.pk:
+        _notify_day(target, "day_commented", f"comment-{comment.pk}", by, comment.text)
+    return comment
 
 
 def strategies_active():

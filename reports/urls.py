@@ -18,6 +18,7 @@ from .cycle_views import (
     summary_edit,
     team_notes,
 )
+from .health_views import account_health, health_block, health_table
 from .order_import_views import order_import_confirm, order_import_preview, order_import_upload
 from .pickup_views import card_pickups, shipment_new
 from .scorecard_views import scorecard_detail, scorecard_file, scorecard_list
@@ -25,6 +26,9 @@ from .scorecard_views import scorecard_detail, scorecard_file, scorecard_list
 app_name = "reports"
 
 urlpatterns = [
+    path("health/", health_table, name="health"),
+    path("health/home/", health_block, name="health_block"),
+    path("health/<int:pk>/", account_health, name="account_health"),
     path("visits/", views.visit_list, name="visit_list"),
     path("visits/new/", views.visit_edit, name="visit_new"),
     path("visits/accounts/", views.account_search, name="account_search"),

@@ -3,6 +3,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .labels import action_label
+
 
 class AuditEventQuerySet(models.QuerySet):
     def for_object(self, obj):
@@ -38,6 +40,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        """What the action reads as on a page, in the active language (never the stored code)."""
+        return action_label(self.action)
 
     @property
     def changes(self) -> dict[str, tuple]:

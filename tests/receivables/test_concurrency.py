@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from accounts.models import Notification
 from receivables import reminders
 from receivables.models import Allocation, CollectionTask, Invoice, ReminderMessage, ReminderSent
 
@@ -112,4 +113,8 @@ def test_two_workers_running_the_reminders_at_once_send_each_level_once(org, car
     # One "visit to collect" task and one KAM alert (level 30) per account, whoever claimed what.
     assert CollectionTask.objects.count() == 2
     assert ReminderMessage.objects.filter(status="sent").count() == 2
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([org.kam_a1.email, org.kam_a2.email])
+    # The KAM alerts, and each owner's "task assigned" notification e-mailed once (issue 15).
+    assert Notification.objects.filter(kind="task_assigned").count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [org.kam_a1.email, org.kam_a2.email, cards.a1.owner.email, cards.a2.owner.email]
+    )

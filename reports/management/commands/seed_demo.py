@@ -24,6 +24,7 @@ SEEDERS = [
     "reports.pickup_demo.seed",
     "reports.scorecard_demo.seed",
     "reports.contest_demo.seed",
+    "accounts.demo.seed_saved_filters",
 ]
 
 
