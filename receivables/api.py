@@ -1029,7 +1029,7 @@ class WorklistView(APIView):
         today = timezone.localdate()
         paginator = Pagination()
         page = paginator.paginate_queryset(
-            selectors.worklist_queryset(for_user=request.user, on=today, query=query), request, view=self
+            selectors.worklist(for_user=request.user, on=today, query=query), request, view=self
         )
         rows = selectors.worklist_rows(distributors=page, on=today)
         states = holds.credit_state([r.distributor.pk for r in rows], as_of=today)

@@ -12,6 +12,7 @@ the allocations after D — only recent rows are read, whatever the size of the 
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -833,13 +834,14 @@ class WorklistRow:
     promise_reliability: Decimal | None = None
 
 
+# The worklist's sorts, over the figures of each account's open invoices (ties broken by the account's code).
 WORKLIST_SORTS = {
     "score": ("-score", "-overdue_amount", "code"),
     "overdue": ("-overdue_amount", "code"),
-    "days": ("oldest_due", "code"),
+    "days": (F("oldest_due").asc(nulls_last=True), "code"),
     "open": ("-open_total", "code"),
     "code": ("code",),
-    "name": ("name", "code"),
+    "name": (Subquery(Distributor.objects.filter(pk=OuterRef("distributor")).values("name")).asc(), "code"),
 }
 WORKLIST_FILTERS = ("region", "team", "rep", "bucket", "promise", "dispute", "hold")
 
@@ -935,84 +937,115 @@ def _hold_q(on: date, *, warn_too: bool) -> Q:
     return q
 
 
-def worklist_queryset(
-    *, for_user: User, on: date | None = None, query: WorklistQuery | None = None
-) -> QuerySet[Distributor]:
+class Worklist(Sequence):
+    """The worklist's accounts in order, paged lazily (Django's and DRF's paginators page it like a queryset):
+    ``ranked`` is one grouped read of the accounts' open invoices, sorted and counted in the database; a page reads
+    its accounts (owner included) by id, each annotated with the figures ``overdue_amount``, ``score``,
+    ``oldest_due``, ``overdue_invoices`` and ``open_total``."""
+
+    ordered = True
+    FIGURES = ("overdue_amount", "score", "oldest_due", "overdue_invoices", "open_total")
+
+    def __init__(self, ranked: QuerySet):
+        self.ranked = ranked
+
+    def count(self) -> int:
+        return self.ranked.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _page(self, rows: list[dict]) -> list[Distributor]:
+        found = Distributor.objects.select_related("owner").in_bulk([row["distributor"] for row in rows])
+        page = []
+        for row in rows:
+            distributor = found[row["distributor"]]
+            for name in self.FIGURES:
+                setattr(distributor, name, row[name])
+            page.append(distributor)
+        return page
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._page(list(self.ranked[index]))
+        return self._page([self.ranked[index]])[0]
+
+    def __iter__(self):
+        return iter(self._page(list(self.ranked)))
+
+
+def worklist(*, for_user: User, on: date | None = None, query: WorklistQuery | None = None) -> Worklist:
     """Accounts to chase on ``on``: money past due or a broken promise, biggest amount × days overdue first (or
     ``query.sort``), narrowed by ``query``'s filters (region, team, rep, bucket, promise, dispute, hold).
 
-    Annotated per account: overdue_amount, open_total, oldest_due, score (Σ open × days overdue),
-    overdue_invoices. One query (plus pagination's count), whatever the filters.
+    Each account's figures: overdue_amount, open_total, oldest_due, score (Σ open × days overdue) and
+    overdue_invoices. The ranking is one grouped read of the open invoices (the partial index ``invoice_open_due``
+    carries every column it reads), sorted and paged in the database; an account whose only reason is a broken
+    promise is there with its open invoices (nothing past due).
     """
     on = on or _today()
     query = query or WorklistQuery()
-    overdue = Invoice.objects.filter(distributor=OuterRef("pk"), open_amount__gt=0, due_date__lt=on).order_by()
-
-    def agg(expression, output=MONEY_FIELD):
-        return Subquery(overdue.values("distributor").annotate(v=expression).values("v"), output_field=output)
-
-    broken = broken_promises(on=on).filter(distributor=OuterRef("pk"))
-    later_promise = CollectionActivity.objects.filter(
-        distributor=OuterRef("distributor"), kind=ActivityKind.PROMISE, occurred_on__gt=OuterRef("occurred_on")
-    )
-    broken = broken.exclude(Exists(later_promise))
-    open_invoices = Invoice.objects.filter(distributor=OuterRef("pk"), open_amount__gt=0).order_by()
-    queryset = (
-        distributors_with_money_visible_to(for_user)
-        .annotate(has_overdue=Exists(overdue), has_broken=Exists(broken))
-        .filter(Q(has_overdue=True) | Q(has_broken=True))
-        .annotate(
-            overdue_amount=Coalesce(agg(Sum("open_amount")), Value(ZERO)),
-            score=Coalesce(
-                agg(Sum(ExpressionWrapper(F("open_amount") * DaysBetween("due_date", on), output_field=MONEY_FIELD))),
-                Value(ZERO),
-            ),
-            oldest_due=agg(Min("due_date"), output=None),
-            overdue_invoices=Coalesce(agg(Count("pk"), output=IntegerField()), Value(0)),
-            open_total=Coalesce(
-                Subquery(
-                    open_invoices.values("distributor").annotate(v=Sum("open_amount")).values("v"),
-                    output_field=MONEY_FIELD,
-                ),
-                Value(ZERO),
-            ),
-        )
-        .select_related("owner")
-        .order_by(*WORKLIST_SORTS.get(query.sort, WORKLIST_SORTS["score"]))
-    )
+    accounts = distributors_with_money_visible_to(for_user)
     if query.region:
-        queryset = queryset.filter(owner__team__region_id=query.region)
+        accounts = accounts.filter(owner__team__region_id=query.region)
     if query.team:
-        queryset = queryset.filter(owner__team_id=query.team)
+        accounts = accounts.filter(owner__team_id=query.team)
     if query.rep:
-        queryset = queryset.filter(owner_id=query.rep)
+        accounts = accounts.filter(owner_id=query.rep)
     if query.bucket:
         bucket = next(b for b in buckets_for() if b.key == query.bucket)
         in_bucket = Invoice.objects.filter(bucket.q(on), distributor=OuterRef("pk"), open_amount__gt=0)
-        queryset = queryset.filter(Exists(in_bucket))
+        accounts = accounts.filter(Exists(in_bucket))
+    later_promise = CollectionActivity.objects.filter(
+        distributor=OuterRef("distributor"), kind=ActivityKind.PROMISE, occurred_on__gt=OuterRef("occurred_on")
+    )
+    broken = broken_promises(on=on).exclude(Exists(later_promise)).values("distributor")
     if query.promise == "broken":
-        queryset = queryset.filter(has_broken=True)
+        accounts = accounts.filter(pk__in=broken)
     elif query.promise in ("active", "none"):
         running = promises(on=on).filter(distributor=OuterRef("pk"), state=PromiseState.ACTIVE)
-        queryset = queryset.filter(Exists(running)) if query.promise == "active" else queryset.exclude(Exists(running))
+        accounts = accounts.filter(Exists(running)) if query.promise == "active" else accounts.exclude(Exists(running))
     if query.dispute:
         open_dispute = CollectionActivity.objects.filter(
             distributor=OuterRef("pk"), kind=ActivityKind.DISPUTE, resolved_on__isnull=True
         )
-        queryset = (
-            queryset.filter(Exists(open_dispute)) if query.dispute == "yes" else queryset.exclude(Exists(open_dispute))
+        accounts = (
+            accounts.filter(Exists(open_dispute)) if query.dispute == "yes" else accounts.exclude(Exists(open_dispute))
         )
     if query.hold == "hold":
-        queryset = queryset.filter(_hold_q(on, warn_too=False))
+        accounts = accounts.filter(_hold_q(on, warn_too=False))
     elif query.hold == "warn":
-        queryset = queryset.filter(_hold_q(on, warn_too=True))
+        accounts = accounts.filter(_hold_q(on, warn_too=True))
     elif query.hold == "none":
-        queryset = queryset.exclude(_hold_q(on, warn_too=True))
-    return queryset
+        accounts = accounts.exclude(_hold_q(on, warn_too=True))
+
+    late = Q(due_date__lt=on)
+    ranked = (
+        Invoice.objects.filter(open_amount__gt=0, distributor__in=accounts.values("pk"))
+        .order_by()
+        .values("distributor")
+        .annotate(
+            overdue_amount=Coalesce(Sum("open_amount", filter=late), Value(ZERO)),
+            score=Coalesce(
+                Sum(
+                    ExpressionWrapper(F("open_amount") * DaysBetween("due_date", on), output_field=MONEY_FIELD),
+                    filter=late,
+                ),
+                Value(ZERO),
+            ),
+            oldest_due=Min("due_date", filter=late),
+            overdue_invoices=Count("due_date", filter=late),  # not "pk": the index has no id
+            open_total=Sum("open_amount"),
+        )
+        .filter(Q(overdue_invoices__gt=0) | Q(distributor__in=broken))
+        .annotate(code=Subquery(Distributor.objects.filter(pk=OuterRef("distributor")).values("code")))
+        .order_by(*WORKLIST_SORTS.get(query.sort, WORKLIST_SORTS["score"]))
+    )
+    return Worklist(ranked)
 
 
 def worklist_rows(*, distributors: list[Distributor], on: date | None = None) -> list[WorklistRow]:
-    """Rows for one page of ``worklist_queryset``: adds the last activity, promises, reliability, disputes, tasks."""
+    """Rows for one page of :func:`worklist`: adds the last activity, promises, reliability, disputes, tasks."""
     on = on or _today()
     pks = [d.pk for d in distributors]
     last = {}

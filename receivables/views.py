@@ -427,7 +427,7 @@ def worklist(request):
     for errors in query.errors.values():
         for error in errors:
             messages.error(request, error)
-    page, page_query = _page(request, selectors.worklist_queryset(for_user=request.user, on=today, query=query))
+    page, page_query = _page(request, selectors.worklist(for_user=request.user, on=today, query=query))
     rows = _worklist_rows(request, list(page), today)
     my_tasks = selectors.open_collection_tasks(rep=request.user).prefetch_related("invoices")
     return render(

@@ -223,7 +223,7 @@ def test_worklist_orders_by_amount_times_days_and_shows_broken_promises(org, car
             by=org.rep_a1,
         )
     services.log_collection_activity(distributor=cards.a1, kind="call", note="Will pay Friday", by=org.rep_a1)
-    page = list(selectors.worklist_queryset(for_user=org.rm_a))
+    page = list(selectors.worklist(for_user=org.rm_a))
     assert [d.code for d in page] == ["A1-001", "A2-001", "A1-002"]
     rows = selectors.worklist_rows(distributors=page)
     assert (rows[0].score, rows[0].days_overdue, rows[0].overdue_amount) == (D("5000.00"), 50, D("100.00"))
@@ -231,5 +231,5 @@ def test_worklist_orders_by_amount_times_days_and_shows_broken_promises(org, car
     assert rows[2].broken_promise is not None and rows[2].overdue_amount == ZERO
     # Paying the promised amount keeps the promise: it leaves the worklist.
     money.pay(cards.a1_second, D("100.00"), day(-2), allocations=[])
-    assert [d.code for d in selectors.worklist_queryset(for_user=org.rm_a)] == ["A1-001", "A2-001"]
-    assert [d.code for d in selectors.worklist_queryset(for_user=org.rep_a1)] == ["A1-001"]
+    assert [d.code for d in selectors.worklist(for_user=org.rm_a)] == ["A1-001", "A2-001"]
+    assert [d.code for d in selectors.worklist(for_user=org.rep_a1)] == ["A1-001"]
