@@ -26,7 +26,7 @@ from receivables import selectors as receivables_selectors
 from receivables import services as receivables_services
 from receivables.models import PaymentClaim
 
-from . import geo, photos
+from . import geo, market_checks, photos
 from .models import (
     Comment,
     DailyReport,
@@ -273,6 +273,7 @@ class VisitExtras:
     stock: Sequence[tuple[Brand, int]] | None = None  # None keeps a saved visit's stock as it is
     orders: Sequence[OrderInput] = ()
     photos: Sequence[tuple[str, object]] = ()  # (kind, uploaded file)
+    market: Sequence[market_checks.MarketLineInput] | None = None  # None keeps a saved visit's market checks
 
 
 def _check_visit_times(visit: Visit) -> None:
@@ -354,6 +355,7 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
         raise ValidationError({"stock": _("Each brand once, please.")})
     if any(units is None or units < 0 for _brand, units in stock):
         raise ValidationError({"stock": _("Units cannot be negative.")})
+    market_checks.check_lines(extras.market or ())
     corrected = _orders_to_correct(visit, stored, extras.orders)
     # validate every line before saving anything; a corrected order left without lines is cancelled
     orders = [_build_lines(o.lines) if (o.lines or o.order is None) else [] for o in extras.orders]
@@ -379,6 +381,8 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     if stored is None or extras.stock is not None:
         visit.stock_seen.all().delete()
         VisitStock.objects.bulk_create(VisitStock(visit=visit, brand=b, units=u) for b, u in stock)
+    if stored is None or extras.market is not None:
+        market_checks.save_lines(visit, extras.market or ())
     for kind, upload in extras.photos:
         add_visit_photo(visit=visit, kind=kind, image=upload, by=by)
     for order_input, lines in zip(extras.orders, orders, strict=True):

@@ -1,0 +1,92 @@
+"""Market-check lines of a visit: what the visit form and the API hand to ``services.save_visit``, checked here
+before anything is written (a bad line is a field error under ``market_checks``, nothing saved)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from distributors.models import Brand, CompetitorProduct, Product
+
+from .market_models import MarketCheck
+
+FIELD = "market_checks"
+
+
+@dataclass
+class MarketLineInput:
+    product: Product | None = None
+    brand: Brand | None = None
+    competitor_product: CompetitorProduct | None = None
+    price: Decimal | None = None
+    stock: int | None = None
+    facings: int | None = None
+
+    @property
+    def key(self) -> str:
+        if self.product is not None:
+            return f"p:{self.product.pk}"
+        if self.brand is not None:
+            return f"b:{self.brand.pk}"
+        return f"c:{self.competitor_product.pk if self.competitor_product else ''}"
+
+
+def check_lines(lines: Sequence[MarketLineInput]) -> None:
+    """Raise ValidationError({"market_checks": [...]}) for any bad line: not exactly one product or brand, a
+    competitor's brand used as ours, a negative figure, no figure at all, or the same item twice."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        items = [x for x in (line.product, line.brand, line.competitor_product) if x is not None]
+        if len(items) != 1:
+            problems.append(_("Line %(n)s: choose one product or brand.") % {"n": number})
+            continue
+        if line.brand is not None and not line.brand.is_own:
+            problems.append(
+                _("Line %(n)s: a competitor's products come from the competitor catalogue.") % {"n": number}
+            )
+        if line.price is not None and line.price < 0:
+            problems.append(_("Line %(n)s: the price cannot be negative.") % {"n": number})
+        if any(v is not None and v < 0 for v in (line.stock, line.facings)):
+            problems.append(_("Line %(n)s: stock and facings cannot be negative.") % {"n": number})
+        if line.price is None and line.stock is None and line.facings is None:
+            problems.append(_("Line %(n)s: enter a price, the stock or the facings.") % {"n": number})
+        if line.key in seen:
+            problems.append(_("Line %(n)s: each product once per visit, please.") % {"n": number})
+        seen.add(line.key)
+    if problems:
+        raise ValidationError({FIELD: problems})
+
+
+def save_lines(visit, lines: Sequence[MarketLineInput]) -> None:
+    """Replace the visit's market checks with ``lines`` (already checked)."""
+    visit.market_checks.all().delete()
+    MarketCheck.objects.bulk_create(
+        MarketCheck(
+            visit=visit,
+            product=line.product,
+            brand=line.brand,
+            competitor_product=line.competitor_product,
+            price=line.price,
+            stock=line.stock,
+            facings=line.facings,
+        )
+        for line in lines
+    )
+
+
+def lines_of(visit) -> list[MarketLineInput]:
+    """The visit's saved lines as inputs (an edit that does not touch them keeps them as they are)."""
+    return [
+        MarketLineInput(
+            product=c.product,
+            brand=c.brand,
+            competitor_product=c.competitor_product,
+            price=c.price,
+            stock=c.stock,
+            facings=c.facings,
+        )
+        for c in visit.market_checks.select_related("product", "brand", "competitor_product__brand")
+    ]
