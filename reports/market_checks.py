@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from distributors.models import Brand, CompetitorProduct, Product
@@ -90,3 +91,45 @@ def lines_of(visit) -> list[MarketLineInput]:
         )
         for c in visit.market_checks.select_related("product", "brand", "competitor_product__brand")
     ]
+
+
+class MarketCatalogue:
+    """What a market-check line may name, for the visit form's one drop-down: our active products, our active
+    brands, the active competitor products (grouped by competitor), plus whatever ``keep`` names (a saved line's
+    item that was made inactive since). One query per kind, however many lines the form has."""
+
+    def __init__(self, keep: Sequence[str] = ()):
+        def ids(prefix: str) -> list[int]:
+            return [int(k[2:]) for k in keep if k.startswith(prefix) and k[2:].isdigit()]
+
+        products = Product.objects.filter(Q(is_active=True) | Q(pk__in=ids("p:"))).select_related("brand")
+        brands = Brand.objects.filter(is_own=True).filter(Q(is_active=True) | Q(pk__in=ids("b:")))
+        theirs = CompetitorProduct.objects.filter(
+            Q(is_active=True, brand__is_active=True, brand__competitor__is_active=True) | Q(pk__in=ids("c:"))
+        ).select_related("brand__competitor")
+        self.items: dict[str, object] = {}
+        ours = []
+        for p in products.order_by("brand__name", "name"):
+            self.items[f"p:{p.pk}"] = p
+            ours.append((f"p:{p.pk}", p.name))
+        own_brands = []
+        for b in brands.order_by("name"):
+            self.items[f"b:{b.pk}"] = b
+            own_brands.append((f"b:{b.pk}", str(b)))
+        groups: dict[str, list] = {}
+        for c in theirs.order_by("brand__competitor__name", "brand__name", "name"):
+            self.items[f"c:{c.pk}"] = c
+            groups.setdefault(c.brand.competitor.name, []).append((f"c:{c.pk}", f"{c.brand.name} {c.name}"))
+        self.choices = [("", _("Product or brand")), (_("Our products"), ours), (_("Our brands"), own_brands)]
+        self.choices += [(_("Competitor: %(name)s") % {"name": name}, options) for name, options in groups.items()]
+
+    def line(self, key: str, *, price=None, stock=None, facings=None) -> MarketLineInput:
+        item = self.items[key]
+        return MarketLineInput(
+            product=item if key.startswith("p:") else None,
+            brand=item if key.startswith("b:") else None,
+            competitor_product=item if key.startswith("c:") else None,
+            price=price,
+            stock=stock,
+            facings=facings,
+        )
