@@ -108,6 +108,10 @@ class StockTrend:
     stock: list[int | None]  # per month of ``MarketReport.months``; None: not counted that month
     accounts: list[int]  # accounts counted per month
 
+    @property
+    def cells(self) -> list[tuple[int | None, int]]:
+        return list(zip(self.stock, self.accounts, strict=True))
+
 
 @dataclass
 class Presence:
