@@ -70,3 +70,50 @@ def test_rep_enters_a_market_check_on_a_phone_and_sees_it_saved(phone):
     expect(phone.locator("#market-prices")).to_contain_text("79.90")
     expect(phone.locator("#market-presence")).to_contain_text("100.0 %")
     expect(phone.locator(".kam-chart[data-chart=prices] svg")).to_have_count(1)
+
+
+@pytest.mark.service_worker
+def test_market_lines_typed_offline_survive_a_reload_and_are_saved_when_the_connection_returns(phone):
+    rep = f.RepFactory(username="rep_mk_off")
+    f.DistributorFactory(code="SH-0401", short_name="鑫源商贸", owner=rep)
+    f.DistributorFactory(code="SH-0402", short_name="联华超市", owner=rep)
+    ours = f.BrandFactory(code="XY", name="Xianyue 鲜悦", is_own=True)
+    juice = f.ProductFactory(name="鲜悦橙汁 1L×12", brand=ours)
+    _log_in(phone, "rep_mk_off")
+    # One online visit: the service worker keeps the form for offline use.
+    phone.goto("/reports/visits/new/")
+    phone.locator("#account-search").fill("鑫源")
+    phone.get_by_text("鑫源商贸").click()
+    phone.get_by_role("button", name="Save visit").click()
+    expect(phone.locator(".alert-success")).to_be_visible()
+    phone.goto("/reports/visits/new/")
+    expect(phone.locator("html")).to_have_attribute("data-offline-ready", "1")
+
+    phone.context.set_offline(True)
+    phone.reload()
+    phone.locator("#account-search").fill("联华")
+    phone.get_by_text("联华超市").click()
+    phone.get_by_text("Market check", exact=True).click()
+    phone.locator("[name=market-0-item]").select_option(label="鲜悦橙汁 1L×12")
+    phone.locator("[name=market-0-price]").fill("80.00")
+    phone.locator("[name=market-1-item]").select_option(label="Xianyue 鲜悦")
+    phone.locator("[name=market-1-stock]").fill("120")
+    # A reload before saving: the draft brings both lines back (the second was added on the phone).
+    phone.wait_for_load_state("load")
+    phone.goto(phone.url)
+    expect(phone.locator("#draft-restored")).to_be_visible()
+    expect(phone.locator("[name=market-1-stock]")).to_have_value("120")
+    expect(phone.locator("[name=market-0-price]")).to_have_value("80.00")
+    phone.get_by_role("button", name="Save visit").click()
+    expect(phone.locator("#outbox-count")).to_have_text("1 visit waiting to send")
+    phone.wait_for_load_state("load")
+
+    phone.context.set_offline(False)
+    expect(phone.locator("#outbox")).to_be_hidden()
+    visit = Visit.objects.get(distributor__code="SH-0402")
+    assert sorted((c.item_key, c.price, c.stock) for c in MarketCheck.objects.filter(visit=visit)) == [
+        (f"b:{ours.pk}", None, 120),
+        (f"p:{juice.pk}", Decimal("80.00"), None),
+    ]
+    phone.reload()
+    expect(phone.locator("html")).to_have_attribute("data-offline-ready", "1")
