@@ -291,3 +291,34 @@ def report_json(report: MarketReport) -> dict:
             for p in report.presence
         ],
     }
+
+
+@dataclass
+class CardCheck:
+    """One line of an account's latest market check, beside the region's median for the item that month."""
+
+    check: MarketCheck
+    region_median: Decimal | None
+
+
+def latest_check_of(*, distributor, for_user: User) -> tuple[Visit | None, list[CardCheck], Region | None]:
+    """The account's latest visit with a market check that ``for_user`` may see, its lines, and the region's median
+    price of each item that month (the market around the account, as the region's report shows it)."""
+    visit = (
+        Visit.objects.visible_to(for_user)
+        .filter(distributor=distributor, market_checks__isnull=False)
+        .exclude(late_entry=LateEntry.REJECTED)
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+    if visit is None:
+        return None, [], None
+    team = getattr(distributor.owner, "team", None)
+    region = regions_for(for_user).filter(pk=team.region_id).first() if team else None
+    medians = {}
+    if region is not None:
+        month = visit.visit_date.replace(day=1)
+        report = market_report(for_user=for_user, region=region, month=month, months=1)
+        medians = {p.item.key: p.median for p in report.prices}
+    checks = visit.market_checks.select_related("product", "brand", "competitor_product__brand__competitor")
+    return visit, [CardCheck(c, medians.get(c.item_key)) for c in checks], region

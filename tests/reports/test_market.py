@@ -398,3 +398,18 @@ def test_a_month_without_checks_reads_empty(org, api_for, client_for):
     body = api_for(org.rm_a).get("/api/market-report/?month=2026-01").json()
     assert body["prices"] == [] and body["stock"] == [] and body["presence"] == [] and body["visits_checked"][-1] == 0
     assert client_for(org.rm_a).get("/reports/market/?month=2026-01").status_code == 200
+
+
+def test_the_card_shows_the_latest_market_check_beside_the_regions_median(org, cards, region_market, client_for):
+    # The regional manager: the region's three juice prices (12, 13, 15) -> 13.00; the latest check at a1 is 13.00.
+    html = client_for(org.rm_a).get(f"/reports/pickups/{cards.a1.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="card-market"' in html
+    row = html.split('id="card-market"')[1].split("</table>")[0]
+    assert row.count("13.00") == 2 and "12.00" not in row
+    # Team A1's KAM sees only team A1's checks (12 and 13) -> the median is 12.50.
+    kam = client_for(org.kam_a1).get(f"/reports/pickups/{cards.a1.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "12.50" in kam.split('id="card-market"')[1].split("</table>")[0]
+    # Another team's account: 404; an account without checks says so.
+    assert client_for(org.kam_a1).get(f"/reports/pickups/{cards.b1.pk}/").status_code == 404
+    none = client_for(org.rep_a1).get(f"/reports/pickups/{cards.a1_second.pk}/", HTTP_HX_REQUEST="true")
+    assert 'id="card-market-none"' in none.content.decode()
