@@ -257,6 +257,7 @@ def chart_data(report: MarketReport, *, top: int = 8) -> dict:
             "low": _("Lowest"),
             "median": _("Median"),
             "high": _("Highest"),
+            "range": _("Lowest to highest"),
         },
     }
 

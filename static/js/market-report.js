@@ -17,7 +17,7 @@
       var low = p.low.map(number), high = p.high.map(number);
       chart.setOption({
         grid: { left: 8, right: 24, top: 28, bottom: 8, containLabel: true },
-        legend: { top: 0, data: [data.names.high, data.names.median] },
+        legend: { top: 0, data: [data.names.range, data.names.median] },
         tooltip: {
           trigger: "axis", axisPointer: { type: "shadow" },
           formatter: function (items) {
@@ -31,7 +31,7 @@
         yAxis: { type: "category", inverse: true, data: p.labels, axisLabel: { width: 140, overflow: "truncate" } },
         series: [
           { type: "bar", stack: "range", silent: true, itemStyle: { color: "transparent" }, data: low },
-          { type: "bar", stack: "range", name: data.names.high, barMaxWidth: 18,
+          { type: "bar", stack: "range", name: data.names.range, barMaxWidth: 18, barMinHeight: 2,
             data: high.map(function (h, i) {
               return { value: h - low[i], itemStyle: { color: p.ours[i] ? "#0d6efd" : "#fd7e14", opacity: 0.45 } };
             }) },
@@ -44,9 +44,11 @@
         grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
         tooltip: { trigger: "axis" },
         legend: { top: 0, type: "scroll" },
-        xAxis: { type: "category", data: data.months },
+        xAxis: { type: "category", boundaryGap: true, data: data.months },
         yAxis: { type: "value" },
-        series: data.stock.map(function (s) { return { type: "line", name: s.name, data: s.values, connectNulls: false }; })
+        series: data.stock.map(function (s) {
+          return { type: "line", name: s.name, data: s.values, connectNulls: false, showSymbol: true, showAllSymbol: true, symbolSize: 7 };
+        })
       });
     } else if (kind === "presence") {
       chart.setOption({
