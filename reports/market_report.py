@@ -323,3 +323,30 @@ def latest_check_of(*, distributor, for_user: User) -> tuple[Visit | None, list[
         medians = {p.item.key: p.median for p in report.prices}
     checks = visit.market_checks.select_related("product", "brand", "competitor_product__brand__competitor")
     return visit, [CardCheck(c, medians.get(c.item_key)) for c in checks], region
+
+
+def latest_check_json(*, distributor, for_user: User) -> dict | None:
+    """``latest_check_of`` for the API: None when the account has no market check the caller may see."""
+    visit, lines, region = latest_check_of(distributor=distributor, for_user=for_user)
+    if visit is None:
+        return None
+
+    def money(value):
+        return None if value is None else f"{value:.2f}"
+
+    return {
+        "visit": visit.pk,
+        "visit_date": visit.visit_date.isoformat(),
+        "region": region.pk if region else None,
+        "lines": [
+            {
+                "item": line.check.item_key,
+                "label": str(line.check.item),
+                "price": money(line.check.price),
+                "stock": line.check.stock,
+                "facings": line.check.facings,
+                "region_median": money(line.region_median),
+            }
+            for line in lines
+        ],
+    }

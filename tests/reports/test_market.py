@@ -409,7 +409,11 @@ def test_the_card_shows_the_latest_market_check_beside_the_regions_median(org, c
     # Team A1's KAM sees only team A1's checks (12 and 13) -> the median is 12.50.
     kam = client_for(org.kam_a1).get(f"/reports/pickups/{cards.a1.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert "12.50" in kam.split('id="card-market"')[1].split("</table>")[0]
+    api = client_for(org.rm_a).get(f"/api/distributors/{cards.a1.pk}/pickups/").json()["market"]
+    juice = [line for line in api["lines"] if line["item"].startswith("p:")]
+    assert (juice[0]["price"], juice[0]["region_median"], api["region"]) == ("13.00", "13.00", org.region_a.pk)
     # Another team's account: 404; an account without checks says so.
     assert client_for(org.kam_a1).get(f"/reports/pickups/{cards.b1.pk}/").status_code == 404
     none = client_for(org.rep_a1).get(f"/reports/pickups/{cards.a1_second.pk}/", HTTP_HX_REQUEST="true")
     assert 'id="card-market-none"' in none.content.decode()
+    assert client_for(org.rep_a1).get(f"/api/distributors/{cards.a1_second.pk}/pickups/").json()["market"] is None
