@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -76,7 +77,7 @@ def competitor_edit(request, kind: str, pk: int | None = None):
     if request.user.effective_role != Role.ADMIN:
         raise PermissionDenied
     if kind not in KINDS:
-        raise PermissionDenied
+        raise Http404
     model, form_class, name = KINDS[kind]
     instance = get_object_or_404(model, pk=pk) if pk else model()
     initial = {}
