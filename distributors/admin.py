@@ -5,7 +5,19 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from . import services
-from .models import Brand, Complaint, Contact, Distributor, DistributorBrand, Product, ProductCategory, Suggestion
+from .models import (
+    Brand,
+    Competitor,
+    CompetitorBrand,
+    CompetitorProduct,
+    Complaint,
+    Contact,
+    Distributor,
+    DistributorBrand,
+    Product,
+    ProductCategory,
+    Suggestion,
+)
 
 
 @admin.register(Brand)
@@ -82,3 +94,25 @@ class SuggestionAdmin(admin.ModelAdmin):
     list_display = ["distributor", "received_on", "status"]
     list_filter = ["status"]
     raw_id_fields = ["distributor", "recorded_by"]
+
+
+@admin.register(Competitor)
+class CompetitorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(CompetitorBrand)
+class CompetitorBrandAdmin(admin.ModelAdmin):
+    list_display = ["name", "competitor", "is_active"]
+    list_filter = ["competitor", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(CompetitorProduct)
+class CompetitorProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "brand", "unit", "compares_with", "is_active"]
+    list_filter = ["brand__competitor", "is_active"]
+    search_fields = ["name", "brand__name"]
+    autocomplete_fields = ["compares_with"]

@@ -521,6 +521,7 @@ class Complaint(models.Model):
             self.resolved_on = None
 
 
+from .market_models import *  # noqa: E402,F401,F403
 from .pickup_models import *  # noqa: E402,F401,F403
 from .plan_models import *  # noqa: E402,F401,F403
 from .progress_models import *  # noqa: E402,F401,F403

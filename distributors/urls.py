@@ -4,6 +4,7 @@ from kamcrm.replicas import reads_from_replica
 
 from . import views
 from .import_views import distributor_export, import_confirm, import_preview, import_upload
+from .market_views import competitor_edit, competitor_list
 from .pdf_views import card_pdf
 from .pickup_views import pickup_policy
 from .progress_views import progress_detail, progress_table
@@ -18,6 +19,9 @@ urlpatterns = [
     path("<int:pk>/progress/", progress_detail, name="progress"),
     path("<int:pk>/pickup-policy/", pickup_policy, name="pickup_policy"),
     path("owners/", views.owner_options, name="owner_options"),
+    path("competitors/", competitor_list, name="competitors"),
+    path("competitors/<str:kind>/new/", competitor_edit, name="competitor_new"),
+    path("competitors/<str:kind>/<int:pk>/", competitor_edit, name="competitor_edit"),
     path("import/", import_upload, name="import"),
     path("import/preview/", import_preview, name="import_preview"),
     path("import/confirm/", import_confirm, name="import_confirm"),

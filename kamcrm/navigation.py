@@ -38,8 +38,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Account health"), "reports:health"),
     NavItem(_("Portfolio"), "distributors:portfolio", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
     NavItem(_("Progress table"), "distributors:progress_table", SALES_ROLES),
+    NavItem(_("Market report"), "reports:market", SALES_ROLES),
     NavItem(_("Plans"), "plans:list"),
     NavItem(_("Service strategies"), "reports:strategy_list"),
+    NavItem(_("Competitors"), "distributors:competitors", SALES_ROLES),
     NavItem(_("Collections"), "receivables:worklist"),
     NavItem(
         _("Invoices"), "receivables:invoices", frozenset({Role.FINANCE, Role.ADMIN, Role.REGIONAL_MANAGER, Role.KAM})
@@ -66,14 +68,21 @@ MENUS: list[tuple[str | Promise, list[str]]] = [
     ),
     (
         _("Accounts"),
-        ["distributors:list", "reports:health", "distributors:portfolio", "distributors:progress_table", "plans:list"],
+        [
+            "distributors:list",
+            "reports:health",
+            "distributors:portfolio",
+            "distributors:progress_table",
+            "reports:market",
+            "plans:list",
+        ],
     ),
     (
         _("Team"),
         ["reports:team_days", "reports:team_notes", "period_reports:list", "reports:scorecards", "reports:contests"],
     ),
     (_("Money"), ["receivables:worklist", "receivables:invoices", "receivables:aging", "receivables:write_offs"]),
-    (_("More"), ["reports:strategy_list", "accounts:org", "swagger-ui"]),
+    (_("More"), ["reports:strategy_list", "distributors:competitors", "accounts:org", "swagger-ui"]),
 ]
 # Entries that a role finds in another menu: a rep's own weekly and monthly reports are part of their work.
 ROLE_MENUS: dict[str, dict[str, int]] = {

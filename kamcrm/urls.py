@@ -16,12 +16,22 @@ from distributors import (
     plan_api,
 )
 from distributors.export_api import DistributorExportView
+from distributors.market_api import CompetitorBrandViewSet, CompetitorProductViewSet, CompetitorViewSet
 from distributors.pdf_views import DistributorCardPdfView
 from distributors.pickup_api import PickupPolicyViewSet
 from distributors.progress_api import ProgressStageViewSet, ProgressViewSet
 from receivables import api as receivables_api
 from reports import api as reports_api
-from reports import contest_api, cycle_api, dashboard_api, health_api, period_report_api, pickup_api, scorecard_api
+from reports import (
+    contest_api,
+    cycle_api,
+    dashboard_api,
+    health_api,
+    market_api,
+    period_report_api,
+    pickup_api,
+    scorecard_api,
+)
 
 from . import views
 from .replicas import reads_from_replica
@@ -38,6 +48,9 @@ router.register("complaints", distributors_api.ComplaintViewSet, basename="compl
 router.register("suggestions", distributors_api.SuggestionViewSet, basename="suggestion")
 router.register("brands", distributors_api.BrandViewSet, basename="brand")
 router.register("products", distributors_api.ProductViewSet, basename="product")
+router.register("competitors", CompetitorViewSet, basename="competitor")
+router.register("competitor-brands", CompetitorBrandViewSet, basename="competitor-brand")
+router.register("competitor-products", CompetitorProductViewSet, basename="competitor-product")
 router.register("visits", reports_api.VisitViewSet, basename="visit")
 router.register("orders", reports_api.OrderViewSet, basename="order")
 router.register("daily-reports", reports_api.DailyReportViewSet, basename="daily-report")
@@ -115,6 +128,8 @@ api_urlpatterns = [
     path("scorecards/<int:rep>/", scorecard_api.ScorecardDetailView.as_view(), name="api-scorecard"),
     path("scorecards/<int:rep>/pdf/", scorecard_api.ScorecardPdfView.as_view(), name="api-scorecard-pdf"),
     path("scorecards/<int:rep>/xlsx/", scorecard_api.ScorecardXlsxView.as_view(), name="api-scorecard-xlsx"),
+    path("market-report/", market_api.MarketReportView.as_view(), name="api-market-report"),
+    path("market-report/xlsx/", market_api.MarketReportXlsxView.as_view(), name="api-market-report-xlsx"),
     path("", include(router.urls)),
 ]
 

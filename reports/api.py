@@ -17,13 +17,13 @@ from rest_framework.views import APIView
 from accounts.api import VisiblePrimaryKeyField
 from accounts.fields import RepField
 from accounts.models import Role
-from distributors.models import Brand, Contact, Distributor, Product
+from distributors.models import Brand, CompetitorProduct, Contact, Distributor, Product
 from kamcrm.filters import DateFilter
 from kamcrm.idempotency.api import IdempotentCreateMixin
 from kamcrm.validators import TextLengthValidator
 from receivables import api as receivables_api
 
-from . import day_plan, selectors, services, views
+from . import day_plan, market_checks, selectors, services, views
 from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
 from .photos import validate_photo
 
@@ -155,11 +155,73 @@ class StockSerializer(serializers.Serializer):
     units = serializers.IntegerField(min_value=0)
 
 
+class MarketCheckSerializer(serializers.Serializer):
+    """One market-check line: exactly one of ``product`` (ours), ``brand`` (ours, when counted at brand level) or
+    ``competitor_product``, with at least one of ``price``, ``stock``, ``facings`` (none negative)."""
+
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
+    brand = serializers.PrimaryKeyRelatedField(
+        queryset=Brand.objects.filter(is_own=True), required=False, allow_null=True
+    )
+    competitor_product = serializers.PrimaryKeyRelatedField(
+        queryset=CompetitorProduct.objects.all(), required=False, allow_null=True
+    )
+    price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    stock = serializers.IntegerField(min_value=0, max_value=2_000_000_000, required=False, allow_null=True)
+    facings = serializers.IntegerField(min_value=0, max_value=2_000_000_000, required=False, allow_null=True)
+
+    def validate(self, attrs):
+        items = [name for name in ("product", "brand", "competitor_product") if attrs.get(name) is not None]
+        if len(items) != 1:
+            raise serializers.ValidationError(
+                {"product": [_("Name exactly one of product, brand or competitor_product.")]}
+            )
+        if all(attrs.get(name) is None for name in ("price", "stock", "facings")):
+            raise serializers.ValidationError({"price": [_("Enter a price, the stock or the facings.")]})
+        return attrs
+
+
+def _market_inputs(lines: list[dict]) -> list[market_checks.MarketLineInput]:
+    return [
+        market_checks.MarketLineInput(
+            product=ln.get("product"),
+            brand=ln.get("brand"),
+            competitor_product=ln.get("competitor_product"),
+            price=ln.get("price"),
+            stock=ln.get("stock"),
+            facings=ln.get("facings"),
+        )
+        for ln in lines
+    ]
+
+
+def market_check_json(check) -> dict:
+    return {
+        "id": check.pk,
+        "product": check.product_id,
+        "brand": check.brand_id,
+        "competitor_product": check.competitor_product_id,
+        "price": None if check.price is None else f"{check.price:.2f}",
+        "stock": check.stock,
+        "facings": check.facings,
+    }
+
+
 class VisitSerializer(serializers.ModelSerializer):
     distributor = VisiblePrimaryKeyField(queryset=Distributor.objects.all())
     rep = RepField(required=False)
     orders = VisitOrderSerializer(many=True, required=False)
     stock_seen = StockSerializer(many=True, required=False)
+    market_checks = MarketCheckSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "Market checks seen on the visit. Sent on an update, the list replaces the saved one; left out, "
+            "the saved lines stay."
+        ),
+    )
     contacts_met = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), many=True, required=False)
     brands_discussed = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.all(), many=True, required=False)
     strategies = serializers.PrimaryKeyRelatedField(
@@ -193,6 +255,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "brands_discussed",
             "strategies",
             "stock_seen",
+            "market_checks",
             "orders",
             "collected_amount",
             "collection_method",
@@ -238,6 +301,7 @@ class VisitSerializer(serializers.ModelSerializer):
             for o in instance.orders.all()
         ]
         data["stock_seen"] = [{"brand": s.brand_id, "units": s.units} for s in instance.stock_seen.all()]
+        data["market_checks"] = [market_check_json(c) for c in instance.market_checks.all()]
         return data
 
 
@@ -334,7 +398,7 @@ class VisitViewSet(
 
     def get_queryset(self):
         return selectors.visit_list(for_user=self.request.user).prefetch_related(
-            "contacts_met", "brands_discussed", "strategies", "stock_seen", "orders__lines"
+            "contacts_met", "brands_discussed", "strategies", "stock_seen", "orders__lines", "market_checks"
         )
 
     def _save(self, serializer, visit: Visit, creating: bool):
@@ -343,6 +407,7 @@ class VisitViewSet(
         if orders and not creating:
             raise serializers.ValidationError({"orders": [_("Change a visit's orders through /api/orders/.")]})
         stock = data.pop("stock_seen", None)
+        market = data.pop("market_checks", None)
         m2m = {name: data.pop(name, None) for name in ("contacts_met", "brands_discussed", "strategies")}
         for name, value in data.items():
             setattr(visit, name, value)
@@ -364,6 +429,7 @@ class VisitViewSet(
             else [],
             stock=[(s["brand"], s["units"]) for s in stock] if stock is not None else None,
             orders=[services.OrderInput(lines=_line_inputs(o["lines"]), note=o.get("note", "")) for o in orders or []],
+            market=_market_inputs(market) if market is not None else None,
         )
         serializer.instance = services.save_visit(visit=visit, by=self.request.user, extras=extras)
 

@@ -6,7 +6,7 @@ from accounts.models import User
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.forms import BootstrapFormMixin
 
-from . import services
+from . import market_checks, services
 from .models import DailyReport, Order, Visit, VisitPhoto
 from .photos import validate_photo
 
@@ -143,7 +143,61 @@ class LineForm(BootstrapFormMixin, forms.Form):
         )
 
 
+class MarketLineForm(BootstrapFormMixin, forms.Form):
+    """One market-check line: our product or brand, or a competitor's product, with what was seen on the shelf."""
+
+    item = forms.ChoiceField(label=_("Product or brand"), required=False)
+    price = forms.DecimalField(
+        label=_("Shelf price"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0", "placeholder": _("Price")}),
+    )
+    stock = forms.IntegerField(
+        label=_("Stock"),
+        min_value=0,
+        max_value=2_000_000_000,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "0", "placeholder": _("Stock")}),
+    )
+    facings = forms.IntegerField(
+        label=_("Facings"),
+        min_value=0,
+        max_value=2_000_000_000,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "0", "placeholder": _("Facings")}),
+    )
+
+    def __init__(self, *args, catalogue: market_checks.MarketCatalogue, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.catalogue = catalogue
+        self.fields["item"].choices = catalogue.choices
+
+    def clean(self):
+        cleaned = super().clean()
+        figures = [cleaned.get(name) for name in ("price", "stock", "facings")]
+        has_figure = any(v is not None for v in figures)
+        if cleaned.get("item") and not has_figure and not (self.errors.keys() & {"price", "stock", "facings"}):
+            self.add_error("price", _("Enter a price, the stock or the facings."))
+        if has_figure and not cleaned.get("item") and "item" not in self.errors:
+            self.add_error("item", _("Choose a product or brand."))
+        return cleaned
+
+    def line(self) -> market_checks.MarketLineInput | None:
+        if not getattr(self, "cleaned_data", None) or not self.cleaned_data.get("item"):
+            return None
+        return self.catalogue.line(
+            self.cleaned_data["item"],
+            price=self.cleaned_data.get("price"),
+            stock=self.cleaned_data.get("stock"),
+            facings=self.cleaned_data.get("facings"),
+        )
+
+
 StockFormSet = forms.formset_factory(StockForm, extra=2)
+MarketFormSet = forms.formset_factory(MarketLineForm, extra=1)  # the visit form's "Add check" adds more
 LineFormSet = forms.formset_factory(LineForm, extra=1)  # the visit form's "Add line" adds more
 OrderLineFormSet = forms.formset_factory(LineForm, extra=3)  # the order page: three blank lines
 

@@ -482,6 +482,7 @@ class Comment(models.Model):
 
 
 from .contest_models import *  # noqa: E402,F401,F403
+from .market_models import *  # noqa: E402,F401,F403
 from .rollup_models import *  # noqa: E402,F401,F403
 from .scorecard_models import *  # noqa: E402,F401,F403
 from .shipment_models import *  # noqa: E402,F401,F403

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from distributors.models import Distributor
 
-from . import pickups
+from . import market_report, pickups
 from .models import Order
 from .shipment_models import Shipment
 
@@ -21,11 +21,14 @@ class CardPickupsView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         """The last six months' pickups (the dashboards' sales amount) against the pickup policy — minimum,
-        shortfall, rebate tier — the account's recent shipments and its stock per brand as counted on visits."""
+        shortfall, rebate tier — the account's recent shipments, its stock per brand as counted on visits, and its
+        latest market check (``market``: the visit, and per line the region's median price that month)."""
         distributor = Distributor.objects.visible_to(request.user).filter(pk=pk).first()
         if distributor is None:
             raise Http404
-        return Response(pickups.card_json(distributor=distributor))
+        body = pickups.card_json(distributor=distributor)
+        body["market"] = market_report.latest_check_json(distributor=distributor, for_user=request.user)
+        return Response(body)
 
 
 class ShipmentSerializer(serializers.ModelSerializer):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from distributors.models import Distributor
 from kamcrm.forms import BootstrapFormMixin, add_service_errors
 
-from . import pickups, selectors
+from . import market_report, pickups, selectors
 
 
 class ShipmentForm(BootstrapFormMixin, forms.Form):
@@ -35,6 +35,9 @@ def card_pickups(request, pk: int):
         "shipments": pickups.shipments_of(distributor),
         "stock": pickups.stock_by_brand(distributor=distributor),
     }
+    context["market_visit"], context["market_lines"], context["market_region"] = market_report.latest_check_of(
+        distributor=distributor, for_user=request.user
+    )
     template = "reports/pickups/_card.html" if request.headers.get("HX-Request") else "reports/pickups/page.html"
     return render(request, template, context)
 

@@ -29,7 +29,7 @@ from receivables import holds as receivables_holds
 from receivables import services as receivables_services
 from receivables.models import PaymentClaim
 
-from . import geo, photos
+from . import geo, market_checks, photos
 from .models import (
     Comment,
     DailyReport,
@@ -278,6 +278,7 @@ class VisitExtras:
     stock: Sequence[tuple[Brand, int]] | None = None  # None keeps a saved visit's stock as it is
     orders: Sequence[OrderInput] = ()
     photos: Sequence[tuple[str, object]] = ()  # (kind, uploaded file)
+    market: Sequence[market_checks.MarketLineInput] | None = None  # None keeps a saved visit's market checks
 
 
 def _check_visit_times(visit: Visit) -> None:
@@ -419,6 +420,7 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
         raise ValidationError({"stock": _("Each brand once, please.")})
     if any(units is None or units < 0 for _brand, units in stock):
         raise ValidationError({"stock": _("Units cannot be negative.")})
+    market_checks.check_lines(extras.market or ())
     corrected = _orders_to_correct(visit, stored, extras.orders)
     # validate every line before saving anything; a corrected order left without lines is cancelled
     orders = [_build_lines(o.lines) if (o.lines or o.order is None) else [] for o in extras.orders]
@@ -452,6 +454,8 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
         visit.stock_seen.all().delete()
     if stock_rows and (stored is None or extras.stock is not None):
         VisitStock.objects.bulk_create(stock_rows)
+    if extras.market if stored is None else extras.market is not None:  # a new visit without lines: no query
+        market_checks.save_lines(visit, extras.market, replace=stored is not None)
     for kind, upload in extras.photos:
         add_visit_photo(visit=visit, kind=kind, image=upload, by=by)
     created_orders = []

@@ -19,6 +19,7 @@ from .cycle_views import (
     team_notes,
 )
 from .health_views import account_health, health_block, health_table
+from .market_views import market_page, market_xlsx
 from .order_import_views import order_import_confirm, order_import_preview, order_import_upload
 from .pickup_views import card_pickups, shipment_new
 from .scorecard_views import scorecard_detail, scorecard_file, scorecard_list
@@ -70,6 +71,8 @@ urlpatterns = [
     path("scorecards/<int:rep>/", scorecard_detail, name="scorecard"),
     path("scorecards/<int:rep>/scorecard.pdf", scorecard_file, {"fmt": "pdf"}, name="scorecard_pdf"),
     path("scorecards/<int:rep>/scorecard.xlsx", scorecard_file, {"fmt": "xlsx"}, name="scorecard_xlsx"),
+    path("market/", market_page, name="market"),
+    path("market/market.xlsx", market_xlsx, name="market_xlsx"),
     path("strategies/", strategy_list, name="strategy_list"),
     path("strategies/new/", strategy_edit, name="strategy_new"),
     path("strategies/<int:pk>/", strategy_edit, name="strategy_edit"),

@@ -22,11 +22,12 @@ from kamcrm.forms import add_service_errors
 from kamcrm.validation import path_date
 from receivables import holds as receivables_holds
 
-from . import day_plan, selectors, services
+from . import day_plan, market_checks, selectors, services
 from .forms import (
     CommentForm,
     DailyNotesForm,
     LineFormSet,
+    MarketFormSet,
     OrderForm,
     OrderLineFormSet,
     PhotoForm,
@@ -46,9 +47,10 @@ def _formset_lines(formset) -> list[services.LineInput]:
 def _show_errors(form, exc: ValidationError, formsets=()) -> None:
     """Field errors go to their field; order-line and stock errors to the formset."""
     if hasattr(exc, "error_dict"):
-        for name in ("lines", "stock"):
+        for name in ("lines", "stock", market_checks.FIELD):
             if name in exc.error_dict:
-                target = formsets[0] if name == "lines" and formsets else (formsets[1] if len(formsets) > 1 else None)
+                index = {"lines": 0, "stock": 1}.get(name, 2)
+                target = formsets[index] if len(formsets) > index else None
                 errors = exc.error_dict.pop(name)
                 if target is not None:
                     target._non_form_errors = target.error_class([m for e in errors for m in e.messages])
@@ -100,8 +102,24 @@ def visit_edit(request, pk=None):
         if order
         else None,
     )
+    # Market checks: a form sent without them (a page cached before they existed) keeps the saved ones.
+    saved_market = [c.item_key for c in visit.market_checks.all()] if pk else []
+    market = MarketFormSet(
+        data if data is not None and "market-TOTAL_FORMS" in data else None,
+        prefix="market",
+        form_kwargs={"catalogue": market_checks.MarketCatalogue(keep=saved_market)},
+        initial=[
+            {"item": c.item_key, "price": c.price, "stock": c.stock, "facings": c.facings}
+            for c in visit.market_checks.all()
+        ]
+        if pk
+        else None,
+    )
+    market_valid = market.is_valid() if market.is_bound else True
     photos = PhotoForm(data, files)
-    if request.method == "POST" and all([form.is_valid(), stock.is_valid(), lines.is_valid(), photos.is_valid()]):
+    if request.method == "POST" and all(
+        [form.is_valid(), stock.is_valid(), lines.is_valid(), market_valid, photos.is_valid()]
+    ):
         visit = form.instance
         if "rep" in form.cleaned_data:
             visit.rep = form.cleaned_data["rep"]
@@ -118,11 +136,12 @@ def visit_edit(request, pk=None):
             ],
             orders=[services.OrderInput(lines=order_lines, order=order)] if (order_lines or order) else [],
             photos=photos.photos(),
+            market=[ln for ln in (f.line() for f in market.forms) if ln is not None] if market.is_bound else None,
         )
         try:
             saved = services.save_visit(visit=visit, by=request.user, extras=extras)
         except ValidationError as exc:
-            _show_errors(form, exc, (lines, stock))
+            _show_errors(form, exc, (lines, stock, market))
         else:
             messages.success(request, _("Visit to %(name)s saved.") % {"name": saved.distributor.display_name})
             if saved.late_entry == LateEntry.PENDING:
@@ -134,7 +153,7 @@ def visit_edit(request, pk=None):
                 return JsonResponse({"ok": True, "id": saved.pk, "url": target}, status=201)
             return redirect(f"{target}?saved={saved.client_ref or ''}")
     if wants_json and request.method == "POST":
-        return JsonResponse({"ok": False, "errors": _error_messages(form, stock, lines, photos)}, status=400)
+        return JsonResponse({"ok": False, "errors": _error_messages(form, stock, lines, market, photos)}, status=400)
     chosen = form["distributor"].value()
     accounts = services.distributors_for_visit(rep=visit.rep if pk else request.user)
     chosen = (
@@ -149,6 +168,7 @@ def visit_edit(request, pk=None):
             "form": form,
             "stock": stock,
             "lines": lines,
+            "market": market,
             "photos": photos,
             "visit": visit,
             "order": order,
@@ -233,7 +253,15 @@ def account_search(request):
 def visit_detail(request, pk):
     visit = get_object_or_404(
         selectors.visit_list(for_user=request.user).prefetch_related(
-            "contacts_met", "brands_discussed", "strategies", "stock_seen__brand", "photos", "orders__lines__product"
+            "contacts_met",
+            "brands_discussed",
+            "strategies",
+            "stock_seen__brand",
+            "photos",
+            "orders__lines__product",
+            "market_checks__product",
+            "market_checks__brand",
+            "market_checks__competitor_product__brand__competitor",
         ),
         pk=pk,
     )

@@ -65,6 +65,42 @@
     while (parseInt(totalForms.value, 10) < count) document.getElementById("add-line").click();
   }
 
+  // Market checks (price, stock, facings per product): lines are added and removed like order lines; a removed
+  // line is emptied, which the server ignores. The outbox and the draft keep every line, as they keep every field.
+  const marketTotal = form.querySelector("[name=market-TOTAL_FORMS]");
+  function marketCount() {
+    const counter = document.getElementById("market-count");
+    if (!counter) return;
+    const filled = Array.from(form.querySelectorAll(".market-line select")).filter((el) => el.value).length;
+    counter.textContent = filled ? "· " + filled : "";
+  }
+  function addMarketLine(focus) {
+    const index = parseInt(marketTotal.value, 10);
+    const html = document.getElementById("market-line-template").innerHTML.replace(/__prefix__/g, String(index));
+    document.getElementById("market-lines").insertAdjacentHTML("beforeend", html);
+    marketTotal.value = String(index + 1);
+    if (focus) document.getElementById("market-lines").lastElementChild.querySelector("select").focus();
+  }
+  document.getElementById("add-market-line")?.addEventListener("click", () => { addMarketLine(true); save(); });
+  document.getElementById("market-lines")?.addEventListener("click", (event) => {
+    const button = event.target.closest(".remove-market-line");
+    if (!button) return;
+    const row = button.closest(".market-line");
+    row.querySelectorAll("select, input").forEach((el) => { el.value = ""; });
+    row.classList.add("d-none");
+    form.dispatchEvent(new Event("change"));
+  });
+  // Choosing a product on the last line opens the next one: a shelf is checked in a few taps.
+  document.getElementById("market-lines")?.addEventListener("change", (event) => {
+    if (event.target.tagName !== "SELECT" || !event.target.value) return;
+    const rows = Array.from(document.querySelectorAll("#market-lines .market-line:not(.d-none)"));
+    if (rows[rows.length - 1] === event.target.closest(".market-line")) { addMarketLine(false); save(); }
+  });
+  function ensureMarketLines(count) {
+    while (marketTotal && parseInt(marketTotal.value, 10) < count) addMarketLine(false);
+  }
+  form.addEventListener("change", marketCount);
+
   // A new visit gets its id once; the draft keeps it, so a resend after a lost connection is the same visit.
   if (ref && !ref.value && window.crypto && crypto.randomUUID) ref.value = crypto.randomUUID();
   const isBound = form.querySelector(".is-invalid, .invalid-feedback, .alert-danger") !== null;
@@ -73,7 +109,9 @@
     try {
       const data = JSON.parse(stored);
       if (data["lines-TOTAL_FORMS"]) ensureLines(parseInt(data["lines-TOTAL_FORMS"], 10));
+      if (data["market-TOTAL_FORMS"]) ensureMarketLines(parseInt(data["market-TOTAL_FORMS"], 10));
       restore(data);
+      marketCount();
       document.getElementById("draft-restored").classList.remove("d-none");
       if (distributor.value && !navigator.onLine) {
         offlineSearch("");

@@ -17,6 +17,7 @@ from reports import demo, geo, selectors
 from reports.models import (
     Comment,
     DailyReport,
+    MarketCheck,
     Order,
     OrderLine,
     OrderStatus,
@@ -49,6 +50,7 @@ def counts() -> dict:
         "strategies": ServiceStrategy.objects.count(),
         "last visits": sorted(Distributor.objects.values_list("code", "last_visited_on")),
         "audit events": AuditEvent.objects.count(),
+        "market checks": MarketCheck.objects.count(),
     }
 
 
@@ -288,3 +290,21 @@ def test_demo_card_shows_pickups_against_policy_shipments_and_stock(seeded, clie
     assert any(Decimal(m["pickup"]) > 0 for m in card["pickups"])
     shipped = client.get("/api/shipments/").json()
     assert shipped["count"] > 0
+
+
+def test_demo_market_report_has_price_ranges_stock_trends_and_competitors_in_each_region(seeded, client):
+    from reports.market_report import month_shift
+
+    last_month = month_shift(timezone.localdate().replace(day=1), -1)
+    for manager in User.objects.filter(role=Role.REGIONAL_MANAGER, is_active=True):
+        client.force_login(manager)
+        body = client.get(f"/api/market-report/?month={last_month:%Y-%m}").json()
+        assert body["visits_checked"][-1] >= 10
+        ours = [p for p in body["prices"] if p["ours"]]
+        theirs = [p for p in body["prices"] if not p["ours"]]
+        assert len(ours) >= 5 and len(theirs) >= 3
+        assert all(Decimal(p["min"]) <= Decimal(p["median"]) <= Decimal(p["max"]) for p in body["prices"])
+        assert sum(1 for s in body["stock"] if sum(v is not None for v in s["stock"]) >= 2) >= 5
+        assert len(body["presence"]) >= 2 and all(0 < Decimal(p["share"][-1]) < 1 for p in body["presence"])
+        page = client.get(f"/reports/market/?month={last_month:%Y-%m}")
+        assert page.status_code == 200 and 'data-chart="prices"' in page.content.decode()

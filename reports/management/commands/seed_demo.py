@@ -14,6 +14,7 @@ from reports import contests, period_reports, rollups
 SEEDERS = [
     "accounts.demo.seed",
     "distributors.demo.seed",
+    "distributors.market_demo.seed",
     "distributors.progress_demo.seed",
     "reports.demo.seed",
     "reports.demo.seed_schedules",
@@ -25,6 +26,7 @@ SEEDERS = [
     "reports.scorecard_demo.seed",
     "reports.contest_demo.seed",
     "accounts.demo.seed_saved_filters",
+    "reports.market_demo.seed",
 ]
 
 
