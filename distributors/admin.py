@@ -10,8 +10,8 @@ from .models import Brand, Complaint, Contact, Distributor, DistributorBrand, Pr
 
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "manufacturer", "is_own", "is_active"]
-    list_filter = ["is_own", "is_active"]
+    list_display = ["code", "name", "manufacturer", "is_own", "is_key", "is_active"]
+    list_filter = ["is_own", "is_key", "is_active"]
     search_fields = ["code", "name", "manufacturer"]
 
 

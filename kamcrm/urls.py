@@ -21,7 +21,16 @@ from distributors.pickup_api import PickupPolicyViewSet
 from distributors.progress_api import ProgressStageViewSet, ProgressViewSet
 from receivables import api as receivables_api
 from reports import api as reports_api
-from reports import contest_api, cycle_api, dashboard_api, period_report_api, pickup_api, scorecard_api
+from reports import (
+    contest_api,
+    cycle_api,
+    dashboard_api,
+    need_api,
+    period_report_api,
+    pickup_api,
+    scorecard_api,
+    training_api,
+)
 
 from . import views
 
@@ -62,6 +71,10 @@ router.register("progress", ProgressViewSet, basename="progress")
 router.register("progress-stages", ProgressStageViewSet, basename="progress-stage")
 router.register("contests", contest_api.ContestViewSet, basename="contest")
 router.register("rating-criteria", scorecard_api.RatingCriterionViewSet, basename="rating-criterion")
+router.register("needs", need_api.NeedViewSet, basename="need")
+router.register("account-needs", need_api.AccountNeedViewSet, basename="account-need")
+router.register("account-indicators", need_api.AccountIndicatorViewSet, basename="account-indicator")
+router.register("training-sessions", training_api.TrainingSessionViewSet, basename="training-session")
 router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")
 
 api_urlpatterns = [
@@ -78,6 +91,12 @@ api_urlpatterns = [
     ),
     path("distributors/<int:pk>/card.pdf", DistributorCardPdfView.as_view(), name="api-distributor-card-pdf"),
     path("distributors/<int:pk>/pickups/", pickup_api.CardPickupsView.as_view(), name="api-distributor-pickups"),
+    path(
+        "distributors/<int:pk>/strategy-suggestion/",
+        need_api.StrategySuggestionView.as_view(),
+        name="api-distributor-strategy-suggestion",
+    ),
+    path("strategy-outcomes/", need_api.StrategyOutcomeView.as_view(), name="api-strategy-outcomes"),
     path("distributors/export/", DistributorExportView.as_view(), name="api-distributor-export"),
     path("plans/<int:pk>/plan.pdf", plan_api.PlanPdfView.as_view(), name="api-plan-pdf"),
     path("plans/export/", plan_api.PlanExportView.as_view(), name="api-plan-export"),

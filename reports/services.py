@@ -26,7 +26,7 @@ from receivables import selectors as receivables_selectors
 from receivables import services as receivables_services
 from receivables.models import PaymentClaim
 
-from . import geo, photos
+from . import geo, needs, photos
 from .models import (
     Comment,
     DailyReport,
@@ -270,6 +270,7 @@ class VisitExtras:
     contacts: Iterable[Contact] = ()
     brands: Iterable[Brand] = ()
     strategies: Iterable[ServiceStrategy] = ()
+    needs: Iterable | None = None  # customer needs observed; None keeps a saved visit's as they are
     stock: Sequence[tuple[Brand, int]] | None = None  # None keeps a saved visit's stock as it is
     orders: Sequence[OrderInput] = ()
     photos: Sequence[tuple[str, object]] = ()  # (kind, uploaded file)
@@ -354,6 +355,9 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
         raise ValidationError({"stock": _("Each brand once, please.")})
     if any(units is None or units < 0 for _brand, units in stock):
         raise ValidationError({"stock": _("Units cannot be negative.")})
+    observed = list(extras.needs) if extras.needs is not None else None
+    if observed and any(not n.is_active for n in observed):
+        raise ValidationError({"needs_observed": _("Choose needs from the catalogue.")})
     corrected = _orders_to_correct(visit, stored, extras.orders)
     # validate every line before saving anything; a corrected order left without lines is cancelled
     orders = [_build_lines(o.lines) if (o.lines or o.order is None) else [] for o in extras.orders]
@@ -376,6 +380,10 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     visit.contacts_met.set(contacts)
     visit.brands_discussed.set(extras.brands)
     visit.strategies.set(extras.strategies)
+    if observed is not None:
+        visit.needs_observed.set(observed)
+        # A need observed opens on the account (once: one already open is left as it is).
+        needs.open_needs(distributor=visit.distributor, needs=observed, by=by, visit=visit)
     if stored is None or extras.stock is not None:
         visit.stock_seen.all().delete()
         VisitStock.objects.bulk_create(VisitStock(visit=visit, brand=b, units=u) for b, u in stock)
