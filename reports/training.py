@@ -115,21 +115,21 @@ def record_session(
         team = None
     if team is not None:
         if any(rep.team_id != team.pk or rep.effective_role not in (Role.REP, Role.KAM) for rep in reps):
-            error("reps", _("Choose reps of the team."))
+            error("attendee_reps", _("Choose reps of the team."))
         if audience == TrainingSession.Audience.REPS:
             if not reps:
-                error("reps", _("Who attended?"))
+                error("attendee_reps", _("Who attended?"))
             if contacts or distributor is not None:
-                error("contacts", _("A session for our reps has no distributor staff."))
+                error("attendee_contacts", _("A session for our reps has no distributor staff."))
         if audience == TrainingSession.Audience.DISTRIBUTOR:
             if distributor is None:
                 error("distributor", _("Choose the distributor whose staff attended."))
             elif distributor.owner.team_id != team.pk:
                 error("distributor", _("Choose an account of the team."))
             elif not contacts:
-                error("contacts", _("Who attended?"))
+                error("attendee_contacts", _("Who attended?"))
             elif any(c.distributor_id != distributor.pk for c in contacts):
-                error("contacts", _("Choose staff of this distributor."))
+                error("attendee_contacts", _("Choose staff of this distributor."))
         if any(card.rep.team_id != team.pk for card in scorecards):
             error("scorecards", _("Choose reviews of the team's reps."))
     if errors:

@@ -18,9 +18,18 @@ from .cycle_views import (
     summary_edit,
     team_notes,
 )
+from .need_views import (
+    account_need_close,
+    account_need_list,
+    need_catalogue,
+    need_edit,
+    strategy_outcomes,
+    visit_suggestion,
+)
 from .order_import_views import order_import_confirm, order_import_preview, order_import_upload
 from .pickup_views import card_pickups, shipment_new
 from .scorecard_views import scorecard_detail, scorecard_file, scorecard_list
+from .training_views import training_detail, training_list
 
 app_name = "reports"
 
@@ -28,6 +37,7 @@ urlpatterns = [
     path("visits/", views.visit_list, name="visit_list"),
     path("visits/new/", views.visit_edit, name="visit_new"),
     path("visits/accounts/", views.account_search, name="account_search"),
+    path("visits/suggestion/", visit_suggestion, name="visit_suggestion"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
     path("visits/<int:pk>/late/", views.visit_late_decision, name="visit_late_decision"),
@@ -67,7 +77,15 @@ urlpatterns = [
     path("scorecards/<int:rep>/scorecard.pdf", scorecard_file, {"fmt": "pdf"}, name="scorecard_pdf"),
     path("scorecards/<int:rep>/scorecard.xlsx", scorecard_file, {"fmt": "xlsx"}, name="scorecard_xlsx"),
     path("strategies/", strategy_list, name="strategy_list"),
+    path("strategies/outcomes/", strategy_outcomes, name="strategy_outcomes"),
     path("strategies/new/", strategy_edit, name="strategy_new"),
     path("strategies/<int:pk>/", strategy_edit, name="strategy_edit"),
     path("strategies/<int:pk>/delete/", strategy_delete, name="strategy_delete"),
+    path("needs/", need_catalogue, name="needs"),
+    path("needs/new/", need_edit, name="need_new"),
+    path("needs/<int:pk>/", need_edit, name="need_edit"),
+    path("account-needs/", account_need_list, name="account_needs"),
+    path("account-needs/<int:pk>/close/", account_need_close, name="account_need_close"),
+    path("training/", training_list, name="training"),
+    path("training/<int:pk>/", training_detail, name="training_session"),
 ]

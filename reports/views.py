@@ -21,7 +21,7 @@ from distributors.models import Distributor
 from kamcrm.forms import add_service_errors
 from kamcrm.validation import path_date
 
-from . import day_plan, selectors, services
+from . import day_plan, needs, selectors, services
 from .forms import (
     CommentForm,
     DailyNotesForm,
@@ -110,6 +110,7 @@ def visit_edit(request, pk=None):
             contacts=form.cleaned_data["contacts_met"],
             brands=form.cleaned_data["brands_discussed"],
             strategies=form.cleaned_data["strategies"],
+            needs=form.cleaned_data["needs_observed"],
             stock=[
                 (f.cleaned_data["brand"], f.cleaned_data["units"])
                 for f in stock.forms
@@ -136,6 +137,11 @@ def visit_edit(request, pk=None):
         return JsonResponse({"ok": False, "errors": _error_messages(form, stock, lines, photos)}, status=400)
     chosen = form["distributor"].value()
     accounts = services.distributors_for_visit(rep=visit.rep if pk else request.user)
+    chosen_account = (
+        visit.distributor
+        if pk and str(chosen) == str(visit.distributor_id)
+        else _account_for_visit_form(request.user, chosen)
+    )
     return render(
         request,
         "reports/visit_form.html",
@@ -154,9 +160,9 @@ def visit_edit(request, pk=None):
             "today_locked": not pk
             and services.day_locked_for(rep=request.user, day=timezone.localdate(), by=request.user),
             "accounts": accounts[:8],
-            "chosen": visit.distributor
-            if pk and str(chosen) == str(visit.distributor_id)
-            else _account_for_visit_form(request.user, chosen),
+            "chosen": chosen_account,
+            # The strategy combination for the account's open needs (reloaded when another account is chosen).
+            "suggestion": needs.suggestion(distributor=chosen_account) if chosen_account else None,
         },
     )
 
@@ -221,7 +227,13 @@ def account_search(request):
 def visit_detail(request, pk):
     visit = get_object_or_404(
         selectors.visit_list(for_user=request.user).prefetch_related(
-            "contacts_met", "brands_discussed", "strategies", "stock_seen__brand", "photos", "orders__lines__product"
+            "contacts_met",
+            "brands_discussed",
+            "strategies",
+            "needs_observed",
+            "stock_seen__brand",
+            "photos",
+            "orders__lines__product",
         ),
         pk=pk,
     )

@@ -24,6 +24,8 @@ SEEDERS = [
     "reports.pickup_demo.seed",
     "reports.scorecard_demo.seed",
     "reports.contest_demo.seed",
+    "reports.need_demo.seed",
+    "reports.training_demo.seed",
 ]
 
 
