@@ -43,7 +43,8 @@ class NeedForm(BootstrapFormMixin, forms.ModelForm):
         widgets = {"strategies": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "threshold": gettext_lazy(
-                "Rates as decimals: −0.2 is a 20 % fall, 0.4 a 40 % share; the average order value in money."
+                "Rates as decimals: −0.2 is a fall of 20 per cent, 0.4 a share of 40 per cent; "
+                "the average order value in money."
             )
         }
 

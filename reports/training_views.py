@@ -1,6 +1,8 @@
 """Training pages: the sessions of the user's teams (and the form that records one), one session with its
 attendees, the review needs it answers and its effect on the attendees' figures."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -59,7 +61,9 @@ class TrainingForm(BootstrapFormMixin, forms.Form):
         self.fields["distributor"].label_from_instance = lambda d: f"{d.code} {d.display_name}"
         self.fields["attendee_contacts"].queryset = training.contacts_for(user).order_by("distributor__code", "name")
         self.fields["attendee_contacts"].label_from_instance = lambda c: f"{c.distributor.display_name}: {c.name}"
-        self.fields["scorecards"].queryset = training.open_training_needs(user)[:60]
+        self.fields["scorecards"].queryset = training.open_training_needs(user).filter(
+            start__gte=timezone.localdate() - timedelta(days=190)
+        )  # the last six months' reviews
         self.fields["scorecards"].label_from_instance = lambda s: (
             f"{s.rep.display_name} {s.start:%Y-%m}: {s.training_needs[:80]}"
         )

@@ -124,6 +124,7 @@ DATA_MIGRATIONS = [
     ("reports.migrations.0015_rating_criteria_defaults", "create"),
     ("distributors.migrations.0009_progress_stages_defaults", "create"),
     ("reports.migrations.0017_freeze_contests_beat_schedule", "create_schedules"),
+    ("reports.migrations.0020_need_catalogue", "create"),
 ]
 
 
