@@ -60,6 +60,7 @@ def _observed(today) -> None:
     ):
         visits_of[visit.distributor_id].append(visit)
     for card in cards:
+        # Every draw is made whether or not the need is noted yet, so a second run makes the same choices.
         rng = random.Random(f"2026:needs:{card.code}")
         visits = visits_of.get(card.pk, [])
         if len(visits) < 4 or rng.random() > 0.45:
@@ -67,17 +68,29 @@ def _observed(today) -> None:
         first = visits[rng.randrange(0, len(visits) // 2)]
         later = [v for v in visits if first.visit_date < v.visit_date <= first.visit_date + timedelta(days=35)]
         applied = [(v, s) for v in later for s in v.strategies.all() if by_strategy.get(s.pk)]
-        if applied:
-            visit, strategy = rng.choice(applied)
-            need = rng.choice(by_strategy[strategy.pk])
-            _note(first, need, noted, closed_on=visit.visit_date + timedelta(days=rng.randint(1, 6)), rng=rng)
-        # Something seen on one of the last visits, still open.
+        chosen = rng.choice(applied) if applied else None
+        need = rng.choice(by_strategy[chosen[1].pk]) if chosen else None
+        closing = _draws(rng)
         recent = [v for v in visits if v.visit_date >= today - timedelta(days=14)]
-        if recent and rng.random() < 0.6:
-            _note(rng.choice(recent), rng.choice(observed), noted, closed_on=None, rng=rng)
+        seen = (rng.choice(recent), rng.choice(observed)) if recent and rng.random() < 0.6 else None
+        still_open = _draws(rng)
+        if chosen:
+            _note(first, need, noted, closed_on=chosen[0].visit_date + timedelta(days=closing["days"]), draws=closing)
+        if seen:  # something seen on one of the last visits, still open
+            _note(*seen, noted, closed_on=None, draws=still_open)
 
 
-def _note(visit: Visit, need: Need, noted: set, *, closed_on, rng: random.Random) -> None:
+def _draws(rng: random.Random) -> dict:
+    return {
+        "days": rng.randint(1, 6),
+        "n": rng.randint(2, 6),
+        "outcome": rng.choices(
+            [AccountNeed.Outcome.MET, AccountNeed.Outcome.NOT_MET, AccountNeed.Outcome.NOT_A_NEED], weights=[70, 22, 8]
+        )[0],
+    }
+
+
+def _note(visit: Visit, need: Need, noted: set, *, closed_on, draws: dict) -> None:
     if visit.pk in noted:
         return
     if AccountNeed.objects.filter(distributor_id=visit.distributor_id, need=need, status="open").exists():
@@ -87,15 +100,12 @@ def _note(visit: Visit, need: Need, noted: set, *, closed_on, rng: random.Random
         needs=[need],
         by=visit.rep,
         visit=visit,
-        note=NOTES.get(need.code, "").format(n=rng.randint(2, 6)),
+        note=NOTES.get(need.code, "").format(n=draws["n"]),
     )
     visit.needs_observed.add(need)
     noted.add(visit.pk)
     if closed_on is None or not opened or closed_on > timezone.localdate():
         return
-    outcome = rng.choices(
-        [AccountNeed.Outcome.MET, AccountNeed.Outcome.NOT_MET, AccountNeed.Outcome.NOT_A_NEED], weights=[70, 22, 8]
-    )[0]
     AccountNeed.objects.filter(pk=opened[0].pk).update(
-        status=AccountNeed.Status.CLOSED, outcome=outcome, closed_on=closed_on, closed_by=visit.rep
+        status=AccountNeed.Status.CLOSED, outcome=draws["outcome"], closed_on=closed_on, closed_by=visit.rep
     )

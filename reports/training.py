@@ -15,7 +15,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,11 @@ def sessions_visible_to(user: User) -> QuerySet[TrainingSession]:
     return (
         TrainingSession.objects.visible_to(user)
         .select_related("team", "distributor", "created_by")
-        .prefetch_related("attendee_reps", "attendee_contacts", "scorecards__rep")
+        .prefetch_related(
+            "attendee_reps",
+            "attendee_contacts",
+            Prefetch("scorecards", queryset=Scorecard.objects.select_related("rep")),
+        )
     )
 
 

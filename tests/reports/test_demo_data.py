@@ -288,3 +288,31 @@ def test_demo_card_shows_pickups_against_policy_shipments_and_stock(seeded, clie
     assert any(Decimal(m["pickup"]) > 0 for m in card["pickups"])
     shipped = client.get("/api/shipments/").json()
     assert shipped["count"] > 0
+
+
+def test_demo_needs_and_training_make_their_screens_meaningful(seeded, api_for, client_for):
+    from reports.models import AccountIndicator, AccountNeed, TrainingSession
+
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert AccountIndicator.objects.filter(month=last_month).count() >= 20
+    needs = AccountNeed.objects.all()
+    assert needs.filter(source="indicator").exists() and needs.filter(source="observation", status="open").exists()
+    assert needs.filter(status="closed", outcome="met").exists()
+    kam = User.objects.get(username="kam_sh")
+    month = last_month.isoformat()
+    end = (timezone.localdate().replace(day=1) - timedelta(days=1)).isoformat()
+    outcomes = api_for(kam).get(
+        "/api/strategy-outcomes/", {"start": (last_month - timedelta(days=62)).isoformat(), "end": end}
+    )
+    assert sum(r["needs_addressed"] for r in outcomes.json()["results"]) > 0, month
+    sessions = TrainingSession.objects.filter(team__kam=kam)
+    assert {s.audience for s in sessions} == {"reps", "distributor"}
+    assert sessions.get(audience="reps").scorecards.exists()
+    detail = api_for(kam).get(f"/api/training-sessions/{sessions.get(audience='reps').pk}/").json()
+    assert detail["effect"]["attendees"] and any(r["sales_change"] != "0.00" for r in detail["effect"]["attendees"])
+    rep = sessions.get(audience="reps").attendee_reps.first()
+    open_need = (
+        AccountNeed.objects.filter(status="open", distributor__owner=rep).first() or needs.filter(status="open").first()
+    )
+    page = client_for(open_need.distributor.owner).get(f"/reports/visits/new/?distributor={open_need.distributor_id}")
+    assert "strategy-suggestion" in page.content.decode()
