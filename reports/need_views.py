@@ -239,3 +239,25 @@ def visit_suggestion(request):
     distributor = Distributor.objects.visible_to(request.user).filter(pk=pk).first() if pk is not None else None
     found = needs.suggestion(distributor=distributor) if distributor is not None else None
     return render(request, "reports/needs/_suggestion.html", {"suggestion": found})
+
+
+# --- The card's needs ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def card_needs(request, pk: int):
+    """The account's latest indicators, its open needs with the suggested strategy combination, and the needs
+    closed lately (a partial the customer card loads, or a page)."""
+    distributor = Distributor.objects.visible_to(request.user).filter(pk=pk).first()
+    if distributor is None:
+        raise Http404
+    context = {
+        "d": distributor,
+        "suggestion": needs.suggestion(distributor=distributor),
+        "indicators": needs.indicators_visible_to(request.user).filter(distributor=distributor)[:3],
+        "closed": needs.account_needs_visible_to(request.user)
+        .filter(distributor=distributor, status=AccountNeed.Status.CLOSED)
+        .order_by("-closed_on", "-pk")[:5],
+    }
+    template = "reports/needs/_card.html" if request.headers.get("HX-Request") else "reports/needs/card_page.html"
+    return render(request, template, context)

@@ -21,6 +21,7 @@ from .cycle_views import (
 from .need_views import (
     account_need_close,
     account_need_list,
+    card_needs,
     need_catalogue,
     need_edit,
     strategy_outcomes,
@@ -84,6 +85,7 @@ urlpatterns = [
     path("needs/", need_catalogue, name="needs"),
     path("needs/new/", need_edit, name="need_new"),
     path("needs/<int:pk>/", need_edit, name="need_edit"),
+    path("needs/card/<int:pk>/", card_needs, name="card_needs"),
     path("account-needs/", account_need_list, name="account_needs"),
     path("account-needs/<int:pk>/close/", account_need_close, name="account_need_close"),
     path("training/", training_list, name="training"),

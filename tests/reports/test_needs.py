@@ -184,6 +184,7 @@ def test_another_teams_rep_gets_404_on_every_need_endpoint(org, cards, api_for, 
         assert api.get("/api/account-needs/").json()["count"] == 0
         client = client_for(user)
         assert client.post(f"/reports/account-needs/{need.pk}/close/", {"outcome": "met"}).status_code == 404
+        assert client.get(f"/reports/needs/card/{cards.a1.pk}/").status_code == 404
         assert (
             "strategy-suggestion"
             not in client.get(f"/reports/visits/suggestion/?distributor={cards.a1.pk}").content.decode()
@@ -292,6 +293,7 @@ def test_need_pages_render_in_both_languages(org, cards, client_for, catalogue, 
         "/reports/account-needs/",
         "/reports/strategies/outcomes/",
         f"/reports/visits/new/?distributor={cards.a1.pk}",
+        f"/reports/needs/card/{cards.a1.pk}/",
     ):
         page = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
         assert page.status_code == 200, url
