@@ -35,6 +35,9 @@ class Indicator(models.TextChoices):
     KEY_BRAND_SHARE = "key_brand_share", _("Key-brand share of sales")
 
 
+RATE_INDICATORS = {Indicator.SALES_CHANGE, Indicator.KEY_BRAND_SHARE}
+
+
 class Need(models.Model):
     class Comparison(models.TextChoices):
         BELOW = "below", _("below")
@@ -175,3 +178,12 @@ class AccountNeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.distributor_id}: {self.need}"
+
+    @property
+    def indicator_text(self) -> str:
+        """The value that flagged the need as people read it: rates in per cent, money with two places."""
+        if self.indicator_value is None:
+            return ""
+        if self.need.indicator in RATE_INDICATORS:
+            return f"{self.indicator_value * 100:.1f} %"
+        return f"{self.indicator_value:,.2f}"

@@ -20,7 +20,7 @@ whoever sees the account; anyone but finance who sees the account may note or cl
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -168,10 +168,11 @@ def compute_indicators(*, month: date) -> int:
                 "computed_at",
             ],
         )
-        return _flag_needs(period.start, rows)
+        # A need is flagged the day after the month closed (today when the month is still running).
+        return _flag_needs(period.start, rows, min(timezone.localdate(), period.end + timedelta(days=1)))
 
 
-def _flag_needs(month: date, rows: list[AccountIndicator]) -> int:
+def _flag_needs(month: date, rows: list[AccountIndicator], opened_on: date) -> int:
     needs = [n for n in Need.objects.filter(is_active=True).exclude(indicator="") if n.threshold is not None]
     if not needs:
         return 0
@@ -183,13 +184,12 @@ def _flag_needs(month: date, rows: list[AccountIndicator]) -> int:
     taken |= set(
         AccountNeed.objects.filter(need__in=needs, indicator_month=month).values_list("distributor_id", "need_id")
     )
-    today = timezone.localdate()
     opened = [
         AccountNeed(
             distributor_id=row.distributor_id,
             need=need,
             source=AccountNeed.Source.INDICATOR,
-            opened_on=today,
+            opened_on=opened_on,
             indicator_month=month,
             indicator_value=row.value(need.indicator),
         )

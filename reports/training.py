@@ -136,6 +136,8 @@ def record_session(
                 error("attendee_contacts", _("Choose staff of this distributor."))
         if any(card.rep.team_id != team.pk for card in scorecards):
             error("scorecards", _("Choose reviews of the team's reps."))
+    if held_on is not None and any(card.start > held_on for card in scorecards):
+        error("scorecards", _("Choose reviews made before the session."))
     if errors:
         raise ValidationError(errors)
     session = TrainingSession.objects.create(

@@ -45,7 +45,9 @@ def seed() -> None:
         )
         if created:
             session.attendee_reps.set(reps)
-            session.scorecards.set(Scorecard.objects.filter(rep__in=reps).exclude(training_needs=""))
+            session.scorecards.set(
+                Scorecard.objects.filter(rep__in=reps, start__lte=session.held_on).exclude(training_needs="")
+            )
         account = (
             Distributor.objects.filter(owner__team=team, status=Status.KEY, contacts__isnull=False)
             .order_by("code")

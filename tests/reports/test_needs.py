@@ -78,6 +78,7 @@ def test_the_suggestion_follows_the_average_order_value_around_its_threshold(
         assert "strategy-suggestion" in form and "KZB09" in form
         opened = AccountNeed.objects.get(distributor=card)
         assert (opened.source, opened.indicator_month, opened.indicator_value) == ("indicator", LAST_MONTH, value)
+        assert opened.opened_on == MONTH  # the day after the month closed
     else:
         assert flagged == [] and _codes(answer) == set()
         assert "No open needs at this account." in form

@@ -111,6 +111,7 @@ def test_a_session_for_a_distributors_staff(org, cards, api_for):
         ({"audience": "distributor", "distributor": "b1"}, "distributor"),
         ({"audience": "distributor", "distributor": "a1", "attendee_contacts": "other"}, "attendee_contacts"),
         ({"scorecards": "other"}, "scorecards"),
+        ({"scorecards": "later"}, "scorecards"),  # a review made after the session
     ],
 )
 def test_bad_session_is_a_field_error_and_nothing_is_saved(org, cards, api_for, overrides, field):
@@ -118,6 +119,9 @@ def test_bad_session_is_a_field_error_and_nothing_is_saved(org, cards, api_for, 
         "b1": lambda: org.team_b1.pk if field == "team" else cards.b1.pk,
         "a2": lambda: [org.rep_a2.pk],
         "a1": lambda: cards.a1.pk,
+        "later": lambda: [
+            Scorecard.objects.create(rep=org.rep_a1, kind="month", start=MONTH, end=MONTH, reviewed_by=org.kam_a1).pk
+        ],
         "other": lambda: (
             [f.ContactFactory(distributor=cards.a1b).pk]
             if field == "attendee_contacts"
