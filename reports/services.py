@@ -832,6 +832,11 @@ def delete_strategy(*, strategy: ServiceStrategy, by: User) -> None:
             _("%(strategy)s was applied on visits and is counted in reports; make it inactive instead.")
             % {"strategy": strategy}
         )
+    if strategy.needs.exists():
+        raise ValidationError(
+            _("%(strategy)s is part of a need's standard combination; take it out there or make it inactive.")
+            % {"strategy": strategy}
+        )
     audit.record(strategy, by=by, action="strategy_deleted", before=audit.snapshot(strategy), after={})
     strategy.delete()
 

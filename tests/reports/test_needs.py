@@ -319,3 +319,10 @@ def test_needs_noted_and_closed_in_the_browser(org, cards, client_for, catalogue
     edit = admin.post(f"/reports/needs/{need.need_id}/", {"code": "near-expiry", "name": "Near-expiry stock"})
     assert edit.status_code == 200 and "is-invalid" in edit.content.decode()  # no strategy chosen
     assert client.get("/reports/needs/new/").status_code == 403
+
+
+def test_a_strategy_in_a_needs_combination_is_not_deleted(org, api_for, catalogue):
+    kzb01 = ServiceStrategy.objects.get(code="KZB01")
+    answer = api_for(org.admin).delete(f"/api/strategies/{kzb01.pk}/")
+    assert answer.status_code == 400
+    assert catalogue["out-of-stock"].strategies.filter(pk=kzb01.pk).exists()
