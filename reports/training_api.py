@@ -1,6 +1,7 @@
 """``/api/training-sessions/``: training records (推销培训) — list, read with the effect measure, record (managers)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -62,6 +63,19 @@ class TrainingSessionInSerializer(serializers.Serializer):
     scorecards = serializers.PrimaryKeyRelatedField(queryset=Scorecard.objects.all(), many=True, required=False)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None:
+            return
+        # Ids outside what the caller records for are "does not exist", like ids that do not exist.
+        teams = training.teams_for(request.user)
+        self.fields["team"].queryset = teams
+        self.fields["attendee_reps"].child_relation.queryset = User.objects.filter(team__in=teams)
+        self.fields["distributor"].queryset = Distributor.objects.visible_to(request.user)
+        self.fields["attendee_contacts"].child_relation.queryset = training.contacts_for(request.user)
+        self.fields["scorecards"].child_relation.queryset = Scorecard.objects.filter(rep__team__in=teams)
+
 
 class TrainingSessionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
@@ -83,7 +97,9 @@ class TrainingSessionViewSet(
 
     @extend_schema(request=TrainingSessionInSerializer, responses={201: TrainingSessionSerializer})
     def create(self, request, *args, **kwargs):
-        body = TrainingSessionInSerializer(data=request.data)
+        if not training.may_record(request.user):
+            raise PermissionDenied(_("Only a KAM or a manager records training sessions."))
+        body = TrainingSessionInSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
