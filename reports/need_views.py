@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -112,7 +113,7 @@ def need_edit(request, pk: int | None = None):
         {
             "form": form,
             "title": _("Edit customer need") if pk else _("New customer need"),
-            "back_url": "/reports/needs/",
+            "back_url": reverse("reports:needs"),
             "delete_url": "",
         },
     )
