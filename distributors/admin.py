@@ -22,8 +22,8 @@ from .models import (
 
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "manufacturer", "is_own", "is_active"]
-    list_filter = ["is_own", "is_active"]
+    list_display = ["code", "name", "manufacturer", "is_own", "is_key", "is_active"]
+    list_filter = ["is_own", "is_key", "is_active"]
     search_fields = ["code", "name", "manufacturer"]
 
 

@@ -388,7 +388,7 @@ class SuggestionViewSet(
 class BrandSerializer(serializers.ModelSerializer):
     class Meta:
         model = Brand
-        fields = ["id", "code", "name", "manufacturer", "is_own", "is_active"]
+        fields = ["id", "code", "name", "manufacturer", "is_own", "is_key", "is_active"]
 
 
 class ProductSerializer(serializers.ModelSerializer):

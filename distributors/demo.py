@@ -57,6 +57,7 @@ BRANDS = {
     "ZUIJIANGNAN": ("Zuijiangnan 醉江南", "醉江南酒业有限公司", False, {LIQUOR}),
 }
 OWN_BRANDS = [code for code, brand in BRANDS.items() if brand[2]]
+KEY_BRANDS = {"XIANYUE", "TIANYUAN"}  # the brands the company pushes this year (重点品牌)
 # sku, name, brand, unit, list price, unit cost
 PRODUCTS = [
     ("XY-W550", "鲜悦饮用纯净水 550ml×24", "XIANYUE", "carton", "28.80", "19.50"),
@@ -790,7 +791,11 @@ def _put(model, lookup: dict, wanted: dict):
 def _seed_reference() -> tuple[dict, dict]:
     categories = {name: ProductCategory.objects.get_or_create(name=name)[0] for name in CATEGORIES}
     brands = {
-        code: _put(Brand, {"code": code}, {"name": name, "manufacturer": maker, "is_own": own, "is_active": True})
+        code: _put(
+            Brand,
+            {"code": code},
+            {"name": name, "manufacturer": maker, "is_own": own, "is_key": code in KEY_BRANDS, "is_active": True},
+        )
         for code, (name, maker, own, _categories) in BRANDS.items()
     }
     for sku, name, brand, unit, price, cost in PRODUCTS:

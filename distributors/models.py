@@ -80,6 +80,8 @@ class Brand(models.Model):
     name = models.CharField(_("name"), max_length=100)
     manufacturer = models.CharField(_("manufacturer"), max_length=100, blank=True)
     is_own = models.BooleanField(_("our brand"), default=True)
+    # Key brands (重点品牌): their share of an account's sales is one of the indicators that flag customer needs.
+    is_key = models.BooleanField(_("key brand"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

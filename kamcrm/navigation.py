@@ -35,12 +35,18 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Weekly and monthly reports"), "period_reports:list"),
     NavItem(_("Contests"), "reports:contests"),
     NavItem(_("Scorecards"), "reports:scorecards", SALES_ROLES),
+    NavItem(_("Training"), "reports:training", SALES_ROLES),
+    NavItem(
+        _("Strategy outcomes"), "reports:strategy_outcomes", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})
+    ),
     NavItem(_("Account health"), "reports:health"),
     NavItem(_("Portfolio"), "distributors:portfolio", frozenset({Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN})),
     NavItem(_("Progress table"), "distributors:progress_table", SALES_ROLES),
+    NavItem(_("Customer needs"), "reports:account_needs"),
     NavItem(_("Market report"), "reports:market", SALES_ROLES),
     NavItem(_("Plans"), "plans:list"),
     NavItem(_("Service strategies"), "reports:strategy_list"),
+    NavItem(_("Need catalogue"), "reports:needs"),
     NavItem(_("Competitors"), "distributors:competitors", SALES_ROLES),
     NavItem(_("Collections"), "receivables:worklist"),
     NavItem(
@@ -73,20 +79,32 @@ MENUS: list[tuple[str | Promise, list[str]]] = [
             "reports:health",
             "distributors:portfolio",
             "distributors:progress_table",
+            "reports:account_needs",
             "reports:market",
             "plans:list",
         ],
     ),
     (
         _("Team"),
-        ["reports:team_days", "reports:team_notes", "period_reports:list", "reports:scorecards", "reports:contests"],
+        [
+            "reports:team_days",
+            "reports:team_notes",
+            "period_reports:list",
+            "reports:scorecards",
+            "reports:contests",
+            "reports:training",
+            "reports:strategy_outcomes",
+        ],
     ),
     (_("Money"), ["receivables:worklist", "receivables:invoices", "receivables:aging", "receivables:write_offs"]),
-    (_("More"), ["reports:strategy_list", "distributors:competitors", "accounts:org", "swagger-ui"]),
+    (
+        _("More"),
+        ["reports:strategy_list", "reports:needs", "distributors:competitors", "accounts:org", "swagger-ui"],
+    ),
 ]
 # Entries that a role finds in another menu: a rep's own weekly and monthly reports are part of their work.
 ROLE_MENUS: dict[str, dict[str, int]] = {
-    Role.REP: {"period_reports:list": 0, "reports:scorecards": 0, "reports:contests": 0}
+    Role.REP: {"period_reports:list": 0, "reports:scorecards": 0, "reports:contests": 0, "reports:training": 0}
 }
 
 

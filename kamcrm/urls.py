@@ -28,9 +28,11 @@ from reports import (
     dashboard_api,
     health_api,
     market_api,
+    need_api,
     period_report_api,
     pickup_api,
     scorecard_api,
+    training_api,
 )
 
 from . import views
@@ -80,6 +82,10 @@ router.register("progress", ProgressViewSet, basename="progress")
 router.register("progress-stages", ProgressStageViewSet, basename="progress-stage")
 router.register("contests", contest_api.ContestViewSet, basename="contest")
 router.register("rating-criteria", scorecard_api.RatingCriterionViewSet, basename="rating-criterion")
+router.register("needs", need_api.NeedViewSet, basename="need")
+router.register("account-needs", need_api.AccountNeedViewSet, basename="account-need")
+router.register("account-indicators", need_api.AccountIndicatorViewSet, basename="account-indicator")
+router.register("training-sessions", training_api.TrainingSessionViewSet, basename="training-session")
 router.register("collection-tasks", receivables_api.CollectionTaskViewSet, basename="collection-task")
 
 api_urlpatterns = [
@@ -100,6 +106,12 @@ api_urlpatterns = [
         name="api-distributor-card-pdf",
     ),
     path("distributors/<int:pk>/pickups/", pickup_api.CardPickupsView.as_view(), name="api-distributor-pickups"),
+    path(
+        "distributors/<int:pk>/strategy-suggestion/",
+        need_api.StrategySuggestionView.as_view(),
+        name="api-distributor-strategy-suggestion",
+    ),
+    path("strategy-outcomes/", need_api.StrategyOutcomeView.as_view(), name="api-strategy-outcomes"),
     path("distributors/export/", reads_from_replica(DistributorExportView.as_view()), name="api-distributor-export"),
     path("plans/<int:pk>/plan.pdf", reads_from_replica(plan_api.PlanPdfView.as_view()), name="api-plan-pdf"),
     path("plans/export/", reads_from_replica(plan_api.PlanExportView.as_view()), name="api-plan-export"),

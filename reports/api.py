@@ -24,7 +24,7 @@ from kamcrm.validators import TextLengthValidator
 from receivables import api as receivables_api
 
 from . import day_plan, market_checks, selectors, services, views
-from .models import DailyReport, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
+from .models import DailyReport, Need, Order, OrderLine, OrderStatus, ServiceStrategy, Visit, VisitPhoto
 from .photos import validate_photo
 
 
@@ -227,6 +227,12 @@ class VisitSerializer(serializers.ModelSerializer):
     strategies = serializers.PrimaryKeyRelatedField(
         queryset=ServiceStrategy.objects.filter(is_active=True), many=True, required=False
     )
+    needs_observed = serializers.PrimaryKeyRelatedField(
+        queryset=Need.objects.filter(is_active=True),
+        many=True,
+        required=False,
+        help_text=_("Customer needs the rep observed (the need catalogue); each opens on the account unless open."),
+    )
     is_far_from_account = serializers.BooleanField(read_only=True, allow_null=True)
     check_in = serializers.ChoiceField(
         choices=["", "ok", "far", "no_location", "unknown"],
@@ -254,6 +260,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "outcome",
             "brands_discussed",
             "strategies",
+            "needs_observed",
             "stock_seen",
             "market_checks",
             "orders",
@@ -398,7 +405,13 @@ class VisitViewSet(
 
     def get_queryset(self):
         return selectors.visit_list(for_user=self.request.user).prefetch_related(
-            "contacts_met", "brands_discussed", "strategies", "stock_seen", "orders__lines", "market_checks"
+            "contacts_met",
+            "brands_discussed",
+            "strategies",
+            "needs_observed",
+            "stock_seen",
+            "orders__lines",
+            "market_checks",
         )
 
     def _save(self, serializer, visit: Visit, creating: bool):
@@ -408,7 +421,9 @@ class VisitViewSet(
             raise serializers.ValidationError({"orders": [_("Change a visit's orders through /api/orders/.")]})
         stock = data.pop("stock_seen", None)
         market = data.pop("market_checks", None)
-        m2m = {name: data.pop(name, None) for name in ("contacts_met", "brands_discussed", "strategies")}
+        m2m = {
+            name: data.pop(name, None) for name in ("contacts_met", "brands_discussed", "strategies", "needs_observed")
+        }
         for name, value in data.items():
             setattr(visit, name, value)
         extras = services.VisitExtras(
@@ -427,6 +442,7 @@ class VisitViewSet(
             else visit.strategies.all()
             if visit.pk
             else [],
+            needs=m2m["needs_observed"],
             stock=[(s["brand"], s["units"]) for s in stock] if stock is not None else None,
             orders=[services.OrderInput(lines=_line_inputs(o["lines"]), note=o.get("note", "")) for o in orders or []],
             market=_market_inputs(market) if market is not None else None,

@@ -896,6 +896,24 @@ def _volumes(ids: list[int], period: Period, rep_ids: Sequence[int] | None, grou
     return result
 
 
+def brand_sales(*, scope: Scope, period: Period, brand_ids: Sequence[int], group: str | None = None) -> dict:
+    """{key: Σ amount of the sales orders' lines of those brands} in the period, with the sales amount's definition
+    (orders in a sales state, dated in the period; an order's amount is the sum of its lines), so a brand's part
+    of an account's sales never exceeds the account's sales amount. ``group`` as in :func:`compute` ("distributor"
+    or None; accounts whole, by their current owner). Keys without such sales are left out."""
+    if not brand_ids:
+        return {}
+    path = {None: None, "distributor": "order__distributor_id"}[group]
+    lines = OrderLine.objects.filter(
+        scope_q(scope.level, scope.id, prefix="order__distributor__"),
+        order__order_date__gte=period.start,
+        order__order_date__lte=period.end,
+        order__status__in=list(SALES_STATUSES),
+        product__brand_id__in=list(brand_ids),
+    )
+    return {key: row["amount"] or ZERO for key, row in _grouped(lines, path, {"amount": Sum("amount")}).items()}
+
+
 # --- Status figures (as of a day, not summed over the period) ----------------------------------------------------
 
 

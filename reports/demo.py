@@ -17,7 +17,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from importlib import import_module
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Max
@@ -59,29 +61,17 @@ LATE_REPS = ("rep_sh_2", "rep_gz_3")
 HOLIDAYS = {date(2026, 10, 1) + timedelta(days=i) for i in range(7)} | {date(2026, 9, 25), date(2027, 1, 1)}
 HOLIDAYS |= {date(2027, 2, 6) + timedelta(days=i) for i in range(7)}
 
-STRATEGIES = [
-    (
-        "OOS-SUB",
-        "缺货品牌替代 Out-of-stock brand substitution",
-        "竞品或我方某品项断货时，推荐我方同类在售品项补位，保住货架和销量。",
-    ),
-    ("DISPLAY", "陈列服务 Display service", "协助客户及其门店做端架、堆头和冰柜陈列，按陈列标准拍照验收。"),
-    ("PROMO", "促销跟进 Promotion follow-up", "跟进促销政策的执行：赠品到位、价签更新、核销资料收集。"),
-    ("NEW-PRODUCT", "新品推广 New product introduction", "介绍新品卖点和进货政策，争取首单和重点门店铺货。"),
-    ("STOCK-PLAN", "库存优化 Stock optimisation", "按近期动销给出安全库存和补货建议，减少断货和积压。"),
-    ("EXPIRY", "临期品处理 Near-expiry stock handling", "盘点临期品，安排调拨、促销消化或按政策退换。"),
-    ("STAFF-TRAINING", "店员与业务员培训 Staff training", "给客户的业务员和店员讲解产品知识、销售话术和先进先出。"),
-    ("CREDIT", "账期与回款协调 Payment terms and collection", "对账、确认到期货款和付款方式，协调账期与信用额度。"),
-]
-# purpose -> strategies that fit it
+# The strategy library is the KZB table the need catalogue's data migration seeds (reports/migrations/0020_…);
+# purpose -> the strategies that fit it.
+STRATEGY_MIGRATION = "reports.migrations.0024_need_catalogue"
 STRATEGY_FOR = {
-    Purpose.ORDER_TAKING: ["OOS-SUB", "STOCK-PLAN", "NEW-PRODUCT", "PROMO"],
-    Purpose.COLLECTION: ["CREDIT"],
-    Purpose.DISPLAY_CHECK: ["DISPLAY", "PROMO"],
-    Purpose.COMPLAINT: ["EXPIRY", "CREDIT"],
-    Purpose.TRAINING: ["STAFF-TRAINING", "NEW-PRODUCT"],
-    Purpose.RELATIONSHIP: ["NEW-PRODUCT", "CREDIT"],
-    Purpose.OTHER: ["STOCK-PLAN", "DISPLAY"],
+    Purpose.ORDER_TAKING: ["KZB01", "KZB05", "KZB04", "KZB03"],
+    Purpose.COLLECTION: ["KZB08"],
+    Purpose.DISPLAY_CHECK: ["KZB02", "KZB03"],
+    Purpose.COMPLAINT: ["KZB06", "KZB08"],
+    Purpose.TRAINING: ["KZB07", "KZB04"],
+    Purpose.RELATIONSHIP: ["KZB04", "KZB08"],
+    Purpose.OTHER: ["KZB05", "KZB02"],
 }
 
 CUSTOMERS = (Status.KEY, Status.QUALIFIED, Status.UNQUALIFIED)
@@ -464,18 +454,11 @@ def _aware(day: date, hour: int, minute: int) -> datetime:
 
 
 def _seed_strategies() -> dict[str, ServiceStrategy]:
-    strategies = {}
-    for code, name, description in STRATEGIES:
-        strategy = ServiceStrategy.objects.filter(code=code).first()
-        wanted = {"name": name, "description": description, "is_active": True}
-        if strategy is None:
-            strategy = ServiceStrategy.objects.create(code=code, **wanted)
-        elif any(getattr(strategy, k) != v for k, v in wanted.items()):
-            for key, value in wanted.items():
-                setattr(strategy, key, value)
-            strategy.save()
-        strategies[code] = strategy
-    return strategies
+    """The KZB strategies (and the need catalogue), from the data migration when a flushed database lacks them."""
+    codes = {code for codes in STRATEGY_FOR.values() for code in codes}
+    if ServiceStrategy.objects.filter(code__in=codes).count() < len(codes):
+        import_module(STRATEGY_MIGRATION).create(apps, None)
+    return {s.code: s for s in ServiceStrategy.objects.filter(code__in=codes)}
 
 
 def _catalogue(strategies: dict[str, ServiceStrategy], cards: list[Distributor]) -> Catalogue:

@@ -7,7 +7,7 @@ from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.forms import BootstrapFormMixin
 
 from . import market_checks, services
-from .models import DailyReport, Order, Visit, VisitPhoto
+from .models import DailyReport, Need, Order, Visit, VisitPhoto
 from .photos import validate_photo
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -39,6 +39,7 @@ class VisitForm(BootstrapFormMixin, forms.ModelForm):
             "outcome",
             "brands_discussed",
             "strategies",
+            "needs_observed",
             "collected_amount",
             "collection_method",
             "follow_up_action",
@@ -56,6 +57,7 @@ class VisitForm(BootstrapFormMixin, forms.ModelForm):
             "contacts_met": forms.CheckboxSelectMultiple,
             "brands_discussed": forms.CheckboxSelectMultiple,
             "strategies": forms.CheckboxSelectMultiple,
+            "needs_observed": forms.CheckboxSelectMultiple,
             "latitude": forms.HiddenInput,
             "longitude": forms.HiddenInput,
             "location_accuracy_m": forms.HiddenInput,
@@ -69,6 +71,8 @@ class VisitForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["distributor"].widget = forms.HiddenInput()
         self.fields["brands_discussed"].queryset = Brand.objects.filter(is_active=True)
         self.fields["strategies"].queryset = services.strategies_active()
+        self.fields["needs_observed"].queryset = Need.objects.filter(is_active=True)
+        self.fields["needs_observed"].label_from_instance = lambda need: need.label
         distributor_id = (
             self.data.get("distributor")
             if self.is_bound

@@ -91,6 +91,9 @@ class Visit(models.Model):
     strategies = models.ManyToManyField(
         ServiceStrategy, blank=True, related_name="visits", verbose_name=_("service strategies applied")
     )
+    needs_observed = models.ManyToManyField(
+        "reports.Need", blank=True, related_name="visits", verbose_name=_("customer needs observed")
+    )
     collected_amount = models.DecimalField(
         _("money collected"), **MONEY, default=ZERO, validators=[MinValueValidator(ZERO)]
     )
@@ -483,6 +486,8 @@ class Comment(models.Model):
 
 from .contest_models import *  # noqa: E402,F401,F403
 from .market_models import *  # noqa: E402,F401,F403
+from .need_models import *  # noqa: E402,F401,F403
 from .rollup_models import *  # noqa: E402,F401,F403
 from .scorecard_models import *  # noqa: E402,F401,F403
 from .shipment_models import *  # noqa: E402,F401,F403
+from .training_models import *  # noqa: E402,F401,F403

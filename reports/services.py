@@ -29,7 +29,7 @@ from receivables import holds as receivables_holds
 from receivables import services as receivables_services
 from receivables.models import PaymentClaim
 
-from . import geo, market_checks, photos
+from . import geo, market_checks, needs, photos
 from .models import (
     Comment,
     DailyReport,
@@ -275,6 +275,7 @@ class VisitExtras:
     contacts: Iterable[Contact] = ()
     brands: Iterable[Brand] = ()
     strategies: Iterable[ServiceStrategy] = ()
+    needs: Iterable | None = None  # customer needs observed; None keeps a saved visit's as they are
     stock: Sequence[tuple[Brand, int]] | None = None  # None keeps a saved visit's stock as it is
     orders: Sequence[OrderInput] = ()
     photos: Sequence[tuple[str, object]] = ()  # (kind, uploaded file)
@@ -421,6 +422,9 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     if any(units is None or units < 0 for _brand, units in stock):
         raise ValidationError({"stock": _("Units cannot be negative.")})
     market_checks.check_lines(extras.market or ())
+    observed = list(extras.needs) if extras.needs is not None else None
+    if observed and any(not n.is_active for n in observed):
+        raise ValidationError({"needs_observed": _("Choose needs from the catalogue.")})
     corrected = _orders_to_correct(visit, stored, extras.orders)
     # validate every line before saving anything; a corrected order left without lines is cancelled
     orders = [_build_lines(o.lines) if (o.lines or o.order is None) else [] for o in extras.orders]
@@ -449,6 +453,11 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
         visit.contacts_met.set(contacts)
         visit.brands_discussed.set(brands)
         visit.strategies.set(strategies)
+    if observed if stored is None else observed is not None:  # a new visit without needs: no query
+        visit.needs_observed.set(observed)
+        if observed:
+            # A need observed opens on the account (once: one already open is left as it is).
+            needs.open_needs(distributor=visit.distributor, needs=observed, by=by, visit=visit)
     stock_rows = [VisitStock(visit=visit, brand=b, units=u) for b, u in stock]
     if stored is not None and extras.stock is not None:
         visit.stock_seen.all().delete()
@@ -936,6 +945,11 @@ def delete_strategy(*, strategy: ServiceStrategy, by: User) -> None:
     if strategy.visits.exists():
         raise ValidationError(
             _("%(strategy)s was applied on visits and is counted in reports; make it inactive instead.")
+            % {"strategy": strategy}
+        )
+    if strategy.needs.exists():
+        raise ValidationError(
+            _("%(strategy)s is part of a need's standard combination; take it out there or make it inactive.")
             % {"strategy": strategy}
         )
     audit.record(strategy, by=by, action="strategy_deleted", before=audit.snapshot(strategy), after={})

@@ -1,12 +1,12 @@
 """Celery tasks of the rollups and the weekly/monthly reports: thin callers, safe to run twice."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import contests, period_report_mail, period_reports, rollups, tiers
+from . import contests, needs, period_report_mail, period_reports, rollups, tiers
 
 
 def _day(value: str | None) -> date:
@@ -58,3 +58,11 @@ def email_period_report(report_id: int) -> None:
 def freeze_contests(today: str | None = None) -> None:
     """Daily: freeze the results of the contests whose period has closed (each exactly once)."""
     contests.freeze_due(today=_day(today))
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, ignore_result=True)
+def compute_indicators(month: str | None = None) -> None:
+    """Monthly (the 1st): every account's indicators of the month just closed (or of ``month``, any day of it) and
+    the likely needs they flag; a rerun rewrites the month's indicators and opens no need twice."""
+    day = date.fromisoformat(month) if month else timezone.localdate().replace(day=1) - timedelta(days=1)
+    needs.compute_indicators(month=day)

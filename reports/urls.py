@@ -20,9 +20,19 @@ from .cycle_views import (
 )
 from .health_views import account_health, health_block, health_table
 from .market_views import market_page, market_xlsx
+from .need_views import (
+    account_need_close,
+    account_need_list,
+    card_needs,
+    need_catalogue,
+    need_edit,
+    strategy_outcomes,
+    visit_suggestion,
+)
 from .order_import_views import order_import_confirm, order_import_preview, order_import_upload
 from .pickup_views import card_pickups, shipment_new
 from .scorecard_views import scorecard_detail, scorecard_file, scorecard_list
+from .training_views import training_detail, training_list
 
 app_name = "reports"
 
@@ -33,6 +43,7 @@ urlpatterns = [
     path("visits/", views.visit_list, name="visit_list"),
     path("visits/new/", views.visit_edit, name="visit_new"),
     path("visits/accounts/", views.account_search, name="account_search"),
+    path("visits/suggestion/", visit_suggestion, name="visit_suggestion"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
     path("visits/<int:pk>/late/", views.visit_late_decision, name="visit_late_decision"),
@@ -74,7 +85,16 @@ urlpatterns = [
     path("market/", market_page, name="market"),
     path("market/market.xlsx", market_xlsx, name="market_xlsx"),
     path("strategies/", strategy_list, name="strategy_list"),
+    path("strategies/outcomes/", strategy_outcomes, name="strategy_outcomes"),
     path("strategies/new/", strategy_edit, name="strategy_new"),
     path("strategies/<int:pk>/", strategy_edit, name="strategy_edit"),
     path("strategies/<int:pk>/delete/", strategy_delete, name="strategy_delete"),
+    path("needs/", need_catalogue, name="needs"),
+    path("needs/new/", need_edit, name="need_new"),
+    path("needs/<int:pk>/", need_edit, name="need_edit"),
+    path("needs/card/<int:pk>/", card_needs, name="card_needs"),
+    path("account-needs/", account_need_list, name="account_needs"),
+    path("account-needs/<int:pk>/close/", account_need_close, name="account_need_close"),
+    path("training/", training_list, name="training"),
+    path("training/<int:pk>/", training_detail, name="training_session"),
 ]

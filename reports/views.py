@@ -22,7 +22,7 @@ from kamcrm.forms import add_service_errors
 from kamcrm.validation import path_date
 from receivables import holds as receivables_holds
 
-from . import day_plan, market_checks, selectors, services
+from . import day_plan, market_checks, needs, selectors, services
 from .forms import (
     CommentForm,
     DailyNotesForm,
@@ -129,6 +129,7 @@ def visit_edit(request, pk=None):
             contacts=form.cleaned_data["contacts_met"],
             brands=form.cleaned_data["brands_discussed"],
             strategies=form.cleaned_data["strategies"],
+            needs=form.cleaned_data["needs_observed"],
             stock=[
                 (f.cleaned_data["brand"], f.cleaned_data["units"])
                 for f in stock.forms
@@ -183,6 +184,8 @@ def visit_edit(request, pk=None):
             "chosen": chosen,
             # The account's hold or stop-supply warning (receivables' one credit rule), before orders are taken.
             "credit_banner": receivables_holds.card_banner(user=request.user, distributor=chosen) if chosen else None,
+            # The strategy combination for the account's open needs (reloaded when another account is chosen).
+            "suggestion": needs.suggestion(distributor=chosen) if chosen else None,
         },
     )
 
@@ -256,6 +259,7 @@ def visit_detail(request, pk):
             "contacts_met",
             "brands_discussed",
             "strategies",
+            "needs_observed",
             "stock_seen__brand",
             "photos",
             "orders__lines__product",

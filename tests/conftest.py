@@ -125,6 +125,7 @@ DATA_MIGRATIONS = [
     ("distributors.migrations.0009_progress_stages_defaults", "create"),
     ("reports.migrations.0017_freeze_contests_beat_schedule", "create_schedules"),
     ("receivables.migrations.0013_credit_hold_rules_and_holds", "rules_from_the_old_switch"),
+    ("reports.migrations.0024_need_catalogue", "create"),
 ]
 
 

@@ -155,6 +155,9 @@
     if (navigator.onLine) {
       htmx.ajax("GET", form.querySelector("#account-search").getAttribute("hx-get") + "?contacts=" + event.target.value,
         { target: "#visit-contacts" });
+      // The account's open needs and the strategy combination suggested for them.
+      const suggestion = document.getElementById("visit-suggestion");
+      if (suggestion) htmx.ajax("GET", suggestion.dataset.url + "?distributor=" + event.target.value, { target: "#visit-suggestion" });
     } else {
       offlineContacts(event.target.value, []);
     }

@@ -81,7 +81,7 @@ def test_every_demo_rep_has_three_months_of_working_days(seeded):
     assert visits.exclude(follow_up_action="").filter(follow_up_due__isnull=False).exists()
     collected = visits.filter(collected_amount__gt=0)
     assert collected.exists() and not collected.filter(collection_method="").exists()
-    assert ServiceStrategy.objects.count() == 8
+    assert ServiceStrategy.objects.count() == 10  # the KZB table; the demo's visits apply eight of them
     assert len(selectors.strategy_counts(visits=visits)) == 8
     report = DailyReport.objects.filter(state=DailyReport.State.SUBMITTED).first()
     assert report.happenings and report.market_info and report.competitor_activity and report.submitted_at
@@ -308,3 +308,31 @@ def test_demo_market_report_has_price_ranges_stock_trends_and_competitors_in_eac
         assert len(body["presence"]) >= 2 and all(0 < Decimal(p["share"][-1]) < 1 for p in body["presence"])
         page = client.get(f"/reports/market/?month={last_month:%Y-%m}")
         assert page.status_code == 200 and 'data-chart="prices"' in page.content.decode()
+
+
+def test_demo_needs_and_training_make_their_screens_meaningful(seeded, api_for, client_for):
+    from reports.models import AccountIndicator, AccountNeed, TrainingSession
+
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert AccountIndicator.objects.filter(month=last_month).count() >= 20
+    needs = AccountNeed.objects.all()
+    assert needs.filter(source="indicator").exists() and needs.filter(source="observation", status="open").exists()
+    assert needs.filter(status="closed", outcome="met").exists()
+    kam = User.objects.get(username="kam_sh")
+    month = last_month.isoformat()
+    end = (timezone.localdate().replace(day=1) - timedelta(days=1)).isoformat()
+    outcomes = api_for(kam).get(
+        "/api/strategy-outcomes/", {"start": (last_month - timedelta(days=62)).isoformat(), "end": end}
+    )
+    assert sum(r["needs_addressed"] for r in outcomes.json()["results"]) > 0, month
+    sessions = TrainingSession.objects.filter(team__kam=kam)
+    assert {s.audience for s in sessions} == {"reps", "distributor"}
+    assert sessions.get(audience="reps").scorecards.exists()
+    detail = api_for(kam).get(f"/api/training-sessions/{sessions.get(audience='reps').pk}/").json()
+    assert detail["effect"]["attendees"] and any(r["sales_change"] != "0.00" for r in detail["effect"]["attendees"])
+    rep = sessions.get(audience="reps").attendee_reps.first()
+    open_need = (
+        AccountNeed.objects.filter(status="open", distributor__owner=rep).first() or needs.filter(status="open").first()
+    )
+    page = client_for(open_need.distributor.owner).get(f"/reports/visits/new/?distributor={open_need.distributor_id}")
+    assert "strategy-suggestion" in page.content.decode()

@@ -27,6 +27,8 @@ SEEDERS = [
     "reports.contest_demo.seed",
     "accounts.demo.seed_saved_filters",
     "reports.market_demo.seed",
+    "reports.need_demo.seed",
+    "reports.training_demo.seed",
 ]
 
 
