@@ -61,13 +61,14 @@ def check_lines(lines: Sequence[MarketLineInput]) -> None:
         raise ValidationError({FIELD: problems})
 
 
-def save_lines(visit, lines: Sequence[MarketLineInput], *, replace: bool = True) -> None:
-    """Replace the visit's market checks with ``lines`` (already checked); ``replace=False`` for a new visit."""
+def save_lines(visit, lines: Sequence[MarketLineInput], *, replace: bool = True) -> list:
+    """Replace the visit's market checks with ``lines`` (already checked); ``replace=False`` for a new visit.
+    Returns the rows written."""
     if replace:
         visit.market_checks.all().delete()
     if not lines:
-        return
-    MarketCheck.objects.bulk_create(
+        return []
+    return MarketCheck.objects.bulk_create(
         MarketCheck(
             visit=visit,
             product=line.product,

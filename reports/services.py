@@ -34,7 +34,9 @@ from .models import (
     Comment,
     DailyReport,
     LateEntry,
+    MarketCheck,
     MonthlyWorkPlan,
+    Need,
     Order,
     OrderLine,
     OrderStatus,
@@ -463,8 +465,9 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
         visit.stock_seen.all().delete()
     if stock_rows and (stored is None or extras.stock is not None):
         VisitStock.objects.bulk_create(stock_rows)
+    market_rows = []
     if extras.market if stored is None else extras.market is not None:  # a new visit without lines: no query
-        market_checks.save_lines(visit, extras.market, replace=stored is not None)
+        market_rows = market_checks.save_lines(visit, extras.market, replace=stored is not None)
     for kind, upload in extras.photos:
         add_visit_photo(visit=visit, kind=kind, image=upload, by=by)
     created_orders = []
@@ -503,6 +506,8 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
             "strategies": _as_fetched(ServiceStrategy, strategies),
             "stock_seen": _as_fetched(VisitStock, stock_rows),
             "orders": _as_fetched(Order, created_orders),
+            "needs_observed": _as_fetched(Need, observed or []),
+            "market_checks": _as_fetched(MarketCheck, market_rows),
         }
     return visit
 
