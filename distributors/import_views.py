@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kamcrm.imports.flow import ImportFlow
+
 from . import exports, imports
-from .import_flow import ImportFlow
 
 SESSION_KEY = "distributors_import"
 

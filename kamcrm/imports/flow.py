@@ -2,7 +2,7 @@
 confirm (checked again, saved all or none).
 
 The file waits in the default storage between the steps and the session holds its token
-(``distributors.imports.stash``). Each import — customer cards and contacts, ERP orders, invoices —
+(``kamcrm.imports.sheets.stash``). Each import — customer cards and contacts, ERP orders, invoices —
 describes itself with an :class:`ImportFlow` and uses its three views.
 """
 
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from kamcrm.forms import BootstrapFormMixin
 
-from . import imports
+from . import sheets as imports
 
 
 class ImportFileForm(BootstrapFormMixin, forms.Form):
