@@ -3,7 +3,7 @@
 :func:`build` draws the whole data set up front from ``random.Random(2026)``, so it never depends on what
 is already in the database. :func:`seed` then writes only what is missing or differs (natural keys: a
 brand's code, a product's SKU, a card's code, a contact's name, a complaint's kind and date, a suggestion's
-date), through ``distributors.services`` so the audit trail reads like real use. Fields the demo does not
+date), through ``distributors.cards.services`` so the audit trail reads like real use. Fields the demo does not
 set (``last_visited_on``, contacts someone added by hand ...) are left alone.
 """
 
@@ -21,8 +21,8 @@ from accounts.models import User
 from kamcrm.audit.models import AuditEvent
 from kamcrm.money import CENT, cents
 
-from . import services
-from .models import (
+from .cards import services
+from .cards.models import (
     Attractiveness,
     Brand,
     Complaint,

@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from . import pickups
-from .models import Distributor
+from .cards.models import Distributor
 from .pickup_models import PickupPolicy, PickupTier
 
 

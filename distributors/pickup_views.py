@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from kamcrm.forms import BootstrapFormMixin, add_service_errors
 
 from . import pickups
-from .models import Distributor
+from .cards.models import Distributor
 
 TIER_LINE = re.compile(r"^\s*([\d.,]+)\s*[-–~]\s*([\d.,]*)\s*[:：]\s*([\d.]+)\s*%?\s*$")
 

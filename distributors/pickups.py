@@ -20,7 +20,7 @@ from accounts.models import Role, User
 from kamcrm.audit import services as audit
 from kamcrm.validation import MONEY_LIMIT, validate_date_in_window
 
-from .models import Distributor
+from .cards.models import Distributor
 from .pickup_models import PickupPolicy, PickupTier
 
 ZERO = Decimal("0.00")

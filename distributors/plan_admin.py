@@ -6,7 +6,7 @@ Imported from ``kamcrm/urls.py`` (``distributors/admin.py`` belongs to the custo
 
 from django.contrib import admin
 
-from .models import AccountPlan, ActionItem, MonthlyPlan, Objective, QuarterlyPlan, RepSplit, SeasonalProfile
+from .plan_models import AccountPlan, ActionItem, MonthlyPlan, Objective, QuarterlyPlan, RepSplit, SeasonalProfile
 
 
 @admin.register(SeasonalProfile)

@@ -35,14 +35,16 @@ from kamcrm.validators import TextLengthValidator
 
 from . import plan_selectors as selectors
 from . import plan_services as services
-from .exports import CONTENT_TYPES
-from .filters import valid_rows
-from .models import (
+from .cards.exports import CONTENT_TYPES
+from .cards.filters import valid_rows
+from .cards.models import Contact, Distributor
+from .plan_arithmetic import TARGET_FIELDS, Targets
+from .plan_exports import plan_workbook_response, signed_copy_response
+from .plan_filters import ActionItemFilter, PlanFilter
+from .plan_models import (
     AccountPlan,
     ActionItem,
-    Contact,
     Distribution,
-    Distributor,
     MonthlyPlan,
     Objective,
     PlanStep,
@@ -51,9 +53,6 @@ from .models import (
     SeasonalProfile,
     SplitMethod,
 )
-from .plan_arithmetic import TARGET_FIELDS, Targets
-from .plan_exports import plan_workbook_response, signed_copy_response
-from .plan_filters import ActionItemFilter, PlanFilter
 from .plan_pdf import plan_pdf_response
 
 MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": 0}

@@ -22,19 +22,9 @@ from kamcrm.money import cents
 
 from . import plan_selectors as selectors
 from . import plan_services as services
-from .models import (
-    AccountPlan,
-    ActionItem,
-    Distribution,
-    Distributor,
-    Objective,
-    QuarterlyPlan,
-    SeasonalProfile,
-    SplitMethod,
-    Status,
-    Tier,
-)
+from .cards.models import Distributor, Status, Tier
 from .plan_arithmetic import Targets, previous_quarter, quarter_bounds, quarter_of
+from .plan_models import AccountPlan, ActionItem, Distribution, Objective, QuarterlyPlan, SeasonalProfile, SplitMethod
 
 SEED = 2026
 PLANNED = (Status.KEY, Status.QUALIFIED)

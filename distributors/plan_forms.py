@@ -12,18 +12,9 @@ from kamcrm.forms import BootstrapFormMixin
 from kamcrm.validators import TextLengthValidator
 
 from . import plan_services as services
-from .models import (
-    AccountPlan,
-    ActionItem,
-    Contact,
-    Distribution,
-    Distributor,
-    Objective,
-    QuarterlyPlan,
-    SeasonalProfile,
-    SplitMethod,
-)
+from .cards.models import Contact, Distributor
 from .plan_arithmetic import TARGET_FIELDS, TARGET_PLACES, Targets, quarter_of
+from .plan_models import AccountPlan, ActionItem, Distribution, Objective, QuarterlyPlan, SeasonalProfile, SplitMethod
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -16,9 +16,9 @@ from accounts.models import User
 from kamcrm.pdf import css_content, render_pdf
 
 from . import plan_selectors as selectors
-from .models import QuarterlyPlan
-from .pdf import money
+from .cards.pdf import money
 from .plan_arithmetic import TARGET_FIELDS, TARGET_PLACES
+from .plan_models import QuarterlyPlan
 
 TEMPLATE = "plans/plan_pdf.html"
 EMPTY = "—"

@@ -29,21 +29,7 @@ from accounts.notifications import notify
 from kamcrm.audit import services as audit
 from kamcrm.money import HUNDRED
 
-from .models import (
-    AccountPlan,
-    ActionItem,
-    Contact,
-    Distribution,
-    Distributor,
-    MonthlyPlan,
-    Objective,
-    PlanStatus,
-    PlanStep,
-    QuarterlyPlan,
-    RepSplit,
-    SeasonalProfile,
-    SplitMethod,
-)
+from .cards.models import Contact, Distributor
 from .plan_arithmetic import (
     LEVEL_TARGETS,
     TARGET_FIELDS,
@@ -55,7 +41,21 @@ from .plan_arithmetic import (
     quarter_months,
     split_targets,
 )
-from .plan_models import EDITABLE_STATUSES, OPEN_STATUSES
+from .plan_models import (
+    EDITABLE_STATUSES,
+    OPEN_STATUSES,
+    AccountPlan,
+    ActionItem,
+    Distribution,
+    MonthlyPlan,
+    Objective,
+    PlanStatus,
+    PlanStep,
+    QuarterlyPlan,
+    RepSplit,
+    SeasonalProfile,
+    SplitMethod,
+)
 
 PLANNER_ROLES = (Role.KAM, Role.ADMIN)
 APPROVER_ROLES = (Role.REGIONAL_MANAGER, Role.ADMIN)

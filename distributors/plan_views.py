@@ -22,9 +22,8 @@ from kamcrm.forms import add_service_errors
 from . import plan_exports
 from . import plan_selectors as selectors
 from . import plan_services as services
-from .exports import refused_export
-from .filters import valid_rows
-from .models import AccountPlan, ActionItem, Objective, PlanStatus, QuarterlyPlan
+from .cards.exports import refused_export
+from .cards.filters import valid_rows
 from .plan_arithmetic import previous_quarter, quarter_label, quarter_months, quarter_of
 from .plan_filters import PlanFilter
 from .plan_forms import (
@@ -37,6 +36,7 @@ from .plan_forms import (
     PlanStartForm,
     ReturnForm,
 )
+from .plan_models import AccountPlan, ActionItem, Objective, PlanStatus, QuarterlyPlan
 from .plan_pdf import plan_pdf_response
 
 PAGE_SIZE = 50

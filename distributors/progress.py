@@ -24,7 +24,7 @@ from accounts.models import User
 from kamcrm.audit import services as audit
 from kamcrm.validation import validate_date_in_window
 
-from .models import Distributor, Status
+from .cards.models import Distributor, Status
 from .progress_models import Progress, ProgressMove, ProgressStage
 
 OPEN_STATUSES = (Status.INTENT_NEAR, Status.INTENT_LONG, Status.POTENTIAL)

@@ -25,7 +25,7 @@ from accounts.permissions import IsAdminOrReadOnly
 from kamcrm.validation import parse_date_param
 
 from . import progress
-from .models import Distributor
+from .cards.models import Distributor
 from .progress_models import ProgressStage
 
 

@@ -9,7 +9,7 @@ from importlib import import_module
 from django.apps import apps
 from django.utils import timezone
 
-from .models import Distributor, Status
+from .cards.models import Distributor, Status
 from .progress import OPEN_STATUSES
 from .progress_models import Progress, ProgressMove, ProgressStage
 

@@ -16,8 +16,9 @@ from accounts.scope import owned_by_scope
 from accounts.selectors import teams_overseen_by
 from kamcrm.forms import BootstrapFormMixin, add_service_errors
 
-from . import progress, services
-from .models import Distributor
+from . import progress
+from .cards import services
+from .cards.models import Distributor
 from .progress_api import period_from
 from .progress_models import ProgressStage
 

@@ -2,10 +2,10 @@ from django.urls import path
 
 from kamcrm.replicas import reads_from_replica
 
-from . import views
-from .import_views import distributor_export, import_confirm, import_preview, import_upload
+from .cards import views
+from .cards.import_views import distributor_export, import_confirm, import_preview, import_upload
+from .cards.pdf_views import card_pdf
 from .market_views import competitor_edit, competitor_list
-from .pdf_views import card_pdf
 from .pickup_views import pickup_policy
 from .progress_views import progress_detail, progress_table
 

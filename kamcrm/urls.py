@@ -10,14 +10,14 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
-from distributors import api as distributors_api
 from distributors import (
     plan_admin,  # noqa: F401  (registers the plan models in the admin)
     plan_api,
 )
-from distributors.export_api import DistributorExportView
+from distributors.cards import api as distributors_api
+from distributors.cards.export_api import DistributorExportView
+from distributors.cards.pdf_views import DistributorCardPdfView
 from distributors.market_api import CompetitorBrandViewSet, CompetitorProductViewSet, CompetitorViewSet
-from distributors.pdf_views import DistributorCardPdfView
 from distributors.pickup_api import PickupPolicyViewSet
 from distributors.progress_api import ProgressStageViewSet, ProgressViewSet
 from receivables import api as receivables_api

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from distributors.models import Distributor, Status, Tier
+from distributors.cards.models import Status, Tier
+from distributors.models import Distributor
 from kamcrm.money import cents
 
 from . import defaults, holds, reminders, services

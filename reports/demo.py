@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from accounts.demo import REGIONS
 from accounts.models import Role, User
-from distributors.models import Brand, Contact, Distributor, DistributorBrand, Product, Status, Tier
+from distributors.cards.models import Status, Tier
+from distributors.models import Brand, Contact, Distributor, DistributorBrand, Product
 from kamcrm.audit import services as audit
 from kamcrm.audit.models import AuditEvent
 from kamcrm.imports.sheets import Sheet

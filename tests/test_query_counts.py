@@ -16,7 +16,7 @@ USERS = ["admin", "kam_sh", "finance"]
 
 # List pages and the module constant that sets their page size.
 PAGES = {
-    "/distributors/": "distributors.views",
+    "/distributors/": "distributors.cards.views",
     "/plans/": "distributors.plan_views",
     "/plans/accounts/": "distributors.plan_views",
     "/receivables/": "receivables.views",

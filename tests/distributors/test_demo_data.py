@@ -8,6 +8,7 @@ from django.db.models import Count, Q, Sum
 
 from accounts.models import Role, User
 from distributors import demo
+from distributors.cards.models import Status, Tier
 from distributors.models import (
     Brand,
     Complaint,
@@ -16,9 +17,7 @@ from distributors.models import (
     DistributorBrand,
     Product,
     ProductCategory,
-    Status,
     Suggestion,
-    Tier,
 )
 from kamcrm.audit.models import AuditEvent
 

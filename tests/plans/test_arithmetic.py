@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from distributors.models import Distribution, SeasonalProfile, SplitMethod
+from distributors.models import SeasonalProfile
 from distributors.plan_arithmetic import (
     TARGET_FIELDS,
     SplitError,
@@ -23,6 +23,7 @@ from distributors.plan_arithmetic import (
     rate,
     split_targets,
 )
+from distributors.plan_models import Distribution, SplitMethod
 from distributors.plan_services import SplitInput, monthly_targets, rep_targets
 from tests.plans.factories import SEASON
 

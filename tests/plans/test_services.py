@@ -10,16 +10,9 @@ from django.utils import timezone
 
 from distributors import plan_selectors as selectors
 from distributors import plan_services as services
-from distributors.models import (
-    Distribution,
-    MonthlyPlan,
-    PlanStatus,
-    PlanStep,
-    QuarterlyPlan,
-    RepSplit,
-    SplitMethod,
-)
+from distributors.models import MonthlyPlan, PlanStep, QuarterlyPlan, RepSplit
 from distributors.plan_arithmetic import Targets, over_months
+from distributors.plan_models import Distribution, PlanStatus, SplitMethod
 from distributors.plan_services import SplitInput
 from kamcrm.audit.models import AuditEvent
 from tests import factories as f

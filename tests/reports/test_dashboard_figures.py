@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Region, Team, User
 from distributors import plan_selectors, plan_services
-from distributors import services as card_services
+from distributors.cards import services as card_services
 from distributors.models import Distributor, MonthlyPlan, QuarterlyPlan, RepSplit
 from distributors.plan_arithmetic import TARGET_FIELDS, Targets, over_months
 from distributors.plan_selectors import OUTLET_FIELDS

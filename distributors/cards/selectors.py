@@ -9,14 +9,7 @@ from accounts.models import Role, User
 from kamcrm.audit.models import AuditEvent
 
 from .filters import owner_queryset
-from .models import (
-    EVALUATION_FIELDS,
-    Attractiveness,
-    Contact,
-    Distributor,
-    DistributorBrand,
-    RelationshipStage,
-)
+from .models import EVALUATION_FIELDS, Attractiveness, Contact, Distributor, DistributorBrand, RelationshipStage
 
 
 def distributor_list(*, for_user: User) -> QuerySet[Distributor]:
