@@ -7,7 +7,7 @@ Other apps may import the models from here; the app's own modules import them fr
 from .cards.models import Brand, Complaint, Contact, Distributor, DistributorBrand, Product, ProductCategory, Suggestion
 from .market_models import Competitor, CompetitorBrand, CompetitorProduct
 from .pickup_models import PickupPolicy, PickupTier
-from .plan_models import (
+from .plans.models import (
     AccountPlan,
     ActionItem,
     MonthlyPlan,

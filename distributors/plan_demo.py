@@ -20,11 +20,10 @@ from accounts.demo import MANAGERS, REGIONS
 from accounts.models import User
 from kamcrm.money import cents
 
-from . import plan_selectors as selectors
-from . import plan_services as services
 from .cards.models import Distributor, Status, Tier
-from .plan_arithmetic import Targets, previous_quarter, quarter_bounds, quarter_of
-from .plan_models import AccountPlan, ActionItem, Distribution, Objective, QuarterlyPlan, SeasonalProfile, SplitMethod
+from .plans import selectors, services
+from .plans.arithmetic import Targets, previous_quarter, quarter_bounds, quarter_of
+from .plans.models import AccountPlan, ActionItem, Distribution, Objective, QuarterlyPlan, SeasonalProfile, SplitMethod
 
 SEED = 2026
 PLANNED = (Status.KEY, Status.QUALIFIED)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distributors.models import QuarterlyPlan, RepSplit
-from distributors.plan_models import PlanStatus
+from distributors.plans.models import PlanStatus
 from kamcrm.audit.models import AuditEvent
 from tests import factories as f
 from tests.plans import factories as pf

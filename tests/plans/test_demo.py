@@ -8,7 +8,7 @@ from accounts import demo as accounts_demo
 from accounts.models import User
 from distributors import plan_demo
 from distributors.models import AccountPlan, ActionItem, MonthlyPlan, QuarterlyPlan, RepSplit
-from distributors.plan_arithmetic import Targets, over_months, previous_quarter, quarter_label, quarter_of
+from distributors.plans.arithmetic import Targets, over_months, previous_quarter, quarter_label, quarter_of
 from kamcrm.audit.models import AuditEvent
 from tests import factories as f
 

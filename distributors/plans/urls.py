@@ -4,7 +4,7 @@ from django.urls import path
 
 from kamcrm.replicas import reads_from_replica
 
-from . import plan_views as views
+from . import views
 
 app_name = "plans"
 

@@ -2,7 +2,7 @@
 ``approve``, ``return``, ``revise``, ``confirm``), /api/account-plans/ (with nested SMART objectives),
 /api/action-items/ and /api/seasonal-profiles/ — scoped exactly like the pages (same selectors and filters).
 
-Writes go through ``plan_services``: a step the caller's role may never take is a 403, bad input or a step
+Writes go through ``plans.services``: a step the caller's role may never take is a 403, bad input or a step
 the plan's state does not allow is a 400 with field errors, a plan outside the caller's scope a 404.
 """
 
@@ -33,15 +33,14 @@ from kamcrm.api import JSONErrorsNegotiation
 from kamcrm.filters import DjangoFilterBackend
 from kamcrm.validators import TextLengthValidator
 
-from . import plan_selectors as selectors
-from . import plan_services as services
-from .cards.exports import CONTENT_TYPES
-from .cards.filters import valid_rows
-from .cards.models import Contact, Distributor
-from .plan_arithmetic import TARGET_FIELDS, Targets
-from .plan_exports import plan_workbook_response, signed_copy_response
-from .plan_filters import ActionItemFilter, PlanFilter
-from .plan_models import (
+from ..cards.exports import CONTENT_TYPES
+from ..cards.filters import valid_rows
+from ..cards.models import Contact, Distributor
+from . import selectors, services
+from .arithmetic import TARGET_FIELDS, Targets
+from .exports import plan_workbook_response, signed_copy_response
+from .filters import ActionItemFilter, PlanFilter
+from .models import (
     AccountPlan,
     ActionItem,
     Distribution,
@@ -53,7 +52,7 @@ from .plan_models import (
     SeasonalProfile,
     SplitMethod,
 )
-from .plan_pdf import plan_pdf_response
+from .pdf import plan_pdf_response
 
 MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Team, User
 
-from .cards.filters import limit_to_card_scope
-from .plan_models import ActionItem, PlanStatus, QuarterlyPlan
+from ..cards.filters import limit_to_card_scope
+from .models import ActionItem, PlanStatus, QuarterlyPlan
 
 
 class PlanFilter(filters.FilterSet):

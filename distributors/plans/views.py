@@ -1,6 +1,6 @@
 """Plan pages: distributor plans (list with plan vs actual, detail, edit, workflow steps, confirmation, PDF and
 .xlsx) and account plans (objectives, action items). Objects are found through the selectors' ``visible_to``
-(a foreign plan is a 404); writes go through ``plan_services``, whose errors are shown on the form or as a
+(a foreign plan is a 404); writes go through ``plans.services``, whose errors are shown on the form or as a
 message."""
 
 from django.contrib import messages
@@ -19,14 +19,13 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.models import Role
 from kamcrm.forms import add_service_errors
 
-from . import plan_exports
-from . import plan_selectors as selectors
-from . import plan_services as services
-from .cards.exports import refused_export
-from .cards.filters import valid_rows
-from .plan_arithmetic import previous_quarter, quarter_label, quarter_months, quarter_of
-from .plan_filters import PlanFilter
-from .plan_forms import (
+from ..cards.exports import refused_export
+from ..cards.filters import valid_rows
+from . import exports as plan_exports
+from . import selectors, services
+from .arithmetic import previous_quarter, quarter_label, quarter_months, quarter_of
+from .filters import PlanFilter
+from .forms import (
     AccountPlanForm,
     ActionItemForm,
     CommentForm,
@@ -36,8 +35,8 @@ from .plan_forms import (
     PlanStartForm,
     ReturnForm,
 )
-from .plan_models import AccountPlan, ActionItem, Objective, PlanStatus, QuarterlyPlan
-from .plan_pdf import plan_pdf_response
+from .models import AccountPlan, ActionItem, Objective, PlanStatus, QuarterlyPlan
+from .pdf import plan_pdf_response
 
 PAGE_SIZE = 50
 

@@ -1,12 +1,12 @@
 """Django admin for plans: seasonal profiles are kept here by the admin; plans are shown read-only (they change
-only through plan_services, so the workflow and the audit trail stay whole).
+only through plans.services, so the workflow and the audit trail stay whole).
 
-Imported from ``kamcrm/urls.py`` (``distributors/admin.py`` belongs to the customer cards).
+Imported from ``distributors/admin.py``, which Django's admin autodiscovery imports.
 """
 
 from django.contrib import admin
 
-from .plan_models import AccountPlan, ActionItem, MonthlyPlan, Objective, QuarterlyPlan, RepSplit, SeasonalProfile
+from .models import AccountPlan, ActionItem, MonthlyPlan, Objective, QuarterlyPlan, RepSplit, SeasonalProfile
 
 
 @admin.register(SeasonalProfile)

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from kamcrm import workbooks
 from kamcrm.workbooks import DATE_FORMAT, MONEY_FORMAT
 
-from .cards.exports import CONTENT_TYPES
-from .plan_arithmetic import TARGET_FIELDS, TARGET_PLACES
-from .plan_models import MonthlyPlan, QuarterlyPlan, RepSplit
+from ..cards.exports import CONTENT_TYPES
+from .arithmetic import TARGET_FIELDS, TARGET_PLACES
+from .models import MonthlyPlan, QuarterlyPlan, RepSplit
 
 
 def _label(model, name: str) -> str:

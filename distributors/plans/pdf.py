@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from kamcrm.pdf import css_content, render_pdf
 
-from . import plan_selectors as selectors
-from .cards.pdf import money
-from .plan_arithmetic import TARGET_FIELDS, TARGET_PLACES
-from .plan_models import QuarterlyPlan
+from ..cards.pdf import money
+from . import selectors
+from .arithmetic import TARGET_FIELDS, TARGET_PLACES
+from .models import QuarterlyPlan
 
 TEMPLATE = "plans/plan_pdf.html"
 EMPTY = "—"
@@ -38,7 +38,7 @@ def _rate(value: Decimal | None) -> str:
 
 def plan_context(*, plan: QuarterlyPlan, for_user: User) -> dict:
     """Everything the printed plan shows, formatted in the active language. ``plan`` comes from
-    ``plan_selectors.plan_detail`` (scope checked, months and splits prefetched)."""
+    ``plans.selectors.plan_detail`` (scope checked, months and splits prefetched)."""
     labels = [(n, capfirst(str(QuarterlyPlan._meta.get_field(n).verbose_name))) for n in TARGET_FIELDS]
     months = list(plan.monthly_plans.all())
     targets = [

@@ -12,7 +12,7 @@ Scope: a plan is visible when its distributor's owner is in the user's scope
 (``accounts.scope.owned_by_scope``); a rep sees the plans of the distributors they own and the plans
 in which they have a split. Dashboards read the targets of approved plans only.
 
-This module is imported at the end of ``distributors/models.py``.
+``distributors/models.py`` imports these models so Django registers them.
 """
 
 from decimal import Decimal
@@ -30,7 +30,7 @@ from accounts.scope import owned_by_scope
 from kamcrm.money import MONEY, ZERO
 from kamcrm.validators import TextLengthValidator
 
-from .plan_arithmetic import quarter_label, quarter_months
+from .arithmetic import quarter_label, quarter_months
 
 NOT_NEGATIVE = [MinValueValidator(ZERO)]
 

@@ -22,9 +22,9 @@ from django.utils import timezone
 from accounts.models import User
 from kamcrm.money import ZERO
 
-from .cards.models import Distributor
-from .plan_arithmetic import LEVEL_TARGETS, TARGET_FIELDS, Targets, month_end, quarter_bounds, quarter_months, rate
-from .plan_models import AccountPlan, ActionItem, MonthlyPlan, Objective, PlanStatus, QuarterlyPlan, RepSplit
+from ..cards.models import Distributor
+from .arithmetic import LEVEL_TARGETS, TARGET_FIELDS, Targets, month_end, quarter_bounds, quarter_months, rate
+from .models import AccountPlan, ActionItem, MonthlyPlan, Objective, PlanStatus, QuarterlyPlan, RepSplit
 
 OUTLET_FIELDS = ("outlets_city", "outlets_county", "outlets_town")
 

@@ -1,4 +1,4 @@
-"""Forms of the plan pages. They collect input; the rules (adding up, team, workflow) live in plan_services."""
+"""Forms of the plan pages. They collect input; the rules (adding up, team, workflow) live in plans.services."""
 
 from decimal import Decimal
 
@@ -11,10 +11,10 @@ from accounts.models import User
 from kamcrm.forms import BootstrapFormMixin
 from kamcrm.validators import TextLengthValidator
 
-from . import plan_services as services
-from .cards.models import Contact, Distributor
-from .plan_arithmetic import TARGET_FIELDS, TARGET_PLACES, Targets, quarter_of
-from .plan_models import AccountPlan, ActionItem, Distribution, Objective, QuarterlyPlan, SeasonalProfile, SplitMethod
+from ..cards.models import Contact, Distributor
+from . import services
+from .arithmetic import TARGET_FIELDS, TARGET_PLACES, Targets, quarter_of
+from .models import AccountPlan, ActionItem, Distribution, Objective, QuarterlyPlan, SeasonalProfile, SplitMethod
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

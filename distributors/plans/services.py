@@ -29,8 +29,8 @@ from accounts.notifications import notify
 from kamcrm.audit import services as audit
 from kamcrm.money import HUNDRED
 
-from .cards.models import Contact, Distributor
-from .plan_arithmetic import (
+from ..cards.models import Contact, Distributor
+from .arithmetic import (
     LEVEL_TARGETS,
     TARGET_FIELDS,
     TARGET_PLACES,
@@ -41,7 +41,7 @@ from .plan_arithmetic import (
     quarter_months,
     split_targets,
 )
-from .plan_models import (
+from .models import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
     AccountPlan,
