@@ -2,4 +2,5 @@
 because Django's autodiscovery imports only ``distributors.admin``."""
 
 from .cards import admin as cards_admin  # noqa: F401
+from .competitors import admin as competitors_admin  # noqa: F401
 from .plans import admin as plans_admin  # noqa: F401

@@ -2,7 +2,7 @@
 one more, each product set against the product of ours it competes with. Safe to run again."""
 
 from .cards.models import Product
-from .market_models import Competitor, CompetitorBrand, CompetitorProduct
+from .competitors.models import Competitor, CompetitorBrand, CompetitorProduct
 
 # code, name, note, {brand: [(product, unit, our SKU it competes with or None)]}
 COMPETITORS = [

@@ -5,8 +5,8 @@ Other apps may import the models from here; the app's own modules import them fr
 """
 
 from .cards.models import Brand, Complaint, Contact, Distributor, DistributorBrand, Product, ProductCategory, Suggestion
-from .market_models import Competitor, CompetitorBrand, CompetitorProduct
-from .pickup_models import PickupPolicy, PickupTier
+from .competitors.models import Competitor, CompetitorBrand, CompetitorProduct
+from .pickups.models import PickupPolicy, PickupTier
 from .plans.models import (
     AccountPlan,
     ActionItem,
@@ -17,7 +17,7 @@ from .plans.models import (
     RepSplit,
     SeasonalProfile,
 )
-from .progress_models import Progress, ProgressMove, ProgressStage
+from .progress.models import Progress, ProgressMove, ProgressStage
 
 __all__ = [
     "AccountPlan",

@@ -10,8 +10,8 @@ from django.apps import apps
 from django.utils import timezone
 
 from .cards.models import Distributor, Status
-from .progress import OPEN_STATUSES
-from .progress_models import Progress, ProgressMove, ProgressStage
+from .progress.models import Progress, ProgressMove, ProgressStage
+from .progress.services import OPEN_STATUSES
 
 NEXT_STEPS = [
     "寄送价格表和样品 · send the price list and samples",

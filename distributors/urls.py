@@ -5,9 +5,9 @@ from kamcrm.replicas import reads_from_replica
 from .cards import views
 from .cards.import_views import distributor_export, import_confirm, import_preview, import_upload
 from .cards.pdf_views import card_pdf
-from .market_views import competitor_edit, competitor_list
-from .pickup_views import pickup_policy
-from .progress_views import progress_detail, progress_table
+from .competitors.views import competitor_edit, competitor_list
+from .pickups.views import pickup_policy
+from .progress.views import progress_detail, progress_table
 
 app_name = "distributors"
 

@@ -13,10 +13,10 @@ from accounts import views as accounts_views
 from distributors.cards import api as distributors_api
 from distributors.cards.export_api import DistributorExportView
 from distributors.cards.pdf_views import DistributorCardPdfView
-from distributors.market_api import CompetitorBrandViewSet, CompetitorProductViewSet, CompetitorViewSet
-from distributors.pickup_api import PickupPolicyViewSet
+from distributors.competitors.api import CompetitorBrandViewSet, CompetitorProductViewSet, CompetitorViewSet
+from distributors.pickups.api import PickupPolicyViewSet
 from distributors.plans import api as plan_api
-from distributors.progress_api import ProgressStageViewSet, ProgressViewSet
+from distributors.progress.api import ProgressStageViewSet, ProgressViewSet
 from receivables import api as receivables_api
 from reports import api as reports_api
 from reports import (

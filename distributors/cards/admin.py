@@ -1,10 +1,9 @@
-"""Django admin for customer cards and the catalogue. Card saves go through the services (rules + audit)."""
+"""Django admin for customer cards and the brand catalogue. Card saves go through the services (rules + audit)."""
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from ..market_models import Competitor, CompetitorBrand, CompetitorProduct
 from . import services
 from .models import Brand, Complaint, Contact, Distributor, DistributorBrand, Product, ProductCategory, Suggestion
 
@@ -83,25 +82,3 @@ class SuggestionAdmin(admin.ModelAdmin):
     list_display = ["distributor", "received_on", "status"]
     list_filter = ["status"]
     raw_id_fields = ["distributor", "recorded_by"]
-
-
-@admin.register(Competitor)
-class CompetitorAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["code", "name"]
-
-
-@admin.register(CompetitorBrand)
-class CompetitorBrandAdmin(admin.ModelAdmin):
-    list_display = ["name", "competitor", "is_active"]
-    list_filter = ["competitor", "is_active"]
-    search_fields = ["name"]
-
-
-@admin.register(CompetitorProduct)
-class CompetitorProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "brand", "unit", "compares_with", "is_active"]
-    list_filter = ["brand__competitor", "is_active"]
-    search_fields = ["name", "brand__name"]
-    autocomplete_fields = ["compares_with"]

@@ -24,9 +24,9 @@ from rest_framework.response import Response
 from accounts.permissions import IsAdminOrReadOnly
 from kamcrm.validation import parse_date_param
 
-from . import progress
-from .cards.models import Distributor
-from .progress_models import ProgressStage
+from ..cards.models import Distributor
+from . import services as progress
+from .models import ProgressStage
 
 
 class ProgressStageSerializer(serializers.ModelSerializer):

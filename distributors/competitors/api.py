@@ -5,9 +5,9 @@ deactivate instead of deleting (a market check may name the product)."""
 
 from rest_framework import serializers
 
-from .cards.api import CatalogueViewSet
-from .cards.models import Product
-from .market_models import Competitor, CompetitorBrand, CompetitorProduct
+from ..cards.api import CatalogueViewSet
+from ..cards.models import Product
+from .models import Competitor, CompetitorBrand, CompetitorProduct
 
 
 class CompetitorSerializer(serializers.ModelSerializer):

@@ -20,8 +20,8 @@ from accounts.models import Role, User
 from kamcrm.audit import services as audit
 from kamcrm.validation import MONEY_LIMIT, validate_date_in_window
 
-from .cards.models import Distributor
-from .pickup_models import PickupPolicy, PickupTier
+from ..cards.models import Distributor
+from .models import PickupPolicy, PickupTier
 
 ZERO = Decimal("0.00")
 SETTERS = (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)

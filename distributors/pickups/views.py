@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from kamcrm.forms import BootstrapFormMixin, add_service_errors
 
-from . import pickups
-from .cards.models import Distributor
+from ..cards.models import Distributor
+from . import services as pickups
 
 TIER_LINE = re.compile(r"^\s*([\d.,]+)\s*[-–~]\s*([\d.,]*)\s*[:：]\s*([\d.]+)\s*%?\s*$")
 

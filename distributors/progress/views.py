@@ -16,11 +16,11 @@ from accounts.scope import owned_by_scope
 from accounts.selectors import teams_overseen_by
 from kamcrm.forms import BootstrapFormMixin, add_service_errors
 
-from . import progress
-from .cards import services
-from .cards.models import Distributor
-from .progress_api import period_from
-from .progress_models import ProgressStage
+from ..cards import services
+from ..cards.models import Distributor
+from . import services as progress
+from .api import period_from
+from .models import ProgressStage
 
 
 class MoveForm(BootstrapFormMixin, forms.Form):

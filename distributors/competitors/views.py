@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role
 from kamcrm.forms import BootstrapFormMixin
 
-from .cards.models import Product
-from .market_models import Competitor, CompetitorBrand, CompetitorProduct
+from ..cards.models import Product
+from .models import Competitor, CompetitorBrand, CompetitorProduct
 
 
 class CompetitorForm(BootstrapFormMixin, forms.ModelForm):

@@ -24,8 +24,8 @@ from accounts.models import User
 from kamcrm.audit import services as audit
 from kamcrm.validation import validate_date_in_window
 
-from .cards.models import Distributor, Status
-from .progress_models import Progress, ProgressMove, ProgressStage
+from ..cards.models import Distributor, Status
+from .models import Progress, ProgressMove, ProgressStage
 
 OPEN_STATUSES = (Status.INTENT_NEAR, Status.INTENT_LONG, Status.POTENTIAL)
 SIGNED_STATUS = Status.QUALIFIED

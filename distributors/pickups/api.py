@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
-from . import pickups
-from .cards.models import Distributor
-from .pickup_models import PickupPolicy, PickupTier
+from ..cards.models import Distributor
+from . import services as pickups
+from .models import PickupPolicy, PickupTier
 
 
 class PickupTierSerializer(serializers.ModelSerializer):
