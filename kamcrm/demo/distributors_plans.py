@@ -1,12 +1,12 @@
 """Demo plans for ``manage.py seed_demo``: the previous and the current quarter of every demo team, account plans
-for the key accounts. Runs after accounts.demo, distributors.demo and (when present) reports.demo.
+for the key accounts. Runs after accounts.demo, kamcrm.demo.distributors_cards and (when present) reports.demo.
 
 Dates are fixed relative to ``timezone.localdate()`` (the quarter it falls in and the one before). Targets are
 drawn from ``random.Random("2026:plan:<code>:<quarter>")`` around the account's recent monthly sales (its
-demo orders of the last 90 days, read through ``plan_selectors.actuals``; a tier default without orders), so
-completion rates look believable. Everything goes through ``plan_services`` (workflow steps and audit read
-like real use). Natural keys make it safe to run again: a plan is (distributor, year, quarter), an account
-plan (distributor, year); what exists is left alone.
+demo orders of the last 90 days, read through ``distributors.plans.selectors.actuals``; a tier default without
+orders), so completion rates look believable. Everything goes through ``distributors.plans.services`` (workflow
+steps and audit read like real use). Natural keys make it safe to run again: a plan is (distributor, year,
+quarter), an account plan (distributor, year); what exists is left alone.
 """
 
 import random
@@ -18,12 +18,19 @@ from django.utils import timezone
 
 from accounts.demo import MANAGERS, REGIONS
 from accounts.models import User
+from distributors.cards.models import Distributor, Status, Tier
+from distributors.plans import selectors, services
+from distributors.plans.arithmetic import Targets, previous_quarter, quarter_bounds, quarter_of
+from distributors.plans.models import (
+    AccountPlan,
+    ActionItem,
+    Distribution,
+    Objective,
+    QuarterlyPlan,
+    SeasonalProfile,
+    SplitMethod,
+)
 from kamcrm.money import cents
-
-from .cards.models import Distributor, Status, Tier
-from .plans import selectors, services
-from .plans.arithmetic import Targets, previous_quarter, quarter_bounds, quarter_of
-from .plans.models import AccountPlan, ActionItem, Distribution, Objective, QuarterlyPlan, SeasonalProfile, SplitMethod
 
 SEED = 2026
 PLANNED = (Status.KEY, Status.QUALIFIED)

@@ -2,9 +2,9 @@
 believable spread of prompt and late payers, partial payments, a bounced acceptance bill, credit notes,
 promises to pay (kept, active and broken), disputes and one bad debt waiting for a write-off decision.
 
-Runs after ``accounts.demo`` and ``distributors.demo`` (and ``reports.demo`` when present). Every choice comes
-from a random stream keyed by the record's natural key (``random.Random("2026:<key>")``), so what an invoice
-or a payment looks like never depends on the day the seed runs; a run on a later day adds what has become
+Runs after ``accounts.demo`` and ``kamcrm.demo.distributors_cards`` (and ``reports.demo`` when present). Every
+choice comes from a random stream keyed by the record's natural key (``random.Random("2026:<key>")``), so what an
+invoice or a payment looks like never depends on the day the seed runs; a run on a later day adds what has become
 due since (new months' invoices, payments whose date has now passed) and leaves the rest alone. Everything
 goes through ``receivables.services`` (so open amounts, allocations and the audit trail are real), and each
 record is looked up by its natural key first, so running the seed again writes nothing.
@@ -21,9 +21,8 @@ from accounts.models import User
 from distributors.cards.models import Status, Tier
 from distributors.models import Distributor
 from kamcrm.money import cents
-
-from . import defaults, holds, reminders, services
-from .models import CollectionActivity, CreditHold, CreditNote, Invoice, Payment, SavedWorklistView, WriteOff
+from receivables import defaults, holds, reminders, services
+from receivables.models import CollectionActivity, CreditHold, CreditNote, Invoice, Payment, SavedWorklistView, WriteOff
 
 SEED = 2026
 MONTHS = 12

@@ -9,9 +9,9 @@ from importlib import import_module
 from django.apps import apps
 from django.utils import timezone
 
-from .cards.models import Distributor, Status
-from .progress.models import Progress, ProgressMove, ProgressStage
-from .progress.services import OPEN_STATUSES
+from distributors.cards.models import Distributor, Status
+from distributors.progress.models import Progress, ProgressMove, ProgressStage
+from distributors.progress.services import OPEN_STATUSES
 
 NEXT_STEPS = [
     "寄送价格表和样品 · send the price list and samples",

@@ -1,8 +1,8 @@
 """The demo competitor catalogue: the competitors whose brands the demo distributors carry (康泰, 金穗, 醉江南) and
 one more, each product set against the product of ours it competes with. Safe to run again."""
 
-from .cards.models import Product
-from .competitors.models import Competitor, CompetitorBrand, CompetitorProduct
+from distributors.cards.models import Product
+from distributors.competitors.models import Competitor, CompetitorBrand, CompetitorProduct
 
 # code, name, note, {brand: [(product, unit, our SKU it competes with or None)]}
 COMPETITORS = [

@@ -18,11 +18,8 @@ from django.utils import timezone
 
 from accounts.demo import REGIONS
 from accounts.models import User
-from kamcrm.audit.models import AuditEvent
-from kamcrm.money import CENT, cents
-
-from .cards import services
-from .cards.models import (
+from distributors.cards import services
+from distributors.cards.models import (
     Attractiveness,
     Brand,
     Complaint,
@@ -38,6 +35,8 @@ from .cards.models import (
     Suggestion,
     Tier,
 )
+from kamcrm.audit.models import AuditEvent
+from kamcrm.money import CENT, cents
 
 SEED = 2026
 
