@@ -1,3 +1,5 @@
+"""The ``distributors:`` pages of every capability (the plans have their own ``plans:`` URLconf, ``plans/urls.py``)."""
+
 from django.urls import path
 
 from kamcrm.replicas import reads_from_replica
