@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import imports
+from kamcrm.imports import sheets as imports
 
 
 @shared_task(ignore_result=True)

@@ -1,13 +1,15 @@
+"""The ``distributors:`` pages of every capability (the plans have their own ``plans:`` URLconf, ``plans/urls.py``)."""
+
 from django.urls import path
 
 from kamcrm.replicas import reads_from_replica
 
-from . import views
-from .import_views import distributor_export, import_confirm, import_preview, import_upload
-from .market_views import competitor_edit, competitor_list
-from .pdf_views import card_pdf
-from .pickup_views import pickup_policy
-from .progress_views import progress_detail, progress_table
+from .cards import views
+from .cards.import_views import distributor_export, import_confirm, import_preview, import_upload
+from .cards.pdf_views import card_pdf
+from .competitors.views import competitor_edit, competitor_list
+from .pickups.views import pickup_policy
+from .progress.views import progress_detail, progress_table
 
 app_name = "distributors"
 

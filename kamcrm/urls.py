@@ -10,16 +10,13 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
-from distributors import api as distributors_api
-from distributors import (
-    plan_admin,  # noqa: F401  (registers the plan models in the admin)
-    plan_api,
-)
-from distributors.export_api import DistributorExportView
-from distributors.market_api import CompetitorBrandViewSet, CompetitorProductViewSet, CompetitorViewSet
-from distributors.pdf_views import DistributorCardPdfView
-from distributors.pickup_api import PickupPolicyViewSet
-from distributors.progress_api import ProgressStageViewSet, ProgressViewSet
+from distributors.cards import api as distributors_api
+from distributors.cards.export_api import DistributorExportView
+from distributors.cards.pdf_views import DistributorCardPdfView
+from distributors.competitors.api import CompetitorBrandViewSet, CompetitorProductViewSet, CompetitorViewSet
+from distributors.pickups.api import PickupPolicyViewSet
+from distributors.plans import api as plan_api
+from distributors.progress.api import ProgressStageViewSet, ProgressViewSet
 from receivables import api as receivables_api
 from reports import api as reports_api
 from reports import (
@@ -154,7 +151,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("distributors/", include("distributors.urls")),
-    path("plans/", include("distributors.plan_urls")),
+    path("plans/", include("distributors.plans.urls")),
     path("reports/", include("reports.urls")),
     path("dashboard/", include("reports.dashboard_urls")),
     path("period-reports/", include("reports.period_report_urls")),

@@ -7,7 +7,7 @@ class ReceivablesConfig(AppConfig):
     verbose_name = _("Receivables")
 
     def ready(self) -> None:
-        from distributors import card_context
+        from distributors.cards import card_context
 
         # Invoices, payments, credit notes and collection work appear on the customer card's timeline.
         from . import holds, timeline  # noqa: F401

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from distributors import imports as card_imports
-from distributors.imports import ImportFileError, ImportPreview, PreviewRow, RowError
+from kamcrm.imports import sheets as card_imports
+from kamcrm.imports.sheets import ImportFileError, ImportPreview, PreviewRow, RowError
 
 from . import services
 from .models import Invoice, distributors_with_money_visible_to

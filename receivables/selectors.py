@@ -44,7 +44,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Region, Team, User
 from distributors.models import Distributor
-from distributors.plan_arithmetic import rate
+from distributors.plans.arithmetic import rate
 from kamcrm.money import ZERO, cents
 
 from .models import (

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from distributors import timeline
-from distributors.timeline import Entry
+from distributors.cards import timeline
+from distributors.cards.timeline import Entry
 
 from .models import CollectionActivity, CreditNote, Invoice, Payment, ReminderSent
 from .reminders import describe

@@ -7,7 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Visits and reports")
 
     def ready(self) -> None:
-        from distributors import card_context, plan_selectors
+        from distributors.cards import card_context
+        from distributors.plans import selectors as plan_selectors
 
         from . import (
             dashboard,

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import IsAdminOrReadOnly
-from distributors.api import VisibleDistributorField
+from distributors.cards.api import VisibleDistributorField
 from distributors.models import Brand
 from kamcrm.filters import DateFilter
 

@@ -40,7 +40,7 @@ from accounts.models import Region, Role, Team, User
 from accounts.scope import oversees_company, owned_by_scope
 from accounts.selectors import regions_overseen_by, teams_overseen_by
 from distributors.models import Distributor
-from distributors.plan_arithmetic import largest_remainder, pace, rate
+from distributors.plans.arithmetic import largest_remainder, pace, rate
 from kamcrm.money import CENT, ZERO, cents
 from receivables.selectors import DsoParts, open_sums_and_dso_parts
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from accounts.models import User
 from distributors.models import Distributor
-from distributors.plan_models import ActionItem
+from distributors.plans.models import ActionItem
 from receivables import selectors as receivables_selectors
 
 from . import geo

@@ -27,10 +27,11 @@ from django.utils import timezone
 
 from accounts.demo import REGIONS
 from accounts.models import Role, User
-from distributors.imports import Sheet
-from distributors.models import Brand, Contact, Distributor, DistributorBrand, Product, Status, Tier
+from distributors.cards.models import Status, Tier
+from distributors.models import Brand, Contact, Distributor, DistributorBrand, Product
 from kamcrm.audit import services as audit
 from kamcrm.audit.models import AuditEvent
+from kamcrm.imports.sheets import Sheet
 from kamcrm.money import cents
 
 from . import order_import, services

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
-from distributors import timeline
+from distributors.cards import timeline
 from distributors.models import Complaint, Distributor
 from kamcrm.formatting import money as money_fmt
 from receivables import holds as receivables_holds

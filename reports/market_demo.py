@@ -8,7 +8,8 @@ import random
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from distributors.models import CompetitorProduct, DistributorBrand, Product, Status
+from distributors.cards.models import Status
+from distributors.models import CompetitorProduct, DistributorBrand, Product
 
 from .market_models import MarketCheck
 from .models import Visit, VisitKind

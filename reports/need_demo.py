@@ -15,7 +15,8 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
-from distributors.models import Distributor, Status
+from distributors.cards.models import Status
+from distributors.models import Distributor
 
 from . import needs
 from .models import Visit

@@ -30,7 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from distributors.models import Brand, Distributor, Status
+from distributors.cards.models import Status
+from distributors.models import Brand, Distributor
 from kamcrm.audit import services as audit
 
 from . import dashboard

@@ -26,10 +26,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from distributors import imports
-from distributors.imports import ImportFileError, PreviewRow, RowError, Sheet
 from distributors.models import Distributor, Product
 from kamcrm.audit import services as audit
+from kamcrm.imports import sheets as imports
+from kamcrm.imports.sheets import ImportFileError, PreviewRow, RowError, Sheet
 
 from . import services
 from .models import Order, OrderLine, OrderStatus

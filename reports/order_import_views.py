@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from distributors.import_flow import ImportFlow
+from kamcrm.imports.flow import ImportFlow
 
 from . import order_import
 

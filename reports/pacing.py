@@ -18,8 +18,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from distributors.plan_arithmetic import expected_rate, month_end, quarter_of
-from distributors.plan_models import Distribution, QuarterlyPlan
+from distributors.plans.arithmetic import expected_rate, month_end, quarter_of
+from distributors.plans.models import Distribution, QuarterlyPlan
 
 from .rollup_models import TargetMonth
 

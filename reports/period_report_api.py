@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import JSONRenderer
 
-from distributors.exports import CONTENT_TYPES
+from distributors.cards.exports import CONTENT_TYPES
 from kamcrm.api import JSONErrorsNegotiation
 from kamcrm.filters import DjangoFilterBackend
 from kamcrm.replicas import ReplicaReadsMixin

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Font
 
 from accounts.models import User
-from distributors.exports import CONTENT_TYPES
+from distributors.cards.exports import CONTENT_TYPES
 from kamcrm import pdf, workbooks
 from kamcrm.pdf import css_content
 from kamcrm.workbooks import MONEY_FORMAT

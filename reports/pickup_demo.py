@@ -8,7 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from distributors.models import Distributor, PickupPolicy, PickupTier, Status
+from distributors.cards.models import Status
+from distributors.models import Distributor, PickupPolicy, PickupTier
 
 from .models import Order, OrderStatus
 from .shipment_models import Shipment

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from distributors import pickups as policy
 from distributors.models import Distributor
+from distributors.pickups import services as policy
 from kamcrm.audit import services as audit
 from kamcrm.validation import validate_date_in_window
 

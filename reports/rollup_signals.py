@@ -14,7 +14,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 from distributors.models import Distributor, QuarterlyPlan
-from distributors.plan_selectors import outlet_total
+from distributors.plans.selectors import outlet_total
 from kamcrm.audit.models import AuditEvent
 from receivables.models import Allocation, Invoice, Payment
 

@@ -29,7 +29,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from distributors.models import Distributor, MonthlyPlan, QuarterlyPlan, RepSplit
-from distributors.plan_selectors import outlet_total
+from distributors.plans.selectors import outlet_total
 from kamcrm.audit.models import AuditEvent
 from kamcrm.outbox import services as outbox
 from receivables.models import Allocation, Invoice, Payment

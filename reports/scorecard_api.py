@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.permissions import IsAdminOrReadOnly
-from distributors.pdf_views import JSONErrorsNegotiation
+from kamcrm.api import JSONErrorsNegotiation
 from kamcrm.validation import parse_date_param
 from kamcrm.workbooks import XLSX_CONTENT_TYPE
 

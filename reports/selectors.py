@@ -10,7 +10,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
-from distributors.models import TIER_VISIT_FREQUENCY_DAYS, Distributor
+from distributors.cards.models import TIER_VISIT_FREQUENCY_DAYS
+from distributors.models import Distributor
 from kamcrm.money import ZERO
 from receivables import selectors as receivables_selectors
 

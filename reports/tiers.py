@@ -25,9 +25,10 @@ from fractions import Fraction
 from django.conf import settings
 from django.db.models import Q, Sum
 
-from distributors import services as card_services
-from distributors.models import Attractiveness, Distributor
-from distributors.plan_arithmetic import month_end
+from distributors.cards import services as card_services
+from distributors.cards.models import Attractiveness
+from distributors.models import Distributor
+from distributors.plans.arithmetic import month_end
 from receivables.selectors import DsoParts, dso_parts, open_sums
 
 from .rollup_models import DistributorMonth

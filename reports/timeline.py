@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from distributors.timeline import Entry, register
+from distributors.cards.timeline import Entry, register
 from receivables.selectors import may_see_money
 
 

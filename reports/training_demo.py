@@ -7,7 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from distributors.models import Contact, Distributor, Status
+from distributors.cards.models import Status
+from distributors.models import Contact, Distributor
 
 from .scorecard_models import Scorecard
 from .training_models import TrainingSession

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from distributors import pdf as card_pdf
+from distributors.cards import pdf as card_pdf
 from distributors.models import Complaint, Distributor, Suggestion
-from distributors.plan_models import QuarterlyPlan
+from distributors.plans.models import QuarterlyPlan
 from kamcrm.pdf import BREAK_EVERY, ZERO_WIDTH_SPACE, breakable
 from receivables import services as money
 from reports import period_reports

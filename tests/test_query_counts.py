@@ -16,9 +16,9 @@ USERS = ["admin", "kam_sh", "finance"]
 
 # List pages and the module constant that sets their page size.
 PAGES = {
-    "/distributors/": "distributors.views",
-    "/plans/": "distributors.plan_views",
-    "/plans/accounts/": "distributors.plan_views",
+    "/distributors/": "distributors.cards.views",
+    "/plans/": "distributors.plans.views",
+    "/plans/accounts/": "distributors.plans.views",
     "/receivables/": "receivables.views",
     "/receivables/payments/": "receivables.views",
     "/receivables/worklist/": "receivables.views",

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from .. import plan_selectors as selectors
+from ..plans import selectors
 
 register = template.Library()
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from distributors import pdf, selectors
+from distributors.cards import pdf, selectors
 from distributors.models import Complaint, Suggestion
 from kamcrm.pdf import css_content
 from tests import factories as f

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db.models import Count, Q, Sum
 
 from accounts.models import Role, User
-from distributors import demo
+from distributors.cards.models import Status, Tier
 from distributors.models import (
     Brand,
     Complaint,
@@ -16,11 +16,10 @@ from distributors.models import (
     DistributorBrand,
     Product,
     ProductCategory,
-    Status,
     Suggestion,
-    Tier,
 )
 from kamcrm.audit.models import AuditEvent
+from kamcrm.demo import distributors_cards as demo
 
 EAST_CHINA = {"上海", "苏州", "无锡", "南通", "杭州", "宁波", "绍兴", "嘉兴", "金华", "湖州"}
 SOUTH_CHINA = {"广州", "佛山", "清远", "肇庆", "江门", "深圳", "惠州", "珠海", "河源", "东莞", "中山"}

@@ -6,9 +6,9 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from distributors import imports
 from distributors.models import Contact, Distributor
 from kamcrm.audit.models import AuditEvent
+from kamcrm.imports import sheets as imports
 from tests import factories as f
 
 IMPORT, PREVIEW, CONFIRM = "/distributors/import/", "/distributors/import/preview/", "/distributors/import/confirm/"
@@ -536,8 +536,8 @@ def test_unconfirmed_uploads_are_purged_after_a_day(db, monkeypatch):
 
     from django.utils import timezone
 
-    from distributors import imports
     from distributors.tasks import purge_stale_imports
+    from kamcrm.imports import sheets as imports
 
     old = imports.stash(content=b"code,name\n", extension="csv")
     later = timezone.now() + timedelta(days=2)

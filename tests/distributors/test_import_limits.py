@@ -1,6 +1,6 @@
 """Import files that would hang the preview or eat the worker's memory (issue 17, item 10).
 
-Every import (customer cards, contacts, ERP orders, invoices) reads through ``distributors.imports.read_table``:
+Every import (customer cards, contacts, ERP orders, invoices) reads through ``kamcrm.imports.sheets.read_table``:
 a workbook is refused by its unpacked size before it is parsed (a zip bomb), a cell longer than
 ``IMPORT_MAX_CELL_LENGTH`` is refused, and a preview lists the first ``IMPORT_PREVIEW_ERRORS`` problems and rows
 with a count of the rest. The hostile files are generated and small on disk.
@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from distributors import imports
 from distributors.models import Contact
+from kamcrm.imports import sheets as imports
 
 IMPORT, PREVIEW = "/distributors/import/", "/distributors/import/preview/"
 CARD_HEADER = ["code", "name", "owner"]

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from distributors import selectors, services
+from distributors.cards import selectors, services
 from distributors.models import Contact, Distributor
 from kamcrm.audit.models import AuditEvent
 from tests import factories as f

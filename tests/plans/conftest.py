@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from distributors.plan_services import SplitInput
+from distributors.plans.services import SplitInput
 from tests import factories as f
 from tests.plans import factories as pf
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from distributors import plan_services as services
 from distributors.models import AccountPlan, ActionItem, Objective, SeasonalProfile
-from distributors.plan_arithmetic import Targets
+from distributors.plans import services
+from distributors.plans.arithmetic import Targets
 
 # A year with a busy spring festival and year end; the months add up to 100 %.
 SEASON = {

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from distributors import plan_services as services
 from distributors.models import AccountPlan, ActionItem, Objective
+from distributors.plans import services
 from kamcrm.audit.models import AuditEvent
 from tests.plans import factories as pf
 

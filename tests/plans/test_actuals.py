@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from distributors import plan_selectors as selectors
-from distributors import services as card_services
-from distributors.plan_arithmetic import Targets
+from distributors.cards import services as card_services
+from distributors.plans import selectors
+from distributors.plans.arithmetic import Targets
 from kamcrm.audit import services as audit
 from tests import factories as f
 from tests.plans import factories as pf

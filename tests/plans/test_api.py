@@ -8,7 +8,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distributors.models import PlanStatus, QuarterlyPlan, RepSplit
+from distributors.models import QuarterlyPlan, RepSplit
+from distributors.plans.models import PlanStatus
 from kamcrm.audit.models import AuditEvent
 from tests import factories as f
 from tests.plans import factories as pf

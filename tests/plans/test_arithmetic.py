@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from distributors.models import Distribution, SeasonalProfile, SplitMethod
-from distributors.plan_arithmetic import (
+from distributors.models import SeasonalProfile
+from distributors.plans.arithmetic import (
     TARGET_FIELDS,
     SplitError,
     Targets,
@@ -23,7 +23,8 @@ from distributors.plan_arithmetic import (
     rate,
     split_targets,
 )
-from distributors.plan_services import SplitInput, monthly_targets, rep_targets
+from distributors.plans.models import Distribution, SplitMethod
+from distributors.plans.services import SplitInput, monthly_targets, rep_targets
 from tests.plans.factories import SEASON
 
 money = st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2, allow_nan=False)

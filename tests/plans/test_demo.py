@@ -6,16 +6,16 @@ from django.utils import timezone
 
 from accounts import demo as accounts_demo
 from accounts.models import User
-from distributors import plan_demo
 from distributors.models import AccountPlan, ActionItem, MonthlyPlan, QuarterlyPlan, RepSplit
-from distributors.plan_arithmetic import Targets, over_months, previous_quarter, quarter_label, quarter_of
+from distributors.plans.arithmetic import Targets, over_months, previous_quarter, quarter_label, quarter_of
 from kamcrm.audit.models import AuditEvent
+from kamcrm.demo import distributors_plans as plan_demo
 from tests import factories as f
 
 
 def test_demo_plans_cover_two_quarters_add_up_and_are_idempotent(db):
     accounts_demo.seed()
-    # A few cards of two demo teams stand in for distributors.demo (its 60 cards take long to build).
+    # A few cards of two demo teams stand in for kamcrm.demo.distributors_cards (its 60 cards take long to build).
     sh = {u.username: u for u in User.objects.filter(username__in=["kam_sh", "rep_sh_1", "rep_sh_2", "rep_gz_1"])}
     key = f.DistributorFactory(code="SH-K1", owner=sh["rep_sh_1"], status="key", tier="A", outlets_city=30)
     f.ContactFactory(distributor=key, name="王总", is_primary=True)

@@ -8,19 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from distributors import plan_selectors as selectors
-from distributors import plan_services as services
-from distributors.models import (
-    Distribution,
-    MonthlyPlan,
-    PlanStatus,
-    PlanStep,
-    QuarterlyPlan,
-    RepSplit,
-    SplitMethod,
-)
-from distributors.plan_arithmetic import Targets, over_months
-from distributors.plan_services import SplitInput
+from distributors.models import MonthlyPlan, PlanStep, QuarterlyPlan, RepSplit
+from distributors.plans import selectors, services
+from distributors.plans.arithmetic import Targets, over_months
+from distributors.plans.models import Distribution, PlanStatus, SplitMethod
+from distributors.plans.services import SplitInput
 from kamcrm.audit.models import AuditEvent
 from tests import factories as f
 from tests.plans import factories as pf

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from distributors.models import QuarterlyPlan
-from distributors.plan_arithmetic import TARGET_FIELDS, Targets
+from distributors.plans.arithmetic import TARGET_FIELDS, Targets
 
 
 def _form_data(**overrides) -> dict:

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from distributors.models import Distributor
-from distributors.plan_services import SplitInput
+from distributors.plans.services import SplitInput
 from receivables import services as money
 from reports import dashboard, rollups, tasks, tiers
 from reports.models import (

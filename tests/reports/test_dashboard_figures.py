@@ -16,12 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Region, Team, User
-from distributors import plan_selectors, plan_services
-from distributors import services as card_services
+from distributors.cards import services as card_services
 from distributors.models import Distributor, MonthlyPlan, QuarterlyPlan, RepSplit
-from distributors.plan_arithmetic import TARGET_FIELDS, Targets, over_months
-from distributors.plan_selectors import OUTLET_FIELDS
-from distributors.plan_services import SplitInput
+from distributors.plans import selectors as plan_selectors
+from distributors.plans import services as plan_services
+from distributors.plans.arithmetic import TARGET_FIELDS, Targets, over_months
+from distributors.plans.selectors import OUTLET_FIELDS
+from distributors.plans.services import SplitInput
 from kamcrm.audit.models import AuditEvent
 from receivables import services as money
 from receivables.models import Allocation, Invoice, Payment

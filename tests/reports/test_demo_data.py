@@ -10,9 +10,10 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.models import Role, User
-from distributors.demo import CITY_CENTRES
-from distributors.models import Distributor, Status
+from distributors.cards.models import Status
+from distributors.models import Distributor
 from kamcrm.audit.models import AuditEvent
+from kamcrm.demo.distributors_cards import CITY_CENTRES
 from reports import demo, geo, selectors
 from reports.models import (
     Comment,

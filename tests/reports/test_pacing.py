@@ -9,7 +9,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distributors.plan_services import SplitInput
+from distributors.plans.services import SplitInput
 from reports import dashboard, rollups
 from tests.plans import factories as pf
 from tests.reports.test_dashboard import _sell

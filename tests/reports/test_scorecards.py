@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distributors.models import Complaint
-from distributors.plan_services import SplitInput
+from distributors.plans.services import SplitInput
 from reports import rollups
 from reports.models import Order, OrderLine, Scorecard, ScorecardRating
 from tests import factories as f

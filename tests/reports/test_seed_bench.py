@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Region, Role, Team, User
 from distributors.models import Distributor
-from distributors.plan_models import MonthlyPlan, PlanStatus, QuarterlyPlan, RepSplit
+from distributors.plans.models import MonthlyPlan, PlanStatus, QuarterlyPlan, RepSplit
 from receivables.models import Allocation, Invoice
 from reports import bench_data
 from reports.models import Order, OrderLine, ScheduleEntry, Visit

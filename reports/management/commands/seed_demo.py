@@ -13,15 +13,15 @@ from reports import contests, period_reports, rollups
 # Each app that has demo data adds its seeder here, in dependency order; a seeder may return DemoLogins.
 SEEDERS = [
     "accounts.demo.seed",
-    "distributors.demo.seed",
-    "distributors.market_demo.seed",
-    "distributors.progress_demo.seed",
+    "kamcrm.demo.distributors_cards.seed",
+    "kamcrm.demo.distributors_competitors.seed",
+    "kamcrm.demo.distributors_progress.seed",
     "reports.demo.seed",
     "reports.demo.seed_schedules",
     # Plans are set from the accounts' recent sales, which the planning figures read from the rollups.
     "reports.rollups.rebuild",
-    "distributors.plan_demo.seed",
-    "receivables.demo.seed",
+    "kamcrm.demo.distributors_plans.seed",
+    "kamcrm.demo.receivables_ledger.seed",
     "reports.pickup_demo.seed",
     "reports.scorecard_demo.seed",
     "reports.contest_demo.seed",
