@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .scorecard_models import RatingCriterion
+from reports.scorecards.models import RatingCriterion
 
 
 @admin.register(RatingCriterion)

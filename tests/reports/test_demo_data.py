@@ -13,7 +13,7 @@ from accounts.models import Role, User
 from distributors.demo import CITY_CENTRES
 from distributors.models import Distributor, Status
 from kamcrm.audit.models import AuditEvent
-from reports import demo, geo, selectors
+from kamcrm.demo import reports_visits as demo
 from reports.models import (
     Comment,
     DailyReport,
@@ -25,6 +25,7 @@ from reports.models import (
     Visit,
     VisitStock,
 )
+from reports.visits import geo, selectors
 
 CENT = Decimal("0.01")
 
@@ -293,7 +294,7 @@ def test_demo_card_shows_pickups_against_policy_shipments_and_stock(seeded, clie
 
 
 def test_demo_market_report_has_price_ranges_stock_trends_and_competitors_in_each_region(seeded, client):
-    from reports.market_report import month_shift
+    from reports.market.selectors import month_shift
 
     last_month = month_shift(timezone.localdate().replace(day=1), -1)
     for manager in User.objects.filter(role=Role.REGIONAL_MANAGER, is_active=True):
