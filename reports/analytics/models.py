@@ -21,8 +21,7 @@ The foreign keys have no database constraint: rows are only ever inserted from e
 and checking millions of them one by one would double the rebuild's time; deleting an account still cascades.
 
 Rows are written only by ``reports.analytics.rollups.services`` (the Celery tasks and ``manage.py rebuild_rollups``),
-always by
-deleting and re-inserting a range, so running the same refresh twice gives the same tables.
+always by deleting and re-inserting a range, so running the same refresh twice gives the same tables.
 """
 
 from django.conf import settings
@@ -217,10 +216,9 @@ class RollupState(models.Model):
 
 
 class PendingRefresh(models.Model):
-    """An account whose source rows changed on the days [start, end] (None: from its first day / to its last):
-    written after the commit of the change, read and deleted by the drain task
-    (``reports.analytics.rollups.services.drain``), which
-    refreshes each account once over the days of all its requests."""
+    """An account whose source rows changed on the days [start, end] (None: from its first day / to its last): written
+    after the commit of the change, read and deleted by the drain task (``reports.analytics.rollups.services.drain``),
+    which refreshes each account once over the days of all its requests."""
 
     distributor = models.ForeignKey(
         "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False

@@ -1,9 +1,8 @@
 """Sales contests (竞赛激励): set, shown live, frozen once at the period's close.
 
-- The metric is one figure of the dashboards (``reports.analytics.dashboards.selectors.Figures``: a completion rate
-or an amount). A
-  participant's value is their figure in the scope's dashboard broken down by rep (``dashboard.dashboard`` of the
-  team or region with ``children_level="rep"``) — the numbers the dashboard shows, never recomputed.
+- The metric is one figure of the dashboards (``reports.analytics.dashboards.selectors.Figures``: a completion rate or
+  an amount). A participant's value is their figure in the scope's dashboard broken down by rep (``dashboard.dashboard``
+  of the team or region with ``children_level="rep"``) — the numbers the dashboard shows, never recomputed.
 - Participants: the reps the dashboard lists for the scope (a rep's share of shared accounts, as everywhere).
 - Ranking: highest value first; a participant without a value (a rate with no target) comes last, unranked.
 - While the period runs (and before it) the leaderboard is live; the first run of :func:`freeze_due` after the

@@ -2,8 +2,7 @@
 
 The results and relationship figures of a scorecard are never stored: they are read from the dashboards' figures
 (``reports.analytics.dashboards.selectors``) when the scorecard is shown. What is stored is what a manager adds: a
-score per rating
-criterion (尺度考核, on the scale the admin sets for it) and the training needs found in the review.
+score per rating criterion (尺度考核, on the scale the admin sets for it) and the training needs found in the review.
 """
 
 from decimal import Decimal

@@ -1,9 +1,8 @@
 """Rep scorecards (推销人员绩效考核): a rep's month or quarter reviewed on results, relationship and ratings.
 
-- Results are the dashboard's figures for the rep (``reports.analytics.dashboards.selectors.dashboard`` with the
-rep's scope: the four
-  completion rates, visits, pacing) — never recomputed here. The rank across the team (横向比较) is the team
-  dashboard's ranking of its reps on the sales rate; the comparison with earlier periods (纵向比较) is
+- Results are the dashboard's figures for the rep (``reports.analytics.dashboards.selectors.dashboard`` with the rep's
+  scope: the four completion rates, visits, pacing) — never recomputed here. The rank across the team (横向比较) is the
+  team dashboard's ranking of its reps on the sales rate; the comparison with earlier periods (纵向比较) is
   ``reports.analytics.dashboards.selectors.trend`` of the rep.
 - Relationship (客情关系): visits made against planned (the dashboard's visit rate), accounts overdue for a visit
   today, complaints received in the period about the rep's accounts (by current owner, like every figure).

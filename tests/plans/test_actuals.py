@@ -1,8 +1,7 @@
 """``plan_selectors.actuals``: what really happened, for the plans pages, and ``targets``.
 
 The figures are the dashboards' (``reports.analytics.dashboards.selectors.plan_actuals``, registered by the reports
-app: one
-definition per figure), read from the rollups; each test rebuilds them after writing its rows. Without a
+app: one definition per figure), read from the rollups; each test rebuilds them after writing its rows. Without a
 registered source the actuals read as zero.
 """
 

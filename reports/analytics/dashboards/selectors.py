@@ -1089,10 +1089,9 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
 
 
 def _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, money) -> None:
-    """Set the expected rates (``reports.analytics.dashboards.pacing``) and DSO (on the period's end, or today while
-    it runs: ``money``,
-    the accounts' DsoParts) on the accounts', the children's and the total's figures; a group's DSO comes from its
-    accounts' summed parts."""
+    """Set the expected rates (``reports.analytics.dashboards.pacing``) and DSO (on the period's end, or today while it
+    runs: ``money``, the accounts' DsoParts) on the accounts', the children's and the total's figures; a group's DSO
+    comes from its accounts' summed parts."""
     paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
     members: dict = defaultdict(list)
     for pk, card in cards.items():

@@ -1,12 +1,11 @@
 """Account health: "on plan? visited on schedule? paying?" for one account, and for every account of a scope.
 
 Nothing here is a new figure. Plan vs actual and pacing are the dashboards'
-(``reports.analytics.dashboards.selectors.dashboard`` for
-the month and the quarter containing today, accounts taken whole as on a team's dashboard); overdue money is the
-dashboard's (``overdue_money``), the buckets are the aging's (``receivables.selectors.aging``), DSO is
-``receivables.selectors.days_sales_outstanding`` through the dashboard's figures, the visit schedule is
-``reports.visits.selectors.next_visit_due``, promise reliability is ``receivables.selectors.promise_reliability``, the
-activities are the card's timeline. This module only puts them side
+(``reports.analytics.dashboards.selectors.dashboard`` for the month and the quarter containing today, accounts taken
+whole as on a team's dashboard); overdue money is the dashboard's (``overdue_money``), the buckets are the aging's
+(``receivables.selectors.aging``), DSO is ``receivables.selectors.days_sales_outstanding`` through the dashboard's
+figures, the visit schedule is ``reports.visits.selectors.next_visit_due``, promise reliability is
+``receivables.selectors.promise_reliability``, the activities are the card's timeline. This module only puts them side
 by side and sets a traffic light on each:
 
 - plan: the worse of the month's and the quarter's sales rate against the rate expected by today (pacing):

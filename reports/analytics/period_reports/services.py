@@ -4,8 +4,8 @@ Writes:
 
 - :func:`generate` makes, for the last closed week and the last closed month, one :class:`PeriodReport` per
   active rep and per team that does not have it yet. The figures are the dashboard's
-  (``reports.analytics.dashboards.selectors``) as
-  computed then; the unique constraints make a second run, or two workers running at once, create nothing twice.
+  (``reports.analytics.dashboards.selectors``) as computed then; the unique constraints make a second run, or two
+  workers running at once, create nothing twice.
   Each new report queues its e-mail after the commit.
 - ``period_report_mail.email_report`` sends each report once (see there).
 - :func:`add_comment`: a KAM's or manager's comment on a report (the rep may answer on their own).

@@ -1,11 +1,10 @@
-"""Which accounts and days of the rollups a change touches. The rollups are a cache of the source rows, so every
-save and delete of a source row marks its account and the days the row counts on
-(``reports.analytics.rollups.services.changed``);
-the drain refreshes those days after the commit. Business rules stay in the services; this only keeps the cache
-current. Writes that bypass signals (``bulk_create``, ``update``) send ``reports.visits.signals.written_in_bulk`` with
-the days they touched, which marks them too; the nightly rebuild catches the rest. A service sends
-``reports.visits.signals.last_write`` as its transaction's last write: the marks are stored then, inside it, so the
-refresh request commits (or rolls back) with the change.
+"""Which accounts and days of the rollups a change touches. The rollups are a cache of the source rows, so every save
+and delete of a source row marks its account and the days the row counts on
+(``reports.analytics.rollups.services.changed``); the drain refreshes those days after the commit. Business rules stay
+in the services; this only keeps the cache current. Writes that bypass signals (``bulk_create``, ``update``) send
+``reports.visits.signals.written_in_bulk`` with the days they touched, which marks them too; the nightly rebuild catches
+the rest. A service sends ``reports.visits.signals.last_write`` as its transaction's last write: the marks are stored
+then, inside it, so the refresh request commits (or rolls back) with the change.
 """
 
 from datetime import date, timedelta
