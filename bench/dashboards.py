@@ -123,7 +123,7 @@ def analyze() -> None:
 
 
 def rebuild() -> None:
-    from reports import rollups
+    from reports.analytics.rollups import services as rollups
 
     _check_database()
     print(f"Full rebuild ({_load()})", flush=True)
@@ -141,7 +141,7 @@ def run(samples: int, nightly: bool = True, only: str = "") -> None:
     from rest_framework.test import APIClient
 
     from accounts.models import Region, Team, User
-    from reports import rollups
+    from reports.analytics.rollups import services as rollups
 
     _check_database()
     admin = User.objects.filter(username="bench_admin").first() or User.objects.filter(is_superuser=True).first()
@@ -239,7 +239,7 @@ def profile(period: str) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import Region, Team
-    from reports import dashboard
+    from reports.analytics.dashboards import selectors as dashboard
 
     _check_database()
     print(f"Profile ({_load()})")

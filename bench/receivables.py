@@ -44,8 +44,9 @@ def _check_database() -> None:
 
 
 def seed(distributors: int, invoices: int) -> None:
-    """The benchmark company of ``reports.bench_data`` (also ``manage.py seed_bench``) without visits and orders."""
-    from reports import bench_data
+    """The benchmark company of ``kamcrm.demo.reports_bench`` (also ``manage.py seed_bench``) without visits and
+    orders."""
+    from kamcrm.demo import reports_bench as bench_data
 
     _check_database()
     bench_data.build(

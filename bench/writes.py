@@ -91,7 +91,7 @@ def _env() -> dict:
 
 def setup() -> None:
     from accounts.models import User
-    from reports import rollups
+    from reports.analytics.rollups import services as rollups
 
     _check_database()
     call_command("migrate", verbosity=0)
@@ -112,8 +112,8 @@ def setup() -> None:
 
 def bench_rollups(samples: int) -> None:
     from distributors.models import Distributor
-    from reports import rollups
-    from reports.rollup_models import PendingRefresh
+    from reports.analytics.models import PendingRefresh
+    from reports.analytics.rollups import services as rollups
 
     _check_database()
     rng = random.Random(16)
@@ -296,7 +296,7 @@ def _wait_for(port: int, seconds: float = 60) -> None:
 
 
 def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, worker_concurrency: int) -> None:
-    from reports.rollup_models import PendingRefresh
+    from reports.analytics.models import PendingRefresh
 
     _check_database()
     port = 8716

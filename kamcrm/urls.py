@@ -18,19 +18,17 @@ from distributors.pickups.api import PickupPolicyViewSet
 from distributors.plans import api as plan_api
 from distributors.progress.api import ProgressStageViewSet, ProgressViewSet
 from receivables import api as receivables_api
-from reports import api as reports_api
-from reports import (
-    contest_api,
-    cycle_api,
-    dashboard_api,
-    health_api,
-    market_api,
-    need_api,
-    period_report_api,
-    pickup_api,
-    scorecard_api,
-    training_api,
-)
+from reports.analytics.dashboards import api as dashboard_api
+from reports.analytics.health import api as health_api
+from reports.analytics.period_reports import api as period_report_api
+from reports.contests import api as contest_api
+from reports.cycle import api as cycle_api
+from reports.market import api as market_api
+from reports.needs import api as need_api
+from reports.pickups import api as pickup_api
+from reports.scorecards import api as scorecard_api
+from reports.training import api as training_api
+from reports.visits import api as reports_api
 
 from . import views
 from .replicas import reads_from_replica
@@ -153,8 +151,8 @@ urlpatterns = [
     path("distributors/", include("distributors.urls")),
     path("plans/", include("distributors.plans.urls")),
     path("reports/", include("reports.urls")),
-    path("dashboard/", include("reports.dashboard_urls")),
-    path("period-reports/", include("reports.period_report_urls")),
+    path("dashboard/", include("reports.analytics.dashboards.urls")),
+    path("period-reports/", include("reports.analytics.period_reports.urls")),
     path("receivables/", include("receivables.urls")),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET
 
 from accounts import selectors as org_selectors
 from accounts.models import Role
-from reports import dashboard
-from reports import views as reports_views
+from reports.analytics.dashboards import selectors as dashboard
+from reports.visits import views as reports_views
 
 from . import health
 

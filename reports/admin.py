@@ -1,11 +1,3 @@
-from django.contrib import admin
+"""The app's admin: Django's autodiscovery imports this module, which imports each capability's admin."""
 
-from .scorecard_models import RatingCriterion
-
-
-@admin.register(RatingCriterion)
-class RatingCriterionAdmin(admin.ModelAdmin):
-    """The admin keeps the rating criteria of the reps' scorecards: scale and weight of each."""
-
-    list_display = ["code", "name", "name_zh", "scale_min", "scale_max", "weight", "position", "active"]
-    list_editable = ["scale_min", "scale_max", "weight", "position", "active"]
+from reports.scorecards import admin as scorecards_admin  # noqa: F401  (registers RatingCriterion)

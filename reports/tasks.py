@@ -6,7 +6,12 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import contests, needs, period_report_mail, period_reports, rollups, tiers
+from reports.analytics import tiers
+from reports.analytics.period_reports import mail as period_report_mail
+from reports.analytics.period_reports import services as period_reports
+from reports.analytics.rollups import services as rollups
+from reports.contests import services as contests
+from reports.needs import services as needs
 
 
 def _day(value: str | None) -> date:
@@ -35,7 +40,8 @@ def rebuild_recent_rollups(today: str | None = None) -> None:
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, ignore_result=True)
 def recompute_tiers(on: str | None = None) -> None:
     """Monthly: account tiers A/B/C and attractiveness suggestions from the trailing twelve months' measured sales,
-    gross-profit %, DSO and overdue share (``reports.tiers``); each tier change lands in the card's history."""
+    gross-profit %, DSO and overdue share (``reports.analytics.tiers``); each tier change lands in the card's
+    history."""
     tiers.recompute_tiers(on=_day(on))
 
 

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import views
-from .contest_views import contest_detail, contest_list
-from .cycle_views import (
+from reports.analytics.health.views import account_health, health_block, health_table
+from reports.contests.views import contest_detail, contest_list
+from reports.cycle.views import (
     comment_add,
     my_month,
     my_week,
@@ -18,9 +18,8 @@ from .cycle_views import (
     summary_edit,
     team_notes,
 )
-from .health_views import account_health, health_block, health_table
-from .market_views import market_page, market_xlsx
-from .need_views import (
+from reports.market.views import market_page, market_xlsx
+from reports.needs.views import (
     account_need_close,
     account_need_list,
     card_needs,
@@ -29,10 +28,11 @@ from .need_views import (
     strategy_outcomes,
     visit_suggestion,
 )
-from .order_import_views import order_import_confirm, order_import_preview, order_import_upload
-from .pickup_views import card_pickups, shipment_new
-from .scorecard_views import scorecard_detail, scorecard_file, scorecard_list
-from .training_views import training_detail, training_list
+from reports.pickups.views import card_pickups, shipment_new
+from reports.scorecards.views import scorecard_detail, scorecard_file, scorecard_list
+from reports.training.views import training_detail, training_list
+from reports.visits import views
+from reports.visits.order_import_views import order_import_confirm, order_import_preview, order_import_upload
 
 app_name = "reports"
 

@@ -17,8 +17,8 @@ from kamcrm import tasks as core_tasks
 from kamcrm.outbox.models import OutboxMessage
 from receivables.models import Invoice, Payment
 from reports import tasks as report_tasks
+from reports.analytics.models import DistributorDay, PendingRefresh
 from reports.models import Order, Visit
-from reports.rollup_models import DistributorDay, PendingRefresh
 from tests import factories as f
 from tests.reports.test_api import visit_payload
 from tests.reports.test_views import visit_post

@@ -23,9 +23,9 @@ from distributors.models import Complaint, Distributor, Suggestion
 from distributors.plans.models import QuarterlyPlan
 from kamcrm.pdf import BREAK_EVERY, ZERO_WIDTH_SPACE, breakable
 from receivables import services as money
-from reports import period_reports
+from reports.analytics.models import PeriodReport
+from reports.analytics.period_reports import services as period_reports
 from reports.models import Comment, Review
-from reports.rollup_models import PeriodReport
 from tests.plans import factories as pf
 
 CJK_WORD = "客户评估"  # four characters, repeated without a break

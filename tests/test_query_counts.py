@@ -22,9 +22,9 @@ PAGES = {
     "/receivables/": "receivables.views",
     "/receivables/payments/": "receivables.views",
     "/receivables/worklist/": "receivables.views",
-    "/reports/visits/": "reports.views",
-    "/reports/orders/": "reports.views",
-    "/reports/visits/overdue/": "reports.views",
+    "/reports/visits/": "reports.visits.views",
+    "/reports/orders/": "reports.visits.views",
+    "/reports/visits/overdue/": "reports.visits.views",
     "/org/users/": "accounts.views",
 }
 

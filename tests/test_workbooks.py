@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from distributors.models import Distributor
 from receivables import services as money
-from reports import period_reports
+from reports.analytics.models import PeriodReport
+from reports.analytics.period_reports import services as period_reports
 from reports.models import Comment, Review
-from reports.rollup_models import PeriodReport
 from tests import factories as f
 from tests.plans import factories as pf
 

@@ -403,10 +403,10 @@ LOGGING = {
     },
 }
 
-# Account tiers from measured data (reports.tiers, monthly). Each account that sold in the trailing twelve months
-# gets a score: the weighted mean of its percentile ranks among those accounts on sales, gross-profit %, DSO (lower
-# is better) and overdue share of its open receivables (lower is better). A score of at least TIER_THRESHOLDS["A"]
-# is tier A, at least ["B"] tier B, the rest (and every account without sales) C. The same score gives the
-# measured attractiveness the portfolio grid suggests: A very attractive, B medium, C low.
+# Account tiers from measured data (reports.analytics.tiers, monthly). Each account that sold in the trailing twelve
+# months gets a score: the weighted mean of its percentile ranks among those accounts on sales, gross-profit %, DSO
+# (lower is better) and overdue share of its open receivables (lower is better). A score of at least
+# TIER_THRESHOLDS["A"] is tier A, at least ["B"] tier B, the rest (and every account without sales) C. The same score
+# gives the measured attractiveness the portfolio grid suggests: A very attractive, B medium, C low.
 TIER_WEIGHTS = {"sales": 50, "gross_profit_pct": 20, "dso": 15, "overdue_share": 15}
 TIER_THRESHOLDS = {"A": "0.75", "B": "0.50"}

@@ -7,7 +7,7 @@ from django.db import migrations, models
 def rebuild_rollups(apps, schema_editor):
     """A full rebuild: fills the running balances, and what ``0009_rollup_credited_on_time`` used to rebuild
     (the credited column, the targets of the migrated plans)."""
-    from reports import rollups
+    from reports.analytics.rollups import services as rollups
 
     rollups.rebuild()
 

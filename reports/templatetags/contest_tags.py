@@ -1,6 +1,6 @@
 from django import template
 
-from reports import contests
+from reports.contests import services as contests
 
 register = template.Library()
 

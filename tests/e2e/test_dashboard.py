@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from reports import rollups
+from reports.analytics.rollups import services as rollups
 from reports.models import Order
 from tests import factories as f
 from tests.e2e.test_plans import _log_in

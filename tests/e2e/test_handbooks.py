@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from distributors.models import Distributor
-from reports import rollups
+from reports.analytics.rollups import services as rollups
 from reports.models import Contest
 from tests import factories as f
 from tests.e2e.test_plans import _log_in

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from receivables import services as money
-from reports import period_reports
+from reports.analytics.period_reports import services as period_reports
 
 
 def _kinds(user) -> list[str]:

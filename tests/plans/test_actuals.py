@@ -1,7 +1,7 @@
 """``plan_selectors.actuals``: what really happened, for the plans pages, and ``targets``.
 
-The figures are the dashboards' (``reports.dashboard.plan_actuals``, registered by the reports app: one
-definition per figure), read from the rollups; each test rebuilds them after writing its rows. Without a
+The figures are the dashboards' (``reports.analytics.dashboards.selectors.plan_actuals``, registered by the reports
+app: one definition per figure), read from the rollups; each test rebuilds them after writing its rows. Without a
 registered source the actuals read as zero.
 """
 
@@ -22,7 +22,7 @@ Q1 = (date(2027, 1, 1), date(2027, 3, 31))
 
 
 def _actuals(**kwargs):
-    from reports import rollups
+    from reports.analytics.rollups import services as rollups
 
     rollups.rebuild()
     return selectors.actuals(**kwargs)

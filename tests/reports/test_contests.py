@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from reports import contests, tasks
+from reports import tasks
+from reports.contests import services as contests
 from reports.models import Contest, ContestResult
 from tests.reports.test_scorecards import _sell, criteria, sales  # noqa: F401,F811  (fixtures)
 
@@ -96,7 +97,7 @@ def test_results_are_frozen_exactly_once_after_the_close(api_for, org, cards, co
     assert first[0][:2] == (org.rep_a1b.pk, 1)
     # Again (the beat task, a retry): nothing changes; new sales after the close do not move the results.
     _sell(cards.a1, "9000.00", day=contest.start)
-    from reports import rollups
+    from reports.analytics.rollups import services as rollups
 
     rollups.rebuild()
     tasks.freeze_contests.delay(after.isoformat())

@@ -12,7 +12,10 @@ from django.utils import timezone
 from distributors.models import Distributor
 from distributors.plans.services import SplitInput
 from receivables import services as money
-from reports import dashboard, rollups, tasks, tiers
+from reports import tasks
+from reports.analytics import tiers
+from reports.analytics.dashboards import selectors as dashboard
+from reports.analytics.rollups import services as rollups
 from reports.models import (
     CollectionAhead,
     DistributorDay,
@@ -23,7 +26,7 @@ from reports.models import (
     RollupState,
     TargetMonth,
 )
-from reports.services import LineInput, save_order, set_order_status
+from reports.visits.services import LineInput, save_order, set_order_status
 from tests import factories as f
 from tests.plans import factories as pf
 
@@ -321,7 +324,7 @@ def test_a_managers_home_page_starts_the_monday_review(org, sales, client_for):
 
 
 def test_overdue_visits_on_the_dashboard_are_the_overdue_visits_list(org, cards, sales, api_for):
-    from reports import selectors
+    from reports.visits import selectors
 
     Distributor.objects.filter(pk__in=[cards.a1.pk, cards.a1b.pk]).update(last_visited_on=TODAY - timedelta(days=45))
     Distributor.objects.filter(pk=cards.a1_second.pk).update(last_visited_on=TODAY - timedelta(days=2))

@@ -26,9 +26,11 @@ from distributors.plans.services import SplitInput
 from kamcrm.audit.models import AuditEvent
 from receivables import services as money
 from receivables.models import Allocation, Invoice, Payment
-from reports import dashboard, period_reports, rollups
+from reports.analytics.dashboards import selectors as dashboard
+from reports.analytics.models import PeriodReport
+from reports.analytics.period_reports import services as period_reports
+from reports.analytics.rollups import services as rollups
 from reports.models import Order, OrderLine, ScheduleEntry, Visit, WeeklySchedule
-from reports.rollup_models import PeriodReport
 from tests import factories as f
 from tests.plans import factories as pf
 

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from receivables import services as money
-from reports import rollups, tasks
+from reports import tasks
+from reports.analytics.rollups import services as rollups
 from tests import factories as f
 
 TODAY = timezone.localdate()

@@ -13,8 +13,8 @@ from accounts.models import Role, User
 from distributors.cards.models import Status
 from distributors.models import Distributor
 from kamcrm.audit.models import AuditEvent
+from kamcrm.demo import reports_visits as demo
 from kamcrm.demo.distributors_cards import CITY_CENTRES
-from reports import demo, geo, selectors
 from reports.models import (
     Comment,
     DailyReport,
@@ -26,6 +26,7 @@ from reports.models import (
     Visit,
     VisitStock,
 )
+from reports.visits import geo, selectors
 
 CENT = Decimal("0.01")
 
@@ -294,7 +295,7 @@ def test_demo_card_shows_pickups_against_policy_shipments_and_stock(seeded, clie
 
 
 def test_demo_market_report_has_price_ranges_stock_trends_and_competitors_in_each_region(seeded, client):
-    from reports.market_report import month_shift
+    from reports.market.selectors import month_shift
 
     last_month = month_shift(timezone.localdate().replace(day=1), -1)
     for manager in User.objects.filter(role=Role.REGIONAL_MANAGER, is_active=True):

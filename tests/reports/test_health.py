@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from receivables import services as money
-from reports import rollups
+from reports.analytics.rollups import services as rollups
 from tests.plans import factories as pf
 from tests.reports.test_period_reports import _order, _quarter
 
@@ -106,7 +106,7 @@ def test_another_teams_rep_gets_404_on_page_and_api(org, accounts, client_for, a
 def test_computed_at_is_the_time_of_the_rollup_that_made_the_figures(org, accounts, api_for, client_for):
     from datetime import datetime
 
-    from reports.rollup_models import RollupState
+    from reports.analytics.models import RollupState
 
     RollupState.objects.update(computed_at=timezone.make_aware(datetime(2026, 1, 5, 21, 31)))
     url = f"/api/dashboard/?level=team&id={org.team_a1.pk}"
@@ -150,7 +150,7 @@ def test_a_credit_hold_shows_on_health_as_the_credit_check_gives_it_and_turns_pa
 @pytest.mark.parametrize("overdue", [Decimal("0.00"), Decimal("0.01"), Decimal("500.00")])
 @pytest.mark.parametrize("state", ["ok", "warn", "hold"])
 def test_paying_light_is_never_better_than_the_credit_state(overdue, state):
-    from reports import health
+    from reports.analytics.health import selectors as health
 
     light = health.money_light(overdue, [], state)
     assert light == {"hold": "red"}.get(state, light)

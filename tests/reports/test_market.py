@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distributors.models import Competitor, CompetitorBrand, CompetitorProduct
-from reports.market_report import month_shift
+from reports.market.selectors import month_shift
 from reports.models import MarketCheck, Visit
 from tests import factories as f
 from tests.reports.factories import VisitFactory

@@ -12,7 +12,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reports import rollups, tasks
+from reports import tasks
+from reports.analytics.rollups import services as rollups
 from reports.models import AccountIndicator, AccountNeed, Need, Order, OrderLine, ServiceStrategy, Visit
 from tests import factories as f
 

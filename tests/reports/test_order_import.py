@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kamcrm.audit.models import AuditEvent
-from reports import order_import
 from reports.models import Order, OrderLine
+from reports.visits import order_import
 from tests import factories as f
 
 ENGLISH = ["erp_number", "distributor_code", "rep", "order_date", "status", "sku", "quantity", "unit_price"]

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from distributors.models import Distributor
-from reports import selectors
+from reports.visits import selectors
 
 
 def overdue_codes(user, as_of):

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distributors.plans.services import SplitInput
-from reports import dashboard, rollups
+from reports.analytics.dashboards import selectors as dashboard
+from reports.analytics.rollups import services as rollups
 from tests.plans import factories as pf
 from tests.reports.test_dashboard import _sell
 

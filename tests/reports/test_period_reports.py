@@ -17,9 +17,12 @@ from django_celery_beat.models import PeriodicTask
 
 from accounts.models import Team
 from receivables import services as money
-from reports import dashboard, period_report_mail, period_reports, rollups
+from reports.analytics.dashboards import selectors as dashboard
+from reports.analytics.models import PeriodReport
+from reports.analytics.period_reports import mail as period_report_mail
+from reports.analytics.period_reports import services as period_reports
+from reports.analytics.rollups import services as rollups
 from reports.models import Comment, Order, OrderLine, Review
-from reports.rollup_models import PeriodReport
 from tests import factories as f
 from tests.plans import factories as pf
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from distributors.models import PickupPolicy
-from reports import rollups
+from reports.analytics.rollups import services as rollups
 from reports.models import Order, Shipment, VisitStock
 from tests import factories as f
 from tests.reports.factories import VisitFactory

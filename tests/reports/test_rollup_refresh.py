@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from receivables import services as money
-from reports import rollups
-from reports.rollup_models import (
+from reports.analytics.models import (
     CollectionAhead,
     DistributorDay,
     DistributorMonth,
@@ -21,6 +20,7 @@ from reports.rollup_models import (
     PendingRefresh,
     TargetMonth,
 )
+from reports.analytics.rollups import services as rollups
 from tests.reports.factories import VisitFactory
 from tests.reports.test_api import visit_payload
 from tests.reports.test_dashboard import _sell

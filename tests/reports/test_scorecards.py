@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from distributors.models import Complaint
 from distributors.plans.services import SplitInput
-from reports import rollups
+from reports.analytics.rollups import services as rollups
 from reports.models import Order, OrderLine, Scorecard, ScorecardRating
 from tests import factories as f
 from tests.plans import factories as pf

@@ -14,8 +14,8 @@ from django.utils import timezone
 from accounts.models import Region, Role, Team, User
 from distributors.models import Distributor
 from distributors.plans.models import MonthlyPlan, PlanStatus, QuarterlyPlan, RepSplit
+from kamcrm.demo import reports_bench as bench_data
 from receivables.models import Allocation, Invoice
-from reports import bench_data
 from reports.models import Order, OrderLine, ScheduleEntry, Visit
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,8 @@ def test_tiny_company_counts_and_invariants(postgresql):
     }
     assert Visit.objects.count() == 200 and Order.objects.count() == 100 and Invoice.objects.count() == 100
     assert 200 <= OrderLine.objects.count() <= 400  # 1–5 lines an order, 3 on average
-    # Orders: amount = Σ line amounts, gross profit = Σ (amount − quantity × unit cost), as reports.services does.
+    # Orders: amount = Σ line amounts, gross profit = Σ (amount − quantity × unit cost), as reports.visits.services
+    # does.
     for order in Order.objects.prefetch_related("lines"):
         lines = list(order.lines.all())
         assert lines

@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from distributors.models import Distributor
-from reports import services
 from reports.models import DailyReport, Order, Visit
+from reports.visits import services
 from tests import factories as f
 from tests.reports.helpers import earlier_today
 

@@ -10,7 +10,9 @@ from django.utils import timezone
 from distributors.models import Distributor
 from kamcrm.audit.models import AuditEvent
 from receivables import services as money
-from reports import rollups, tasks, tiers
+from reports import tasks
+from reports.analytics import tiers
+from reports.analytics.rollups import services as rollups
 from tests.reports.test_dashboard import _sell
 
 TODAY = timezone.localdate()

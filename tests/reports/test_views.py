@@ -3,8 +3,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from reports import services
 from reports.models import DailyReport, Order, Visit
+from reports.visits import services
 from tests import factories as f
 from tests.reports.helpers import earlier_today
 

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from receivables.models import PaymentClaim
-from reports import services
 from reports.models import Visit
+from reports.visits import services
 from tests.reports.factories import VisitFactory
 
 

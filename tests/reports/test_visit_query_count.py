@@ -12,7 +12,7 @@ def test_logging_a_visit_takes_at_most_ten_queries(
     rollup refresh request — in at most 10 queries, counted inside the test's transaction (its savepoints too)."""
     import uuid
 
-    from reports import rollups
+    from reports.analytics.rollups import services as rollups
     from tests.reports.test_api import visit_payload
 
     monkeypatch.setattr(rollups, "wake_drain", lambda: None)  # the drain is the worker's queries, not the request's

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import rollups
+from reports.analytics.rollups import services as rollups
 
 
 def _date(value: str) -> date:

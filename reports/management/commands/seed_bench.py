@@ -1,8 +1,8 @@
-"""``manage.py seed_bench``: build the benchmark company (PostgreSQL only; see ``reports.bench_data``)."""
+"""``manage.py seed_bench``: build the benchmark company (PostgreSQL only; see ``kamcrm.demo.reports_bench``)."""
 
 from django.core.management.base import BaseCommand
 
-from reports import bench_data
+from kamcrm.demo import reports_bench as bench_data
 
 
 class Command(BaseCommand):

@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Role
-from reports import contests, period_reports, rollups
+from reports.analytics.period_reports import services as period_reports
+from reports.analytics.rollups import services as rollups
+from reports.contests import services as contests
 
 # Each app that has demo data adds its seeder here, in dependency order; a seeder may return DemoLogins.
 SEEDERS = [
@@ -16,19 +18,19 @@ SEEDERS = [
     "kamcrm.demo.distributors_cards.seed",
     "kamcrm.demo.distributors_competitors.seed",
     "kamcrm.demo.distributors_progress.seed",
-    "reports.demo.seed",
-    "reports.demo.seed_schedules",
+    "kamcrm.demo.reports_visits.seed",
+    "kamcrm.demo.reports_visits.seed_schedules",
     # Plans are set from the accounts' recent sales, which the planning figures read from the rollups.
-    "reports.rollups.rebuild",
+    "reports.analytics.rollups.services.rebuild",
     "kamcrm.demo.distributors_plans.seed",
     "kamcrm.demo.receivables_ledger.seed",
-    "reports.pickup_demo.seed",
-    "reports.scorecard_demo.seed",
-    "reports.contest_demo.seed",
+    "kamcrm.demo.reports_pickups.seed",
+    "kamcrm.demo.reports_scorecards.seed",
+    "kamcrm.demo.reports_contests.seed",
     "accounts.demo.seed_saved_filters",
-    "reports.market_demo.seed",
-    "reports.need_demo.seed",
-    "reports.training_demo.seed",
+    "kamcrm.demo.reports_market.seed",
+    "kamcrm.demo.reports_needs.seed",
+    "kamcrm.demo.reports_training.seed",
 ]
 
 

@@ -1,0 +1,1 @@
+"""The dashboards: one definition of each figure (selectors), target pacing, their pages and API."""

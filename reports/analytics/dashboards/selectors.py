@@ -1,0 +1,1191 @@
+"""Dashboard figures (../shared/API.md "Dashboards"), read from the rollup tables, never from the raw rows.
+
+A dashboard is a *scope* (a rep, a team, a region or the company), a *period* (the day, week, month, quarter or
+year containing a date; weeks start on Monday) and its figures: plan vs actual with the four completion
+rates, visits made vs planned, overdue visits and money, the scope's children (ranked), top and bottom
+accounts, and trends over the last periods with the same periods a year earlier.
+
+Every figure is for the scope's distributors by their *current* owner. Definitions (the tests recompute them
+from the source rows):
+
+- sales amount / gross profit: orders in a sales state (confirmed, shipped) dated in the period;
+- collection due: invoices issued and due by the period's end — what was still open at its start (those issued
+  inside it in full); collected: payment allocations to those invoices dated in the period; payments received:
+  payments dated in the period, however allocated;
+- targets: Σ approved monthly targets of the months in the period (at rep level the rep's splits); a period
+  shorter than its month (a day, a week) gets the month's money and new-outlet targets in proportion to its
+  days. Outlet coverage is a number of outlets at the period's end, so its target is the last month's;
+- active outlets: the cards' outlet network at the period's end; new outlets: its growth in the period;
+- market rate = active outlets ÷ outlet target; a rate is None when its denominator is zero;
+- expected rate (pacing) beside each rate of a running period: ``reports.analytics.dashboards.pacing`` /
+  ``distributors.plan_arithmetic.expected_rate``; DSO on the period's end (today while it runs):
+  ``receivables.selectors.days_sales_outstanding``. Neither is a sum: both are set on the figures shown.
+"""
+
+import calendar
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.db.models import DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from accounts.models import Region, Role, Team, User
+from accounts.scope import oversees_company, owned_by_scope
+from accounts.selectors import regions_overseen_by, teams_overseen_by
+from distributors.models import Distributor
+from distributors.plans.arithmetic import largest_remainder, pace, rate
+from kamcrm.money import CENT, ZERO, cents
+from receivables.selectors import DsoParts, open_sums_and_dso_parts
+from reports.analytics.dashboards import pacing
+from reports.analytics.models import (
+    FLOW_FIELDS,
+    MONEY_FLOWS,
+    CollectionAhead,
+    DistributorDay,
+    DistributorMonth,
+    OutletChange,
+    RollupState,
+    TargetMonth,
+)
+from reports.visits.models import SALES_STATUSES, OrderLine
+from reports.visits.selectors import next_visit_due
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+PERIOD_LABELS = {
+    "day": _("Day"),
+    "week": _("Week"),
+    "month": _("Month"),
+    "quarter": _("Quarter"),
+    "year": _("Year"),
+}
+LEVELS = ("rep", "team", "region", "company")
+LEVEL_LABELS = {
+    "rep": _("Rep"),
+    "team": _("Team"),
+    "region": _("Region"),
+    "company": _("Company"),
+    "distributor": _("Account"),
+}
+# From a rollup row (which has ``distributor``) to the key of each level; accounts by their current owner.
+GROUP_PATHS = {
+    "distributor": "distributor_id",
+    "rep": "distributor__owner_id",
+    "team": "distributor__owner__team_id",
+    "region": "distributor__owner__team__region_id",
+    "company": None,
+}
+# The same keys from a customer card.
+CARD_PATHS = {
+    None: None,
+    "company": None,
+    "distributor": "pk",
+    "rep": "owner_id",
+    "team": "owner__team_id",
+    "region": "owner__team__region_id",
+}
+CHILD_LEVEL = {"company": "region", "region": "team", "team": "rep", "rep": "distributor"}
+ORDER = ("distributor", "rep", "team", "region", "company")
+
+
+# --- Periods ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    start: date
+    end: date
+
+    @property
+    def month_aligned(self) -> bool:
+        return self.start.day == 1 and self.end == _month_end(self.end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def label(self) -> str:
+        if self.kind == "day":
+            return self.start.isoformat()
+        if self.kind == "week":
+            year, week, _day = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        return str(self.start.year)
+
+    def shifted(self, steps: int) -> "Period":
+        """The period ``steps`` periods later (negative: earlier)."""
+        if self.kind == "day":
+            return period_containing("day", self.start + timedelta(days=steps))
+        if self.kind == "week":
+            return period_containing("week", self.start + timedelta(weeks=steps))
+        months = {"month": 1, "quarter": 3, "year": 12}[self.kind] * steps
+        return period_containing(self.kind, _add_months(self.start, months))
+
+    def year_earlier(self) -> "Period":
+        """The same period a year earlier (a week: the ISO week with the same number)."""
+        if self.kind == "week":
+            return self.shifted(-52)
+        if self.kind == "day":
+            try:
+                return period_containing("day", self.start.replace(year=self.start.year - 1))
+            except ValueError:  # 29 February
+                return period_containing("day", self.start.replace(year=self.start.year - 1, day=28))
+        return period_containing(self.kind, self.start.replace(year=self.start.year - 1))
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_containing(kind: str, day: date | None) -> Period:
+    """The day, week (Monday–Sunday), month, quarter or year containing ``day`` (default: today)."""
+    day = day or timezone.localdate()
+    if kind == "day":
+        return Period(kind, day, day)
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return Period(kind, start, start + timedelta(days=6))
+    if kind == "month":
+        return Period(kind, day.replace(day=1), _month_end(day))
+    if kind == "quarter":
+        first = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        return Period(kind, first, _month_end(_add_months(first, 2)))
+    if kind == "year":
+        return Period(kind, date(day.year, 1, 1), date(day.year, 12, 31))
+    raise ValueError(kind)
+
+
+def last_periods(period: Period, count: int = 12) -> list[Period]:
+    """The ``count`` periods ending with ``period``, oldest first."""
+    return [period.shifted(-steps) for steps in range(count - 1, -1, -1)]
+
+
+# --- Scopes ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    level: str
+    obj: object | None  # User, Team, Region or None (company)
+
+    @property
+    def id(self) -> int | None:
+        return getattr(self.obj, "pk", None)
+
+    @property
+    def label(self) -> str:
+        if self.obj is None:
+            return str(_("Company"))
+        return self.obj.display_name if isinstance(self.obj, User) else self.obj.name
+
+    def q(self) -> Q:
+        """Rollup rows (or anything with ``distributor``) of the scope's accounts."""
+        return scope_q(self.level, self.id)
+
+
+def scope_q(level: str, pk: int | None, prefix: str = "distributor__") -> Q:
+    if level == "company":
+        return Q()
+    if level == "distributor":
+        return Q(**{f"{prefix}pk" if prefix else "pk": pk})
+    path = {"rep": "owner_id", "team": "owner__team_id", "region": "owner__team__region_id"}[level]
+    return Q(**{f"{prefix}{path}": pk})
+
+
+class ScopeNotFound(Exception):
+    """The level and id name nothing the user may see (the API answers 404, as for a missing object)."""
+
+
+def reps_visible_to(user: User):
+    """People whose accounts the user may see on a dashboard (themselves included)."""
+    if not user.is_authenticated or not user.is_active:
+        return User.objects.none()
+    return User.objects.filter(owned_by_scope(user, owner="")).select_related("team")
+
+
+def resolve_scope(*, for_user: User, level: str, pk: int | None) -> Scope:
+    """The scope named by level and id, if ``for_user`` may see it; raises ScopeNotFound otherwise."""
+    if level == "company":
+        if oversees_company(for_user):
+            return Scope("company", None)
+        raise ScopeNotFound
+    source = {"rep": reps_visible_to, "team": teams_overseen_by, "region": regions_overseen_by}.get(level)
+    if source is None or pk is None:
+        raise ScopeNotFound
+    obj = source(for_user).filter(pk=pk).first()
+    if obj is None:
+        raise ScopeNotFound
+    return Scope(level, obj)
+
+
+def default_scope(user: User) -> Scope:
+    """Where a user's dashboard opens: a rep their own, a KAM their team, a manager their region, the company."""
+    role = user.effective_role
+    if oversees_company(user):
+        return Scope("company", None)
+    if role in (Role.REGIONAL_MANAGER, Role.FINANCE) and user.region_id:
+        return Scope("region", user.region)
+    if role == Role.KAM:
+        team = Team.objects.filter(kam=user).first()
+        if team:
+            return Scope("team", team)
+    return Scope("rep", user)
+
+
+def children_of(scope: Scope, level: str) -> list[tuple[int, str]]:
+    """[(id, label)] of the scope's members at ``level`` (every one, with or without figures)."""
+    if level == "distributor":
+        rows = Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")).order_by("code")
+        return [(d.pk, d.display_name) for d in rows.only("pk", "code", "name", "short_name")]
+    if level == "rep":
+        people = User.objects.filter(Q(role__in=[Role.REP, Role.KAM]) | Q(distributors__isnull=False))
+        if scope.level == "team":
+            people = people.filter(team_id=scope.id)
+        elif scope.level == "region":
+            people = people.filter(team__region_id=scope.id)
+        elif scope.level == "rep":
+            people = people.filter(pk=scope.id)
+        people = people.filter(Q(is_active=True) | Q(distributors__isnull=False)).distinct()
+        return [(u.pk, u.display_name) for u in people.order_by("username")]
+    if level == "team":
+        teams = Team.objects.all()
+        if scope.level == "region":
+            teams = teams.filter(region_id=scope.id)
+        elif scope.level != "company":
+            teams = teams.none()
+        return [(t.pk, t.name) for t in teams.order_by("name")]
+    if level == "region":
+        return [(r.pk, r.name) for r in Region.objects.order_by("name")] if scope.level == "company" else []
+    raise ValueError(level)
+
+
+def child_levels(level: str) -> list[str]:
+    """The levels a scope can be broken down into (its children first)."""
+    below = ORDER[: ORDER.index(level)]
+    return list(reversed(below))
+
+
+# --- Figures ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    sales_amount: Decimal = ZERO
+    sales_target: Decimal = ZERO
+    gross_profit: Decimal = ZERO
+    gross_profit_target: Decimal = ZERO
+    collection_due: Decimal = ZERO
+    collected: Decimal = ZERO
+    collection_target: Decimal = ZERO
+    payments_received: Decimal = ZERO
+    active_outlets: int = 0
+    outlet_target: int = 0
+    new_outlets: int = 0
+    new_outlet_target: int = 0
+    visits: int = 0
+    visits_planned: int = 0
+    orders: int = 0
+    overdue_amount: Decimal | None = None
+    overdue_visits: int | None = None
+    # The part of sales, gross profit and active outlets of the accounts that have an approved plan for the month
+    # (for outlets: for the period's last month). The rates compare these with the targets (like with like).
+    planned_sales_amount: Decimal = ZERO
+    planned_gross_profit: Decimal = ZERO
+    planned_active_outlets: int = 0
+
+    @property
+    def unplanned_sales_amount(self) -> Decimal:
+        return self.sales_amount - self.planned_sales_amount
+
+    @property
+    def unplanned_gross_profit(self) -> Decimal:
+        return self.gross_profit - self.planned_gross_profit
+
+    @property
+    def sales_rate(self):
+        return rate(self.planned_sales_amount, self.sales_target)
+
+    @property
+    def gross_profit_rate(self):
+        return rate(self.planned_gross_profit, self.gross_profit_target)
+
+    @property
+    def collection_rate(self):
+        return rate(self.collected, self.collection_due)
+
+    @property
+    def market_rate(self):
+        return rate(self.planned_active_outlets, self.outlet_target)
+
+    @property
+    def visit_rate(self):
+        return rate(self.visits, self.visits_planned)
+
+    def rate(self, name: str):
+        return getattr(self, f"{name}_rate")
+
+    # Pacing and DSO are set by ``dashboard()`` (``_add_pacing_and_dso``) on the figures it shows: they are not
+    # sums, so they stay out of the dataclass fields that ``_summed`` adds up.
+    def expected_rate(self, name: str) -> Decimal | None:
+        """The rate expected by today in a running period (``reports.analytics.dashboards.pacing``); None for a
+        closed or future one."""
+        return getattr(self, "expected_rates", {}).get(name)
+
+    def pace(self, name: str) -> str | None:
+        """ "ahead" or "behind" the expected rate; None when there is nothing to compare."""
+        return pace(self.rate(name), self.expected_rate(name))
+
+    @property
+    def dso(self) -> Decimal | None:
+        """Days sales outstanding at the period's end (or today), ``receivables.selectors.days_sales_outstanding``."""
+        parts = getattr(self, "dso_parts", None)
+        return parts.dso if parts is not None else None
+
+    def as_api(self) -> dict:
+        """API.md's figures: money as strings with 2 places, rates with 4 (null without a denominator)."""
+        result = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            result[f.name] = f"{value:.2f}" if isinstance(value, Decimal) else value
+        for name in ("unplanned_sales_amount", "unplanned_gross_profit"):
+            result[name] = f"{getattr(self, name):.2f}"
+        for name in RATES:
+            value = self.rate(name)
+            result[f"{name}_rate"] = None if value is None else f"{value:.4f}"
+            expected = self.expected_rate(name)
+            result[f"{name}_expected_rate"] = None if expected is None else f"{expected:.4f}"
+            result[f"{name}_pace"] = self.pace(name)
+        result["dso"] = None if self.dso is None else f"{self.dso:.1f}"
+        return result
+
+
+RATES = ("sales", "gross_profit", "collection", "market", "visit")
+FIGURE_NAMES = tuple(f.name for f in fields(Figures))
+# The money a rep's share of an account is taken of (API.md "A rep's share follows the plan").
+SHARED = ("sales_amount", "gross_profit", "collection_due", "collected", "payments_received")
+RATE_LABELS = {  # completion rates: distinct from the amounts' labels ("销售额" is the amount, not its rate)
+    "sales": pgettext_lazy("rate", "Sales"),
+    "gross_profit": pgettext_lazy("rate", "Gross profit"),
+    "collection": pgettext_lazy("rate", "Collection"),
+    "market": pgettext_lazy("rate", "Market"),
+    "visit": pgettext_lazy("rate", "Visits"),
+}
+
+
+def _grouped(queryset, group_path: str | None, aggregates: dict) -> dict:
+    """{group key: {name: value}}; the key is None for the whole scope."""
+    queryset = queryset.order_by()
+    if not aggregates:
+        return {}
+    if group_path is None:
+        return {None: queryset.aggregate(**aggregates)}
+    return {row.pop("_key"): row for row in queryset.values(_key=F(group_path)).annotate(**aggregates)}
+
+
+def _in(period: Period, field_name: str) -> Q:
+    return Q(**{f"{field_name}__gte": period.start, f"{field_name}__lte": period.end})
+
+
+def _planned(month_ref: str) -> Exists:
+    """Whether the row's account has an approved, current plan for the row's month."""
+    return Exists(
+        TargetMonth.objects.filter(distributor_id=OuterRef("distributor_id"), month=OuterRef(month_ref), rep=None)
+    )
+
+
+def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
+    """{(key, period index, month): Figures} — the money flows of each period, split by the month they fall in.
+
+    A period's figure is the sum of its months' cells; a rep's share is taken per account and month (the plan's
+    split of that month). What each part of a figure is dated by, so it falls in a month:
+
+    - sales, gross profit, orders, visits, payments received: their day;
+    - collection due: the money open at the period's start in the period's first month; an invoice becoming
+      collectible in the period in the month it does; what credit notes and write-offs take off in the period
+      in the month they do so (less); collected: in the month of the payment's allocation.
+    """
+    key_of = {"_key": F(path)} if path else {}
+    cells: dict = defaultdict(Figures)
+    # Flows: month rows for whole months, day rows otherwise.
+    for table, unit, chosen in (
+        (DistributorMonth, "month", [i for i, p in enumerate(periods) if p.month_aligned]),
+        (DistributorDay, "day", [i for i, p in enumerate(periods) if not p.month_aligned]),
+    ):
+        if not chosen:
+            continue
+        low = min(periods[i].start for i in chosen)
+        high = max(periods[i].end for i in chosen)
+        rows = table.objects.filter(accounts, **{f"{unit}__gte": low, f"{unit}__lte": high}).order_by()
+        if unit == "day":
+            rows = rows.annotate(_month=TruncMonth("day", output_field=DateField()))
+        rows = rows.annotate(_planned=_planned("_month" if unit == "day" else "month"))
+        rows = rows.values(unit, "_planned", **key_of).annotate(**{f"s_{n}": Sum(n) for n in FLOW_FIELDS})
+        for row in rows:
+            key, day, planned = row.get("_key"), row[unit], row["_planned"]
+            values = {n: cents(row[f"s_{n}"]) if n in MONEY_FLOWS else row[f"s_{n}"] or 0 for n in FLOW_FIELDS}
+            for i in chosen:
+                if not periods[i].start <= day <= periods[i].end:
+                    continue
+                cell = cells[(key, i, day.replace(day=1))]
+                cell.sales_amount += values["sales_amount"]
+                cell.gross_profit += values["gross_profit"]
+                if planned:
+                    cell.planned_sales_amount += values["sales_amount"]
+                    cell.planned_gross_profit += values["gross_profit"]
+                cell.orders += values["orders"]
+                cell.visits += values["visits"]
+                cell.visits_planned += values["visits_planned"]
+                cell.payments_received += values["payments_received"]
+                cell.collected += values["collected_on_time"]
+                cell.collection_due += values["became_due"] - values["credited_on_time"]
+
+    # Money collectible before each period and still open at its start: every earlier month, then the days of
+    # the period's first month before it. It falls in the period's first month.
+    net = F("became_due") - F("settled")
+    for key, row in _open_before_months(accounts, periods, path).items():
+        for i, p in enumerate(periods):
+            cells[(key, i, p.start.replace(day=1))].collection_due += cents(row[f"b_{i}"])
+    partial = [i for i, p in enumerate(periods) if p.start.day != 1]
+    if partial:
+        day_rows = DistributorDay.objects.filter(
+            accounts,
+            day__gte=min(periods[i].start.replace(day=1) for i in partial),
+            day__lt=max(periods[i].start for i in partial),
+        )
+        aggregates = {
+            f"b_{i}": Sum(net, filter=Q(day__gte=periods[i].start.replace(day=1), day__lt=periods[i].start))
+            for i in partial
+        }
+        for key, row in _grouped(day_rows, path, aggregates).items():
+            for i in partial:
+                cells[(key, i, periods[i].start.replace(day=1))].collection_due += cents(row[f"b_{i}"])
+
+    # Allocations made before their invoice became collectible: paid before the period on an invoice that
+    # became collectible in it (not open at its start); paid in the period on one collectible by its end: a
+    # payment is collected, a credit note or write-off reduces what was due.
+    earliest = min(p.start for p in periods)
+    ahead = (
+        CollectionAhead.objects.filter(accounts, due_on__gte=earliest, due_on__lte=max(p.end for p in periods))
+        .order_by()
+        .values("paid_on", "due_on", **key_of)
+        .annotate(a=Sum("amount"), c=Sum("collected"))
+    )
+    for row in ahead:
+        key, paid_on, due_on = row.get("_key"), row["paid_on"], row["due_on"]
+        amount, collected = cents(row["a"]), cents(row["c"])
+        for i, p in enumerate(periods):
+            if p.start <= due_on <= p.end and paid_on < p.start:
+                cells[(key, i, due_on.replace(day=1))].collection_due -= amount
+            elif p.start <= paid_on <= p.end and due_on <= p.end:
+                cell = cells[(key, i, paid_on.replace(day=1))]
+                cell.collected += collected
+                cell.collection_due -= amount - collected
+    return cells
+
+
+def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
+    """{key: {"b_<i>": Σ (became_due − settled) of the months before period i's first month}} of the accounts
+    with a month row before the latest period's start.
+
+    For one or two periods: the balance of each account's last month row before the month (one index probe per
+    account, ``DistributorMonth.balance``), added up per key. For more (trends), one pass over the month rows.
+    """
+    if len(periods) > 2:
+        net = F("became_due") - F("settled")
+        month_rows = DistributorMonth.objects.filter(accounts, month__lt=max(p.start for p in periods))
+        aggregates = {f"b_{i}": Sum(net, filter=Q(month__lt=p.start.replace(day=1))) for i, p in enumerate(periods)}
+        return _grouped(month_rows, path, aggregates)
+    balances = {
+        f"b_{i}": Subquery(
+            DistributorMonth.objects.filter(distributor_id=OuterRef("pk"), month__lt=p.start.replace(day=1))
+            .order_by("-month")
+            .values("balance")[:1]
+        )
+        for i, p in enumerate(periods)
+    }
+    card_path = _card_path(path)
+    rows = Distributor.objects.filter(_card_q(accounts)).order_by().annotate(**balances)
+    result: dict = {}
+    for row in rows.values_list(*balances, *([card_path] if card_path else [])):
+        if all(value is None for value in row[: len(periods)]):
+            continue  # no month row before: as when summing them
+        sums = result.setdefault(row[len(periods)] if card_path else None, dict.fromkeys(balances, ZERO))
+        for i, value in enumerate(row[: len(periods)]):
+            if value is not None:
+                sums[f"b_{i}"] += value
+    return result
+
+
+def _card_path(path: str | None) -> str | None:
+    """A rollup row's path to a level (``GROUP_PATHS``) as the same path from the card."""
+    if path is None:
+        return None
+    return "pk" if path == "distributor_id" else path.removeprefix("distributor__")
+
+
+def _fold(cells: dict) -> dict:
+    """{(key, period index): Figures} — the cells of each key and period added up."""
+    result: dict = defaultdict(Figures)
+    for (key, i, _month), cell in cells.items():
+        _add_into(result[(key, i)], cell)
+    return result
+
+
+def _add_into(total: Figures, part: Figures) -> None:
+    sums, values = total.__dict__, part.__dict__
+    for name in FIGURE_NAMES:
+        value = values[name]
+        if value:
+            sums[name] = (sums[name] or 0) + value
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """An account's approved plan for a month: its sales target and the reps' splits of it."""
+
+    sales: Decimal
+    splits: tuple  # ((rep id, split sales target), …), lower user id first
+
+
+def _plans(accounts: Q, periods: Sequence[Period]) -> dict:
+    """{(account id, month): _Plan} for the months the periods touch."""
+    low = min(p.start for p in periods).replace(day=1)
+    high = max(p.end for p in periods)
+    rows = TargetMonth.objects.filter(accounts, month__gte=low, month__lte=high).order_by("rep_id")
+    month_sales, splits = {}, defaultdict(list)
+    for distributor_id, month, rep_id, sales in rows.values_list("distributor_id", "month", "rep_id", "sales_amount"):
+        if rep_id is None:
+            month_sales[(distributor_id, month)] = sales
+        else:
+            splits[(distributor_id, month)].append((rep_id, sales))
+    return {key: _Plan(sales, tuple(splits.get(key, ()))) for key, sales in month_sales.items()}
+
+
+def rep_shares(plan: "_Plan | None", owner_id: int | None) -> list[tuple[int | None, Decimal]]:
+    """[(rep id, weight)] of an account's month: the plan's splits by their sales targets (lower user id first)
+    when the month has a sales target above zero, otherwise the current owner's whole."""
+    if plan is not None and plan.sales > 0 and any(weight > 0 for _rep, weight in plan.splits):
+        return list(plan.splits)
+    return [(owner_id, Decimal(1))]
+
+
+def _shares(cells: dict, owners: dict, plans: dict) -> dict:
+    """{(rep id, account id, period index): Figures} — each account-month cell shared among its reps.
+
+    The money in SHARED is apportioned to the cent by largest remainder (so the reps add up to the account);
+    visits, planned visits, orders follow the current owner.
+    """
+    result: dict = defaultdict(Figures)
+    for (account, i, month), cell in cells.items():
+        plan = plans.get((account, month))
+        shares = rep_shares(plan, owners.get(account))
+        weights = [weight for _rep, weight in shares]
+        if len(shares) == 1:  # one rep takes the whole (what largest remainder gives, without the fractions)
+            parts = {name: [getattr(cell, name)] for name in SHARED}
+        else:
+            parts = {name: largest_remainder(getattr(cell, name), weights, places=2) for name in SHARED}
+        for j, (rep, _weight) in enumerate(shares):
+            share = result[(rep, account, i)]
+            for name in SHARED:
+                setattr(share, name, getattr(share, name) + parts[name][j])
+            if plan is not None:
+                share.planned_sales_amount += parts["sales_amount"][j]
+                share.planned_gross_profit += parts["gross_profit"][j]
+        owned = result[(owners.get(account), account, i)]
+        owned.visits += cell.visits
+        owned.visits_planned += cell.visits_planned
+        owned.orders += cell.orders
+    return result
+
+
+def _months_of(periods: Sequence[Period]) -> Q:
+    low = min(p.start for p in periods).replace(day=1)
+    return Q(month__gte=low, month__lte=max(p.end for p in periods))
+
+
+def rep_accounts(rep_id: int, periods: Sequence[Period], prefix: str = "distributor__") -> Q:
+    """The accounts a rep has a part in: those the rep owns and those where the rep has a split in the periods."""
+    split = TargetMonth.objects.filter(_months_of(periods), rep_id=rep_id).values("distributor_id")
+    return Q(**{f"{prefix}owner_id": rep_id}) | Q(**{f"{prefix}pk__in" if prefix else "pk__in": split})
+
+
+def compute(*, scope: Scope, periods: Sequence[Period], group: str | None = None) -> dict:
+    """{(group key, period index): Figures} for the scope's accounts, grouped at ``group`` (None: the scope).
+
+    Team, region and company take each account whole, by its current owner. A rep (the scope, or ``group="rep"``)
+    takes its share of each account and month (:func:`rep_shares`), and its own splits as targets.
+    """
+    if scope.level == "rep" or group == "rep":
+        return shared_figures(
+            accounts=rep_accounts(scope.id, periods) if scope.level == "rep" else scope.q(),
+            owned=scope.q(),
+            periods=periods,
+            group=group,
+            reps=[scope.id] if scope.level == "rep" else None,
+        )
+    path = GROUP_PATHS[group] if group else None
+    result = _fold(_cells(scope.q(), periods, path))
+    _add_targets(result, TargetMonth.objects.filter(scope.q(), rep=None), periods, path)
+    _add_outlets(result, scope.q(), periods, CARD_PATHS[group])
+    return result
+
+
+def shared_figures(
+    *, accounts: Q, owned: Q, periods: Sequence[Period], group: str | None, reps: Sequence[int] | None = None
+) -> dict:
+    """{(key, period index): Figures} of reps' shares in ``accounts``; key: the rep (``group="rep"``), the
+    account (``"distributor"``) or None (all of ``reps``' shares). ``reps`` limits to those reps (None: all).
+    Outlets and visits follow the current owner, of the accounts in ``owned``."""
+    cells = _cells(accounts, periods, "distributor_id")
+    plans = _plans(accounts, periods)
+    ids = {account for account, _i, _month in cells} | {account for account, _month in plans}
+    owners = dict(Distributor.objects.filter(pk__in=ids).values_list("pk", "owner_id"))
+    result = _shared_sums(cells, owners, plans, group, reps)
+    _add_split_targets(result, accounts, periods, group, reps)
+    owned_q = owned if reps is None else owned & Q(distributor__owner_id__in=reps)
+    _add_outlets(result, owned_q, periods, {"rep": "owner_id", "distributor": "pk"}.get(group))
+    return result
+
+
+def _shared_sums(cells: dict, owners: dict, plans: dict, group: str | None, reps: Sequence[int] | None) -> dict:
+    """The shares of the account-month ``cells`` (:func:`_shares`) added up per rep, account or all."""
+    result: dict = defaultdict(Figures)
+    for (rep, account, i), share in _shares(cells, owners, plans).items():
+        if reps is not None and rep not in reps:
+            continue
+        key = {"rep": rep, "distributor": account}.get(group)
+        _add_into(result[(key, i)], share)
+    return result
+
+
+def _add_split_targets(result: dict, accounts: Q, periods: Sequence[Period], group, reps) -> None:
+    splits = TargetMonth.objects.filter(accounts, rep__isnull=False)
+    if reps is not None:
+        splits = splits.filter(rep_id__in=reps)
+    _add_targets(result, splits, periods, {"rep": "rep_id", "distributor": "distributor_id"}.get(group))
+
+
+def whole_and_rep_figures(*, scope: Scope, periods: Sequence[Period], owners: dict) -> tuple[dict, dict]:
+    """``compute(group="distributor")`` and ``compute(group="rep")`` of a team, region or company at once:
+    ({(account, i): Figures}, {(rep, i): Figures}) from one read of the account-month cells and of the outlets.
+
+    ``owners`` is {account id: current owner id} of every account of the scope. A rep's outlets are those of
+    the accounts the rep owns (as in :func:`shared_figures`), so they are the accounts' outlets added up.
+    """
+    cells = _cells(scope.q(), periods, "distributor_id")
+    whole = _fold(cells)
+    _add_targets(whole, TargetMonth.objects.filter(scope.q(), rep=None), periods, "distributor_id")
+    _add_outlets(whole, scope.q(), periods, "pk")
+    shares = _shared_sums(cells, owners, _plans(scope.q(), periods), "rep", None)
+    _add_split_targets(shares, scope.q(), periods, "rep", None)
+    for (account, i), figures in list(whole.items()):
+        if account not in owners:
+            continue
+        share = shares[(owners[account], i)]
+        share.active_outlets += figures.active_outlets
+        share.new_outlets += figures.new_outlets
+        share.planned_active_outlets += figures.planned_active_outlets
+    return whole, shares
+
+
+def _month_share(period: Period, month: date) -> Fraction:
+    """How much of ``month`` the period covers (1 for a whole month inside it)."""
+    end = _month_end(month)
+    days = (min(period.end, end) - max(period.start, month)).days + 1
+    if days <= 0:
+        return Fraction(0)
+    return Fraction(days, (end - month).days + 1)
+
+
+def _add_targets(result: dict, rows, periods: Sequence[Period], path: str | None) -> None:
+    """Targets from TargetMonth ``rows`` (plans' months, or reps' splits), grouped at ``path``."""
+    low = min(p.start for p in periods).replace(day=1)
+    high = max(p.end for p in periods)
+    rows = rows.filter(month__gte=low, month__lte=high)
+    names = {"s": "sales_amount", "g": "gross_profit", "c": "collection_amount", "n": "new_outlets"}
+    # Whole months of a period add up in SQL; a month the period only partly covers (a day, a week) is read per
+    # row and counts in proportion to its days, exactly (fractions), rounded once at the end. Outlet coverage is
+    # a level: the target of the period's last month.
+    aggregates, partial_months = {}, set()
+    for i, p in enumerate(periods):
+        first_whole = p.start if p.start.day == 1 else _add_months(p.start, 1)
+        last_whole = p.end.replace(day=1) if p.end == _month_end(p.end) else _add_months(p.end.replace(day=1), -1)
+        whole = Q(month__gte=first_whole, month__lte=last_whole)
+        for short, name in names.items():
+            aggregates[f"{short}_{i}"] = Sum(name, filter=whole)
+        aggregates[f"o_{i}"] = Sum("outlet_coverage", filter=Q(month=p.end.replace(day=1)))
+        partial_months |= {
+            m for m in (p.start.replace(day=1), p.end.replace(day=1)) if m < first_whole or m > last_whole
+        }
+    exact: dict = {}
+    for key, row in _grouped(rows, path, aggregates).items():
+        for i in range(len(periods)):
+            exact[(key, i)] = [row[f"{short}_{i}"] or ZERO for short in names]
+            result[(key, i)].outlet_target = row[f"o_{i}"] or 0
+    if partial_months:
+        keys = [path, "month"] if path else ["month"]
+        sums = (
+            rows.filter(month__in=partial_months)
+            .order_by()
+            .values(*keys)
+            .annotate(**{short: Sum(name) for short, name in names.items()})
+        )
+        for row in sums:
+            key = row[path] if path else None
+            for i, p in enumerate(periods):
+                share = _month_share(p, row["month"])
+                if share and share != 1:
+                    parts = exact.setdefault((key, i), [ZERO] * 4)
+                    for j, short in enumerate(names):
+                        parts[j] = Fraction(parts[j]) + Fraction(row[short] or 0) * share
+    for (key, i), parts in exact.items():
+        _set_targets(result[(key, i)], parts)
+
+
+def _fraction_money(value: Fraction | Decimal) -> Decimal:
+    if isinstance(value, Decimal):
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _add_outlets(result: dict, accounts: Q, periods: Sequence[Period], key_path: str | None) -> None:
+    """Active outlets at each period's end and new ones in it: today's card numbers minus the changes since.
+    Those of accounts with an approved plan for the period's last month are also counted as planned."""
+    card_q = _card_q(accounts)
+    cards = Distributor.objects.filter(card_q).order_by()
+    values = ["pk", "outlets_city", "outlets_county", "outlets_town"] + (
+        [key_path] if key_path and key_path != "pk" else []
+    )
+    now = {}
+    for row in cards.values(*values):
+        now[row["pk"]] = (
+            row["outlets_city"] + row["outlets_county"] + row["outlets_town"],
+            row.get(key_path) if key_path else None,
+        )
+    earliest = min(p.start for p in periods)
+    changes: dict = defaultdict(list)
+    for pk, day, change in OutletChange.objects.filter(accounts, day__gte=earliest).values_list(
+        "distributor_id", "day", "change"
+    ):
+        changes[pk].append((day, change))
+    planned = set(
+        TargetMonth.objects.filter(accounts, rep=None, month__in={p.end.replace(day=1) for p in periods}).values_list(
+            "distributor_id", "month"
+        )
+    )
+    for pk, (today_total, key) in now.items():
+        history = changes.get(pk, ())
+        for i, p in enumerate(periods):
+            after_end = sum(c for d, c in history if d > p.end)
+            from_start = sum(c for d, c in history if d >= p.start)
+            at_end = max(today_total - after_end, 0)
+            gained = max(at_end - (today_total - from_start), 0)
+            figures = result[(key, i)]
+            figures.active_outlets += at_end
+            figures.new_outlets += gained
+            if (pk, p.end.replace(day=1)) in planned:
+                figures.planned_active_outlets += at_end
+
+
+def _card_q(accounts: Q) -> Q:
+    """A filter on rollup rows (``distributor__…``) as a filter on the cards themselves."""
+
+    def strip(node):
+        if isinstance(node, Q):
+            clone = Q(*[strip(child) for child in node.children], _connector=node.connector, _negated=node.negated)
+            return clone
+        name, value = node
+        name = name.removeprefix("distributor__")
+        if name in ("distributor_id", "distributor"):
+            name = "pk"
+        elif name.startswith("distributor_id__"):
+            name = "pk__" + name.removeprefix("distributor_id__")
+        return (name, value)
+
+    return strip(accounts)
+
+
+def computed_at(scope: Scope) -> datetime | None:
+    """When the figures shown were computed: the latest refresh of the scope's accounts' rollups — the one that
+    produced the current sums. (The oldest refresh, shown before, stood still while accounts were refreshed one
+    by one and the figures changed.)"""
+    return RollupState.objects.filter(scope.q()).aggregate(at=Max("computed_at"))["at"]
+
+
+# --- Plan vs actual (the plans pages read their actuals here, through distributors.plan_selectors) -----------
+
+
+def plan_actuals(
+    *, distributor_ids: Sequence[int], start: date, end: date, rep_ids: Sequence[int] | None, group_by: str | None
+) -> dict:
+    """The actual side of plan vs actual for the plans pages, with the dashboards' definitions.
+
+    Without ``rep_ids``: each account whole (``group_by`` "distributor" or None). With ``rep_ids``: those reps'
+    shares of the accounts (per account, per rep, or all together). Returns {key: {figure: value}}: sales amount,
+    gross profit and their planned part, volume (Σ quantity of the sales orders' lines, shared like sales),
+    collection amount (= collected), outlet coverage (active outlets at the end) and new outlets.
+    """
+    period = Period("custom", start, end)
+    accounts = Q(distributor_id__in=list(distributor_ids))
+    if rep_ids is None:
+        path = "distributor_id" if group_by == "distributor" else None
+        found = _fold(_cells(accounts, [period], path))
+        _add_outlets(found, accounts, [period], "pk" if group_by == "distributor" else None)
+    else:
+        found = shared_figures(accounts=accounts, owned=accounts, periods=[period], group=group_by, reps=rep_ids)
+    result = {
+        key: {
+            "sales_amount": figures.sales_amount,
+            "gross_profit": figures.gross_profit,
+            "planned_sales_amount": figures.planned_sales_amount,
+            "planned_gross_profit": figures.planned_gross_profit,
+            "collection_amount": figures.collected,
+            "outlet_coverage": figures.active_outlets,
+            "new_outlets": figures.new_outlets,
+            "volume": ZERO,
+        }
+        for (key, _i), figures in found.items()
+    }
+    for key, volume in _volumes(list(distributor_ids), period, rep_ids, group_by).items():
+        result.setdefault(key, {"volume": ZERO})["volume"] = volume
+    return result
+
+
+def _volumes(ids: list[int], period: Period, rep_ids: Sequence[int] | None, group_by: str | None) -> dict:
+    lines = (
+        OrderLine.objects.filter(
+            order__distributor_id__in=ids,
+            order__order_date__gte=period.start,
+            order__order_date__lte=period.end,
+            order__status__in=list(SALES_STATUSES),
+        )
+        .order_by()
+        .values(account=F("order__distributor_id"), month=TruncMonth("order__order_date", output_field=DateField()))
+        .annotate(q=Sum("quantity"))
+    )
+    result: dict = defaultdict(lambda: ZERO)
+    if rep_ids is None:
+        for row in lines:
+            result[row["account"] if group_by == "distributor" else None] += row["q"] or 0
+        return result
+    plans = _plans(Q(distributor_id__in=ids), [period])
+    rows = list(lines)
+    owners = dict(Distributor.objects.filter(pk__in={r["account"] for r in rows}).values_list("pk", "owner_id"))
+    for row in rows:
+        shares = rep_shares(plans.get((row["account"], row["month"])), owners.get(row["account"]))
+        parts = largest_remainder(cents(row["q"]), [weight for _rep, weight in shares], places=2)
+        for (rep, _weight), part in zip(shares, parts, strict=True):
+            if rep in rep_ids:
+                result[{"rep": rep, "distributor": row["account"]}.get(group_by)] += part
+    return result
+
+
+def brand_sales(*, scope: Scope, period: Period, brand_ids: Sequence[int], group: str | None = None) -> dict:
+    """{key: Σ amount of the sales orders' lines of those brands} in the period, with the sales amount's definition
+    (orders in a sales state, dated in the period; an order's amount is the sum of its lines), so a brand's part
+    of an account's sales never exceeds the account's sales amount. ``group`` as in :func:`compute` ("distributor"
+    or None; accounts whole, by their current owner). Keys without such sales are left out."""
+    if not brand_ids:
+        return {}
+    path = {None: None, "distributor": "order__distributor_id"}[group]
+    lines = OrderLine.objects.filter(
+        scope_q(scope.level, scope.id, prefix="order__distributor__"),
+        order__order_date__gte=period.start,
+        order__order_date__lte=period.end,
+        order__status__in=list(SALES_STATUSES),
+        product__brand_id__in=list(brand_ids),
+    )
+    return {key: row["amount"] or ZERO for key, row in _grouped(lines, path, {"amount": Sum("amount")}).items()}
+
+
+# --- Status figures (as of a day, not summed over the period) ----------------------------------------------------
+
+
+def overdue_money(*, scope: Scope, as_of: date, group: str | None) -> dict:
+    """{key: Σ open amount of invoices past due on ``as_of``} (the receivables' open amounts, as the aging)."""
+    return overdue_money_and_dso(scope=scope, as_of=as_of, group=group)[0]
+
+
+def overdue_money_and_dso(*, scope: Scope, as_of: date, group: str | None) -> tuple[dict, dict]:
+    """(:func:`overdue_money`, {key: DsoParts} on ``as_of``) from one read of the open amounts
+    (``receivables.selectors.open_sums_and_dso_parts``)."""
+    path = GROUP_PATHS[group] if group else None
+    distributors = Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
+    sums, parts = open_sums_and_dso_parts(
+        as_of=as_of,
+        group=path,
+        sums={"overdue": Q(due_date__lt=as_of)},
+        distributors=None if scope.level == "company" else distributors,
+    )
+    overdue = {key if path else None: cents(row.get("overdue")) for key, row in sums.items()}
+    return overdue, {key if path else None: value for key, value in parts.items()}
+
+
+def overdue_visits(*, scope: Scope, as_of: date, group: str | None) -> dict:
+    """{key: number of the scope's accounts overdue for a visit on ``as_of``} (``selectors.next_visit_due``)."""
+    key_path = CARD_PATHS[group]
+    rows = (
+        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
+        .exclude(status="terminated")
+        .values_list(
+            "pk", "last_visited_on", "visit_frequency_days", "tier", "created_at", *([key_path] if key_path else [])
+        )
+    )
+    counts: dict = defaultdict(int)
+    for row in rows.order_by():
+        _pk, last_visited_on, frequency_days, tier, created_at = row[:5]
+        if next_visit_due(last_visited_on, created_at, frequency_days, tier)[1] < as_of:
+            counts[row[5] if key_path else None] += 1
+    return dict(counts)
+
+
+# --- The dashboard -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Child:
+    level: str
+    id: int | None
+    label: str
+    figures: Figures
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    period: Period
+    figures: Figures
+    children_level: str
+    children: list[Child]
+    computed_at: datetime | None
+    top_accounts: list[Child] = field(default_factory=list)
+    bottom_accounts: list[Child] = field(default_factory=list)
+
+    def ranking(self, rate: str) -> list[Child]:
+        """Children best first on ``rate``; those without a rate (no target) last."""
+        with_rate = [c for c in self.children if c.figures.rate(rate) is not None]
+        without = [c for c in self.children if c.figures.rate(rate) is None]
+        return sorted(with_rate, key=lambda c: (-c.figures.rate(rate), c.label)) + without
+
+
+def _exact_sum(a, b):
+    """Decimals stay Decimals (whole months); a share of a month is a Fraction, and then the sum is one too."""
+    if isinstance(a, Fraction) or isinstance(b, Fraction):
+        return Fraction(a) + Fraction(b)
+    return a + b
+
+
+def _summed(parts) -> Figures:
+    """The sum of accounts' figures. Targets of part of a month are added exactly and rounded once, at the end."""
+    total = Figures(overdue_amount=ZERO, overdue_visits=0)
+    sums = total.__dict__  # the instance's fields, read and written directly (a region adds up 1,000 accounts)
+    exact = [ZERO] * 4
+    for figures in parts:
+        values = figures.__dict__
+        for name in FIGURE_NAMES:
+            value = values[name]
+            if value:
+                sums[name] += value
+        for j, part in enumerate(values.get("target_parts", ())):
+            exact[j] = _exact_sum(exact[j], part)
+    _set_targets(total, exact)
+    return total
+
+
+def _set_targets(figures: Figures, parts: list[Fraction]) -> None:
+    figures.target_parts = parts
+    figures.sales_target = _fraction_money(parts[0])
+    figures.gross_profit_target = _fraction_money(parts[1])
+    figures.collection_target = _fraction_money(parts[2])
+    figures.new_outlet_target = int((parts[3] * 2 + 1) // 2)  # to the nearest outlet, halves up
+
+
+def dashboard(*, scope: Scope, period: Period, children_level: str | None = None, accounts: int = 5) -> Dashboard:
+    """The scope's figures for the period, its children's (every child, ranked on request), the top and bottom
+    accounts by sales against plan, and when the figures were computed.
+
+    Everything is computed once per account and added up in Python: the total, the children (by the account's
+    current owner, the owner's team or its region) and the accounts all come from the same rows. Rep-level
+    targets are the reps' splits, read separately.
+    """
+    children_level = children_level or CHILD_LEVEL[scope.level]
+    card_q = scope_q(scope.level, scope.id, prefix="")
+    if scope.level == "rep":  # and the accounts where a plan gives the rep a split
+        card_q = rep_accounts(scope.id, [period], prefix="")
+    cards = {
+        row["pk"]: row
+        for row in Distributor.objects.filter(card_q)
+        .order_by()
+        .values(
+            "pk", "name", "short_name", "owner_id", team_id=F("owner__team_id"), region_id=F("owner__team__region_id")
+        )
+    }
+    shares = None
+    if children_level == "rep" and scope.level != "rep":
+        # The accounts whole and the reps' shares of them, from one read of the rollups.
+        whole, shares = whole_and_rep_figures(
+            scope=scope, periods=[period], owners={pk: card["owner_id"] for pk, card in cards.items()}
+        )
+    else:
+        whole = compute(scope=scope, periods=[period], group="distributor")
+    per_account = {key: figures for (key, _i), figures in whole.items()}
+    today = timezone.localdate()
+    money, dso = overdue_money_and_dso(scope=scope, as_of=min(period.end, today), group="distributor")
+    late = overdue_visits(scope=scope, as_of=today, group="distributor")
+    for pk in cards:
+        figures = per_account.setdefault(pk, Figures())
+        figures.overdue_amount = money.get(pk, ZERO)
+        figures.overdue_visits = late.get(pk, 0)
+    total = _summed(per_account.values())
+    key_of = {"distributor": "pk", "rep": "owner_id", "team": "team_id", "region": "region_id"}[children_level]
+    by_child: dict = defaultdict(list)
+    for pk, card in cards.items():
+        by_child[card[key_of]].append(per_account[pk])
+    grouped = {key: _summed(parts) for key, parts in by_child.items()}
+    if children_level == "rep":
+        # A rep's figures are the rep's shares of the accounts (and the rep's splits as targets); the overdue
+        # money and visits (status figures) stay with the accounts' owner.
+        if shares is None:
+            shares = compute(scope=scope, periods=[period], group="rep")
+        shares = {key: figures for (key, _i), figures in shares.items()}
+        for key, figures in shares.items():
+            owned = grouped.get(key)
+            figures.overdue_amount = owned.overdue_amount if owned else ZERO
+            figures.overdue_visits = owned.overdue_visits if owned else 0
+        grouped = shares
+    if scope.level == "rep" and children_level == "distributor":
+        # The rep's accounts: those owned and those where a plan gives the rep a split.
+        members = sorted(((pk, card["short_name"] or card["name"]) for pk, card in cards.items()), key=lambda m: m[1])
+    else:
+        members = children_of(scope, children_level)
+    known = {pk for pk, _label in members}
+    children = [Child(children_level, pk, label, grouped.get(pk) or _summed([])) for pk, label in members]
+    if None in grouped and None not in known:
+        children.append(Child(children_level, None, str(_("Unassigned")), grouped[None]))
+    labels = {pk: card["short_name"] or card["name"] for pk, card in cards.items()}
+    by_account = [Child("distributor", pk, labels[pk], figures) for pk, figures in per_account.items() if pk in labels]
+    selling = [c for c in by_account if c.figures.sales_amount or c.figures.sales_target]
+    top = sorted(selling, key=lambda c: (-c.figures.sales_amount, c.label))[:accounts]
+    planned = [c for c in selling if c.figures.sales_rate is not None]
+    bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label))[:accounts]
+    _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, dso)
+    return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
+
+
+def _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, money) -> None:
+    """Set the expected rates (``reports.analytics.dashboards.pacing``) and DSO (on the period's end, or today while it
+    runs: ``money``, the accounts' DsoParts) on the accounts', the children's and the total's figures; a group's DSO
+    comes from its accounts' summed parts."""
+    paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
+    members: dict = defaultdict(list)
+    for pk, card in cards.items():
+        members[card[key_of]].append(pk)
+    groups = [(per_account.get(pk), [pk]) for pk in cards] + [(c.figures, members.get(c.id, [])) for c in children]
+    # No account of the scope paces by a seasonal plan: every group's expected rates are the same (days elapsed
+    # over days); blend once.
+    same = None if paces else pacing.blend((), start=period.start, end=period.end, today=today)
+    for figures, pks in [*groups, (total, list(cards))]:
+        if figures is None:
+            continue
+        if same is not None:
+            figures.expected_rates = dict(same)
+        else:
+            figures.expected_rates = pacing.blend(
+                (paces.get(pk) for pk in pks), start=period.start, end=period.end, today=today
+            )
+        figures.dso_parts = _dso_sum(money, pks)
+
+
+def _dso_sum(money: dict, pks) -> DsoParts:
+    """Σ of the accounts' DsoParts (the same as adding them up, without an object per addition)."""
+    open_amount = credit_sales = ZERO
+    for pk in pks:
+        part = money.get(pk)
+        if part is not None:
+            open_amount += part.open_amount
+            credit_sales += part.credit_sales
+    return DsoParts(open_amount, credit_sales)
+
+
+@dataclass
+class TrendPoint:
+    period: Period
+    figures: Figures
+    year_ago: Figures
+
+
+def trend(*, scope: Scope, period: Period, count: int = 12) -> list[TrendPoint]:
+    """The last ``count`` periods ending with ``period`` and the same periods a year earlier (纵向比较)."""
+    recent = last_periods(period, count)
+    earlier = [p.year_earlier() for p in recent]
+    found = compute(scope=scope, periods=[*recent, *earlier])
+    today = timezone.localdate()
+    for i, p in enumerate(recent):
+        if p.start <= today <= p.end:  # only the running period has an expected rate
+            paces = pacing.account_paces(scope_q=scope.q(), start=p.start, end=p.end, today=today)
+            found[(None, i)].expected_rates = pacing.blend(paces.values(), start=p.start, end=p.end, today=today)
+    return [
+        TrendPoint(p, found.get((None, i), Figures()), found.get((None, i + count), Figures()))
+        for i, p in enumerate(recent)
+    ]
+
+
+# --- JSON (API.md's shape; the API, the period reports and the charts all use it) ------------------------------
+
+
+def _child_json(child: Child) -> dict:
+    return {"level": child.level, "id": child.id, "label": child.label, "figures": child.figures.as_api()}
+
+
+def dashboard_json(board: Dashboard) -> dict:
+    """API.md's dashboard: level, id, period, start, end, computed_at, figures, children (+ accounts)."""
+    return {
+        "level": board.scope.level,
+        "id": board.scope.id,
+        "label": board.scope.label,
+        "period": board.period.kind,
+        "start": board.period.start.isoformat(),
+        "end": board.period.end.isoformat(),
+        "computed_at": timezone.localtime(board.computed_at).replace(microsecond=0).isoformat()
+        if board.computed_at
+        else None,
+        "figures": board.figures.as_api(),
+        "children_level": board.children_level,
+        "children": [_child_json(c) for c in board.children],
+        "top_accounts": [_child_json(c) for c in board.top_accounts],
+        "bottom_accounts": [_child_json(c) for c in board.bottom_accounts],
+    }
+
+
+def trend_json(points: list[TrendPoint]) -> list[dict]:
+    return [
+        {
+            "period": p.period.kind,
+            "label": p.period.label(),
+            "start": p.period.start.isoformat(),
+            "end": p.period.end.isoformat(),
+            "figures": p.figures.as_api(),
+            "year_ago": {
+                "label": p.period.year_earlier().label(),
+                "start": p.period.year_earlier().start.isoformat(),
+                "figures": p.year_ago.as_api(),
+            },
+        }
+        for p in points
+    ]

@@ -1,0 +1,1 @@
+"""Sales contests: standings from the dashboards' figures, frozen results, pages and API."""

@@ -1,0 +1,1 @@
+"""Training sessions for reps, linked to their scorecards, with pages and API."""
