@@ -339,7 +339,8 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         indexes = [
             models.Index(fields=["distributor", "issue_date"], name="invoice_distributor_issued"),
-            models.Index(fields=["due_date"], name="invoice_due"),
+            # By day, then account: the nightly reads a range of days, and a range's later (account, day) pairs.
+            models.Index(fields=["due_date", "distributor"], name="invoice_due"),
             models.Index(fields=["last_applied_on"], name="invoice_last_applied"),
             # DSO's credit sales of the last 90 days for the whole company (receivables.selectors.credit_sales).
             models.Index(fields=["issue_date"], name="invoice_issued"),

@@ -100,8 +100,8 @@ class ScheduleEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["schedule", "day", "distributor"], name="schedule_entry_once_a_day"),
         ]
-        # The nightly rollup reads one day of every account's scheduled visits.
-        indexes = [models.Index(fields=["day"], name="schedule_entry_day")]
+        # The nightly rollup reads one day of every account's scheduled visits, and given (account, day) pairs.
+        indexes = [models.Index(fields=["day", "distributor"], name="schedule_entry_day")]
         verbose_name = _("scheduled visit")
         verbose_name_plural = _("scheduled visits")
 
