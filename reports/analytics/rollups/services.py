@@ -93,13 +93,20 @@ def _next_month(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-class _Filter:
-    """SQL conditions for a day range and a set of accounts, with their parameters."""
+# A temporary table of (account, day) pairs after a rebuilt range whose day rows count rows dated in it (_spill).
+SPILL = "rollup_spill"
 
-    def __init__(self, start: date | None, end: date | None, distributor_ids: list[int] | None):
-        self.start, self.end, self.ids = start, end, distributor_ids
+
+class _Filter:
+    """SQL conditions for a day range and a set of accounts, with their parameters; or, with ``spill``, for the
+    (account, day) pairs of the temporary table SPILL (the range and accounts are then already in its rows)."""
+
+    def __init__(self, start: date | None, end: date | None, distributor_ids: list[int] | None, *, spill: bool = False):
+        self.start, self.end, self.ids, self.spill = start, end, distributor_ids, spill
 
     def where(self, day: str, distributor: str) -> tuple[str, list]:
+        if self.spill:
+            return f"({distributor}, {day}) IN (SELECT distributor_id, day FROM {SPILL})", []
         parts, params = ["1=1"], []
         if self.start is not None:
             parts.append(f"{day} >= %s")
@@ -452,17 +459,57 @@ def rebuild(
     _rebuild(start, end, ids, parts)
 
 
+def _spill(f: _Filter) -> date | None:
+    """Fill SPILL with the (account, day) pairs after the range ``f`` whose day rows count rows dated in it: an
+    invoice issued in the range becomes collectible on its due date, and an allocation dated in the range before
+    its invoice became collectible settles it on that date — also one since removed, as its stored
+    CollectionAhead row (read before AHEAD computes them again) says. Returns the first day after the range
+    when there is any such pair, else None (also for a range open at its end: nothing lies after it)."""
+    if f.end is None:
+        return None
+    invoice, allocation, ahead = _table(Invoice), _table(Allocation), _table(CollectionAhead)
+    if connection.vendor == "postgresql":
+        _execute(f"CREATE TEMP TABLE IF NOT EXISTS {SPILL} (distributor_id bigint, day date) ON COMMIT DELETE ROWS", [])
+    else:
+        _execute(f"CREATE TEMP TABLE IF NOT EXISTS {SPILL} (distributor_id integer, day date)", [])
+    _execute(f"DELETE FROM {SPILL}", [])  # a second rebuild in one transaction (savepoints) starts afresh
+    after = f.end + timedelta(days=1)
+    issued, issued_params = f.where("i.issue_date", "i.distributor_id")
+    paid, paid_params = f.where("a.paid_on", "i.distributor_id")
+    stored, stored_params = f.where("c.paid_on", "c.distributor_id")
+    added = _execute(
+        f"INSERT INTO {SPILL} (distributor_id, day) "
+        f"SELECT i.distributor_id, {COLLECTIBLE_ON} FROM {invoice} i WHERE {issued} AND {COLLECTIBLE_ON} >= %s "
+        f"UNION SELECT i.distributor_id, {COLLECTIBLE_ON} FROM {allocation} a JOIN {invoice} i ON i.id = a.invoice_id "
+        f"WHERE {paid} AND {COLLECTIBLE_ON} >= %s "
+        f"UNION SELECT c.distributor_id, c.due_on FROM {ahead} c WHERE {stored} AND c.due_on >= %s",
+        [*issued_params, after, *paid_params, after, *stored_params, after],
+    )
+    if added <= 0:
+        return None
+    if connection.vendor == "postgresql":
+        _execute(f"ANALYZE {SPILL}", [])  # the planner then reads the sources by (account, day), not all of them
+    return after
+
+
 def _rebuild(start: date | None, end: date | None, ids: list[int] | None, parts: int = EVERYTHING) -> None:
     f = _Filter(start, end, ids)
     first_month = _first_of_month(start) if start else None
     last_month = _first_of_month(end) if end else None
     # A range on PostgreSQL corrects the months by the difference; everything at once (or SQLite) re-sums them.
     by_difference = connection.vendor == "postgresql" and (start, end, ids) != (None, None, None)
+    # Days after the range that rows dated in it count on (money becoming collectible later): computed too.
+    spill_from = _spill(f) if parts & FLOWS else None
+    spill = _Filter(None, None, ids, spill=True)
     if parts & FLOWS:
         if by_difference:
             _refresh_days_and_months(f, first_month, last_month)
+            if spill_from:
+                _refresh_days_and_months(spill, _first_of_month(spill_from), None)
         else:
             _rebuild_days(f)
+            if spill_from:
+                _rebuild_days(spill)
     if parts & AHEAD:
         _rebuild_ahead(f)
     if parts & OUTLETS:
@@ -471,6 +518,8 @@ def _rebuild(start: date | None, end: date | None, ids: list[int] | None, parts:
         _rebuild_targets(first_month, last_month, ids)
     if parts & FLOWS and not by_difference:
         _rebuild_months(first_month, last_month, ids)
+        if spill_from:
+            _rebuild_months(_first_of_month(spill_from), None, ids)
     if parts & FLOWS:
         _rebuild_month_balances(first_month, ids)
     _stamp(ids)
