@@ -1,5 +1,5 @@
-"""Forms of the "135" cycle pages and the service-strategy library. They only collect input: the rules live in
-``reports.visits.services`` and come back as field errors through ``add_service_errors``."""
+"""Forms of the "135" cycle pages, the daily report and the service-strategy library. They only collect input: the
+rules live in ``reports.cycle.services`` and come back as field errors through ``add_service_errors``."""
 
 from datetime import date
 

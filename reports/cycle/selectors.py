@@ -1,5 +1,5 @@
-"""Reads of the "135" cycle (monthly work plan, weekly schedule, weekly review, monthly summary) and of the
-service-strategy library.
+"""Reads of the "135" cycle (monthly work plan, weekly schedule, weekly review, monthly summary), of the
+service-strategy library and of the rep's day as the daily report shows it.
 
 Scope: ``visible_to(user)`` of the models (a rep their own, a KAM the team, a regional manager the region,
 the admin everything) — except finance, who has no business in the reps' plans and notes and sees none.

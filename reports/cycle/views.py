@@ -3,7 +3,7 @@ summary (月总结), the KAM's team view with comments — and the service-strat
 
 Scope: objects come from ``reports.cycle.selectors`` (a foreign or missing one is a 404). A rep writes their own;
 KAMs, regional managers and the admin read their scope and comment; finance has no business here (403 on the
-pages, 404 on the objects). Writes go through ``reports.visits.services``; their errors are shown on the form.
+pages, 404 on the objects). Writes go through ``reports.cycle.services``; their errors are shown on the form.
 """
 
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""Reads of visits, orders and reports — always through ``visible_to``."""
+"""Reads of visits, orders and daily reports — always through ``visible_to``."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""Pages of the rep's day: log a visit (phone first), orders, the daily report, overdue visits, the KAM's review."""
+"""Pages of visits and orders: the visit list and detail, the KAM's late-entry decision, overdue visits, orders."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
