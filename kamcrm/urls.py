@@ -23,11 +23,13 @@ from reports.analytics.health import api as health_api
 from reports.analytics.period_reports import api as period_report_api
 from reports.contests import api as contest_api
 from reports.cycle import api as cycle_api
+from reports.cycle import day_api
 from reports.market import api as market_api
 from reports.needs import api as need_api
 from reports.pickups import api as pickup_api
 from reports.scorecards import api as scorecard_api
 from reports.training import api as training_api
+from reports.visit_entry import api as visit_entry_api
 from reports.visits import api as reports_api
 
 from . import views
@@ -48,9 +50,9 @@ router.register("products", distributors_api.ProductViewSet, basename="product")
 router.register("competitors", CompetitorViewSet, basename="competitor")
 router.register("competitor-brands", CompetitorBrandViewSet, basename="competitor-brand")
 router.register("competitor-products", CompetitorProductViewSet, basename="competitor-product")
-router.register("visits", reports_api.VisitViewSet, basename="visit")
+router.register("visits", visit_entry_api.VisitViewSet, basename="visit")
 router.register("orders", reports_api.OrderViewSet, basename="order")
-router.register("daily-reports", reports_api.DailyReportViewSet, basename="daily-report")
+router.register("daily-reports", day_api.DailyReportViewSet, basename="daily-report")
 router.register("work-plans", cycle_api.WorkPlanViewSet, basename="work-plan")
 router.register("weekly-schedules", cycle_api.WeeklyScheduleViewSet, basename="weekly-schedule")
 router.register("reviews", cycle_api.ReviewViewSet, basename="review")
@@ -125,7 +127,7 @@ api_urlpatterns = [
         name="api-statement",
     ),
     path("dashboard/", reads_from_replica(dashboard_api.DashboardView.as_view()), name="api-dashboard"),
-    path("day-plan/", reports_api.DayPlanView.as_view(), name="api-day-plan"),
+    path("day-plan/", day_api.DayPlanView.as_view(), name="api-day-plan"),
     path("health/", health_api.HealthListView.as_view(), name="api-health"),
     path("health/<int:distributor>/", health_api.AccountHealthView.as_view(), name="api-account-health"),
     path(

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_GET
 from accounts import selectors as org_selectors
 from accounts.models import Role
 from reports.analytics.dashboards import selectors as dashboard
-from reports.visits import views as reports_views
+from reports.cycle import day_views
 
 from . import health
 
 # A rep's home page is My day: one list of what to do today (the project wiring may import every app).
-HOME_PAGES: dict[str, Callable] = {Role.REP: reports_views.my_day}
+HOME_PAGES: dict[str, Callable] = {Role.REP: day_views.my_day}
 
 
 @require_GET

@@ -2,6 +2,7 @@ from django.urls import path
 
 from reports.analytics.health.views import account_health, health_block, health_table
 from reports.contests.views import contest_detail, contest_list
+from reports.cycle import day_views
 from reports.cycle.views import (
     comment_add,
     my_month,
@@ -31,6 +32,7 @@ from reports.needs.views import (
 from reports.pickups.views import card_pickups, shipment_new
 from reports.scorecards.views import scorecard_detail, scorecard_file, scorecard_list
 from reports.training.views import training_detail, training_list
+from reports.visit_entry import views as entry_views
 from reports.visits import views
 from reports.visits.order_import_views import order_import_confirm, order_import_preview, order_import_upload
 
@@ -41,11 +43,11 @@ urlpatterns = [
     path("health/home/", health_block, name="health_block"),
     path("health/<int:pk>/", account_health, name="account_health"),
     path("visits/", views.visit_list, name="visit_list"),
-    path("visits/new/", views.visit_edit, name="visit_new"),
-    path("visits/accounts/", views.account_search, name="account_search"),
+    path("visits/new/", entry_views.visit_edit, name="visit_new"),
+    path("visits/accounts/", entry_views.account_search, name="account_search"),
     path("visits/suggestion/", visit_suggestion, name="visit_suggestion"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
-    path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
+    path("visits/<int:pk>/edit/", entry_views.visit_edit, name="visit_edit"),
     path("visits/<int:pk>/late/", views.visit_late_decision, name="visit_late_decision"),
     path("visits/overdue/", views.overdue_visits, name="overdue_visits"),
     path("orders/", views.order_list, name="order_list"),
@@ -56,11 +58,11 @@ urlpatterns = [
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/edit/", views.order_edit, name="order_edit"),
     path("orders/<int:pk>/status/", views.order_status, name="order_status"),
-    path("my-day/", views.my_day, name="my_day"),
-    path("day/", views.daily_report, name="today"),
-    path("day/<str:day>/", views.daily_report, name="daily_report"),
-    path("team-days/", views.team_days, name="team_days"),
-    path("team-days/<int:pk>/", views.review_day, name="review_day"),
+    path("my-day/", day_views.my_day, name="my_day"),
+    path("day/", day_views.daily_report, name="today"),
+    path("day/<str:day>/", day_views.daily_report, name="daily_report"),
+    path("team-days/", day_views.team_days, name="team_days"),
+    path("team-days/<int:pk>/", day_views.review_day, name="review_day"),
     path("cycle/month/", my_month, name="my_month"),
     path("cycle/month/<str:month>/", my_month, name="my_month"),
     path("cycle/month/<str:month>/plan/", plan_edit, name="plan_edit"),

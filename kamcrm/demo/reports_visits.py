@@ -34,6 +34,7 @@ from kamcrm.audit.models import AuditEvent
 from kamcrm.imports.sheets import Sheet
 from kamcrm.money import cents
 from receivables.models import PaymentMethod
+from reports.cycle import services as cycle_services
 from reports.cycle.models import Comment, ScheduleEntry, ServiceStrategy, WeeklySchedule
 from reports.visits import order_import, services
 from reports.visits.geo import distance_m
@@ -489,9 +490,9 @@ class _Recent:
 
     @staticmethod
     def report(rep: User, kam: User, day: date, today: date, notes: dict, review: str | None) -> None:
-        report = services.submit_daily_report(report=DailyReport(rep=rep, date=day, **notes), by=rep)
+        report = cycle_services.submit_daily_report(report=DailyReport(rep=rep, date=day, **notes), by=rep)
         if review is not None:
-            services.review_daily_report(report=report, by=kam, comment=review)
+            cycle_services.review_daily_report(report=report, by=kam, comment=review)
 
 
 class _History:
@@ -765,7 +766,7 @@ def _report(writer, rep: User, kam: User, day: date, today: date, plans, catalog
     review = rng.choice(KAM_COMMENTS + [""]) if (today - day).days > 2 and rng.random() < 0.15 else None
     if late and rep.username in LATE_REPS:
         if rep.username == LATE_REPS[0] and state is None:
-            services.save_daily_notes(report=DailyReport(rep=rep, date=day, **notes), by=rep)
+            cycle_services.save_daily_notes(report=DailyReport(rep=rep, date=day, **notes), by=rep)
         return
     if state == DailyReport.State.DRAFT:
         writer = _Recent

@@ -1,1 +1,1 @@
-"""The "135" cycle: monthly work plans, weekly schedules, weekly and monthly reviews, comments, service strategies."""
+"""The "135" cycle: work plans, weekly schedules, reviews, comments, strategies; the daily report and My day."""

@@ -22,8 +22,8 @@ from distributors.cards.api import VisibleDistributorField
 from distributors.models import Brand
 from kamcrm.filters import DateFilter
 from reports.cycle import selectors as cycle
+from reports.cycle import services
 from reports.cycle.models import Comment, MonthlyWorkPlan, Review, ServiceStrategy, WeeklySchedule
-from reports.visits import services
 from reports.visits.models import Visit
 
 MONTH_FORMATS = ["iso-8601", "%Y-%m"]

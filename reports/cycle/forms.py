@@ -1,5 +1,5 @@
-"""Forms of the "135" cycle pages and the service-strategy library. They only collect input: the rules live in
-``reports.visits.services`` and come back as field errors through ``add_service_errors``."""
+"""Forms of the "135" cycle pages, the daily report and the service-strategy library. They only collect input: the
+rules live in ``reports.cycle.services`` and come back as field errors through ``add_service_errors``."""
 
 from datetime import date
 
@@ -12,6 +12,7 @@ from distributors.models import Brand, Distributor
 from kamcrm.forms import BootstrapFormMixin
 from reports.cycle.models import MonthlyWorkPlan, Review, ScheduleEntry, ServiceStrategy, WeeklySchedule
 from reports.visits import services
+from reports.visits.models import DailyReport
 
 
 def _account_label(d: Distributor) -> str:
@@ -143,3 +144,16 @@ class StrategyForm(BootstrapFormMixin, forms.ModelForm):
         model = ServiceStrategy
         fields = ["code", "name", "description", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class DailyNotesForm(BootstrapFormMixin, forms.ModelForm):
+    """The rep's notes of the day (日感受)."""
+
+    class Meta:
+        model = DailyReport
+        fields = ["happenings", "problems", "market_info", "competitor_activity"]
+        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in fields}
+
+
+class DayCommentForm(BootstrapFormMixin, forms.Form):
+    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -1,5 +1,5 @@
-"""Reads of the "135" cycle (monthly work plan, weekly schedule, weekly review, monthly summary) and of the
-service-strategy library.
+"""Reads of the "135" cycle (monthly work plan, weekly schedule, weekly review, monthly summary), of the
+service-strategy library and of the rep's day as the daily report shows it.
 
 Scope: ``visible_to(user)`` of the models (a rep their own, a KAM the team, a regional manager the region,
 the admin everything) — except finance, who has no business in the reps' plans and notes and sees none.
@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from distributors.models import RepSplit
+from kamcrm.money import ZERO
 from reports.cycle.models import Comment, MonthlyWorkPlan, Review, ScheduleEntry, ServiceStrategy, WeeklySchedule
 from reports.visits import selectors
-from reports.visits.models import Visit
+from reports.visits.models import DailyReport, Order, OrderLine, Visit
 
 # The roles that take part in the cycle: reps write, their KAM and managers read and comment.
 CYCLE_ROLES = (Role.REP, Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
@@ -271,3 +272,57 @@ def strategy_usage(for_user: User, start: date, end: date) -> list[StrategyUsage
         StrategyUsage(code=row["strategies__code"], name=row["strategies__name"], visits=row["n"])
         for row in selectors.strategy_counts(visits=visits)
     ]
+
+
+# --- the rep's day, as the daily report shows it ---------------------------------------------------
+
+
+@dataclass
+class Day:
+    """A rep's day as the daily report shows it: what was done, and the notes."""
+
+    rep: User
+    date: date
+    report: DailyReport
+    visits: list[Visit]
+    orders: list[Order]
+    sales_amount: Decimal = ZERO
+    gross_profit: Decimal = ZERO
+    orders_taken: Decimal = ZERO
+    collected: Decimal = ZERO
+    strategies: dict[str, int] = field(default_factory=dict)
+    comments: list[Comment] = field(default_factory=list)
+
+
+def day(*, rep: User, on: date, report: DailyReport | None = None) -> Day:
+    """Everything of ``rep``'s day ``on``: visits, orders, money collected, strategies applied, comments."""
+    report = report or DailyReport.objects.filter(rep=rep, date=on).first() or DailyReport(rep=rep, date=on)
+    visits = list(
+        Visit.objects.filter(rep=rep, visit_date=on)
+        .select_related("distributor")
+        .prefetch_related("strategies", "orders")
+        .order_by("started_at")
+    )
+    orders = list(
+        Order.objects.filter(rep=rep, order_date=on)
+        .select_related("distributor")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product")))
+        .order_by("pk")
+    )
+    result = Day(rep=rep, date=on, report=report, visits=visits, orders=orders)
+    live = [o for o in orders if o.status != "cancelled"]
+    result.orders_taken = sum((o.amount for o in live), ZERO)
+    sales = [o for o in live if o.status in ("confirmed", "shipped")]
+    result.sales_amount = sum((o.amount for o in sales), ZERO)
+    result.gross_profit = sum((o.gross_profit for o in sales), ZERO)
+    result.collected = sum((v.collected_amount for v in visits), ZERO)
+    for visit in visits:
+        for strategy in visit.strategies.all():
+            result.strategies[str(strategy)] = result.strategies.get(str(strategy), 0) + 1
+    if report.pk:
+        result.comments = list(
+            Comment.objects.filter(
+                content_type=ContentType.objects.get_for_model(DailyReport), object_id=report.pk
+            ).select_related("author")
+        )
+    return result

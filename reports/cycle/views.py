@@ -3,7 +3,7 @@ summary (月总结), the KAM's team view with comments — and the service-strat
 
 Scope: objects come from ``reports.cycle.selectors`` (a foreign or missing one is a 404). A rep writes their own;
 KAMs, regional managers and the admin read their scope and comment; finance has no business here (403 on the
-pages, 404 on the objects). Writes go through ``reports.visits.services``; their errors are shown on the form.
+pages, 404 on the objects). Writes go through ``reports.cycle.services``; their errors are shown on the form.
 """
 
 from datetime import date, timedelta
@@ -24,6 +24,7 @@ from accounts.models import Role, Team
 from kamcrm.forms import add_service_errors
 from kamcrm.validation import path_date
 from reports.cycle import selectors as cycle
+from reports.cycle import services
 from reports.cycle.forms import (
     CommentForm,
     DayStops,
@@ -34,7 +35,7 @@ from reports.cycle.forms import (
     rep_accounts,
 )
 from reports.cycle.models import MonthlyWorkPlan, Review, ServiceStrategy, WeeklySchedule
-from reports.visits import services
+from reports.visits.services import acts_for
 
 REPS_PER_PAGE = 50
 
@@ -92,7 +93,7 @@ def _comments_context(request, target, kind: str) -> dict:
         "kind": kind,
         "comments": cycle.comments_on(target),
         "comment_form": CommentForm(auto_id=f"id_{kind}_{target.pk}_%s"),
-        "can_comment": services.acts_for(request.user, target.rep),
+        "can_comment": acts_for(request.user, target.rep),
     }
 
 

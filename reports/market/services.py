@@ -1,5 +1,6 @@
-"""Market-check lines of a visit: what the visit form and the API hand to ``services.save_visit``, checked here
-before anything is written (a bad line is a field error under ``market_checks``, nothing saved)."""
+"""Market-check lines of a visit: what the visit form and the API hand to ``save_visit`` (as a part, see
+``reports.visit_entry.parts``), checked before anything is written (a bad line is a field error under
+``market_checks``, nothing saved)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass

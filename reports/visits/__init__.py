@@ -1,1 +1,1 @@
-"""Visits, orders (the sales ledger), photos, geo, the day plan, order import, the daily report, the card timeline."""
+"""Visits, orders (the sales ledger), photos, geo, late entries, the day lock, order import, the card timeline."""

@@ -1,4 +1,4 @@
-"""API of the rep's day: /api/visits/, /api/orders/, /api/daily-reports/ — scoped like the pages."""
+"""API of orders and visits: /api/orders/, the visits viewset /api/visits/ builds on, a visit's payment claims."""
 
 from decimal import Decimal
 
@@ -6,27 +6,22 @@ import django_filters as filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.api import VisiblePrimaryKeyField
 from accounts.fields import RepField
 from accounts.models import Role
-from distributors.models import Brand, CompetitorProduct, Contact, Distributor, Product
+from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.filters import DateFilter
 from kamcrm.idempotency.api import IdempotentCreateMixin
-from kamcrm.validators import TextLengthValidator
 from receivables import api as receivables_api
-from reports.cycle.models import ServiceStrategy
-from reports.market import services as market_checks
-from reports.needs.models import Need
-from reports.visits import day_plan, selectors, services, views
-from reports.visits.models import DailyReport, Order, OrderLine, OrderStatus, Visit, VisitPhoto
+from reports.visits import selectors, services
+from reports.visits.models import Order, OrderLine, OrderStatus, Visit, VisitPhoto
 from reports.visits.photos import validate_photo
 
 
@@ -41,7 +36,7 @@ class LineSerializer(serializers.ModelSerializer):
         read_only_fields = ["unit_cost", "amount"]
 
 
-def _line_inputs(lines: list[dict]) -> list[services.LineInput]:
+def line_inputs(lines: list[dict]) -> list[services.LineInput]:
     return [
         services.LineInput(product=ln["product"], quantity=ln["quantity"], unit_price=ln.get("unit_price"))
         for ln in lines
@@ -115,7 +110,7 @@ class OrderViewSet(
                 {"product": ln.product, "quantity": ln.quantity, "unit_price": ln.unit_price}
                 for ln in order.lines.all()
             ]
-        serializer.instance = services.save_order(order=order, lines=_line_inputs(lines), by=self.request.user)
+        serializer.instance = services.save_order(order=order, lines=line_inputs(lines), by=self.request.user)
 
     def perform_create(self, serializer):
         if self.request.user.effective_role == Role.FINANCE:
@@ -157,84 +152,16 @@ class StockSerializer(serializers.Serializer):
     units = serializers.IntegerField(min_value=0)
 
 
-class MarketCheckSerializer(serializers.Serializer):
-    """One market-check line: exactly one of ``product`` (ours), ``brand`` (ours, when counted at brand level) or
-    ``competitor_product``, with at least one of ``price``, ``stock``, ``facings`` (none negative)."""
-
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
-    brand = serializers.PrimaryKeyRelatedField(
-        queryset=Brand.objects.filter(is_own=True), required=False, allow_null=True
-    )
-    competitor_product = serializers.PrimaryKeyRelatedField(
-        queryset=CompetitorProduct.objects.all(), required=False, allow_null=True
-    )
-    price = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
-    )
-    stock = serializers.IntegerField(min_value=0, max_value=2_000_000_000, required=False, allow_null=True)
-    facings = serializers.IntegerField(min_value=0, max_value=2_000_000_000, required=False, allow_null=True)
-
-    def validate(self, attrs):
-        items = [name for name in ("product", "brand", "competitor_product") if attrs.get(name) is not None]
-        if len(items) != 1:
-            raise serializers.ValidationError(
-                {"product": [_("Name exactly one of product, brand or competitor_product.")]}
-            )
-        if all(attrs.get(name) is None for name in ("price", "stock", "facings")):
-            raise serializers.ValidationError({"price": [_("Enter a price, the stock or the facings.")]})
-        return attrs
-
-
-def _market_inputs(lines: list[dict]) -> list[market_checks.MarketLineInput]:
-    return [
-        market_checks.MarketLineInput(
-            product=ln.get("product"),
-            brand=ln.get("brand"),
-            competitor_product=ln.get("competitor_product"),
-            price=ln.get("price"),
-            stock=ln.get("stock"),
-            facings=ln.get("facings"),
-        )
-        for ln in lines
-    ]
-
-
-def market_check_json(check) -> dict:
-    return {
-        "id": check.pk,
-        "product": check.product_id,
-        "brand": check.brand_id,
-        "competitor_product": check.competitor_product_id,
-        "price": None if check.price is None else f"{check.price:.2f}",
-        "stock": check.stock,
-        "facings": check.facings,
-    }
-
-
-class VisitSerializer(serializers.ModelSerializer):
+# A visit as the visits capability keeps it; the API's ``VisitSerializer`` (``reports.visit_entry.api``) adds what
+# upper capabilities record with it (strategies, needs observed, market checks). No docstring: the API's serializer
+# would show it in the schema.
+class VisitBaseSerializer(serializers.ModelSerializer):
     distributor = VisiblePrimaryKeyField(queryset=Distributor.objects.all())
     rep = RepField(required=False)
     orders = VisitOrderSerializer(many=True, required=False)
     stock_seen = StockSerializer(many=True, required=False)
-    market_checks = MarketCheckSerializer(
-        many=True,
-        required=False,
-        help_text=_(
-            "Market checks seen on the visit. Sent on an update, the list replaces the saved one; left out, "
-            "the saved lines stay."
-        ),
-    )
     contacts_met = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), many=True, required=False)
     brands_discussed = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.all(), many=True, required=False)
-    strategies = serializers.PrimaryKeyRelatedField(
-        queryset=ServiceStrategy.objects.filter(is_active=True), many=True, required=False
-    )
-    needs_observed = serializers.PrimaryKeyRelatedField(
-        queryset=Need.objects.filter(is_active=True),
-        many=True,
-        required=False,
-        help_text=_("Customer needs the rep observed (the need catalogue); each opens on the account unless open."),
-    )
     is_far_from_account = serializers.BooleanField(read_only=True, allow_null=True)
     check_in = serializers.ChoiceField(
         choices=["", "ok", "far", "no_location", "unknown"],
@@ -261,10 +188,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "contacts_met",
             "outcome",
             "brands_discussed",
-            "strategies",
-            "needs_observed",
             "stock_seen",
-            "market_checks",
             "orders",
             "collected_amount",
             "collection_method",
@@ -310,7 +234,6 @@ class VisitSerializer(serializers.ModelSerializer):
             for o in instance.orders.all()
         ]
         data["stock_seen"] = [{"brand": s.brand_id, "units": s.units} for s in instance.stock_seen.all()]
-        data["market_checks"] = [market_check_json(c) for c in instance.market_checks.all()]
         return data
 
 
@@ -388,81 +311,18 @@ class VisitFilter(filters.FilterSet):
         fields = ["distributor", "rep", "kind", "purpose", "late_entry", "date_from", "date_to"]
 
 
-class VisitViewSet(
-    IdempotentCreateMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Visits. ``rep`` defaults to the caller; a KAM or manager may name a rep of their scope.
+class VisitViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Visits as the visits capability keeps them, with their photos, late-entry decisions, the offline data and
+    credit check of the visit form, and the accounts overdue for a visit. ``/api/visits/`` is its subclass in
+    ``reports.visit_entry.api``, which adds logging and correcting a visit."""
 
-    Send a ``client_ref`` (UUID) to make a retried create harmless: the same visit comes back.
-    """
-
-    serializer_class = VisitSerializer
+    serializer_class = VisitBaseSerializer
+    related = ("contacts_met", "brands_discussed", "stock_seen", "orders__lines")  # what the serializer shows
     filterset_class = VisitFilter
     ordering_fields = ["started_at", "id"]
 
     def get_queryset(self):
-        return selectors.visit_list(for_user=self.request.user).prefetch_related(
-            "contacts_met",
-            "brands_discussed",
-            "strategies",
-            "needs_observed",
-            "stock_seen",
-            "orders__lines",
-            "market_checks",
-        )
-
-    def _save(self, serializer, visit: Visit, creating: bool):
-        data = dict(serializer.validated_data)
-        orders = data.pop("orders", []) if creating else data.pop("orders", None)
-        if orders and not creating:
-            raise serializers.ValidationError({"orders": [_("Change a visit's orders through /api/orders/.")]})
-        stock = data.pop("stock_seen", None)
-        market = data.pop("market_checks", None)
-        m2m = {
-            name: data.pop(name, None) for name in ("contacts_met", "brands_discussed", "strategies", "needs_observed")
-        }
-        for name, value in data.items():
-            setattr(visit, name, value)
-        extras = services.VisitExtras(
-            contacts=m2m["contacts_met"]
-            if m2m["contacts_met"] is not None
-            else visit.contacts_met.all()
-            if visit.pk
-            else [],
-            brands=m2m["brands_discussed"]
-            if m2m["brands_discussed"] is not None
-            else visit.brands_discussed.all()
-            if visit.pk
-            else [],
-            strategies=m2m["strategies"]
-            if m2m["strategies"] is not None
-            else visit.strategies.all()
-            if visit.pk
-            else [],
-            needs=m2m["needs_observed"],
-            stock=[(s["brand"], s["units"]) for s in stock] if stock is not None else None,
-            orders=[services.OrderInput(lines=_line_inputs(o["lines"]), note=o.get("note", "")) for o in orders or []],
-            market=_market_inputs(market) if market is not None else None,
-        )
-        serializer.instance = services.save_visit(visit=visit, by=self.request.user, extras=extras)
-
-    def perform_create(self, serializer):
-        if self.request.user.effective_role == Role.FINANCE:
-            raise PermissionDenied(_("Finance does not log visits."))
-        self._save(
-            serializer,
-            Visit(rep=serializer.validated_data.get("rep", self.request.user), collected_amount=Decimal("0")),
-            creating=True,
-        )
-
-    def perform_update(self, serializer):
-        serializer.validated_data.pop("client_ref", None)
-        self._save(serializer, serializer.instance, creating=False)
+        return selectors.visit_list(for_user=self.request.user).prefetch_related(*self.related)
 
     @extend_schema(request={"multipart/form-data": PhotoSerializer}, responses=PhotoSerializer)
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
@@ -479,7 +339,7 @@ class VisitViewSet(
         )
         return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data, status=201)
 
-    @extend_schema(request=LateDecisionSerializer, responses=VisitSerializer)
+    @extend_schema(request=LateDecisionSerializer, responses=VisitBaseSerializer)
     @action(detail=True, methods=["post"], url_path="late-decision")
     def late_decision(self, request, pk=None):
         """The KAM accepts or rejects a late entry (a visit the rep logged for an already submitted day).
@@ -594,113 +454,6 @@ class VisitViewSet(
         return self.get_paginated_response(data)
 
 
-class DailyReportSerializer(serializers.ModelSerializer):
-    visits = serializers.SerializerMethodField()
-    orders = serializers.SerializerMethodField()
-    collected = serializers.SerializerMethodField()
-
-    class Meta:
-        model = DailyReport
-        fields = [
-            "id",
-            "rep",
-            "date",
-            "state",
-            "happenings",
-            "problems",
-            "market_info",
-            "competitor_activity",
-            "submitted_at",
-            "reviewed_by",
-            "reviewed_at",
-            "visits",
-            "orders",
-            "collected",
-        ]
-        read_only_fields = ["rep", "state", "submitted_at", "reviewed_by", "reviewed_at"]
-
-    def _links(self, obj) -> selectors.DayLinks:
-        links = self.context.get("day_links")  # set by the list: two queries for the whole page
-        if links is None or (obj.rep_id, obj.date) not in links:
-            links = self.context["day_links"] = selectors.day_links(reports=[obj])
-        return links[(obj.rep_id, obj.date)]
-
-    def get_visits(self, obj) -> list[int]:
-        return self._links(obj).visits
-
-    def get_orders(self, obj) -> list[int]:
-        return self._links(obj).orders
-
-    def get_collected(self, obj) -> str:
-        return f"{self._links(obj).collected:.2f}"
-
-
-class CommentInSerializer(serializers.Serializer):
-    comment = serializers.CharField(validators=[TextLengthValidator()], required=False, allow_blank=True, default="")
-
-
-class DailyReportViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Daily reports (推销日报表). The rep creates/edits their own notes, then ``submit`` locks the day;
-    the KAM may ``reopen`` it or ``review`` it with a comment."""
-
-    serializer_class = DailyReportSerializer
-    filterset_fields = ["rep", "date", "state"]
-
-    def get_queryset(self):
-        return selectors.daily_report_list(for_user=self.request.user)
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {**self.get_serializer_context(), "day_links": selectors.day_links(reports=page)}
-        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
-
-    def perform_create(self, serializer):
-        report = services.daily_report_for(rep=self.request.user, day=serializer.validated_data["date"])
-        for name, value in serializer.validated_data.items():
-            setattr(report, name, value)
-        serializer.instance = services.save_daily_notes(report=report, by=self.request.user)
-
-    def perform_update(self, serializer):
-        report = serializer.instance
-        if serializer.validated_data.get("date", report.date) != report.date:
-            raise serializers.ValidationError({"date": [_("A report stays on its day.")]})
-        for name, value in serializer.validated_data.items():
-            setattr(report, name, value)
-        serializer.instance = services.save_daily_notes(report=report, by=self.request.user)
-
-    @extend_schema(request=None, responses=DailyReportSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        report = services.submit_daily_report(report=self.get_object(), by=request.user)
-        return Response(self.get_serializer(report).data)
-
-    @extend_schema(request=CommentInSerializer, responses=DailyReportSerializer)
-    @action(detail=True, methods=["post"])
-    def reopen(self, request, pk=None):
-        body = CommentInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        report = services.reopen_daily_report(
-            report=self.get_object(), by=request.user, reason=body.validated_data["comment"]
-        )
-        return Response(self.get_serializer(report).data)
-
-    @extend_schema(request=CommentInSerializer, responses=DailyReportSerializer)
-    @action(detail=True, methods=["post"])
-    def review(self, request, pk=None):
-        body = CommentInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        report = services.review_daily_report(
-            report=self.get_object(), by=request.user, comment=body.validated_data["comment"]
-        )
-        return Response(self.get_serializer(report).data)
-
-
 # --- /api/payment-claims/: the receivables endpoint, plus the visit a claim reports -----------------------------
 
 
@@ -748,38 +501,3 @@ class PaymentClaimViewSet(receivables_api.PaymentClaimViewSet):
 
     def get_queryset(self):
         return super().get_queryset().select_related("visit")
-
-
-class PlanReasonSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["scheduled", "overdue", "collect", "action"])
-    days_late = serializers.IntegerField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    sequence = serializers.IntegerField(allow_null=True)
-    text = serializers.CharField()
-
-
-class PlanItemSerializer(serializers.Serializer):
-    distributor = serializers.IntegerField(source="distributor.pk")
-    code = serializers.CharField(source="distributor.code")
-    name = serializers.CharField(source="distributor.display_name")
-    latitude = serializers.DecimalField(source="distributor.latitude", max_digits=9, decimal_places=6, allow_null=True)
-    longitude = serializers.DecimalField(
-        source="distributor.longitude", max_digits=9, decimal_places=6, allow_null=True
-    )
-    purpose = serializers.CharField()
-    visited_today = serializers.BooleanField()
-    reasons = PlanReasonSerializer(many=True)
-
-
-class DayPlanView(APIView):
-    """My day: the rep's stops for today in route order (the page's list). ``rep``: a KAM or manager names a rep
-    of their scope; anyone else's rep is a 404."""
-
-    @extend_schema(
-        parameters=[OpenApiParameter("rep", int, required=False)],
-        responses=PlanItemSerializer(many=True),
-    )
-    def get(self, request):
-        rep = views.plan_rep(request.user, request.query_params.get("rep"))  # Http404: DRF answers 404
-        plan = day_plan.day_plan(rep=rep, on=timezone.localdate())
-        return Response(PlanItemSerializer(plan, many=True).data)

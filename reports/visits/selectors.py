@@ -1,11 +1,10 @@
-"""Reads of visits, orders and reports — always through ``visible_to``."""
+"""Reads of visits, orders and daily reports — always through ``visible_to``."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -14,7 +13,6 @@ from distributors.cards.models import TIER_VISIT_FREQUENCY_DAYS
 from distributors.models import Distributor
 from kamcrm.money import ZERO
 from receivables import selectors as receivables_selectors
-from reports.cycle.models import Comment
 from reports.visits.models import DailyReport, LateEntry, Order, OrderLine, Visit, VisitKind
 
 
@@ -95,57 +93,6 @@ def day_links(*, reports) -> dict[tuple[int, date], DayLinks]:
         if (rep, day) in links:
             links[rep, day].orders.append(pk)
     return links
-
-
-@dataclass
-class Day:
-    """A rep's day as the daily report shows it: what was done, and the notes."""
-
-    rep: User
-    date: date
-    report: DailyReport
-    visits: list[Visit]
-    orders: list[Order]
-    sales_amount: Decimal = ZERO
-    gross_profit: Decimal = ZERO
-    orders_taken: Decimal = ZERO
-    collected: Decimal = ZERO
-    strategies: dict[str, int] = field(default_factory=dict)
-    comments: list[Comment] = field(default_factory=list)
-
-
-def day(*, rep: User, on: date, report: DailyReport | None = None) -> Day:
-    """Everything of ``rep``'s day ``on``: visits, orders, money collected, strategies applied, comments."""
-    report = report or DailyReport.objects.filter(rep=rep, date=on).first() or DailyReport(rep=rep, date=on)
-    visits = list(
-        Visit.objects.filter(rep=rep, visit_date=on)
-        .select_related("distributor")
-        .prefetch_related("strategies", "orders")
-        .order_by("started_at")
-    )
-    orders = list(
-        Order.objects.filter(rep=rep, order_date=on)
-        .select_related("distributor")
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product")))
-        .order_by("pk")
-    )
-    result = Day(rep=rep, date=on, report=report, visits=visits, orders=orders)
-    live = [o for o in orders if o.status != "cancelled"]
-    result.orders_taken = sum((o.amount for o in live), ZERO)
-    sales = [o for o in live if o.status in ("confirmed", "shipped")]
-    result.sales_amount = sum((o.amount for o in sales), ZERO)
-    result.gross_profit = sum((o.gross_profit for o in sales), ZERO)
-    result.collected = sum((v.collected_amount for v in visits), ZERO)
-    for visit in visits:
-        for strategy in visit.strategies.all():
-            result.strategies[str(strategy)] = result.strategies.get(str(strategy), 0) + 1
-    if report.pk:
-        result.comments = list(
-            Comment.objects.filter(
-                content_type=ContentType.objects.get_for_model(DailyReport), object_id=report.pk
-            ).select_related("author")
-        )
-    return result
 
 
 @dataclass(frozen=True)

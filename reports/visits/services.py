@@ -1,26 +1,26 @@
-"""Writes of the rep's day: visits, orders, the daily report and the "135" cycle.
+"""Writes of the rep's day: visits (with the parts upper capabilities record with them), orders, late entries,
+photos and money collected; the day lock the daily report sets.
 
 Every function is atomic and audited; bad input raises ``ValidationError`` with
 field errors and saves nothing; an action the user's role may not take on a
 record they can see raises ``PermissionDenied``.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from accounts.notifications import notify
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
 from kamcrm.money import CENT, cents
@@ -28,12 +28,9 @@ from kamcrm.validation import check_dates
 from receivables import holds as receivables_holds
 from receivables import services as receivables_services
 from receivables.models import PaymentClaim
-from reports.cycle.models import Comment, MonthlyWorkPlan, Review, ScheduleEntry, ServiceStrategy, WeeklySchedule
-from reports.market import services as market_checks
-from reports.needs import services as needs
 from reports.visits import geo, photos
 from reports.visits.models import DailyReport, LateEntry, Order, OrderLine, OrderStatus, Visit, VisitPhoto, VisitStock
-from reports.visits.signals import last_write, written_in_bulk
+from reports.visits.signals import last_write
 
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead of ours
 MANAGERS = (Role.KAM, Role.REGIONAL_MANAGER, Role.ADMIN)
@@ -257,16 +254,28 @@ def set_order_status(*, order: Order, status: str, by: User) -> Order:
 # --- visits --------------------------------------------------------------------------------------
 
 
+class VisitPart(Protocol):
+    """Something an upper capability records with a visit (the market checks, the needs observed): the page or
+    API that received it fills one in and hands it to ``save_visit``, which checks every part before anything is
+    written and saves them once the visit is."""
+
+    def check(self, visit: Visit) -> None:
+        """Raise ValidationError (field errors) for bad input; nothing is written yet."""
+
+    def save(self, visit: Visit, *, by: User, created: bool) -> dict[str, list]:
+        """Write the part for the saved ``visit`` (``created``: a new one). Returns the rows written per relation
+        of the visit (``{"market_checks": rows}``) so a new visit shows them with no query; ``{}`` otherwise."""
+
+
 @dataclass
 class VisitExtras:
     contacts: Iterable[Contact] = ()
     brands: Iterable[Brand] = ()
-    strategies: Iterable[ServiceStrategy] = ()
-    needs: Iterable | None = None  # customer needs observed; None keeps a saved visit's as they are
+    strategies: Iterable = ()  # service strategies applied (the Visit's M2M to the cycle's library)
     stock: Sequence[tuple[Brand, int]] | None = None  # None keeps a saved visit's stock as it is
     orders: Sequence[OrderInput] = ()
     photos: Sequence[tuple[str, object]] = ()  # (kind, uploaded file)
-    market: Sequence[market_checks.MarketLineInput] | None = None  # None keeps a saved visit's market checks
+    parts: Sequence[VisitPart] = ()  # what upper capabilities record with the visit (market checks, needs)
 
 
 def _check_visit_times(visit: Visit) -> None:
@@ -356,7 +365,8 @@ def _new_visit_checks(visit: Visit, by: User) -> _NewVisitChecks:
 
 @transaction.atomic
 def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> Visit:
-    """Log (or correct) a visit with what came of it: orders taken, stock seen, money collected, photos.
+    """Log (or correct) a visit with what came of it: orders taken, stock seen, money collected, photos, and the
+    parts upper capabilities record with it. The visit comes back with ``credit_warning`` ('' when none).
 
     A visit sent twice with the same ``client_ref`` (a retry from a flaky phone
     connection) is saved once: the second call returns the first visit.
@@ -365,34 +375,89 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     extras = extras or VisitExtras()
     stored = Visit.objects.select_for_update().filter(pk=visit.pk).first() if visit.pk else None
     if stored is None:
-        # A new visit: what the checks need to read, in one query (a rep logs dozens a day from a phone).
-        checks = _new_visit_checks(visit, by)
-        if checks.retried is not None:
-            if checks.retried.rep_id != visit.rep_id:
-                raise ValidationError({"client_ref": _("This reference belongs to another visit.")})
-            return checks.retried
-        _check_acts_for(by, visit.rep)
-        if not visit.distributor_id:
-            raise ValidationError({"distributor": _("Choose the distributor.")})
-        if not checks.account_visible:
-            raise ValidationError({"distributor": _("This distributor is not one of your accounts.")})
-        _check_visit_times(visit)
-        if checks.day_locked:
-            # The evening call after the day was submitted: kept as a late entry the KAM accepts or rejects.
-            visit.late_entry = LateEntry.PENDING
+        return _log_visit(visit, by, extras)
+    return _correct_visit(visit, stored, by, extras)
+
+
+def _log_visit(visit: Visit, by: User, extras: VisitExtras) -> Visit:
+    """A new visit: its checks read in one query (a rep logs dozens a day from a phone), its rows written in bulk,
+    and it comes back holding them, so showing it needs no query."""
+    checks = _new_visit_checks(visit, by)
+    if checks.retried is not None:
+        if checks.retried.rep_id != visit.rep_id:
+            raise ValidationError({"client_ref": _("This reference belongs to another visit.")})
+        checks.retried.credit_warning = ""
+        return checks.retried
+    _check_acts_for(by, visit.rep)
+    if not visit.distributor_id:
+        raise ValidationError({"distributor": _("Choose the distributor.")})
+    if not checks.account_visible:
+        raise ValidationError({"distributor": _("This distributor is not one of your accounts.")})
+    _check_visit_times(visit)
+    if checks.day_locked:
+        # The evening call after the day was submitted: kept as a late entry the KAM accepts or rejects.
+        visit.late_entry = LateEntry.PENDING
+    _check_collection(visit)
+    contacts, stock = _check_extras(visit, extras)
+    orders = _checked_orders(visit, None, extras.orders)
+    _locate(visit)
+    # The account and the rep were checked above (visible, acted for); checking that they exist again is a query each.
+    visit.full_clean(exclude=["visit_date", "client_ref", "distributor", "rep"])
+    if visit.client_ref:
+        try:
+            with transaction.atomic():
+                visit.save()
+        except IntegrityError:  # the same client_ref saved by a parallel retry
+            retried = Visit.objects.get(client_ref=visit.client_ref)
+            retried.credit_warning = ""
+            return retried
     else:
-        if not acts_for(by, stored.rep):
-            raise PermissionDenied
-        _check_acts_for(by, visit.rep)
-        _check_account(getattr(visit, "distributor", None) if visit.distributor_id else None, visit.rep, by)
-        _check_visit_times(visit)
-        visit.visit_date = timezone.localdate(visit.started_at)
-        check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
-    if stored is not None and stored.visit_date != visit.visit_date:
+        visit.save()
+    brands, strategies = list(extras.brands), list(extras.strategies)
+    if contacts or brands or strategies:  # a new visit without them: no query
+        visit.contacts_met.set(contacts)
+        visit.brands_discussed.set(brands)
+        visit.strategies.set(strategies)
+    stock_rows = [VisitStock(visit=visit, brand=b, units=u) for b, u in stock]
+    if stock_rows:
+        VisitStock.objects.bulk_create(stock_rows)
+    written = {}
+    for part in extras.parts:
+        written.update(part.save(visit, by=by, created=True))
+    for kind, upload in extras.photos:
+        add_visit_photo(visit=visit, kind=kind, image=upload, by=by)
+    created_orders = _write_orders(visit, extras.orders, orders, by)
+    if visit.collected_amount > 0:
+        _claim_collected_money(visit, by)
+    _advance_last_visit(visit.distributor, visit.visit_date)
+    audit.record(visit, by=by, action="visit_logged", before=None)
+    last_write.send(sender=Visit)  # the rollup refresh request commits with the visit: one commit per visit
+    # A new visit's related rows are exactly what was just written: showing it needs no query.
+    visit._prefetched_objects_cache = {
+        "contacts_met": _as_fetched(Contact, contacts),
+        "brands_discussed": _as_fetched(Brand, brands),
+        "strategies": _as_fetched(Visit.strategies.field.related_model, strategies),
+        "stock_seen": _as_fetched(VisitStock, stock_rows),
+        "orders": _as_fetched(Order, created_orders),
+        **{name: _as_fetched(Visit._meta.get_field(name).related_model, rows) for name, rows in written.items()},
+    }
+    return visit
+
+
+def _correct_visit(visit: Visit, stored: Visit, by: User, extras: VisitExtras) -> Visit:
+    """A saved visit corrected (``stored`` is its row, locked): the days it leaves and lands on must be open;
+    what ``extras`` leaves as None (stock, a part's lines) stays as it is."""
+    if not acts_for(by, stored.rep):
+        raise PermissionDenied
+    _check_acts_for(by, visit.rep)
+    _check_account(getattr(visit, "distributor", None) if visit.distributor_id else None, visit.rep, by)
+    _check_visit_times(visit)
+    visit.visit_date = timezone.localdate(visit.started_at)
+    check_day_open(rep=visit.rep, day=visit.visit_date, by=by)
+    if stored.visit_date != visit.visit_date:
         check_day_open(rep=stored.rep, day=stored.visit_date, by=by)
-    if visit.collected_amount and visit.collected_amount > 0 and not visit.collection_method:
-        raise ValidationError({"collection_method": _("How was the money paid?")})
-    if stored is not None and stored.collected_amount != visit.collected_amount and stored.payment_claim_id:
+    _check_collection(visit)
+    if stored.collected_amount != visit.collected_amount and stored.payment_claim_id:
         raise ValidationError(
             {
                 "collected_amount": _(
@@ -400,6 +465,38 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
                 )
             }
         )
+    contacts, stock = _check_extras(visit, extras)
+    orders = _checked_orders(visit, stored, extras.orders)
+    _locate(visit)
+    before = audit.snapshot(stored)
+    visit.full_clean(exclude=["visit_date", "client_ref", "distributor", "rep"])
+    visit.save()
+    visit.contacts_met.set(contacts)
+    visit.brands_discussed.set(list(extras.brands))
+    visit.strategies.set(list(extras.strategies))
+    if extras.stock is not None:
+        visit.stock_seen.all().delete()
+        VisitStock.objects.bulk_create([VisitStock(visit=visit, brand=b, units=u) for b, u in stock])
+    for part in extras.parts:
+        part.save(visit, by=by, created=False)
+    for kind, upload in extras.photos:
+        add_visit_photo(visit=visit, kind=kind, image=upload, by=by)
+    _write_orders(visit, extras.orders, orders, by)
+    _touch_last_visit(visit.distributor)
+    if stored.distributor_id != visit.distributor_id:
+        _touch_last_visit(stored.distributor)
+    audit.record(visit, by=by, action="visit_changed", before=before)
+    last_write.send(sender=Visit)  # the rollup refresh request commits with the visit: one commit per visit
+    return visit
+
+
+def _check_collection(visit: Visit) -> None:
+    if visit.collected_amount and visit.collected_amount > 0 and not visit.collection_method:
+        raise ValidationError({"collection_method": _("How was the money paid?")})
+
+
+def _check_extras(visit: Visit, extras: VisitExtras) -> tuple[list[Contact], list[tuple[Brand, int]]]:
+    """The contacts and stock of ``extras``, checked, then every part's own checks; nothing is written."""
     contacts = list(extras.contacts)
     if any(c.distributor_id != visit.distributor_id for c in contacts):
         raise ValidationError({"contacts_met": _("Choose contacts of this distributor.")})
@@ -408,13 +505,16 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
         raise ValidationError({"stock": _("Each brand once, please.")})
     if any(units is None or units < 0 for _brand, units in stock):
         raise ValidationError({"stock": _("Units cannot be negative.")})
-    market_checks.check_lines(extras.market or ())
-    observed = list(extras.needs) if extras.needs is not None else None
-    if observed and any(not n.is_active for n in observed):
-        raise ValidationError({"needs_observed": _("Choose needs from the catalogue.")})
-    corrected = _orders_to_correct(visit, stored, extras.orders)
-    # validate every line before saving anything; a corrected order left without lines is cancelled
-    orders = [_build_lines(o.lines) if (o.lines or o.order is None) else [] for o in extras.orders]
+    for part in extras.parts:
+        part.check(visit)
+    return contacts, stock
+
+
+def _checked_orders(visit: Visit, stored: Visit | None, inputs: Sequence[OrderInput]) -> list[list[OrderLine]]:
+    """The lines of every order of ``inputs``, validated before anything is saved (a corrected order left without
+    lines is cancelled); sets ``visit.credit_warning`` (the credit check of what the orders add)."""
+    corrected = _orders_to_correct(visit, stored, inputs)
+    orders = [_build_lines(o.lines) if (o.lines or o.order is None) else [] for o in inputs]
     new_amount = sum((ln.amount for lines in orders for ln in lines), CENT * 0)
     visit.credit_warning = (
         credit_warning(
@@ -423,40 +523,13 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
         if any(orders)
         else ""
     )
-    _locate(visit)
-    before = audit.snapshot(stored) if stored else None
-    # The account and the rep were checked above (visible, acted for); checking that they exist again is a query each.
-    visit.full_clean(exclude=["visit_date", "client_ref", "distributor", "rep"])
-    if stored is None and visit.client_ref:
-        try:
-            with transaction.atomic():
-                visit.save()
-        except IntegrityError:  # the same client_ref saved by a parallel retry
-            return Visit.objects.get(client_ref=visit.client_ref)
-    else:
-        visit.save()
-    brands, strategies = list(extras.brands), list(extras.strategies)
-    if stored is not None or contacts or brands or strategies:
-        visit.contacts_met.set(contacts)
-        visit.brands_discussed.set(brands)
-        visit.strategies.set(strategies)
-    if observed if stored is None else observed is not None:  # a new visit without needs: no query
-        visit.needs_observed.set(observed)
-        if observed:
-            # A need observed opens on the account (once: one already open is left as it is).
-            needs.open_needs(distributor=visit.distributor, needs=observed, by=by, visit=visit)
-    stock_rows = [VisitStock(visit=visit, brand=b, units=u) for b, u in stock]
-    if stored is not None and extras.stock is not None:
-        visit.stock_seen.all().delete()
-    if stock_rows and (stored is None or extras.stock is not None):
-        VisitStock.objects.bulk_create(stock_rows)
-    market_rows = []
-    if extras.market if stored is None else extras.market is not None:  # a new visit without lines: no query
-        market_rows = market_checks.save_lines(visit, extras.market, replace=stored is not None)
-    for kind, upload in extras.photos:
-        add_visit_photo(visit=visit, kind=kind, image=upload, by=by)
+    return orders
+
+
+def _write_orders(visit: Visit, inputs: Sequence[OrderInput], orders: list[list[OrderLine]], by: User) -> list[Order]:
+    """Create the visit's new orders and correct the ones named; returns the orders created."""
     created_orders = []
-    for order_input, lines in zip(extras.orders, orders, strict=True):
+    for order_input, lines in zip(inputs, orders, strict=True):
         if order_input.order is not None:
             _correct_visit_order(order_input.order, lines, visit, by)
             continue
@@ -473,28 +546,7 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
         order._prefetched_objects_cache = {"lines": _as_fetched(OrderLine, lines)}
         created_orders.append(order)
         audit.record(order, by=by, action="order_created")
-    if stored is None and visit.collected_amount > 0:
-        _claim_collected_money(visit, by)
-    if stored is None:
-        _advance_last_visit(visit.distributor, visit.visit_date)
-    else:
-        _touch_last_visit(visit.distributor)
-        if stored.distributor_id != visit.distributor_id:
-            _touch_last_visit(stored.distributor)
-    audit.record(visit, by=by, action="visit_logged" if before is None else "visit_changed", before=before)
-    last_write.send(sender=Visit)  # the rollup refresh request commits with the visit: one commit per visit
-    if stored is None:
-        # A new visit's related rows are exactly what was just written: showing it needs no query.
-        visit._prefetched_objects_cache = {
-            "contacts_met": _as_fetched(Contact, contacts),
-            "brands_discussed": _as_fetched(Brand, brands),
-            "strategies": _as_fetched(ServiceStrategy, strategies),
-            "stock_seen": _as_fetched(VisitStock, stock_rows),
-            "orders": _as_fetched(Order, created_orders),
-            "needs_observed": _as_fetched(Visit.needs_observed.field.related_model, observed or []),
-            "market_checks": _as_fetched(Visit.market_checks.rel.related_model, market_rows),
-        }
-    return visit
+    return created_orders
 
 
 def _orders_to_correct(visit: Visit, stored: Visit | None, inputs: Sequence[OrderInput]) -> list[Order]:
@@ -631,319 +683,7 @@ def record_visit_collection(
     return claim
 
 
-# --- daily report --------------------------------------------------------------------------------
-
-
-def daily_report_for(*, rep: User, day: date) -> DailyReport:
-    """The rep's report for the day (an unsaved draft when there is none yet)."""
-    return DailyReport.objects.filter(rep=rep, date=day).first() or DailyReport(rep=rep, date=day)
-
-
-@transaction.atomic
-def save_daily_notes(*, report: DailyReport, by: User) -> DailyReport:
-    """Save the rep's notes (日感受). A submitted day is locked. Raises ValidationError or PermissionDenied."""
-    if by.pk != report.rep_id:
-        raise PermissionDenied(_("Only the rep writes their daily report."))
-    check_dates(date=report.date)
-    if report.date > timezone.localdate():
-        raise ValidationError({"date": _("A daily report cannot be for a future day.")})
-    stored = DailyReport.objects.select_for_update().filter(rep=report.rep, date=report.date).first()
-    if stored is not None and stored.is_locked:
-        raise ValidationError(_("%(day)s is submitted and locked; ask your KAM to reopen it.") % {"day": report.date})
-    if stored is not None:
-        report.pk, report.state = stored.pk, stored.state
-    report.full_clean(exclude=["rep"], validate_unique=False)
-    report.save()
-    return report
-
-
-@transaction.atomic
-def submit_daily_report(*, report: DailyReport, by: User) -> DailyReport:
-    """Submit the day once; it is then locked. A second submit is an error, not a no-op."""
-    if by.pk != report.rep_id:
-        raise PermissionDenied(_("Only the rep submits their daily report."))
-    if report.date > timezone.localdate():
-        raise ValidationError({"date": _("You can submit a day once it has started.")})
-    stored = DailyReport.objects.select_for_update().filter(rep=report.rep, date=report.date).first()
-    if stored is not None and stored.is_locked:
-        raise ValidationError(_("%(day)s was already submitted.") % {"day": report.date})
-    if stored is None:
-        report.full_clean(exclude=["rep"], validate_unique=False)
-        report.save()
-        stored = report
-    else:
-        for name in ("happenings", "problems", "market_info", "competitor_activity"):
-            if getattr(report, name):
-                setattr(stored, name, getattr(report, name))
-    before = audit.snapshot(stored)
-    stored.state, stored.submitted_at = DailyReport.State.SUBMITTED, timezone.now()
-    stored.save()
-    audit.record(stored, by=by, action="daily_report_submitted", before=before)
-    return stored
-
-
-def _check_reviewer(report, by: User) -> None:
-    if by.effective_role not in MANAGERS or by.pk == report.rep_id:
-        raise PermissionDenied(_("Only the rep's KAM or a manager can do this."))
-    if not acts_for(by, report.rep):
-        raise PermissionDenied
-
-
-@transaction.atomic
-def reopen_daily_report(*, report: DailyReport, by: User, reason: str = "") -> DailyReport:
-    """A KAM (or manager) unlocks a submitted day so the rep can correct it."""
-    _check_reviewer(report, by)
-    stored = DailyReport.objects.select_for_update().get(pk=report.pk)
-    if not stored.is_locked:
-        raise ValidationError(_("Only a submitted day can be reopened."))
-    before = audit.snapshot(stored)
-    stored.state = DailyReport.State.REOPENED
-    stored.save(update_fields=["state"])
-    if reason:
-        Comment.objects.create(target=stored, author=by, text=reason)
-    audit.record(stored, by=by, action="daily_report_reopened", before=before)
-    # One reopening per submission: the submission's time names the event.
-    submitted = stored.submitted_at.isoformat() if stored.submitted_at else "-"
-    _notify_day(stored, "day_reopened", f"daily-report-{stored.pk}-reopened-{submitted}", by, reason)
-    return stored
-
-
-def _notify_day(report: DailyReport, kind: str, key: str, by: User, comment: str) -> None:
-    notify(
-        recipient=report.rep,
-        kind=kind,
-        key=key,
-        params={"by": by.display_name, "day": report.date.isoformat(), "comment": comment},
-        url=reverse("reports:daily_report", args=[report.date.isoformat()]),
-    )
-
-
-@transaction.atomic
-def review_daily_report(*, report: DailyReport, by: User, comment: str = "") -> DailyReport:
-    """The KAM marks the day as read, optionally with a comment."""
-    _check_reviewer(report, by)
-    stored = DailyReport.objects.select_for_update().get(pk=report.pk)
-    stored.reviewed_by, stored.reviewed_at = by, timezone.now()
-    stored.save(update_fields=["reviewed_by", "reviewed_at"])
-    if comment.strip():
-        note = Comment.objects.create(target=stored, author=by, text=comment.strip())
-        _notify_day(stored, "day_commented", f"comment-{note.pk}", by, note.text)
-    return stored
-
-
-# --- the 135 cycle: monthly plan, weekly schedule, reviews, comments ------------------------------
-
-
-def _check_own(rep: User, by: User) -> None:
-    if by.pk != rep.pk:
-        raise PermissionDenied(_("Only the rep writes their own plan and reviews."))
-
-
-@transaction.atomic
-def save_work_plan(*, plan: MonthlyWorkPlan, by: User, focus_accounts=None, focus_brands=None) -> MonthlyWorkPlan:
-    """The rep's monthly work plan. ``month`` is moved to the first of its month.
-
-    ``None`` for ``focus_accounts`` / ``focus_brands`` leaves them as they are. Raises ValidationError (a month
-    that already has a plan, accounts that are not the rep's) or PermissionDenied (not the rep's own plan).
-    """
-    _check_own(plan.rep, by)
-    check_dates(month=plan.month)
-    if plan.month is None:
-        raise ValidationError({"month": _("Which month is this plan for?")})
-    plan.month = plan.month.replace(day=1)
-    accounts = list(focus_accounts or [])
-    visible = Distributor.objects.visible_to(plan.rep)
-    if accounts and visible.filter(pk__in=[a.pk for a in accounts]).count() != len(set(accounts)):
-        raise ValidationError({"focus_accounts": _("Choose your own accounts.")})
-    plan.full_clean(exclude=["rep"], validate_unique=False, validate_constraints=False)
-    stored = MonthlyWorkPlan.objects.filter(rep=plan.rep, month=plan.month).exclude(pk=plan.pk).first()
-    if stored is not None:
-        raise ValidationError({"month": _("You already have a plan for this month; edit that one.")})
-    stored_plan = MonthlyWorkPlan.objects.filter(pk=plan.pk).first() if plan.pk else None
-    before = audit.snapshot(stored_plan) if stored_plan else None
-    try:
-        with transaction.atomic():
-            plan.save()
-    except IntegrityError:  # the same month saved by a parallel request (a double submit)
-        raise ValidationError({"month": _("You already have a plan for this month; edit that one.")}) from None
-    if focus_accounts is not None:
-        plan.focus_accounts.set(accounts)
-    if focus_brands is not None:
-        plan.focus_brands.set(focus_brands)
-    audit.record(plan, by=by, action="work_plan_saved", before=before)
-    return plan
-
-
-@transaction.atomic
-def save_weekly_schedule(
-    *, schedule: WeeklySchedule, by: User, entries: Sequence[tuple[date, Distributor, str]] | None = None
-) -> WeeklySchedule:
-    """The week's route: ``entries`` are (day, distributor, note) in visiting order within each day; the stops
-    of a day are numbered 1, 2, 3 ... in that order. ``entries=None`` leaves the stops as they are.
-
-    Raises ValidationError (a week that already has a schedule, a day outside the week, an account that is not
-    the rep's or twice on one day) or PermissionDenied (not the rep's own schedule).
-    """
-    _check_own(schedule.rep, by)
-    if schedule.week_start is None:
-        raise ValidationError({"week_start": _("Which week is this schedule for?")})
-    check_dates(week_start=schedule.week_start)
-    schedule.week_start = schedule.week_start - timedelta(days=schedule.week_start.weekday())
-    if WeeklySchedule.objects.filter(rep=schedule.rep, week_start=schedule.week_start).exclude(pk=schedule.pk).exists():
-        raise ValidationError({"week_start": _("You already have a schedule for this week; edit that one.")})
-    week = {schedule.week_start + timedelta(days=i) for i in range(7)}
-    replace_entries = entries is not None
-    entries = list(entries or [])
-    if any(distributor is None for _day, distributor, _note in entries):
-        raise ValidationError({"entries": _("Choose the distributor of every stop.")})
-    visible = set(
-        Distributor.objects.visible_to(schedule.rep)
-        .filter(pk__in=[d.pk for _day, d, _note in entries])
-        .values_list("pk", flat=True)
-    )
-    note_length = ScheduleEntry._meta.get_field("note").max_length
-    seen: set[tuple[date, int]] = set()
-    for day, distributor, note in entries:
-        if day not in week:
-            raise ValidationError({"entries": _("%(day)s is not in this week.") % {"day": day}})
-        if distributor.pk not in visible:
-            raise ValidationError({"entries": _("%(name)s is not one of your accounts.") % {"name": distributor}})
-        if (day, distributor.pk) in seen:
-            raise ValidationError(
-                {
-                    "entries": _("%(name)s is twice on %(day)s; once a day is enough.")
-                    % {"name": distributor, "day": day}
-                }
-            )
-        seen.add((day, distributor.pk))
-        if len(note or "") > note_length:
-            raise ValidationError(
-                {"entries": _("A stop's note can have at most %(n)s characters.") % {"n": note_length}}
-            )
-    schedule.full_clean(exclude=["rep"], validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            schedule.save()
-    except IntegrityError:  # the same week saved by a parallel request (a double submit)
-        raise ValidationError({"week_start": _("You already have a schedule for this week; edit that one.")}) from None
-    audit.record(
-        schedule,
-        by=by,
-        action="weekly_schedule_saved",
-        after={**audit.snapshot(schedule), "entries": [[str(d), x.pk, n] for d, x, n in entries]}
-        if replace_entries
-        else None,
-    )
-    if not replace_entries:
-        return schedule
-    schedule.entries.all().delete()
-    sequence: dict[date, int] = {}
-    rows = []
-    for day, distributor, note in entries:
-        sequence[day] = sequence.get(day, 0) + 1
-        rows.append(
-            ScheduleEntry(schedule=schedule, day=day, sequence=sequence[day], distributor=distributor, note=note)
-        )
-    ScheduleEntry.objects.bulk_create(rows)
-    days_of: dict[int, list[date]] = {}
-    for row in rows:
-        days_of.setdefault(row.distributor_id, []).append(row.day)
-    for distributor_id, days in days_of.items():  # bulk_create sends no signals
-        written_in_bulk.send(sender=ScheduleEntry, distributor_ids=[distributor_id], days=days)
-    return schedule
-
-
-@transaction.atomic
-def save_review(*, review: Review, by: User) -> Review:
-    """The weekly review (周体会, period = the week's Monday) or monthly summary (月总结, the month's 1st)."""
-    _check_own(review.rep, by)
-    check_dates(period_start=review.period_start)
-    if review.kind not in Review.Kind.values:
-        raise ValidationError({"kind": _("Choose a weekly review or a monthly summary.")})
-    if review.period_start is None:
-        raise ValidationError({"period_start": _("Which week or month is this about?")})
-    if review.kind == Review.Kind.WEEKLY:
-        review.period_start -= timedelta(days=review.period_start.weekday())
-    else:
-        review.period_start = review.period_start.replace(day=1)
-    if review.period_start > timezone.localdate():
-        raise ValidationError({"period_start": _("This period has not started yet.")})
-    if (
-        Review.objects.filter(rep=review.rep, kind=review.kind, period_start=review.period_start)
-        .exclude(pk=review.pk)
-        .exists()
-    ):
-        raise ValidationError({"period_start": _("You already wrote this one; edit it instead.")})
-    review.full_clean(exclude=["rep"], validate_unique=False, validate_constraints=False)
-    stored_review = Review.objects.filter(pk=review.pk).first() if review.pk else None
-    before = audit.snapshot(stored_review) if stored_review else None
-    try:
-        with transaction.atomic():
-            review.save()
-    except IntegrityError:  # the same period saved by a parallel request (a double submit)
-        raise ValidationError({"period_start": _("You already wrote this one; edit it instead.")}) from None
-    audit.record(review, by=by, action="review_saved", before=before)
-    return review
-
-
-def add_comment(*, target, by: User, text: str, allowed: Callable[[User], bool] | None = None) -> Comment:
-    """A comment on a rep's report, plan, schedule or review, by the rep or anyone who oversees them; ``allowed``
-    replaces that rule for targets without a rep (a team's weekly or monthly report)."""
-    if not text.strip():
-        raise ValidationError({"text": _("Write something first.")})
-    if not (allowed(by) if allowed is not None else acts_for(by, target.rep)):
-        raise PermissionDenied
-    comment = Comment.objects.create(target=target, author=by, text=text.strip())
-    if isinstance(target, DailyReport) and target.rep_id != by.pk:
-        _notify_day(target, "day_commented", f"comment-{comment.pk}", by, comment.text)
-    return comment
-
-
-def strategies_active():
-    return ServiceStrategy.objects.filter(is_active=True)
-
-
-def _check_admin(by: User) -> None:
-    if by.effective_role != Role.ADMIN:
-        raise PermissionDenied(_("Only an administrator keeps the service-strategy library."))
-
-
-@transaction.atomic
-def save_strategy(*, strategy: ServiceStrategy, by: User) -> ServiceStrategy:
-    """Add or change a service strategy of the library (admin only). Raises ValidationError (a code in use,
-    missing fields) or PermissionDenied."""
-    _check_admin(by)
-    strategy.code = (strategy.code or "").strip()
-    strategy.name = (strategy.name or "").strip()
-    stored_strategy = ServiceStrategy.objects.filter(pk=strategy.pk).first() if strategy.pk else None
-    before = audit.snapshot(stored_strategy) if stored_strategy else None
-    strategy.full_clean()
-    try:
-        with transaction.atomic():
-            strategy.save()
-    except IntegrityError:  # the same code saved by a parallel request
-        raise ValidationError({"code": _("A service strategy with this code already exists.")}) from None
-    audit.record(strategy, by=by, action="strategy_created" if before is None else "strategy_changed", before=before)
-    return strategy
-
-
-@transaction.atomic
-def delete_strategy(*, strategy: ServiceStrategy, by: User) -> None:
-    """Remove a strategy no visit has applied (admin only); one in use is kept for the reports' counts and can
-    only be made inactive. Raises ValidationError or PermissionDenied."""
-    _check_admin(by)
-    if strategy.visits.exists():
-        raise ValidationError(
-            _("%(strategy)s was applied on visits and is counted in reports; make it inactive instead.")
-            % {"strategy": strategy}
-        )
-    if strategy.needs.exists():
-        raise ValidationError(
-            _("%(strategy)s is part of a need's standard combination; take it out there or make it inactive.")
-            % {"strategy": strategy}
-        )
-    audit.record(strategy, by=by, action="strategy_deleted", before=audit.snapshot(strategy), after={})
-    strategy.delete()
+# --- the accounts a visit may be for -----------------------------------------------------------
 
 
 def distributors_for_visit(*, rep: User):

@@ -7,8 +7,8 @@ import pytest
 from django.test import override_settings
 
 from distributors.models import Distributor
+from reports.cycle import services
 from reports.models import Visit
-from reports.visits import services
 from tests.reports.test_views import log_visit
 
 SHANGHAI = (Decimal("31.230400"), Decimal("121.473700"))

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from distributors.models import MonthlyPlan, QuarterlyPlan, RepSplit
 from reports.cycle import selectors as cycle_selectors
+from reports.cycle import services
 from reports.models import Comment, MonthlyWorkPlan, Need, Review, ScheduleEntry, ServiceStrategy, WeeklySchedule
-from reports.visits import services
 from tests import factories as f
 from tests.reports.factories import ServiceStrategyFactory, VisitFactory
 

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from distributors.models import Distributor
 from receivables.models import CollectionTask
+from reports.cycle.day_plan import PlanItem, PlanReason, Reason, merge, route_order
 from reports.cycle.selectors import week_start_of
 from reports.models import ScheduleEntry, WeeklySchedule
 from reports.visits import geo
-from reports.visits.day_plan import PlanItem, PlanReason, Reason, merge, route_order
 from tests import factories as f
 from tests.plans.factories import AccountPlanFactory, ActionItemFactory
 

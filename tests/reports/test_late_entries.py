@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from reports.cycle import services
 from reports.models import LateEntry, Order, OrderStatus, Visit
-from reports.visits import services
 from tests import factories as f
 from tests.reports.helpers import earlier_today
 from tests.reports.test_views import log_visit, visit_post

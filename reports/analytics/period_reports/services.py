@@ -34,9 +34,9 @@ from accounts.notifications import notify
 from kamcrm.outbox import services as outbox
 from reports.analytics.dashboards import selectors as dashboard
 from reports.analytics.models import PeriodReport
+from reports.cycle import services
 from reports.cycle.models import Comment, Review
 from reports.cycle.selectors import review_list
-from reports.visits import services
 
 log = logging.getLogger(__name__)
 
