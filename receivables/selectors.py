@@ -990,9 +990,11 @@ def worklist(*, for_user: User, on: date | None = None, query: WorklistQuery | N
     ``query.sort``), narrowed by ``query``'s filters (region, team, rep, bucket, promise, dispute, hold).
 
     Each account's figures: overdue_amount, open_total, oldest_due, score (Σ open × days overdue) and
-    overdue_invoices. The ranking is one grouped read of the open invoices (the partial index ``invoice_open_due``
-    carries every column it reads), sorted and paged in the database; an account whose only reason is a broken
-    promise is there with its open invoices (nothing past due).
+    overdue_invoices. When every account's ``OpenSummary`` row is of ``on`` (``receivables.summary``: kept by the
+    money writers, recomputed nightly) the ranking is an index-ordered read of those rows; otherwise one grouped
+    read of the open invoices (the partial index ``invoice_open_due`` carries every column it reads). Both are
+    sorted and paged in the database; an account whose only reason is a broken promise is there with its open
+    invoices (nothing past due).
     """
     on = on or _today()
     query = query or WorklistQuery()
