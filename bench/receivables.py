@@ -15,6 +15,9 @@ already sent, so the next daily run is the steady-state one. It deletes earlier 
 ``run`` times, through the real selectors and API views: company aging as of today and as of the last month
 end (by region and by distributor), one KAM's aging, the worklist, and the daily reminder run (claim and
 send with the in-memory e-mail backend, inside a transaction that is rolled back so it can be run again).
+
+``worklist`` times the company worklist's first page through the API (issue 14: under 100 ms), unfiltered, each
+filter and sort, and one KAM's, printing p50/p95 and the load average (``--samples N``, 20 by default).
 """
 
 import argparse
@@ -147,6 +150,65 @@ def run() -> None:
     _time("daily reminder run (claim + send), rolled back after", daily_run, repeat=2)
 
 
+def _percentiles(label: str, function, samples: int) -> tuple[float, float]:
+    function()  # warm the caches and the connection
+    runs = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        function()
+        runs.append((time.perf_counter() - started) * 1000)
+    runs.sort()
+    p50 = statistics.median(runs)
+    p95 = runs[min(len(runs) - 1, round(0.95 * (len(runs) - 1)))]
+    print(f"  {label:<58} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms", flush=True)
+    return p50, p95
+
+
+def worklist(samples: int) -> None:
+    """The company worklist's first page through the API (finance, 25 rows, every extra of a row), unfiltered and
+    with each filter, and one KAM's; p50 and p95 of ``samples`` requests, the load average before and after."""
+    from rest_framework.test import APIClient
+
+    from accounts.models import Region, Team, User
+
+    _check_database()
+    finance = User.objects.get(username="bench_finance")
+    kam = User.objects.get(username="bench_kam_042")
+    region = Region.objects.order_by("pk").first()
+    team = Team.objects.order_by("pk").first()
+    rep = User.objects.filter(username__startswith="bench_rep_").order_by("pk").first()
+    api = APIClient()
+
+    def get(user, query=""):
+        def call():
+            api.force_authenticate(user)
+            response = api.get(f"/api/receivables/worklist/{query}")
+            assert response.status_code == 200, response.content[:300]
+
+        return call
+
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}; {samples} samples each")
+    cases = [
+        ("company, first page", finance, ""),
+        ("company, page 2", finance, "?page=2"),
+        ("company, sorted by overdue amount", finance, "?sort=overdue"),
+        ("company, oldest first", finance, "?sort=days"),
+        ("company, by name", finance, "?sort=name"),
+        ("company, one region", finance, f"?region={region.pk}"),
+        ("company, one team", finance, f"?team={team.pk}"),
+        ("company, one rep", finance, f"?rep={rep.pk}"),
+        ("company, 61–90 days, sorted by overdue", finance, "?bucket=61_90&sort=overdue"),
+        ("company, over 180 days", finance, "?bucket=over_180"),
+        ("company, on hold or warned", finance, "?hold=warn"),
+        ("company, promises not kept", finance, "?promise=broken"),
+        ("company, in dispute", finance, "?dispute=yes"),
+        ("one KAM's worklist", kam, ""),
+    ]
+    for label, user, query in cases:
+        _percentiles(label, get(user, query), samples)
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,9 +216,13 @@ def main() -> None:
     seed_parser.add_argument("--distributors", type=int, default=20_000)
     seed_parser.add_argument("--invoices", type=int, default=1_000_000)
     sub.add_parser("run")
+    worklist_parser = sub.add_parser("worklist")
+    worklist_parser.add_argument("--samples", type=int, default=20)
     args = parser.parse_args()
     if args.command == "seed":
         seed(args.distributors, args.invoices)
+    elif args.command == "worklist":
+        worklist(args.samples)
     else:
         run()
 

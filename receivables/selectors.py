@@ -47,6 +47,7 @@ from distributors.models import Distributor
 from distributors.plans.arithmetic import rate
 from kamcrm.money import ZERO, cents
 
+from . import summary
 from .models import (
     DEFAULT_CURRENCY,
     ActivityKind,
@@ -60,6 +61,7 @@ from .models import (
     CreditNote,
     HoldAction,
     Invoice,
+    OpenSummary,
     Payment,
     RuleCondition,
     TaskStatus,
@@ -843,6 +845,15 @@ WORKLIST_SORTS = {
     "code": ("code",),
     "name": (Subquery(Distributor.objects.filter(pk=OuterRef("distributor")).values("name")).asc(), "code"),
 }
+# The same sorts over the accounts' rows of ``OpenSummary`` (the fast path of ``worklist``).
+SUMMARY_SORTS = {
+    "score": ("-score", "-overdue_amount", "distributor__code"),
+    "overdue": ("-overdue_amount", "distributor__code"),
+    "days": (F("oldest_due").asc(nulls_last=True), "distributor__code"),
+    "open": ("-open_amount", "distributor__code"),
+    "code": ("distributor__code",),
+    "name": ("distributor__name", "distributor__code"),
+}
 WORKLIST_FILTERS = ("region", "team", "rep", "bucket", "promise", "dispute", "hold")
 
 
@@ -979,9 +990,11 @@ def worklist(*, for_user: User, on: date | None = None, query: WorklistQuery | N
     ``query.sort``), narrowed by ``query``'s filters (region, team, rep, bucket, promise, dispute, hold).
 
     Each account's figures: overdue_amount, open_total, oldest_due, score (Σ open × days overdue) and
-    overdue_invoices. The ranking is one grouped read of the open invoices (the partial index ``invoice_open_due``
-    carries every column it reads), sorted and paged in the database; an account whose only reason is a broken
-    promise is there with its open invoices (nothing past due).
+    overdue_invoices. When every account's ``OpenSummary`` row is of ``on`` (``receivables.summary``: kept by the
+    money writers, recomputed nightly) the ranking is an index-ordered read of those rows; otherwise one grouped
+    read of the open invoices (the partial index ``invoice_open_due`` carries every column it reads). Both are
+    sorted and paged in the database; an account whose only reason is a broken promise is there with its open
+    invoices (nothing past due).
     """
     on = on or _today()
     query = query or WorklistQuery()
@@ -1019,6 +1032,19 @@ def worklist(*, for_user: User, on: date | None = None, query: WorklistQuery | N
     elif query.hold == "none":
         accounts = accounts.exclude(_hold_q(on, warn_too=True))
 
+    if not summary.stale(on=on):
+        # Every account's row is of this day: the page is an index-ordered read of the rows (receivables.summary).
+        rows = OpenSummary.objects.filter(open_invoices__gt=0).filter(
+            Q(overdue_invoices__gt=0) | Q(distributor__in=broken)
+        )
+        if accounts.query.has_filters():  # not for those who see every account: no semi-join to plan around
+            rows = rows.filter(distributor__in=accounts.values("pk"))
+        ranked = (
+            rows.annotate(open_total=F("open_amount"))
+            .values("distributor", "overdue_amount", "score", "oldest_due", "overdue_invoices", "open_total")
+            .order_by(*SUMMARY_SORTS.get(query.sort, SUMMARY_SORTS["score"]))
+        )
+        return Worklist(ranked)
     late = Q(due_date__lt=on)
     ranked = (
         Invoice.objects.filter(open_amount__gt=0, distributor__in=accounts.values("pk"))

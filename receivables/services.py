@@ -31,7 +31,7 @@ from kamcrm.formatting import money
 from kamcrm.money import CENT, ZERO
 from kamcrm.validation import check_dates
 
-from . import holds
+from . import holds, summary
 from .models import (
     DEFAULT_CURRENCY,
     DOUBTFUL_AFTER_DAYS,
@@ -142,12 +142,16 @@ def invoice_status(invoice: Invoice, *, on: date | None = None) -> str:
 
 
 def _lock_invoices(pks) -> dict[int, Invoice]:
-    """Lock the invoices (primary-key order) and return them fresh from the database."""
+    """Lock the invoices (primary-key order) and return them fresh from the database; their accounts' money first
+    (``summary.lock_accounts``: every writer of an account takes it before its invoices)."""
+    pks = list(pks)
+    summary.lock_accounts(Invoice.objects.filter(pk__in=pks).values_list("distributor_id", flat=True).distinct())
     return {inv.pk: inv for inv in Invoice.objects.select_for_update().filter(pk__in=list(pks)).order_by("pk")}
 
 
 def _lock_open_invoices(distributor: Distributor, currency: str) -> list[Invoice]:
     """Lock the account's open invoices and return them oldest due first (ties: issue date, then number)."""
+    summary.lock_accounts([distributor.pk])
     invoices = list(
         Invoice.objects.select_for_update()
         .filter(distributor=distributor, currency=currency, open_amount__gt=0)
@@ -238,6 +242,7 @@ def _apply(invoice: Invoice, *, amount: Decimal, paid_on: date, by: User, **sour
     invoice.last_applied_on = max(filter(None, (invoice.last_applied_on, paid_on)))
     invoice.status = invoice_status(invoice)
     invoice.save(update_fields=["open_amount", "last_applied_on", "status", "updated_at"])
+    summary.refresh([invoice.distributor_id])
     return allocation
 
 
@@ -356,6 +361,7 @@ def record_invoice(
         created_by=by,
     )
     invoice.status = invoice_status(invoice)
+    summary.lock_accounts([distributor.pk])
     try:
         with transaction.atomic():
             invoice.save()
@@ -364,6 +370,7 @@ def record_invoice(
     for line in line_objects:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(line_objects)
+    summary.refresh([distributor.pk])
     after = audit.snapshot(invoice)
     after["lines"] = [
         [line.description, str(line.quantity), str(line.unit_price), str(line.amount)] for line in line_objects

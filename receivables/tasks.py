@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import reminders, services, statements
+from . import reminders, services, statements, summary
 
 
 def _day(value: str | None) -> date:
@@ -49,3 +49,9 @@ def email_statement(distributor_id: int, start: str, end: str, user_id: int) -> 
     statements.email_statement_by_ids(
         distributor_id=distributor_id, start=date.fromisoformat(start), end=date.fromisoformat(end), user_id=user_id
     )
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, ignore_result=True)
+def refresh_open_summaries(on: str | None = None) -> None:
+    """Nightly, just after midnight: every account's open-money row for the new day (the worklist's ranking)."""
+    summary.refresh_all(on=_day(on))

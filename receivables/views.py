@@ -420,6 +420,26 @@ def _worklist_rows(request, distributors, today):
     return rows
 
 
+def _worklist_choices(user, filters) -> dict:
+    """The worklist's region, team and rep options: only those with accounts in the user's money scope (a finance
+    user of one region is offered that region's), and reps only once a region or team narrows them (a company has
+    thousands) unless the scope is one team; a rep chosen by a saved view stays offered."""
+    in_scope = User.objects.reps_in_scope_of(user).filter(role=Role.REP)
+    regions = Region.objects.filter(pk__in=in_scope.values("team__region")).order_by("name")
+    teams = Team.objects.filter(pk__in=in_scope.values("team")).order_by("name")
+    if filters.region:
+        teams = teams.filter(region=filters.region)
+    reps = in_scope.order_by("username")
+    narrowed = bool(filters.team or filters.region) or user.effective_role in (Role.REP, Role.KAM)
+    if filters.team:
+        reps = reps.filter(team=filters.team)
+    elif filters.region:
+        reps = reps.filter(team__region=filters.region)
+    elif not narrowed:
+        reps = reps.filter(pk=filters.rep) if filters.rep else reps.none()
+    return {"regions": regions, "teams": teams, "reps": reps, "reps_hint": not narrowed}
+
+
 @login_required
 def worklist(request):
     today = timezone.localdate()
@@ -440,9 +460,7 @@ def worklist(request):
             "filters": query,
             "saved_query": query.as_query_string(),
             "views": SavedWorklistView.objects.filter(user=request.user),
-            "regions": Region.objects.visible_to(request.user).order_by("name"),
-            "teams": Team.objects.visible_to(request.user).order_by("name"),
-            "reps": User.objects.visible_to(request.user).filter(role=Role.REP, is_active=True).order_by("username"),
+            **_worklist_choices(request.user, query),
             "buckets": [b for b in selectors.buckets_for() if b.low is not None],
             "sorts": WORKLIST_SORT_LABELS,
             "my_tasks": my_tasks,

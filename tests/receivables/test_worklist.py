@@ -1,6 +1,7 @@
 """The company worklist: filters (region, team, rep, bucket, promise state, dispute, hold), sort and paging on the
 page and the API alike, saved views per user, and a query count that does not grow with the page."""
 
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -121,3 +122,25 @@ def test_the_worklist_reads_a_constant_number_of_queries_whatever_the_page_size(
     few = count(), count(hold="warn", promise="active")
     add_accounts(10)
     assert (count(), count(hold="warn", promise="active")) == few
+
+
+def _options(page: str, select_id: str) -> list[str]:
+    select = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return [label for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select) if value]
+
+
+def test_the_filter_choices_stay_in_the_users_scope_and_reps_wait_for_a_region_or_team(org, client_for):
+    url = reverse("receivables:worklist")
+    page = client_for(org.finance_a).get(url).content.decode()
+    assert _options(page, "f-region") == ["Region A"]  # a finance user of one region: that region's only
+    assert "Team B1" not in _options(page, "f-team") and "Team A1" in _options(page, "f-team")
+    assert _options(page, "f-rep") == [] and 'id="f-rep-hint"' in page  # no rep list for a whole region set
+    page = client_for(org.finance_a).get(url, {"region": org.region_a.pk}).content.decode()
+    reps = _options(page, "f-rep")
+    assert org.rep_a1.display_name in reps and org.rep_b1.display_name not in reps
+    assert 'id="f-rep-hint"' not in page
+    page = client_for(org.finance).get(url, {"team": org.team_b1.pk}).content.decode()
+    assert _options(page, "f-rep") == [org.rep_b1.display_name]
+    assert _options(page, "f-region") == ["Region A", "Region B"]  # company-wide finance: every region
+    page = client_for(org.finance).get(url, {"rep": org.rep_a2.pk}).content.decode()
+    assert _options(page, "f-rep") == [org.rep_a2.display_name]  # a saved view's rep stays selectable
