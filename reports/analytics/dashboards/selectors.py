@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.db import connection
 from django.db.models import DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -939,10 +940,14 @@ def overdue_money_and_dso(*, scope: Scope, as_of: date, group: str | None) -> tu
 
 def overdue_visits(*, scope: Scope, as_of: date, group: str | None) -> dict:
     """{key: number of the scope's accounts overdue for a visit on ``as_of``} (``selectors.next_visit_due``)."""
-    key_path = CARD_PATHS[group]
+    return _overdue_visit_counts(
+        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")), as_of, CARD_PATHS[group]
+    )
+
+
+def _overdue_visit_counts(cards, as_of: date, key_path: str | None) -> dict:
     rows = (
-        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
-        .exclude(status="terminated")
+        cards.exclude(status="terminated")
         .values_list(
             "pk", "last_visited_on", "visit_frequency_days", "tier", "created_at", *([key_path] if key_path else [])
         )
@@ -1025,6 +1030,8 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     targets are the reps' splits, read separately.
     """
     children_level = children_level or CHILD_LEVEL[scope.level]
+    if children_level in ("team", "region") and period.month_aligned:
+        return _dashboard_by_group(scope=scope, period=period, children_level=children_level, accounts=accounts)
     card_q = scope_q(scope.level, scope.id, prefix="")
     if scope.level == "rep":  # and the accounts where a plan gives the rep a split
         card_q = rep_accounts(scope.id, [period], prefix="")
@@ -1086,6 +1093,137 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label))[:accounts]
     _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, dso)
     return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
+
+
+def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, accounts: int) -> Dashboard:
+    """:func:`dashboard` of a region or the company broken down by region or team, for a period of whole months.
+
+    The same figures as adding up every account, grouped in SQL by the child instead: a region or the company
+    reads a row per child and month, not one per account. The top and bottom accounts are ranked in SQL
+    (:func:`_ranking_candidates`); only the few accounts that can be among them are computed one by one.
+    """
+    today = timezone.localdate()
+    found = compute(scope=scope, periods=[period], group=children_level)
+    grouped = {key: figures for (key, _i), figures in found.items()}
+    money, dso = overdue_money_and_dso(scope=scope, as_of=min(period.end, today), group=children_level)
+    late = overdue_visits(scope=scope, as_of=today, group=children_level)
+    for key, figures in grouped.items():
+        figures.overdue_amount = money.get(key, ZERO)
+        figures.overdue_visits = late.get(key, 0)
+    total = _summed(grouped.values())
+    members = children_of(scope, children_level)
+    known = {pk for pk, _label in members}
+    children = [Child(children_level, pk, label, grouped.get(pk) or _summed([])) for pk, label in members]
+    if None in grouped and None not in known:
+        children.append(Child(children_level, None, str(_("Unassigned")), grouped[None]))
+
+    # The accounts that can be among the top or bottom ones, each computed as the per-account dashboard does.
+    candidates = _ranking_candidates(scope, period, accounts)
+    by_account = _account_figures(candidates, period, today)
+    top = sorted(
+        (c for c in by_account if c.figures.sales_amount or c.figures.sales_target),
+        key=lambda c: (-c.figures.sales_amount, c.label),
+    )[:accounts]
+    planned = [c for c in by_account if c.figures.sales_rate is not None]
+    bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label))[:accounts]
+
+    # Pacing (by the accounts' plans) and DSO (the groups' summed parts).
+    paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
+    same = None if paces else pacing.blend((), start=period.start, end=period.end, today=today)
+    in_group: dict = defaultdict(list)
+    if paces:
+        path = CARD_PATHS[children_level]
+        for pk, key in Distributor.objects.filter(pk__in=list(paces)).order_by().values_list("pk", path):
+            in_group[key].append(paces[pk])
+    for figures, group in [*((c.figures, in_group.get(c.id, ())) for c in children), (total, paces.values())]:
+        figures.expected_rates = (
+            dict(same)
+            if same is not None
+            else pacing.blend(group, start=period.start, end=period.end, today=today)
+        )
+    for child in children:
+        child.figures.dso_parts = dso.get(child.id) or DsoParts(ZERO, ZERO)
+    total.dso_parts = _dso_sum(dso, list(dso))
+    return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
+
+
+def _ranking_candidates(scope: Scope, period: Period, accounts: int) -> list[int]:
+    """The scope's accounts that can be among the ``accounts`` top ones (by sales amount) or bottom ones (by sales
+    rate), ranked in SQL over the month rollups and the approved plans of a period of whole months.
+
+    Selling accounts are those with sales or a sales target; the top ones are every selling account with sales
+    at least the ``accounts``-th highest (ties included); the bottom ones every account with a target whose
+    rate, to 4 places, is within 0.0002 of the ``accounts``-th lowest (PostgreSQL's division may round a rate
+    differently from Python's in its last place). The exact order (ties by label) is taken in Python.
+    """
+    if accounts <= 0:
+        return []
+    ids_sql, ids_params = (
+        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")).order_by().values("pk").query
+    ).sql_with_params()
+    sql = f"""
+        WITH plans AS (
+            SELECT p.distributor_id, p.month, p.sales_amount FROM {TargetMonth._meta.db_table} p
+             WHERE p.rep_id IS NULL AND p.month >= %(start)s AND p.month <= %(end)s
+               AND p.distributor_id IN ({ids_sql})
+        ), flows AS (
+            SELECT m.distributor_id AS id, SUM(m.sales_amount) AS sales,
+                   SUM(m.sales_amount) FILTER (WHERE p.distributor_id IS NOT NULL) AS planned
+              FROM {DistributorMonth._meta.db_table} m
+              LEFT JOIN plans p ON p.distributor_id = m.distributor_id AND p.month = m.month
+             WHERE m.month >= %(start)s AND m.month <= %(end)s AND m.distributor_id IN ({ids_sql})
+             GROUP BY m.distributor_id
+        ), targets AS (
+            SELECT distributor_id AS id, SUM(sales_amount) AS target FROM plans GROUP BY distributor_id
+        ), selling AS (
+            SELECT id, COALESCE(sales, 0) AS sales, COALESCE(planned, 0) AS planned, COALESCE(target, 0) AS target
+              FROM flows FULL JOIN targets USING (id)
+             WHERE COALESCE(sales, 0) <> 0 OR COALESCE(target, 0) <> 0
+        ), rated AS (
+            SELECT id, ROUND(planned / target, 4) AS rate FROM selling WHERE target <> 0
+        )
+        SELECT id FROM selling
+         WHERE sales >= COALESCE(
+            (SELECT sales FROM selling ORDER BY sales DESC OFFSET %(nth)s LIMIT 1), (SELECT MIN(sales) FROM selling)
+         )
+        UNION
+        SELECT id FROM rated
+         WHERE rate <= COALESCE(
+            (SELECT rate FROM rated ORDER BY rate OFFSET %(nth)s LIMIT 1), (SELECT MAX(rate) FROM rated)
+         ) + 0.0002
+    """
+    # The scope's subquery's own placeholders are positional: name them.
+    named = {f"s{j}": value for j, value in enumerate(ids_params)}
+    sql = sql.replace(ids_sql, ids_sql % tuple(f"%({name})s" for name in named))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"start": period.start, "end": period.end, "nth": accounts - 1, **named})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _account_figures(ids: list[int], period: Period, today: date) -> list[Child]:
+    """Each of the accounts ``ids`` as one of the dashboard's accounts: its figures whole (flows, targets,
+    outlets, overdue money and visits, pacing and DSO), labelled by its short name."""
+    cards = Distributor.objects.filter(pk__in=ids).order_by()
+    rows = Q(distributor_id__in=ids)
+    found = _fold(_cells(rows, [period], "distributor_id"))
+    _add_targets(found, TargetMonth.objects.filter(rows, rep=None), [period], "distributor_id")
+    _add_outlets(found, rows, [period], "pk")
+    as_of = min(period.end, today)
+    sums, dso = open_sums_and_dso_parts(
+        as_of=as_of, group="distributor_id", sums={"overdue": Q(due_date__lt=as_of)}, distributors=cards
+    )
+    overdue = {key: cents(row.get("overdue")) for key, row in sums.items()}
+    late = _overdue_visit_counts(cards, today, "pk")
+    paces = pacing.account_paces(scope_q=rows, start=period.start, end=period.end, today=today)
+    result = []
+    for pk, name, short_name in cards.values_list("pk", "name", "short_name"):
+        figures = found.get((pk, 0)) or Figures()
+        figures.overdue_amount = overdue.get(pk, ZERO)
+        figures.overdue_visits = late.get(pk, 0)
+        figures.expected_rates = pacing.blend([paces.get(pk)], start=period.start, end=period.end, today=today)
+        figures.dso_parts = _dso_sum(dso, [pk])
+        result.append(Child("distributor", pk, short_name or name, figures))
+    return result
 
 
 def _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, money) -> None:
