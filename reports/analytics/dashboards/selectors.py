@@ -31,8 +31,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db import connection
-from django.db.models import DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -40,6 +41,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Region, Role, Team, User
 from accounts.scope import oversees_company, owned_by_scope
 from accounts.selectors import regions_overseen_by, teams_overseen_by
+from distributors.cards.models import TIER_VISIT_FREQUENCY_DAYS
 from distributors.models import Distributor
 from distributors.plans.arithmetic import largest_remainder, pace, rate
 from kamcrm.money import CENT, ZERO, cents
@@ -946,11 +948,8 @@ def overdue_visits(*, scope: Scope, as_of: date, group: str | None) -> dict:
 
 
 def _overdue_visit_counts(cards, as_of: date, key_path: str | None) -> dict:
-    rows = (
-        cards.exclude(status="terminated")
-        .values_list(
-            "pk", "last_visited_on", "visit_frequency_days", "tier", "created_at", *([key_path] if key_path else [])
-        )
+    rows = cards.exclude(status="terminated").values_list(
+        "pk", "last_visited_on", "visit_frequency_days", "tier", "created_at", *([key_path] if key_path else [])
     )
     counts: dict = defaultdict(int)
     for row in rows.order_by():
@@ -1103,10 +1102,13 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
     (:func:`_ranking_candidates`); only the few accounts that can be among them are computed one by one.
     """
     today = timezone.localdate()
-    found = compute(scope=scope, periods=[period], group=children_level)
+    path = GROUP_PATHS[children_level]
+    found = _fold(_cells(scope.q(), [period], path))
+    _add_targets(found, TargetMonth.objects.filter(scope.q(), rep=None), [period], path)
+    _add_outlets_grouped(found, scope, period, CARD_PATHS[children_level])
     grouped = {key: figures for (key, _i), figures in found.items()}
     money, dso = overdue_money_and_dso(scope=scope, as_of=min(period.end, today), group=children_level)
-    late = overdue_visits(scope=scope, as_of=today, group=children_level)
+    late = _overdue_visits_grouped(scope, today, CARD_PATHS[children_level])
     for key, figures in grouped.items():
         figures.overdue_amount = money.get(key, ZERO)
         figures.overdue_visits = late.get(key, 0)
@@ -1117,15 +1119,15 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
     if None in grouped and None not in known:
         children.append(Child(children_level, None, str(_("Unassigned")), grouped[None]))
 
-    # The accounts that can be among the top or bottom ones, each computed as the per-account dashboard does.
-    candidates = _ranking_candidates(scope, period, accounts)
-    by_account = _account_figures(candidates, period, today)
-    top = sorted(
-        (c for c in by_account if c.figures.sales_amount or c.figures.sales_target),
-        key=lambda c: (-c.figures.sales_amount, c.label),
-    )[:accounts]
-    planned = [c for c in by_account if c.figures.sales_rate is not None]
-    bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label))[:accounts]
+    # The accounts that can be among the top or bottom ones, ranked exactly here; only those shown are computed
+    # one by one, as the per-account dashboard does.
+    ranked = _ranking_candidates(scope, period, accounts)
+    top_ids = [r[0] for r in sorted(ranked, key=lambda r: (-r[2], r[1]))[:accounts]]
+    rated = [(rate(planned, target), label, pk) for pk, label, _sales, planned, target in ranked]
+    bottom_ids = [pk for _rate, _label, pk in sorted(r for r in rated if r[0] is not None)[:accounts]]
+    by_id = {c.id: c for c in _account_figures([*top_ids, *bottom_ids], period, today)}
+    top = [by_id[pk] for pk in top_ids]
+    bottom = [by_id[pk] for pk in bottom_ids]
 
     # Pacing (by the accounts' plans) and DSO (the groups' summed parts).
     paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
@@ -1137,9 +1139,7 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
             in_group[key].append(paces[pk])
     for figures, group in [*((c.figures, in_group.get(c.id, ())) for c in children), (total, paces.values())]:
         figures.expected_rates = (
-            dict(same)
-            if same is not None
-            else pacing.blend(group, start=period.start, end=period.end, today=today)
+            dict(same) if same is not None else pacing.blend(group, start=period.start, end=period.end, today=today)
         )
     for child in children:
         child.figures.dso_parts = dso.get(child.id) or DsoParts(ZERO, ZERO)
@@ -1147,14 +1147,64 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
     return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
 
 
-def _ranking_candidates(scope: Scope, period: Period, accounts: int) -> list[int]:
+def _add_outlets_grouped(result: dict, scope: Scope, period: Period, key_path: str) -> None:
+    """:func:`_add_outlets` of one period, added up per ``key_path`` of the cards in SQL: a row per key, one for
+    every key that has cards (as the per-account loop creates one)."""
+    changes = OutletChange.objects.filter(distributor_id=OuterRef("pk")).order_by().values("distributor_id")
+    after_end = Subquery(changes.filter(day__gt=period.end).annotate(s=Sum("change")).values("s"))
+    from_start = Subquery(changes.filter(day__gte=period.start).annotate(s=Sum("change")).values("s"))
+    now = F("outlets_city") + F("outlets_county") + F("outlets_town")
+    at_end = Greatest(now - Coalesce(after_end, 0), Value(0))
+    gained = Greatest(at_end - (now - Coalesce(from_start, 0)), Value(0))
+    planned = Exists(
+        TargetMonth.objects.filter(distributor_id=OuterRef("pk"), rep=None, month=period.end.replace(day=1))
+    )
+    rows = (
+        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
+        .order_by()
+        .values(_key=F(key_path))
+        .annotate(active=Sum(at_end), new=Sum(gained), planned=Sum(at_end, filter=Q(planned)))
+    )
+    for row in rows:
+        figures = result[(row["_key"], 0)]
+        figures.active_outlets += row["active"] or 0
+        figures.new_outlets += row["new"] or 0
+        figures.planned_active_outlets += row["planned"] or 0
+
+
+def _overdue_visits_grouped(scope: Scope, as_of: date, key_path: str) -> dict:
+    """:func:`overdue_visits` counted per ``key_path`` in SQL (``next_visit_due``: the last visit, or the card's
+    creation day in the configured time zone, + the account's frequency, else its tier's)."""
+    table = Distributor._meta.db_table
+    tiers = " ".join(f"WHEN '{tier}' THEN {days}" for tier, days in TIER_VISIT_FREQUENCY_DAYS.items() if tier.isalnum())
+    due = RawSQL(
+        f'COALESCE("{table}"."last_visited_on", ("{table}"."created_at" AT TIME ZONE %s)::date)'
+        f' + COALESCE(NULLIF("{table}"."visit_frequency_days", 0),'
+        f' CASE "{table}"."tier" {tiers} ELSE {TIER_VISIT_FREQUENCY_DAYS["C"]} END)',
+        [timezone.get_current_timezone_name()],
+        output_field=DateField(),
+    )
+    rows = (
+        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
+        .exclude(status="terminated")
+        .annotate(_due=due)
+        .filter(_due__lt=as_of)
+        .order_by()
+        .values(_key=F(key_path))
+        .annotate(n=Count("pk"))
+    )
+    return {row["_key"]: row["n"] for row in rows}
+
+
+def _ranking_candidates(scope: Scope, period: Period, accounts: int) -> list[tuple]:
     """The scope's accounts that can be among the ``accounts`` top ones (by sales amount) or bottom ones (by sales
     rate), ranked in SQL over the month rollups and the approved plans of a period of whole months.
 
     Selling accounts are those with sales or a sales target; the top ones are every selling account with sales
     at least the ``accounts``-th highest (ties included); the bottom ones every account with a target whose
     rate, to 4 places, is within 0.0002 of the ``accounts``-th lowest (PostgreSQL's division may round a rate
-    differently from Python's in its last place). The exact order (ties by label) is taken in Python.
+    differently from Python's in its last place). The exact order (ties by label) is taken in Python from the
+    rows [(id, label, sales amount, planned sales amount, sales target)]: exact sums of whole months.
     """
     if accounts <= 0:
         return []
@@ -1182,22 +1232,23 @@ def _ranking_candidates(scope: Scope, period: Period, accounts: int) -> list[int
         ), rated AS (
             SELECT id, ROUND(planned / target, 4) AS rate FROM selling WHERE target <> 0
         )
-        SELECT id FROM selling
-         WHERE sales >= COALESCE(
-            (SELECT sales FROM selling ORDER BY sales DESC OFFSET %(nth)s LIMIT 1), (SELECT MIN(sales) FROM selling)
-         )
-        UNION
-        SELECT id FROM rated
-         WHERE rate <= COALESCE(
-            (SELECT rate FROM rated ORDER BY rate OFFSET %(nth)s LIMIT 1), (SELECT MAX(rate) FROM rated)
-         ) + 0.0002
+        SELECT s.id, d.name, d.short_name, s.sales, s.planned, s.target
+          FROM selling s JOIN {Distributor._meta.db_table} d ON d.id = s.id
+         WHERE s.sales >= COALESCE(
+                (SELECT sales FROM selling ORDER BY sales DESC OFFSET %(nth)s LIMIT 1), (SELECT MIN(sales) FROM selling)
+               )
+            OR s.target <> 0 AND ROUND(s.planned / s.target, 4) <= COALESCE(
+                (SELECT rate FROM rated ORDER BY rate OFFSET %(nth)s LIMIT 1), (SELECT MAX(rate) FROM rated)
+               ) + 0.0002
     """
     # The scope's subquery's own placeholders are positional: name them.
     named = {f"s{j}": value for j, value in enumerate(ids_params)}
     sql = sql.replace(ids_sql, ids_sql % tuple(f"%({name})s" for name in named))
     with connection.cursor() as cursor:
         cursor.execute(sql, {"start": period.start, "end": period.end, "nth": accounts - 1, **named})
-        return [row[0] for row in cursor.fetchall()]
+        return [
+            (pk, short_name or name, sales, planned, target) for pk, name, short_name, sales, planned, target in cursor
+        ]
 
 
 def _account_figures(ids: list[int], period: Period, today: date) -> list[Child]:
