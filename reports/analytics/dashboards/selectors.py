@@ -31,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db import connection
-from django.db.models import Count, DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import BooleanField, Count, DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.utils import timezone
@@ -412,7 +412,7 @@ def _planned(month_ref: str) -> Exists:
     )
 
 
-def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
+def _cells(accounts: Q, periods: Sequence[Period], path: str | None, many: bool = False) -> dict:
     """{(key, period index, month): Figures} — the money flows of each period, split by the month they fall in.
 
     A period's figure is the sum of its months' cells; a rep's share is taken per account and month (the plan's
@@ -437,7 +437,18 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
         rows = table.objects.filter(accounts, **{f"{unit}__gte": low, f"{unit}__lte": high}).order_by()
         if unit == "day":
             rows = rows.annotate(_month=TruncMonth("day", output_field=DateField()))
-        rows = rows.annotate(_planned=_planned("_month" if unit == "day" else "month"))
+        if unit == "month" and many:
+            # Many accounts: the month's plans hashed once instead of a probe per row (the same flag).
+            plans = TargetMonth._meta.db_table
+            planned = RawSQL(
+                f'("{table._meta.db_table}"."distributor_id", "{table._meta.db_table}"."month") IN'
+                f" (SELECT distributor_id, month FROM {plans} WHERE rep_id IS NULL AND month >= %s AND month <= %s)",
+                [low, high],
+                output_field=BooleanField(),
+            )
+            rows = rows.annotate(_planned=planned)
+        else:
+            rows = rows.annotate(_planned=_planned("_month" if unit == "day" else "month"))
         rows = rows.values(unit, "_planned", **key_of).annotate(**{f"s_{n}": Sum(n) for n in FLOW_FIELDS})
         for row in rows:
             key, day, planned = row.get("_key"), row[unit], row["_planned"]
@@ -1103,7 +1114,7 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
     """
     today = timezone.localdate()
     path = GROUP_PATHS[children_level]
-    found = _fold(_cells(scope.q(), [period], path))
+    found = _fold(_cells(scope.q(), [period], path, many=True))
     _add_targets(found, TargetMonth.objects.filter(scope.q(), rep=None), [period], path)
     _add_outlets_grouped(found, scope, period, CARD_PATHS[children_level])
     grouped = {key: figures for (key, _i), figures in found.items()}
