@@ -175,7 +175,23 @@ class TargetMonth(models.Model):
         ]
         # The dashboards read an account's month with its splits (rep null or not), and a refresh deletes an
         # account's rows: both need an index without the partial indexes' conditions (a scan of every row else).
-        indexes = [models.Index(fields=["distributor", "month"], name="rollup_target_account_month")]
+        # A region's or the company's dashboard reads every account's plan of the period's months (issue 16).
+        indexes = [
+            models.Index(fields=["distributor", "month"], name="rollup_target_account_month"),
+            models.Index(
+                fields=["month"],
+                include=[
+                    "distributor",
+                    "sales_amount",
+                    "gross_profit",
+                    "collection_amount",
+                    "outlet_coverage",
+                    "new_outlets",
+                ],
+                condition=Q(rep__isnull=True),
+                name="rollup_target_plan_month",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.distributor_id} {self.month:%Y-%m} {self.rep_id or ''}"

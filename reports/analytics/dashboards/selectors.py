@@ -30,8 +30,10 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import BooleanField, Count, DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -39,6 +41,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Region, Role, Team, User
 from accounts.scope import oversees_company, owned_by_scope
 from accounts.selectors import regions_overseen_by, teams_overseen_by
+from distributors.cards.models import TIER_VISIT_FREQUENCY_DAYS
 from distributors.models import Distributor
 from distributors.plans.arithmetic import largest_remainder, pace, rate
 from kamcrm.money import CENT, ZERO, cents
@@ -409,7 +412,7 @@ def _planned(month_ref: str) -> Exists:
     )
 
 
-def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
+def _cells(accounts: Q, periods: Sequence[Period], path: str | None, many: bool = False) -> dict:
     """{(key, period index, month): Figures} — the money flows of each period, split by the month they fall in.
 
     A period's figure is the sum of its months' cells; a rep's share is taken per account and month (the plan's
@@ -434,7 +437,18 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
         rows = table.objects.filter(accounts, **{f"{unit}__gte": low, f"{unit}__lte": high}).order_by()
         if unit == "day":
             rows = rows.annotate(_month=TruncMonth("day", output_field=DateField()))
-        rows = rows.annotate(_planned=_planned("_month" if unit == "day" else "month"))
+        if unit == "month" and many:
+            # Many accounts: the month's plans hashed once instead of a probe per row (the same flag).
+            plans = TargetMonth._meta.db_table
+            planned = RawSQL(
+                f'("{table._meta.db_table}"."distributor_id", "{table._meta.db_table}"."month") IN'
+                f" (SELECT distributor_id, month FROM {plans} WHERE rep_id IS NULL AND month >= %s AND month <= %s)",
+                [low, high],
+                output_field=BooleanField(),
+            )
+            rows = rows.annotate(_planned=planned)
+        else:
+            rows = rows.annotate(_planned=_planned("_month" if unit == "day" else "month"))
         rows = rows.values(unit, "_planned", **key_of).annotate(**{f"s_{n}": Sum(n) for n in FLOW_FIELDS})
         for row in rows:
             key, day, planned = row.get("_key"), row[unit], row["_planned"]
@@ -939,13 +953,14 @@ def overdue_money_and_dso(*, scope: Scope, as_of: date, group: str | None) -> tu
 
 def overdue_visits(*, scope: Scope, as_of: date, group: str | None) -> dict:
     """{key: number of the scope's accounts overdue for a visit on ``as_of``} (``selectors.next_visit_due``)."""
-    key_path = CARD_PATHS[group]
-    rows = (
-        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
-        .exclude(status="terminated")
-        .values_list(
-            "pk", "last_visited_on", "visit_frequency_days", "tier", "created_at", *([key_path] if key_path else [])
-        )
+    return _overdue_visit_counts(
+        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")), as_of, CARD_PATHS[group]
+    )
+
+
+def _overdue_visit_counts(cards, as_of: date, key_path: str | None) -> dict:
+    rows = cards.exclude(status="terminated").values_list(
+        "pk", "last_visited_on", "visit_frequency_days", "tier", "created_at", *([key_path] if key_path else [])
     )
     counts: dict = defaultdict(int)
     for row in rows.order_by():
@@ -1025,6 +1040,8 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     targets are the reps' splits, read separately.
     """
     children_level = children_level or CHILD_LEVEL[scope.level]
+    if children_level in ("team", "region") and period.month_aligned:
+        return _dashboard_by_group(scope=scope, period=period, children_level=children_level, accounts=accounts)
     card_q = scope_q(scope.level, scope.id, prefix="")
     if scope.level == "rep":  # and the accounts where a plan gives the rep a split
         card_q = rep_accounts(scope.id, [period], prefix="")
@@ -1086,6 +1103,189 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label))[:accounts]
     _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, dso)
     return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
+
+
+def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, accounts: int) -> Dashboard:
+    """:func:`dashboard` of a region or the company broken down by region or team, for a period of whole months.
+
+    The same figures as adding up every account, grouped in SQL by the child instead: a region or the company
+    reads a row per child and month, not one per account. The top and bottom accounts are ranked in SQL
+    (:func:`_ranking_candidates`); only the few accounts that can be among them are computed one by one.
+    """
+    today = timezone.localdate()
+    path = GROUP_PATHS[children_level]
+    found = _fold(_cells(scope.q(), [period], path, many=True))
+    _add_targets(found, TargetMonth.objects.filter(scope.q(), rep=None), [period], path)
+    _add_outlets_grouped(found, scope, period, CARD_PATHS[children_level])
+    grouped = {key: figures for (key, _i), figures in found.items()}
+    money, dso = overdue_money_and_dso(scope=scope, as_of=min(period.end, today), group=children_level)
+    late = _overdue_visits_grouped(scope, today, CARD_PATHS[children_level])
+    for key, figures in grouped.items():
+        figures.overdue_amount = money.get(key, ZERO)
+        figures.overdue_visits = late.get(key, 0)
+    total = _summed(grouped.values())
+    members = children_of(scope, children_level)
+    known = {pk for pk, _label in members}
+    children = [Child(children_level, pk, label, grouped.get(pk) or _summed([])) for pk, label in members]
+    if None in grouped and None not in known:
+        children.append(Child(children_level, None, str(_("Unassigned")), grouped[None]))
+
+    # The accounts that can be among the top or bottom ones, ranked exactly here; only those shown are computed
+    # one by one, as the per-account dashboard does.
+    ranked = _ranking_candidates(scope, period, accounts)
+    top_ids = [r[0] for r in sorted(ranked, key=lambda r: (-r[2], r[1]))[:accounts]]
+    rated = [(rate(planned, target), label, pk) for pk, label, _sales, planned, target in ranked]
+    bottom_ids = [pk for _rate, _label, pk in sorted(r for r in rated if r[0] is not None)[:accounts]]
+    by_id = {c.id: c for c in _account_figures([*top_ids, *bottom_ids], period, today)}
+    top = [by_id[pk] for pk in top_ids]
+    bottom = [by_id[pk] for pk in bottom_ids]
+
+    # Pacing (by the accounts' plans) and DSO (the groups' summed parts).
+    paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
+    same = None if paces else pacing.blend((), start=period.start, end=period.end, today=today)
+    in_group: dict = defaultdict(list)
+    if paces:
+        path = CARD_PATHS[children_level]
+        for pk, key in Distributor.objects.filter(pk__in=list(paces)).order_by().values_list("pk", path):
+            in_group[key].append(paces[pk])
+    for figures, group in [*((c.figures, in_group.get(c.id, ())) for c in children), (total, paces.values())]:
+        figures.expected_rates = (
+            dict(same) if same is not None else pacing.blend(group, start=period.start, end=period.end, today=today)
+        )
+    for child in children:
+        child.figures.dso_parts = dso.get(child.id) or DsoParts(ZERO, ZERO)
+    total.dso_parts = _dso_sum(dso, list(dso))
+    return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
+
+
+def _add_outlets_grouped(result: dict, scope: Scope, period: Period, key_path: str) -> None:
+    """:func:`_add_outlets` of one period, added up per ``key_path`` of the cards in SQL: a row per key, one for
+    every key that has cards (as the per-account loop creates one)."""
+    changes = OutletChange.objects.filter(distributor_id=OuterRef("pk")).order_by().values("distributor_id")
+    after_end = Subquery(changes.filter(day__gt=period.end).annotate(s=Sum("change")).values("s"))
+    from_start = Subquery(changes.filter(day__gte=period.start).annotate(s=Sum("change")).values("s"))
+    now = F("outlets_city") + F("outlets_county") + F("outlets_town")
+    at_end = Greatest(now - Coalesce(after_end, 0), Value(0))
+    gained = Greatest(at_end - (now - Coalesce(from_start, 0)), Value(0))
+    planned = Exists(
+        TargetMonth.objects.filter(distributor_id=OuterRef("pk"), rep=None, month=period.end.replace(day=1))
+    )
+    rows = (
+        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
+        .order_by()
+        .values(_key=F(key_path))
+        .annotate(active=Sum(at_end), new=Sum(gained), planned=Sum(at_end, filter=Q(planned)))
+    )
+    for row in rows:
+        figures = result[(row["_key"], 0)]
+        figures.active_outlets += row["active"] or 0
+        figures.new_outlets += row["new"] or 0
+        figures.planned_active_outlets += row["planned"] or 0
+
+
+def _overdue_visits_grouped(scope: Scope, as_of: date, key_path: str) -> dict:
+    """:func:`overdue_visits` counted per ``key_path`` in SQL (``next_visit_due``: the last visit, or the card's
+    creation day in the configured time zone, + the account's frequency, else its tier's)."""
+    table = Distributor._meta.db_table
+    tiers = " ".join(f"WHEN '{tier}' THEN {days}" for tier, days in TIER_VISIT_FREQUENCY_DAYS.items() if tier.isalnum())
+    due = RawSQL(
+        f'COALESCE("{table}"."last_visited_on", ("{table}"."created_at" AT TIME ZONE %s)::date)'
+        f' + COALESCE(NULLIF("{table}"."visit_frequency_days", 0),'
+        f' CASE "{table}"."tier" {tiers} ELSE {TIER_VISIT_FREQUENCY_DAYS["C"]} END)',
+        [timezone.get_current_timezone_name()],
+        output_field=DateField(),
+    )
+    rows = (
+        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
+        .exclude(status="terminated")
+        .annotate(_due=due)
+        .filter(_due__lt=as_of)
+        .order_by()
+        .values(_key=F(key_path))
+        .annotate(n=Count("pk"))
+    )
+    return {row["_key"]: row["n"] for row in rows}
+
+
+def _ranking_candidates(scope: Scope, period: Period, accounts: int) -> list[tuple]:
+    """The scope's accounts that can be among the ``accounts`` top ones (by sales amount) or bottom ones (by sales
+    rate), ranked in SQL over the month rollups and the approved plans of a period of whole months.
+
+    Selling accounts are those with sales or a sales target; the top ones are every selling account with sales
+    at least the ``accounts``-th highest (ties included); the bottom ones every account with a target whose
+    rate, to 4 places, is within 0.0002 of the ``accounts``-th lowest (PostgreSQL's division may round a rate
+    differently from Python's in its last place). The exact order (ties by label) is taken in Python from the
+    rows [(id, label, sales amount, planned sales amount, sales target)]: exact sums of whole months.
+    """
+    if accounts <= 0:
+        return []
+    ids_sql, ids_params = (
+        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")).order_by().values("pk").query
+    ).sql_with_params()
+    sql = f"""
+        WITH plans AS (
+            SELECT p.distributor_id, p.month, p.sales_amount FROM {TargetMonth._meta.db_table} p
+             WHERE p.rep_id IS NULL AND p.month >= %(start)s AND p.month <= %(end)s
+               AND p.distributor_id IN ({ids_sql})
+        ), flows AS (
+            SELECT m.distributor_id AS id, SUM(m.sales_amount) AS sales,
+                   SUM(m.sales_amount) FILTER (WHERE p.distributor_id IS NOT NULL) AS planned
+              FROM {DistributorMonth._meta.db_table} m
+              LEFT JOIN plans p ON p.distributor_id = m.distributor_id AND p.month = m.month
+             WHERE m.month >= %(start)s AND m.month <= %(end)s AND m.distributor_id IN ({ids_sql})
+             GROUP BY m.distributor_id
+        ), targets AS (
+            SELECT distributor_id AS id, SUM(sales_amount) AS target FROM plans GROUP BY distributor_id
+        ), selling AS (
+            SELECT id, COALESCE(sales, 0) AS sales, COALESCE(planned, 0) AS planned, COALESCE(target, 0) AS target
+              FROM flows FULL JOIN targets USING (id)
+             WHERE COALESCE(sales, 0) <> 0 OR COALESCE(target, 0) <> 0
+        ), rated AS (
+            SELECT id, ROUND(planned / target, 4) AS rate FROM selling WHERE target <> 0
+        )
+        SELECT s.id, d.name, d.short_name, s.sales, s.planned, s.target
+          FROM selling s JOIN {Distributor._meta.db_table} d ON d.id = s.id
+         WHERE s.sales >= COALESCE(
+                (SELECT sales FROM selling ORDER BY sales DESC OFFSET %(nth)s LIMIT 1), (SELECT MIN(sales) FROM selling)
+               )
+            OR s.target <> 0 AND ROUND(s.planned / s.target, 4) <= COALESCE(
+                (SELECT rate FROM rated ORDER BY rate OFFSET %(nth)s LIMIT 1), (SELECT MAX(rate) FROM rated)
+               ) + 0.0002
+    """
+    # The scope's subquery's own placeholders are positional: name them.
+    named = {f"s{j}": value for j, value in enumerate(ids_params)}
+    sql = sql.replace(ids_sql, ids_sql % tuple(f"%({name})s" for name in named))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"start": period.start, "end": period.end, "nth": accounts - 1, **named})
+        return [
+            (pk, short_name or name, sales, planned, target) for pk, name, short_name, sales, planned, target in cursor
+        ]
+
+
+def _account_figures(ids: list[int], period: Period, today: date) -> list[Child]:
+    """Each of the accounts ``ids`` as one of the dashboard's accounts: its figures whole (flows, targets,
+    outlets, overdue money and visits, pacing and DSO), labelled by its short name."""
+    cards = Distributor.objects.filter(pk__in=ids).order_by()
+    rows = Q(distributor_id__in=ids)
+    found = _fold(_cells(rows, [period], "distributor_id"))
+    _add_targets(found, TargetMonth.objects.filter(rows, rep=None), [period], "distributor_id")
+    _add_outlets(found, rows, [period], "pk")
+    as_of = min(period.end, today)
+    sums, dso = open_sums_and_dso_parts(
+        as_of=as_of, group="distributor_id", sums={"overdue": Q(due_date__lt=as_of)}, distributors=cards
+    )
+    overdue = {key: cents(row.get("overdue")) for key, row in sums.items()}
+    late = _overdue_visit_counts(cards, today, "pk")
+    paces = pacing.account_paces(scope_q=rows, start=period.start, end=period.end, today=today)
+    result = []
+    for pk, name, short_name in cards.values_list("pk", "name", "short_name"):
+        figures = found.get((pk, 0)) or Figures()
+        figures.overdue_amount = overdue.get(pk, ZERO)
+        figures.overdue_visits = late.get(pk, 0)
+        figures.expected_rates = pacing.blend([paces.get(pk)], start=period.start, end=period.end, today=today)
+        figures.dso_parts = _dso_sum(dso, [pk])
+        result.append(Child("distributor", pk, short_name or name, figures))
+    return result
 
 
 def _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, money) -> None:
