@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts import demo as accounts_demo
-from accounts.demo import DEMO_PASSWORD
+from kamcrm.demo import accounts_org as accounts_demo
+from kamcrm.demo.accounts_org import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
