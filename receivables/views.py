@@ -22,7 +22,7 @@ from accounts.models import Region, Role, Team, User
 from kamcrm.audit.models import AuditEvent
 from kamcrm.forms import add_service_errors
 from kamcrm.outbox import services as outbox
-from kamcrm.pages import next_url
+from kamcrm.pages import message_and_redirect, next_url
 
 from . import holds, selectors, services, statements, tasks
 from .api import aging_csv, aging_from_params
@@ -312,17 +312,15 @@ def payment_detail(request, pk):
 def payment_reverse(request, pk):
     payment = get_object_or_404(Payment.objects.visible_to(request.user), pk=pk)
     _money_role_or_403(request)
-    form = ReverseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.reverse_payment(payment=payment, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("The payment was reversed; its invoices are open again."))
-    else:
-        messages.error(request, _("Give the reason and the date of the reversal."))
-    return redirect("receivables:payment_detail", pk)
+    return message_and_redirect(
+        request,
+        ReverseForm(request.POST),
+        lambda **data: services.reverse_payment(payment=payment, by=request.user, **data),
+        done=_("The payment was reversed; its invoices are open again."),
+        invalid=_("Give the reason and the date of the reversal."),
+        to="receivables:payment_detail",
+        args=[pk],
+    )
 
 
 @login_required
@@ -582,17 +580,15 @@ def activity_new(request, pk):
 @require_POST
 def activity_resolve(request, pk):
     activity = get_object_or_404(CollectionActivity.objects.visible_to(request.user), pk=pk)
-    form = ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.resolve_dispute(activity=activity, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("The dispute is resolved; reminders resume."))
-    else:
-        messages.error(request, _("Say how the dispute was settled."))
-    return redirect("receivables:account", activity.distributor_id)
+    return message_and_redirect(
+        request,
+        ResolveForm(request.POST),
+        lambda **data: services.resolve_dispute(activity=activity, by=request.user, **data),
+        done=_("The dispute is resolved; reminders resume."),
+        invalid=_("Say how the dispute was settled."),
+        to="receivables:account",
+        args=[activity.distributor_id],
+    )
 
 
 @login_required
