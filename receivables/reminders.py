@@ -376,14 +376,12 @@ def _open_collection_task(run: ReminderRun, distributor, overdue: list[Invoice])
 
 
 def _link_tasks(task_links: list[tuple[ReminderSent, CollectionTask]]) -> None:
+    """Each task covers its reminders' invoices; each reminder points to its task."""
     if not task_links:
         return
-    CollectionTask.invoices.through.objects.bulk_create(
-        [
-            CollectionTask.invoices.through(collectiontask_id=task.pk, invoice_id=reminder.invoice_id)
-            for reminder, task in task_links
-        ],
-        ignore_conflicts=True,
+    through = CollectionTask.invoices.through
+    through.objects.bulk_create(
+        [through(collectiontask_id=t.pk, invoice_id=r.invoice_id) for r, t in task_links], ignore_conflicts=True
     )
     for reminder, task in task_links:
         reminder.task = task
@@ -391,14 +389,10 @@ def _link_tasks(task_links: list[tuple[ReminderSent, CollectionTask]]) -> None:
 
 
 def _link_messages(message_links: list[tuple[ReminderSent, object]]) -> None:
-    if not message_links:
-        return
-    ReminderSent.messages.through.objects.bulk_create(
-        [
-            ReminderSent.messages.through(remindersent_id=reminder.pk, remindermessage_id=message.pk)
-            for reminder, message in message_links
-        ],
-        ignore_conflicts=True,
+    """Each reminder lists the messages that carried it."""
+    through = ReminderSent.messages.through
+    through.objects.bulk_create(
+        [through(remindersent_id=r.pk, remindermessage_id=m.pk) for r, m in message_links], ignore_conflicts=True
     )
 
 
