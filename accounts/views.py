@@ -13,11 +13,11 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kamcrm.forms import add_service_errors
+from kamcrm.pages import safe_url
 
 from . import notifications, selectors, services
 from .forms import (
@@ -99,11 +99,7 @@ def profile(request):
 def switch_language(request):
     """The navbar's language menu: save the choice on the user and go back where they were."""
     form = LanguageForm(request.POST)
-    target = request.POST.get("next") or reverse("home")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("home")
+    target = safe_url(request, request.POST.get("next"), reverse("home"))
     if not form.is_valid():
         messages.error(request, _("Choose one of the offered languages."))
         return redirect(target)
@@ -325,12 +321,7 @@ def notification_open(request, pk: int):
     """Mark a notification read and go where it points (its own list when it points nowhere)."""
     notification = get_object_or_404(notifications.notification_list(for_user=request.user), pk=pk)
     notifications.mark_read(user=request.user, notification=notification)
-    target = notification.url
-    if not target or not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("accounts:notifications")
-    return redirect(target)
+    return redirect(safe_url(request, notification.url, reverse("accounts:notifications")))
 
 
 @login_required
@@ -346,15 +337,6 @@ def notification_read_all(request):
 # --- Saved filters (issue 15) ---------------------------------------------------------------------------------
 
 
-def _back_to(request, fallback: str) -> str:
-    target = request.POST.get("next") or fallback
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return fallback
-    return target
-
-
 @login_required
 @require_POST
 def saved_filter_save(request):
@@ -368,9 +350,9 @@ def saved_filter_save(request):
         )
     except ValidationError as exc:
         messages.error(request, " ".join(m for msgs in exc.message_dict.values() for m in msgs))
-        return redirect(_back_to(request, reverse("home")))
+        return redirect(safe_url(request, request.POST.get("next"), reverse("home")))
     messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
-    return redirect(_back_to(request, reverse("home")))
+    return redirect(safe_url(request, request.POST.get("next"), reverse("home")))
 
 
 @login_required
@@ -379,4 +361,4 @@ def saved_filter_delete(request, pk: int):
     saved = get_object_or_404(SavedFilter.objects.visible_to(request.user), pk=pk)
     services.delete_filter(saved=saved, user=request.user)
     messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
-    return redirect(_back_to(request, reverse("home")))
+    return redirect(safe_url(request, request.POST.get("next"), reverse("home")))

@@ -2,6 +2,7 @@
 
 import django_filters as filters
 from django.db import models
+from django.db.models import Q
 from django.forms.utils import pretty_name
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -47,3 +48,16 @@ class OrderingFilter(filters.OrderingFilter):
         ascending = [(param, labels.get(field, pretty_name(param))) for field, param in fields.items()]
         descending = [(f"-{param}", labels.get(f"-{param}", descending_label(label))) for param, label in ascending]
         return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
+
+
+def text_search(queryset, value: str, fields: tuple[str, ...]):
+    """The rows where any of ``fields`` contains ``value`` (case-insensitive); every row for a blank ``value``.
+
+    The ``q`` search box of every list filter."""
+    value = value.strip()
+    if not value:
+        return queryset
+    query = Q()
+    for field in fields:
+        query |= Q(**{f"{field}__icontains": value})
+    return queryset.filter(query)

@@ -1,13 +1,12 @@
 """FilterSets shared by the receivables pages and the API."""
 
 import django_filters as filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Region, Team, User
-from kamcrm.filters import DateFilter, OrderingFilter
+from kamcrm.filters import DateFilter, OrderingFilter, text_search
 
 from .models import ActivityKind, ClaimStatus, CollectionActivity, Invoice, InvoiceStatus, Payment, PaymentClaim
 
@@ -65,15 +64,10 @@ class InvoiceFilter(_ScopedChoices):
         fields = ["q", "distributor", "status", "currency", "open", "overdue"]
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(number__icontains=value)
-            | Q(distributor__code__icontains=value)
-            | Q(distributor__name__icontains=value)
-            | Q(distributor__short_name__icontains=value)
-            | Q(order_refs__icontains=value)
+        return text_search(
+            queryset,
+            value,
+            ("number", "distributor__code", "distributor__name", "distributor__short_name", "order_refs"),
         )
 
     def only_open(self, queryset, name, value):
@@ -94,14 +88,7 @@ class PaymentFilter(_ScopedChoices):
         fields = ["q", "distributor", "method", "unallocated"]
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | Q(distributor__code__icontains=value)
-            | Q(distributor__name__icontains=value)
-        )
+        return text_search(queryset, value, ("reference", "distributor__code", "distributor__name"))
 
     def with_unallocated(self, queryset, name, value):
         return queryset.filter(unallocated_amount__gt=0, reversal__isnull=True) if value else queryset

@@ -290,10 +290,9 @@ def _finance_and_managers() -> tuple[list[User], list[User]]:
 
 def _act(run: ReminderRun, sent: list[ReminderSent]) -> None:
     """Write what the claimed levels ask for: outbox messages (one per recipient and account) and rep tasks."""
-    invoice_pks = [r.invoice_id for r in sent]
     invoices = {
         inv.pk: inv
-        for inv in Invoice.objects.filter(pk__in=invoice_pks).select_related(
+        for inv in Invoice.objects.filter(pk__in=[r.invoice_id for r in sent]).select_related(
             "distributor__owner__team__kam", "distributor__owner__team__region"
         )
     }
@@ -308,76 +307,93 @@ def _act(run: ReminderRun, sent: list[ReminderSent]) -> None:
         c.distributor_id: c
         for c in Contact.objects.filter(distributor__in=list(accounts), is_primary=True).exclude(email="")
     }
-    finance, managers = _finance_and_managers()
+    people = _finance_and_managers()
     contact_language = ReceivablesSettings.load().contact_language
     message_links, task_links = [], []
     for distributor_pk, reminders in per_account.items():
         distributor = accounts[distributor_pk]
-        owner = distributor.owner
-        team = owner.team
-        region_id = team.region_id if team else owner.region_id
         recipients: dict[str, dict] = {}
         add = _recipient_adder(recipients)
         task = None
         for reminder in reminders:
-            level = reminder.level
-            if level.email_contact and distributor_pk in contacts:
-                language = contact_language or owner.language or settings.LANGUAGE_CODE
-                add(contacts[distributor_pk].email, None, language, "contact", reminder)
-            if level.notify_rep:
-                add(owner.email, owner, owner.language, "internal", reminder)
-            if level.notify_kam and team and team.kam and team.kam.is_active:
-                add(team.kam.email, team.kam, team.kam.language, "internal", reminder)
-            if level.notify_finance:
-                for user in finance:
-                    if user.region_id in (None, region_id):
-                        add(user.email, user, user.language, "internal", reminder)
-            if level.notify_regional_manager:
-                for user in managers:
-                    if user.region_id == region_id:
-                        add(user.email, user, user.language, "internal", reminder)
-            if level.rep_task:
+            _add_recipients(add, reminder, distributor, contacts.get(distributor_pk), contact_language, people)
+            if reminder.level.rep_task:
                 if task is None:
-                    task = CollectionTask.objects.create(
-                        distributor=distributor,
-                        assigned_to=owner,
-                        due_on=run.run_date,
-                        amount=sum((i.open_amount for i in overdue[distributor_pk] if i.due_date < run.run_date), ZERO),
-                        note=_("Visit to collect the overdue invoices."),
-                    )
-                    run.tasks += 1
-                    notify(
-                        recipient=owner,
-                        kind="task_assigned",
-                        key=f"collection-task-{task.pk}",
-                        params={"by": "KAM CRM", "task": f"{distributor}: {task.note}"},
-                        url=reverse("receivables:worklist"),
-                    )
+                    task = _open_collection_task(run, distributor, overdue[distributor_pk])
                 task_links.append((reminder, task))
         for email, entry in recipients.items():
             message = _compose(distributor, overdue[distributor_pk], entry, email, run.run_date)
             run.messages += 1
             for reminder in entry["reminders"]:
                 message_links.append((reminder, message))
-    if task_links:
-        CollectionTask.invoices.through.objects.bulk_create(
-            [
-                CollectionTask.invoices.through(collectiontask_id=task.pk, invoice_id=reminder.invoice_id)
-                for reminder, task in task_links
-            ],
-            ignore_conflicts=True,
-        )
-        for reminder, task in task_links:
-            reminder.task = task
-        ReminderSent.objects.bulk_update([r for r, _t in task_links], ["task"])
-    if message_links:
-        ReminderSent.messages.through.objects.bulk_create(
-            [
-                ReminderSent.messages.through(remindersent_id=reminder.pk, remindermessage_id=message.pk)
-                for reminder, message in message_links
-            ],
-            ignore_conflicts=True,
-        )
+    _link_tasks(task_links)
+    _link_messages(message_links)
+
+
+def _add_recipients(add, reminder: ReminderSent, distributor, contact, contact_language: str, people) -> None:
+    """Everyone the reminder's level writes to about ``distributor``: its contact and the people inside."""
+    level = reminder.level
+    owner = distributor.owner
+    team = owner.team
+    region_id = team.region_id if team else owner.region_id
+    finance, managers = people
+    if level.email_contact and contact is not None:
+        language = contact_language or owner.language or settings.LANGUAGE_CODE
+        add(contact.email, None, language, "contact", reminder)
+    if level.notify_rep:
+        add(owner.email, owner, owner.language, "internal", reminder)
+    if level.notify_kam and team and team.kam and team.kam.is_active:
+        add(team.kam.email, team.kam, team.kam.language, "internal", reminder)
+    if level.notify_finance:
+        for user in finance:
+            if user.region_id in (None, region_id):
+                add(user.email, user, user.language, "internal", reminder)
+    if level.notify_regional_manager:
+        for user in managers:
+            if user.region_id == region_id:
+                add(user.email, user, user.language, "internal", reminder)
+
+
+def _open_collection_task(run: ReminderRun, distributor, overdue: list[Invoice]) -> CollectionTask:
+    """The rep's task to visit and collect what is overdue on the run's date, with its notification."""
+    owner = distributor.owner
+    task = CollectionTask.objects.create(
+        distributor=distributor,
+        assigned_to=owner,
+        due_on=run.run_date,
+        amount=sum((i.open_amount for i in overdue if i.due_date < run.run_date), ZERO),
+        note=_("Visit to collect the overdue invoices."),
+    )
+    run.tasks += 1
+    notify(
+        recipient=owner,
+        kind="task_assigned",
+        key=f"collection-task-{task.pk}",
+        params={"by": "KAM CRM", "task": f"{distributor}: {task.note}"},
+        url=reverse("receivables:worklist"),
+    )
+    return task
+
+
+def _link_tasks(task_links: list[tuple[ReminderSent, CollectionTask]]) -> None:
+    """Each task covers its reminders' invoices; each reminder points to its task."""
+    if not task_links:
+        return
+    through = CollectionTask.invoices.through
+    through.objects.bulk_create(
+        [through(collectiontask_id=t.pk, invoice_id=r.invoice_id) for r, t in task_links], ignore_conflicts=True
+    )
+    for reminder, task in task_links:
+        reminder.task = task
+    ReminderSent.objects.bulk_update([r for r, _t in task_links], ["task"])
+
+
+def _link_messages(message_links: list[tuple[ReminderSent, object]]) -> None:
+    """Each reminder lists the messages that carried it."""
+    through = ReminderSent.messages.through
+    through.objects.bulk_create(
+        [through(remindersent_id=r.pk, remindermessage_id=m.pk) for r, m in message_links], ignore_conflicts=True
+    )
 
 
 def describe(level: ReminderLevel) -> str:

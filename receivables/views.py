@@ -12,7 +12,6 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -23,6 +22,7 @@ from accounts.models import Region, Role, Team, User
 from kamcrm.audit.models import AuditEvent
 from kamcrm.forms import add_service_errors
 from kamcrm.outbox import services as outbox
+from kamcrm.pages import message_and_redirect, next_url
 
 from . import holds, selectors, services, statements, tasks
 from .api import aging_csv, aging_from_params
@@ -89,13 +89,6 @@ def _distributor_or_404(request, pk):
     return distributor
 
 
-def _next_url(request, default: str) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=False):
-        return url
-    return default
-
-
 def _page(request, queryset):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -118,7 +111,7 @@ def _form_page(request, form, title: str, *, back: str, submit: str = "", extra:
         "title": title,
         "back": back,
         "submit": submit or _("Save"),
-        "next": _next_url(request, ""),
+        "next": next_url(request, ""),
     }
     context.update(extra or {})
     return render(request, "receivables/form.html", context)
@@ -275,7 +268,7 @@ def payment_new(request):
                     "left": f"{payment.unallocated_amount:,.2f}",
                 },
             )
-            return redirect(_next_url(request, reverse("receivables:payment_detail", args=[payment.pk])))
+            return redirect(next_url(request, reverse("receivables:payment_detail", args=[payment.pk])))
     values = {key.removeprefix("alloc_"): value for key, value in form.data.items() if key.startswith("alloc_")}
     return render(
         request,
@@ -285,7 +278,7 @@ def payment_new(request):
             "distributor": distributor,
             "invoices": open_invoices,
             "values": values,
-            "next": _next_url(request, ""),
+            "next": next_url(request, ""),
             "code": form.data.get("distributor", form.initial.get("distributor", "")),
         },
     )
@@ -319,17 +312,15 @@ def payment_detail(request, pk):
 def payment_reverse(request, pk):
     payment = get_object_or_404(Payment.objects.visible_to(request.user), pk=pk)
     _money_role_or_403(request)
-    form = ReverseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.reverse_payment(payment=payment, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("The payment was reversed; its invoices are open again."))
-    else:
-        messages.error(request, _("Give the reason and the date of the reversal."))
-    return redirect("receivables:payment_detail", pk)
+    return message_and_redirect(
+        request,
+        ReverseForm(request.POST),
+        lambda **data: services.reverse_payment(payment=payment, by=request.user, **data),
+        done=_("The payment was reversed; its invoices are open again."),
+        invalid=_("Give the reason and the date of the reversal."),
+        to="receivables:payment_detail",
+        args=[pk],
+    )
 
 
 @login_required
@@ -557,7 +548,7 @@ def account_hold(request, pk, action: str):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-    return redirect(_next_url(request, reverse("receivables:account", args=[pk])))
+    return redirect(next_url(request, reverse("receivables:account", args=[pk])))
 
 
 @login_required
@@ -574,7 +565,7 @@ def account_apply_credit(request, pk):
         messages.success(
             request, _("%(amount)s of credit applied to the oldest invoices.") % {"amount": f"{applied:,.2f}"}
         )
-    return redirect(_next_url(request, reverse("receivables:account", args=[pk])))
+    return redirect(next_url(request, reverse("receivables:account", args=[pk])))
 
 
 @login_required
@@ -598,26 +589,24 @@ def activity_new(request, pk):
                 _("%(kind)s logged for %(name)s.")
                 % {"kind": activity.get_kind_display(), "name": distributor.display_name},
             )
-            return redirect(_next_url(request, reverse("receivables:account", args=[pk])))
+            return redirect(next_url(request, reverse("receivables:account", args=[pk])))
     template = "receivables/_activity_form.html" if request.htmx else "receivables/activity_form.html"
-    return render(request, template, {"form": form, "d": distributor, "next": _next_url(request, "")})
+    return render(request, template, {"form": form, "d": distributor, "next": next_url(request, "")})
 
 
 @login_required
 @require_POST
 def activity_resolve(request, pk):
     activity = get_object_or_404(CollectionActivity.objects.visible_to(request.user), pk=pk)
-    form = ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.resolve_dispute(activity=activity, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("The dispute is resolved; reminders resume."))
-    else:
-        messages.error(request, _("Say how the dispute was settled."))
-    return redirect("receivables:account", activity.distributor_id)
+    return message_and_redirect(
+        request,
+        ResolveForm(request.POST),
+        lambda **data: services.resolve_dispute(activity=activity, by=request.user, **data),
+        done=_("The dispute is resolved; reminders resume."),
+        invalid=_("Say how the dispute was settled."),
+        to="receivables:account",
+        args=[activity.distributor_id],
+    )
 
 
 @login_required
@@ -626,7 +615,7 @@ def task_complete(request, pk):
     task = get_object_or_404(CollectionTask.objects.visible_to(request.user), pk=pk)
     services.complete_collection_task(task=task, by=request.user, note=request.POST.get("note", ""))
     messages.success(request, _("Task done."))
-    return redirect(_next_url(request, reverse("receivables:worklist")))
+    return redirect(next_url(request, reverse("receivables:worklist")))
 
 
 # --- Write-offs ---------------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 from django.core.management import call_command
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import Region, Role, Team, User
 from kamcrm.audit.models import AuditEvent
+from kamcrm.demo.accounts_org import DEMO_PASSWORD
 
 
 def test_seed_demo_builds_the_company_and_is_idempotent(db, capsys):

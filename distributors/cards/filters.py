@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Region, Team, User
 from accounts.scope import owned_by_scope
-from kamcrm.filters import DayCountFilter, OrderingFilter
+from kamcrm.filters import DayCountFilter, OrderingFilter, text_search
 
 from .models import Attractiveness, Distributor, RelationshipStage, RelationshipType, Status, Tier
 
@@ -120,15 +120,7 @@ class DistributorFilter(filters.FilterSet):
             limit_to_card_scope(self, user)
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(short_name__icontains=value)
-            | Q(code__icontains=value)
-            | Q(city__icontains=value)
-        )
+        return text_search(queryset, value, ("name", "short_name", "code", "city"))
 
     def not_visited_for(self, queryset, name, value):
         if value is None:

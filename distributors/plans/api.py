@@ -105,6 +105,22 @@ class RepShareSerializer(serializers.Serializer):
     share_pct = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
 
 
+# Who moved the plan through its steps and when: shown, never written through the API.
+_WORKFLOW_FIELDS = [
+    "created_by",
+    "created_at",
+    "submitted_by",
+    "submitted_at",
+    "approved_by",
+    "approved_at",
+    "returned_by",
+    "returned_at",
+    "return_comment",
+    "superseded_at",
+    "updated_at",
+]
+
+
 class PlanSerializer(TargetsInput, serializers.ModelSerializer):
     distributor = VisiblePrimaryKeyField(queryset=Distributor.objects.all())
     seasonal_profile = serializers.PrimaryKeyRelatedField(
@@ -147,17 +163,7 @@ class PlanSerializer(TargetsInput, serializers.ModelSerializer):
             "confirmed_by",
             "confirmed_on",
             "signed_copy",
-            "created_by",
-            "created_at",
-            "submitted_by",
-            "submitted_at",
-            "approved_by",
-            "approved_at",
-            "returned_by",
-            "returned_at",
-            "return_comment",
-            "superseded_at",
-            "updated_at",
+            *_WORKFLOW_FIELDS,
             "steps",
             "can_edit",
         ]
@@ -167,17 +173,7 @@ class PlanSerializer(TargetsInput, serializers.ModelSerializer):
             "status",
             "confirmed_by",
             "confirmed_on",
-            "created_by",
-            "created_at",
-            "submitted_by",
-            "submitted_at",
-            "approved_by",
-            "approved_at",
-            "returned_by",
-            "returned_at",
-            "return_comment",
-            "superseded_at",
-            "updated_at",
+            *_WORKFLOW_FIELDS,
         ]
         validators = []  # one active plan per quarter is the service's rule, with its own message
 

@@ -1,11 +1,11 @@
 """Filters of the plan lists, shared by the pages, the export and the API."""
 
 import django_filters as filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, Team, User
+from kamcrm.filters import text_search
 
 from ..cards.filters import limit_to_card_scope
 from .models import ActionItem, PlanStatus, QuarterlyPlan
@@ -37,14 +37,7 @@ class PlanFilter(filters.FilterSet):
             limit_to_card_scope(self, user)
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(distributor__name__icontains=value)
-            | Q(distributor__short_name__icontains=value)
-            | Q(distributor__code__icontains=value)
-        )
+        return text_search(queryset, value, ("distributor__name", "distributor__short_name", "distributor__code"))
 
     def only_current(self, queryset, name, value):
         if value is None:

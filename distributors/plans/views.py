@@ -11,13 +11,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Role
 from kamcrm.forms import add_service_errors
+from kamcrm.pages import safe_url
 
 from ..cards.exports import refused_export
 from ..cards.filters import valid_rows
@@ -409,10 +409,7 @@ def action_item_edit(request, pk, item_pk=None):
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Action item saved."))
-            next_url = request.GET.get("next", "")
-            if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-                return redirect(next_url)
-            return redirect("plans:account_detail", plan.pk)
+            return redirect(safe_url(request, request.GET.get("next"), reverse("plans:account_detail", args=[plan.pk])))
     title = _("Edit action item") if item_pk else _("New action item")
     return render(request, "plans/form.html", {"form": form, "title": title, "account_plan": plan})
 

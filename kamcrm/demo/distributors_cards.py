@@ -16,7 +16,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import REGIONS
 from accounts.models import User
 from distributors.cards import services
 from distributors.cards.models import (
@@ -36,6 +35,7 @@ from distributors.cards.models import (
     Tier,
 )
 from kamcrm.audit.models import AuditEvent
+from kamcrm.demo.accounts_org import REGIONS
 from kamcrm.money import CENT, cents
 
 SEED = 2026
@@ -879,7 +879,7 @@ def _seed_suggestions(spec: CardSpec, card: Distributor, by: User) -> None:
 
 @transaction.atomic
 def seed() -> None:
-    """Create or restore the demo catalogue and ~60 customer cards of the demo org (run accounts.demo first)."""
+    """Create or restore the demo catalogue and ~60 customer cards of the demo org (run accounts_org first)."""
     categories, brands = _seed_reference()
     specs = build()
     usernames = {"admin"} | {spec.owner for spec in specs} | {spec.kam for spec in specs}

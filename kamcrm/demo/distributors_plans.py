@@ -1,5 +1,5 @@
 """Demo plans for ``manage.py seed_demo``: the previous and the current quarter of every demo team, account plans
-for the key accounts. Runs after accounts.demo, kamcrm.demo.distributors_cards and (when present) reports.demo.
+for the key accounts. Runs after kamcrm.demo.accounts_org, distributors_cards and (when present) reports_visits.
 
 Dates are fixed relative to ``timezone.localdate()`` (the quarter it falls in and the one before). Targets are
 drawn from ``random.Random("2026:plan:<code>:<quarter>")`` around the account's recent monthly sales (its
@@ -16,7 +16,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import MANAGERS, REGIONS
 from accounts.models import User
 from distributors.cards.models import Distributor, Status, Tier
 from distributors.plans import selectors, services
@@ -30,6 +29,7 @@ from distributors.plans.models import (
     SeasonalProfile,
     SplitMethod,
 )
+from kamcrm.demo.accounts_org import MANAGERS, REGIONS
 from kamcrm.money import cents
 
 SEED = 2026

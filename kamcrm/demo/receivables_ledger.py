@@ -2,7 +2,7 @@
 believable spread of prompt and late payers, partial payments, a bounced acceptance bill, credit notes,
 promises to pay (kept, active and broken), disputes and one bad debt waiting for a write-off decision.
 
-Runs after ``accounts.demo`` and ``kamcrm.demo.distributors_cards`` (and ``reports.demo`` when present). Every
+Runs after ``accounts_org`` and ``distributors_cards`` (and ``reports_visits`` when present). Every
 choice comes from a random stream keyed by the record's natural key (``random.Random("2026:<key>")``), so what an
 invoice or a payment looks like never depends on the day the seed runs; a run on a later day adds what has become
 due since (new months' invoices, payments whose date has now passed) and leaves the rest alone. Everything

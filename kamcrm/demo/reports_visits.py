@@ -1,6 +1,6 @@
 """Demo visits, orders and daily reports for ``manage.py seed_demo``: three months of every demo rep's working days.
 
-Runs after ``accounts.demo`` and ``distributors.demo``. Everything is drawn from fixed random streams seeded
+Runs after ``accounts_org`` and ``distributors_cards``. Everything is drawn from fixed random streams seeded
 with 2026: each rep's day has its own stream (``random.Random("2026:day:<rep>:<date>")``), so what a given
 day holds never depends on the day the seed runs. The history always covers the last three months up to
 yesterday; a run on a later day adds the days that have passed since and leaves the rest alone.
@@ -25,12 +25,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.demo import REGIONS
 from accounts.models import Role, User
 from distributors.cards.models import Status, Tier
 from distributors.models import Brand, Contact, Distributor, DistributorBrand, Product
 from kamcrm.audit import services as audit
 from kamcrm.audit.models import AuditEvent
+from kamcrm.demo.accounts_org import REGIONS
 from kamcrm.imports.sheets import Sheet
 from kamcrm.money import cents
 from receivables.models import PaymentMethod
@@ -691,7 +691,7 @@ def _touch_last_visits(distributor_ids: set[int]) -> None:
 @transaction.atomic
 def seed() -> None:
     """Create what is missing of the last three months' visits, orders and daily reports of the demo company
-    (run accounts.demo and distributors.demo first)."""
+    (run accounts_org and distributors_cards first)."""
     today = timezone.localdate()
     days = [today - timedelta(days=n) for n in range(HISTORY_DAYS, 0, -1)]
     last_day = last_working_day(today)

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from distributors.models import Contact
 from tests import factories as f
-from tests.factories import PASSWORD
+from tests.e2e.pages import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -15,10 +15,7 @@ def test_rep_finds_an_account_and_adds_a_contact(phone):
     f.DistributorFactory(code="SH-0100", name="上海华联食品贸易有限公司", short_name="华联食品", owner=rep)
     f.DistributorFactory(code="SH-0200", name="Other Foods", owner=rep)
 
-    phone.goto("/login/")
-    phone.get_by_label("Username").fill("rep_phone")
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Log in").click()
+    log_in(phone, "rep_phone")
 
     phone.goto("/distributors/")
     phone.get_by_placeholder("Name, code or city").fill("华联")

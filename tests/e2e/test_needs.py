@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from reports.models import AccountNeed, Need
 from tests import factories as f
-from tests.factories import PASSWORD
+from tests.e2e.pages import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,10 +28,7 @@ def test_the_visit_form_suggests_the_combination_for_the_accounts_open_needs(pho
         opened_by=rep,
     )
 
-    phone.goto("/login/")
-    phone.get_by_label("Username").fill("rep_needs")
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Log in").click()
+    log_in(phone, "rep_needs")
 
     phone.goto("/reports/visits/new/")
     phone.locator("#account-search").fill("丰泽")

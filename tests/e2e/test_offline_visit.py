@@ -10,17 +10,11 @@ from playwright.sync_api import expect
 
 from reports.models import Order, Visit
 from tests import factories as f
+from tests.e2e.pages import log_in
 from tests.factories import PASSWORD
 from tests.reports.test_day_plan import _plan_day
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _login(phone, username):
-    phone.goto("/login/")
-    phone.get_by_label("Username").fill(username)
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Log in").click()
 
 
 @pytest.mark.service_worker
@@ -31,7 +25,7 @@ def test_a_visit_logged_offline_with_a_photo_is_saved_once_when_the_connection_r
     f.ContactFactory(distributor=second, name="王经理")
     photo = tmp_path / "shelf.jpg"
     Image.new("RGB", (64, 48), (200, 40, 40)).save(photo, "JPEG")
-    _login(phone, "rep_offline")
+    log_in(phone, "rep_offline")
 
     # One online visit: the service worker installs and keeps the form, the app shell and the accounts.
     phone.goto("/reports/visits/new/")
@@ -78,7 +72,7 @@ def test_editing_a_visit_keeps_every_value_and_changes_its_order(phone):
     f.ContactFactory(distributor=account, name="陈经理")
     f.ProductFactory(name="鲜悦橙汁 1L×12", unit_price=Decimal("66.00"))
     f.ProductFactory(name="鲜悦绿茶 500ml×24", unit_price=Decimal("48.00"))
-    _login(phone, "rep_edit")
+    log_in(phone, "rep_edit")
     phone.goto("/reports/visits/new/")
     phone.locator("#account-search").fill("鑫源")
     phone.get_by_text("鑫源商贸").click()
@@ -110,7 +104,7 @@ def test_my_day_lists_the_four_kinds_in_route_order_and_logs_a_visit_in_one_tap(
     expected = _plan_day(org, cards)
     org.rep_a1.set_password(PASSWORD)
     org.rep_a1.save()
-    _login(phone, "rep_a1")
+    log_in(phone, "rep_a1")
     expect(phone.locator("#day-plan .plan-item")).to_have_count(4)
     codes = phone.locator("#day-plan .plan-item").evaluate_all("items => items.map(i => i.dataset.account)")
     assert codes == expected

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from receivables import services
 from receivables.models import Invoice, Payment
 from tests import factories as f
-from tests.factories import PASSWORD
+from tests.e2e.pages import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -41,10 +41,7 @@ def test_finance_finds_the_account_ticks_invoices_and_sees_the_open_amounts_chan
             by=finance,
         )
 
-    desk.goto("/login/")
-    desk.get_by_label("Username").fill("fin_pay")
-    desk.get_by_label("Password").fill(PASSWORD)
-    desk.get_by_role("button", name="Log in").click()
+    log_in(desk, "fin_pay")
 
     desk.goto("/receivables/payments/new/")
     desk.get_by_label("Find the account").fill("联华")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from distributors.models import QuarterlyPlan
 from tests import factories as f
-from tests.factories import PASSWORD
+from tests.e2e.pages import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,10 +28,7 @@ def desk(browser, live_server):
 
 
 def _log_in(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, username)
     expect(page.locator("body")).to_contain_text("Welcome")  # a rep's home page is My day (h1), others the home page
 
 

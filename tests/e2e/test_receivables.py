@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from receivables import services
 from receivables.models import CollectionActivity, Invoice, Payment
 from tests import factories as f
-from tests.factories import PASSWORD
+from tests.e2e.pages import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -40,10 +40,7 @@ def test_finance_records_a_partial_payment_from_the_worklist_and_logs_a_promise(
             by=finance,
         )
 
-    desk.goto("/login/")
-    desk.get_by_label("Username").fill("fin_e2e")
-    desk.get_by_label("Password").fill(PASSWORD)
-    desk.get_by_role("button", name="Log in").click()
+    log_in(desk, "fin_e2e")
 
     desk.goto("/receivables/worklist/")
     row = desk.locator("#worklist tr[data-code='SH-0100']")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from reports.models import DailyReport, Order, Visit
 from tests import factories as f
-from tests.factories import PASSWORD
+from tests.e2e.pages import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,10 +17,7 @@ def test_rep_logs_a_visit_with_an_order_and_submits_the_day(phone):
     f.DistributorFactory(code="SH-0300", name="上海鑫源商贸有限公司", short_name="鑫源商贸", owner=rep)
     f.ProductFactory(name="鲜悦橙汁 1L×12", unit_price=Decimal("66.00"), unit_cost=Decimal("41.50"))
 
-    phone.goto("/login/")
-    phone.get_by_label("Username").fill("rep_day")
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Log in").click()
+    log_in(phone, "rep_day")
 
     phone.goto("/reports/visits/new/")
     phone.locator("#account-search").fill("鑫源")

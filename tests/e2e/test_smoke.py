@@ -5,17 +5,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts import demo as accounts_demo
-from accounts.demo import DEMO_PASSWORD
+from kamcrm.demo import accounts_org as accounts_demo
+from kamcrm.demo.accounts_org import DEMO_PASSWORD
+from tests.e2e import pages
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    pages.log_in(page, username, DEMO_PASSWORD)
 
 
 def test_demo_rep_logs_in_on_a_phone_and_switches_to_chinese(phone):

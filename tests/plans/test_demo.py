@@ -4,11 +4,11 @@ from collections import Counter
 
 from django.utils import timezone
 
-from accounts import demo as accounts_demo
 from accounts.models import User
 from distributors.models import AccountPlan, ActionItem, MonthlyPlan, QuarterlyPlan, RepSplit
 from distributors.plans.arithmetic import Targets, over_months, previous_quarter, quarter_label, quarter_of
 from kamcrm.audit.models import AuditEvent
+from kamcrm.demo import accounts_org as accounts_demo
 from kamcrm.demo import distributors_plans as plan_demo
 from tests import factories as f
 

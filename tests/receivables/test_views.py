@@ -222,3 +222,18 @@ def test_the_customer_card_timeline_shows_money_only_to_those_who_may_see_it(org
         assert expected in owner_view
     teammate_view = client_for(org.rep_a1b).get(url).content.decode()
     assert "PG-OLD" not in teammate_view and "TL-PAY" not in teammate_view
+
+
+def test_reversing_a_payment_from_its_page_says_what_happened(org, cards, money, client_for, day):
+    money.invoice(cards.a1, D("100"), day(-30))
+    payment = money.pay(cards.a1, D("100"), day(-5), reference="CHQ-PAGE", method="cheque")
+    client = client_for(org.finance)
+    url = reverse("receivables:payment_reverse", args=[payment.pk])
+    detail = reverse("receivables:payment_detail", args=[payment.pk])
+    response = client.post(url, {"reason": ""}, follow=True)
+    assert response.redirect_chain[-1][0] == detail
+    assert "Give the reason and the date of the reversal." in response.content.decode()
+    assert not Payment.objects.filter(reverses=payment).exists()
+    response = client.post(url, {"reason": "Cheque bounced", "reversed_on": day(0).isoformat()}, follow=True)
+    assert "The payment was reversed; its invoices are open again." in response.content.decode()
+    assert Payment.objects.filter(reverses=payment).exists()

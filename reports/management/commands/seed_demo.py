@@ -6,15 +6,15 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import Role
+from kamcrm.demo.accounts_org import DEMO_PASSWORD
 from reports.analytics.period_reports import services as period_reports
 from reports.analytics.rollups import services as rollups
 from reports.contests import services as contests
 
 # Each app that has demo data adds its seeder here, in dependency order; a seeder may return DemoLogins.
 SEEDERS = [
-    "accounts.demo.seed",
+    "kamcrm.demo.accounts_org.seed",
     "kamcrm.demo.distributors_cards.seed",
     "kamcrm.demo.distributors_competitors.seed",
     "kamcrm.demo.distributors_progress.seed",
@@ -27,7 +27,7 @@ SEEDERS = [
     "kamcrm.demo.reports_pickups.seed",
     "kamcrm.demo.reports_scorecards.seed",
     "kamcrm.demo.reports_contests.seed",
-    "accounts.demo.seed_saved_filters",
+    "kamcrm.demo.accounts_org.seed_saved_filters",
     "kamcrm.demo.reports_market.seed",
     "kamcrm.demo.reports_needs.seed",
     "kamcrm.demo.reports_training.seed",

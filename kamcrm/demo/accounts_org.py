@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from . import services
-from .models import Region, Role, SavedFilter, Team, User
+from accounts import services
+from accounts.models import Region, Role, SavedFilter, Team, User
 
 DEMO_PASSWORD = "Kam-demo-2026"
 
