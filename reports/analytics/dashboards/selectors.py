@@ -1040,7 +1040,8 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     targets are the reps' splits, read separately.
     """
     children_level = children_level or CHILD_LEVEL[scope.level]
-    if children_level in ("team", "region") and period.month_aligned:
+    # Grouped in SQL on PostgreSQL (its date arithmetic and time zones); the embedded SQLite adds up accounts.
+    if children_level in ("team", "region") and period.month_aligned and connection.vendor == "postgresql":
         return _dashboard_by_group(scope=scope, period=period, children_level=children_level, accounts=accounts)
     card_q = scope_q(scope.level, scope.id, prefix="")
     if scope.level == "rep":  # and the accounts where a plan gives the rep a split
