@@ -75,6 +75,19 @@ def market_check_json(check) -> dict:
     }
 
 
+def _inserted(fields: list[str], *, after: str, names: list[str]) -> list[str]:
+    at = fields.index(after) + 1
+    return [*fields[:at], *names, *fields[at:]]
+
+
+# The list/detail fields, with what the visit form records beside the visit (strategies, needs, market checks).
+VISIT_FIELDS = _inserted(
+    _inserted(VisitBaseSerializer.Meta.fields, after="brands_discussed", names=["strategies", "needs_observed"]),
+    after="stock_seen",
+    names=["market_checks"],
+)
+
+
 class VisitSerializer(VisitBaseSerializer):
     market_checks = MarketCheckSerializer(
         many=True,
@@ -95,55 +108,7 @@ class VisitSerializer(VisitBaseSerializer):
     )
 
     class Meta(VisitBaseSerializer.Meta):
-        model = Visit
-        fields = [
-            "id",
-            "distributor",
-            "rep",
-            "kind",
-            "started_at",
-            "ended_at",
-            "visit_date",
-            "purpose",
-            "purpose_note",
-            "contacts_met",
-            "outcome",
-            "brands_discussed",
-            "strategies",
-            "needs_observed",
-            "stock_seen",
-            "market_checks",
-            "orders",
-            "collected_amount",
-            "collection_method",
-            "payment_claim_id",
-            "follow_up_action",
-            "follow_up_due",
-            "latitude",
-            "longitude",
-            "location_accuracy_m",
-            "distance_from_account_m",
-            "is_far_from_account",
-            "check_in",
-            "client_ref",
-            "late_entry",
-            "late_decided_by",
-            "late_decided_at",
-            "late_note",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = [
-            "visit_date",
-            "distance_from_account_m",
-            "late_entry",
-            "late_decided_by",
-            "late_decided_at",
-            "late_note",
-            "created_at",
-            "updated_at",
-        ]
-        extra_kwargs = {"client_ref": {"read_only": False, "required": False}}
+        fields = VISIT_FIELDS
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
