@@ -132,6 +132,20 @@ def _check_own(rep: User, by: User) -> None:
         raise PermissionDenied(_("Only the rep writes their own plan and reviews."))
 
 
+def _save_once(record, *, field: str, message) -> dict | None:
+    """Save a record there is one of per rep and period (new or changed); the same period saved first by a
+    parallel request (a double submit) gives ``message`` on ``field``. Returns the audit snapshot of the record
+    as it was stored before, None for a new one."""
+    stored = type(record).objects.filter(pk=record.pk).first() if record.pk else None
+    before = audit.snapshot(stored) if stored else None
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        raise ValidationError({field: message}) from None
+    return before
+
+
 @transaction.atomic
 def save_work_plan(*, plan: MonthlyWorkPlan, by: User, focus_accounts=None, focus_brands=None) -> MonthlyWorkPlan:
     """The rep's monthly work plan. ``month`` is moved to the first of its month.
@@ -152,13 +166,7 @@ def save_work_plan(*, plan: MonthlyWorkPlan, by: User, focus_accounts=None, focu
     stored = MonthlyWorkPlan.objects.filter(rep=plan.rep, month=plan.month).exclude(pk=plan.pk).first()
     if stored is not None:
         raise ValidationError({"month": _("You already have a plan for this month; edit that one.")})
-    stored_plan = MonthlyWorkPlan.objects.filter(pk=plan.pk).first() if plan.pk else None
-    before = audit.snapshot(stored_plan) if stored_plan else None
-    try:
-        with transaction.atomic():
-            plan.save()
-    except IntegrityError:  # the same month saved by a parallel request (a double submit)
-        raise ValidationError({"month": _("You already have a plan for this month; edit that one.")}) from None
+    before = _save_once(plan, field="month", message=_("You already have a plan for this month; edit that one."))
     if focus_accounts is not None:
         plan.focus_accounts.set(accounts)
     if focus_brands is not None:
@@ -268,13 +276,7 @@ def save_review(*, review: Review, by: User) -> Review:
     ):
         raise ValidationError({"period_start": _("You already wrote this one; edit it instead.")})
     review.full_clean(exclude=["rep"], validate_unique=False, validate_constraints=False)
-    stored_review = Review.objects.filter(pk=review.pk).first() if review.pk else None
-    before = audit.snapshot(stored_review) if stored_review else None
-    try:
-        with transaction.atomic():
-            review.save()
-    except IntegrityError:  # the same period saved by a parallel request (a double submit)
-        raise ValidationError({"period_start": _("You already wrote this one; edit it instead.")}) from None
+    before = _save_once(review, field="period_start", message=_("You already wrote this one; edit it instead."))
     audit.record(review, by=by, action="review_saved", before=before)
     return review
 
