@@ -242,24 +242,7 @@ class ContactSerializer(StaysWithDistributor, serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "distributor",
-            "name",
-            "position",
-            "is_primary",
-            "phone",
-            "mobile",
-            "email",
-            "wechat",
-            "birthday",
-            "family",
-            "hobbies",
-            "personality",
-            "notes",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "distributor", *Contact.EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
     def to_representation(self, instance):
