@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kamcrm.security import ClientAddressThrottle
+from kamcrm.viewsets import NoDeleteViewSet
 
 from . import notifications, selectors, services
 from .models import Notification, Region, Role, SavedFilter, Team, User
@@ -124,13 +125,7 @@ def me(request):
     return Response(MeSerializer(request.user).data)
 
 
-class OrgViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class OrgViewSet(NoDeleteViewSet):
     permission_classes = [IsAdminOrReadOnly]
 
 

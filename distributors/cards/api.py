@@ -5,7 +5,7 @@ import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from accounts.api import VisiblePrimaryKeyField
 from accounts.models import User
 from accounts.permissions import IsAdminOrReadOnly
+from kamcrm.viewsets import NoDeleteViewSet
 
 from . import selectors, services, timeline
 from .filters import DistributorFilter
@@ -97,13 +98,7 @@ class CardGroupSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class DistributorViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class DistributorViewSet(NoDeleteViewSet):
     """Customer cards. A card is never deleted: set ``status`` to ``terminated`` with a reason and date."""
 
     serializer_class = DistributorSerializer
@@ -242,24 +237,7 @@ class ContactSerializer(StaysWithDistributor, serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "distributor",
-            "name",
-            "position",
-            "is_primary",
-            "phone",
-            "mobile",
-            "email",
-            "wechat",
-            "birthday",
-            "family",
-            "hobbies",
-            "personality",
-            "notes",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "distributor", *Contact.EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
     def to_representation(self, instance):
@@ -344,14 +322,7 @@ class ComplaintSerializer(StaysWithDistributor, serializers.ModelSerializer):
         read_only_fields = ["resolved_on", "recorded_by", "created_at", "updated_at"]
 
 
-class ComplaintViewSet(
-    ServiceWriteMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class ComplaintViewSet(ServiceWriteMixin, NoDeleteViewSet):
     serializer_class = ComplaintSerializer
     filterset_fields = ["distributor", "kind", "nature", "status", "owner"]
     model, save_function, kwarg = Complaint, services.save_complaint, "complaint"
@@ -369,14 +340,7 @@ class SuggestionSerializer(StaysWithDistributor, serializers.ModelSerializer):
         read_only_fields = ["recorded_by", "created_at"]
 
 
-class SuggestionViewSet(
-    ServiceWriteMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class SuggestionViewSet(ServiceWriteMixin, NoDeleteViewSet):
     serializer_class = SuggestionSerializer
     filterset_fields = ["distributor", "status"]
     model, save_function, kwarg = Suggestion, services.save_suggestion, "suggestion"
@@ -397,13 +361,7 @@ class ProductSerializer(serializers.ModelSerializer):
         fields = ["id", "sku", "name", "brand", "unit", "unit_price", "unit_cost", "is_active"]
 
 
-class CatalogueViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class CatalogueViewSet(NoDeleteViewSet):
     """Reference data: everyone reads, the admin role writes; deactivate instead of deleting."""
 
     permission_classes = [IsAdminOrReadOnly]

@@ -97,20 +97,7 @@ class ReassignForm(BootstrapFormMixin, forms.Form):
 class ContactForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
-        fields = [
-            "name",
-            "position",
-            "is_primary",
-            "phone",
-            "mobile",
-            "email",
-            "wechat",
-            "birthday",
-            "family",
-            "hobbies",
-            "personality",
-            "notes",
-        ]
+        fields = list(Contact.EDITABLE_FIELDS)
         widgets = {
             "birthday": DATE,
             **{name: forms.Textarea(attrs={"rows": 2}) for name in ("family", "hobbies", "personality", "notes")},

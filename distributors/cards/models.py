@@ -415,6 +415,21 @@ class Contact(models.Model):
     objects = ScopedByDistributor.as_manager()
 
     PERSONAL_FIELDS = ("birthday", "family", "hobbies", "personality")
+    # What a user writes, in form order: the contact form on the page and the API (which adds id and times).
+    EDITABLE_FIELDS = (
+        "name",
+        "position",
+        "is_primary",
+        "phone",
+        "mobile",
+        "email",
+        "wechat",
+        "birthday",
+        "family",
+        "hobbies",
+        "personality",
+        "notes",
+    )
 
     class Meta:
         ordering = ["-is_primary", "name"]

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -32,6 +32,7 @@ from accounts.permissions import IsAdminOrReadOnly
 from kamcrm.api import JSONErrorsNegotiation
 from kamcrm.filters import DjangoFilterBackend
 from kamcrm.validators import TextLengthValidator
+from kamcrm.viewsets import NoDeleteViewSet
 
 from ..cards.exports import CONTENT_TYPES
 from ..cards.filters import valid_rows
@@ -309,13 +310,7 @@ def plan_vs_actual_json(row: selectors.PlanVsActual) -> dict:
     }
 
 
-class PlanViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class PlanViewSet(NoDeleteViewSet):
     """Quarterly plans with their monthly plans and rep splits. Plans are never deleted (revisions keep history)."""
 
     serializer_class = PlanSerializer
@@ -550,13 +545,7 @@ class AccountPlanSerializer(serializers.ModelSerializer):
         return self.instance
 
 
-class AccountPlanViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class AccountPlanViewSet(NoDeleteViewSet):
     """Account plans of key accounts: vision, SMART objectives (nested), action items (read here; write at
     /api/action-items/)."""
 
@@ -591,13 +580,7 @@ class AccountPlanViewSet(
         return response
 
 
-class ActionItemViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class ActionItemViewSet(NoDeleteViewSet):
     """Action items of account plans. The KAM writes them; the owner updates status and completion note.
     Not deleted: set ``status`` to ``dropped`` with a note."""
 
@@ -638,13 +621,7 @@ class SeasonalProfileSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class SeasonalProfileViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class SeasonalProfileViewSet(NoDeleteViewSet):
     """Seasonal profiles (named monthly percentages): everyone reads, the admin role writes; deactivate, not delete."""
 
     queryset = SeasonalProfile.objects.all()

@@ -40,6 +40,11 @@ def _person(user) -> str:
     return user.display_name if user else ""
 
 
+def _plan_head(sheet, plan: QuarterlyPlan) -> list:
+    """The columns every sheet starts with (under ``head``): the distributor, the quarter and the revision."""
+    return [plan.distributor.code, _cell(sheet, plan.distributor.name), plan.period_label, plan.revision]
+
+
 def plan_workbook(*, plans: Sequence[QuarterlyPlan]) -> bytes:
     """The plans, their months and rep splits as an .xlsx workbook (three sheets)."""
     workbook = openpyxl.Workbook(write_only=True)
@@ -70,10 +75,7 @@ def plan_workbook(*, plans: Sequence[QuarterlyPlan]) -> bytes:
             workbooks.row(
                 sheet,
                 [
-                    plan.distributor.code,
-                    _cell(sheet, plan.distributor.name),
-                    plan.period_label,
-                    plan.revision,
+                    *_plan_head(sheet, plan),
                     plan.get_status_display(),
                     *[_cell(sheet, getattr(plan, n), n) for n in TARGET_FIELDS],
                     plan.get_distribution_display(),
@@ -96,10 +98,7 @@ def plan_workbook(*, plans: Sequence[QuarterlyPlan]) -> bytes:
                 workbooks.row(
                     sheet,
                     [
-                        plan.distributor.code,
-                        _cell(sheet, plan.distributor.name),
-                        plan.period_label,
-                        plan.revision,
+                        *_plan_head(sheet, plan),
                         f"{monthly.month:%Y-%m}",
                         *[_cell(sheet, getattr(monthly, n), n) for n in TARGET_FIELDS],
                     ],
@@ -127,10 +126,7 @@ def plan_workbook(*, plans: Sequence[QuarterlyPlan]) -> bytes:
                     workbooks.row(
                         sheet,
                         [
-                            plan.distributor.code,
-                            _cell(sheet, plan.distributor.name),
-                            plan.period_label,
-                            plan.revision,
+                            *_plan_head(sheet, plan),
                             f"{monthly.month:%Y-%m}",
                             split.rep.username,
                             split.rep.display_name,

@@ -198,6 +198,17 @@ def _mismatch_messages(found: dict, template: str, **extra) -> list[str]:
     ]
 
 
+def _part_errors(part: Targets, label: str) -> list[str]:
+    """The problems with one part's targets (a month, a rep's split), each as "label: target: message"."""
+    return [f"{label}: {_labels()[field]}: {m}" for field, messages in _target_errors(part).items() for m in messages]
+
+
+def _sum_errors(whole: Targets, parts: Sequence[Targets], template: str, *, skip=(), prefix: str = "") -> list[str]:
+    """One message per target (other than ``skip``) whose parts do not add up to ``whole``'s exactly."""
+    found = {name: v for name, v in mismatches(whole, parts).items() if name not in skip}
+    return [prefix + m for m in _mismatch_messages(found, template)]
+
+
 def _as_level(month: Targets, quarter: Targets) -> Targets:
     """A month spread from the quarter, with the quarter's levels (outlet coverage) instead of a part of them."""
     return replace(month, **{name: getattr(quarter, name) for name in LEVEL_TARGETS})
@@ -239,26 +250,17 @@ def monthly_targets(
     if distribution == Distribution.MANUAL:
         if months is None or len(months) != 3:
             raise ValidationError({"monthly_plans": [_("Give the targets of all three months.")]})
-        errors = {}
-        for i, month in enumerate(months):
-            for field, messages in _target_errors(month).items():
-                errors.setdefault("monthly_plans", []).extend(
-                    f"{_('Month %(n)s') % {'n': i + 1}}: {_labels()[field]}: {m}" for m in messages
-                )
-        if errors:
-            raise ValidationError(errors)
-        found = {name: v for name, v in mismatches(targets, months).items() if name not in LEVEL_TARGETS}
-        errors = _level_errors(targets, months)
+        errors = [m for i, month in enumerate(months) for m in _part_errors(month, _("Month %(n)s") % {"n": i + 1})]
         if errors:
             raise ValidationError({"monthly_plans": errors})
-        if found:
-            raise ValidationError(
-                {
-                    "monthly_plans": _mismatch_messages(
-                        found, _("The months' %(target)s add up to %(sum)s, not to the quarter's %(total)s.")
-                    )
-                }
-            )
+        errors = _level_errors(targets, months) or _sum_errors(
+            targets,
+            months,
+            _("The months' %(target)s add up to %(sum)s, not to the quarter's %(total)s."),
+            skip=LEVEL_TARGETS,
+        )
+        if errors:
+            raise ValidationError({"monthly_plans": errors})
         return list(months)
     if distribution == Distribution.PROFILE:
         if seasonal_profile is None:
@@ -323,24 +325,17 @@ def rep_targets(
         if any(split.targets is None for split in splits):
             raise ValidationError({"rep_splits": [prefix + _("Give every rep's targets.")]})
         for split in splits:
-            errors = _target_errors(split.targets)
+            errors = _part_errors(split.targets, prefix + split.rep.display_name)
             if errors:
-                field, messages = next(iter(errors.items()))
-                raise ValidationError(
-                    {"rep_splits": [f"{prefix}{split.rep.display_name}: {_labels()[field]}: {messages[0]}"]}
-                )
-        found = mismatches(month, [split.targets for split in splits])
-        if found:
-            raise ValidationError(
-                {
-                    "rep_splits": [
-                        prefix + m
-                        for m in _mismatch_messages(
-                            found, _("the reps' %(target)s add up to %(sum)s, not to the month's %(total)s.")
-                        )
-                    ]
-                }
-            )
+                raise ValidationError({"rep_splits": errors[:1]})
+        errors = _sum_errors(
+            month,
+            [split.targets for split in splits],
+            _("the reps' %(target)s add up to %(sum)s, not to the month's %(total)s."),
+            prefix=prefix,
+        )
+        if errors:
+            raise ValidationError({"rep_splits": errors})
         return [(split.rep, None, split.targets) for split in splits]
     raise ValidationError({"split_method": [_("Choose how to split the months to the reps.")]})
 
