@@ -16,25 +16,12 @@ from django.db.models import Sum
 from accounts.models import Notification
 from receivables import reminders
 from receivables.models import Allocation, CollectionTask, Invoice, ReminderMessage, ReminderSent
+from tests.receivables.threads import in_thread
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks and parallel connections"),
 ]
-
-
-def _in_thread(target, results, key):
-    def run():
-        try:
-            results[key] = target()
-        except Exception as exc:  # the test looks at what each side got
-            results[key] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def test_a_payment_waits_for_the_other_and_sees_what_is_left(org, cards, money, day):
@@ -57,7 +44,7 @@ def test_a_payment_waits_for_the_other_and_sees_what_is_left(org, cards, money, 
         finally:
             results["waited"] = time.monotonic() - started
 
-    threads = [_in_thread(first, results, "first"), _in_thread(second, results, "second")]
+    threads = [in_thread(first, results, "first"), in_thread(second, results, "second")]
     holding.wait(10)
     time.sleep(0.5)
     release.set()
@@ -84,7 +71,7 @@ def test_many_parallel_oldest_first_payments_allocate_exactly_what_is_open(org, 
 
         return run
 
-    threads = [_in_thread(pay(i), results, i) for i in range(6)]
+    threads = [in_thread(pay(i), results, i) for i in range(6)]
     for thread in threads:
         thread.join(30)
     assert not [r for r in results.values() if isinstance(r, Exception)], results
@@ -104,7 +91,7 @@ def test_two_workers_running_the_reminders_at_once_send_each_level_once(org, car
         start.wait(10)
         return reminders.send_overdue_reminders(run_date=day(0))
 
-    threads = [_in_thread(run, results, k) for k in ("a", "b")]
+    threads = [in_thread(run, results, k) for k in ("a", "b")]
     for thread in threads:
         thread.join(60)
     assert not [r for r in results.values() if isinstance(r, Exception)], results

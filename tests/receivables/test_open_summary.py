@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from receivables import selectors, services, summary, tasks
 from receivables.models import Invoice, OpenSummary, Payment
+from tests.receivables.threads import in_thread
 
 FIGURES = ("open_amount", "open_invoices", "overdue_amount", "overdue_invoices", "oldest_due", "score")
 
@@ -198,19 +199,6 @@ def test_two_writers_on_one_account_at_once_leave_its_row_right(org, cards, mone
     holding, release = threading.Event(), threading.Event()
     results = {}
 
-    def in_thread(target, key):
-        def run():
-            try:
-                results[key] = target()
-            except Exception as exc:  # the test looks at what each side got
-                results[key] = exc
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
     def first():  # pays the first invoice and keeps its transaction open while the second writer arrives
         with transaction.atomic():
             money.pay(cards.a1, D("60.00"), day(0), allocations=[(first_invoice, D("60.00"))])
@@ -222,7 +210,7 @@ def test_two_writers_on_one_account_at_once_leave_its_row_right(org, cards, mone
         money.credit(cards.a1, D("30.00"), day(0), invoice=second_invoice)
         return True
 
-    threads = [in_thread(first, "first"), in_thread(second, "second")]
+    threads = [in_thread(first, results, "first"), in_thread(second, results, "second")]
     holding.wait(10)
     threading.Event().wait(0.5)
     release.set()
