@@ -1099,9 +1099,9 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     labels = {pk: card["short_name"] or card["name"] for pk, card in cards.items()}
     by_account = [Child("distributor", pk, labels[pk], figures) for pk, figures in per_account.items() if pk in labels]
     selling = [c for c in by_account if c.figures.sales_amount or c.figures.sales_target]
-    top = sorted(selling, key=lambda c: (-c.figures.sales_amount, c.label))[:accounts]
+    top = sorted(selling, key=lambda c: (-c.figures.sales_amount, c.label, c.id))[:accounts]
     planned = [c for c in selling if c.figures.sales_rate is not None]
-    bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label))[:accounts]
+    bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label, c.id))[:accounts]
     _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, dso)
     return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
 
@@ -1111,7 +1111,7 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
 
     The same figures as adding up every account, grouped in SQL by the child instead: a region or the company
     reads a row per child and month, not one per account. The top and bottom accounts are ranked in SQL
-    (:func:`_ranking_candidates`); only the few accounts that can be among them are computed one by one.
+    (:func:`_ranked_accounts`); only the accounts shown are computed one by one.
     """
     today = timezone.localdate()
     path = GROUP_PATHS[children_level]
@@ -1131,12 +1131,9 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
     if None in grouped and None not in known:
         children.append(Child(children_level, None, str(_("Unassigned")), grouped[None]))
 
-    # The accounts that can be among the top or bottom ones, ranked exactly here; only those shown are computed
-    # one by one, as the per-account dashboard does.
-    ranked = _ranking_candidates(scope, period, accounts)
-    top_ids = [r[0] for r in sorted(ranked, key=lambda r: (-r[2], r[1]))[:accounts]]
-    rated = [(rate(planned, target), label, pk) for pk, label, _sales, planned, target in ranked]
-    bottom_ids = [pk for _rate, _label, pk in sorted(r for r in rated if r[0] is not None)[:accounts]]
+    # The top and bottom accounts, ranked in SQL; only those shown are computed one by one, as the per-account
+    # dashboard does.
+    top_ids, bottom_ids = _ranked_accounts(scope, period, accounts)
     by_id = {c.id: c for c in _account_figures([*top_ids, *bottom_ids], period, today)}
     top = [by_id[pk] for pk in top_ids]
     bottom = [by_id[pk] for pk in bottom_ids]
@@ -1208,18 +1205,21 @@ def _overdue_visits_grouped(scope: Scope, as_of: date, key_path: str) -> dict:
     return {row["_key"]: row["n"] for row in rows}
 
 
-def _ranking_candidates(scope: Scope, period: Period, accounts: int) -> list[tuple]:
-    """The scope's accounts that can be among the ``accounts`` top ones (by sales amount) or bottom ones (by sales
-    rate), ranked in SQL over the month rollups and the approved plans of a period of whole months.
+def _ranked_accounts(scope: Scope, period: Period, accounts: int) -> tuple[list[int], list[int]]:
+    """The ids of the scope's ``accounts`` top accounts (by sales amount) and bottom accounts (by sales rate),
+    ranked in SQL over the month rollups and the approved plans of a period of whole months, in the order the
+    per-account :func:`dashboard` gives: selling accounts (sales or a sales target) by sales descending, and
+    those with a target by their rate (planned sales ÷ target, 4 places, halves away from zero), each tie by
+    label (the short name, else the name) in code-point order (``COLLATE "C"``, as Python compares strings),
+    then by id.
 
-    Selling accounts are those with sales or a sales target; the top ones are every selling account with sales
-    at least the ``accounts``-th highest (ties included); the bottom ones every account with a target whose
-    rate, to 4 places, is within 0.0002 of the ``accounts``-th lowest (PostgreSQL's division may round a rate
-    differently from Python's in its last place). The exact order (ties by label) is taken in Python from the
-    rows [(id, label, sales amount, planned sales amount, sales target)]: exact sums of whole months.
+    The rate is :func:`distributors.plans.arithmetic.rate` in SQL: the sums are exact (2 places), the division
+    is carried to 20 places before rounding (a quotient of cents can only lie within 10⁻²⁰ of a rounding
+    boundary without being on it when the target exceeds 10¹⁴ of currency), and ``ROUND`` rounds halves away
+    from zero as ``ROUND_HALF_UP`` does.
     """
     if accounts <= 0:
-        return []
+        return [], []
     ids_sql, ids_params = (
         Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")).order_by().values("pk").query
     ).sql_with_params()
@@ -1237,30 +1237,26 @@ def _ranking_candidates(scope: Scope, period: Period, accounts: int) -> list[tup
              GROUP BY m.distributor_id
         ), targets AS (
             SELECT distributor_id AS id, SUM(sales_amount) AS target FROM plans GROUP BY distributor_id
-        ), selling AS (
+        ), figures AS (
             SELECT id, COALESCE(sales, 0) AS sales, COALESCE(planned, 0) AS planned, COALESCE(target, 0) AS target
               FROM flows FULL JOIN targets USING (id)
-             WHERE COALESCE(sales, 0) <> 0 OR COALESCE(target, 0) <> 0
-        ), rated AS (
-            SELECT id, ROUND(planned / target, 4) AS rate FROM selling WHERE target <> 0
+        ), selling AS (
+            SELECT f.*, COALESCE(NULLIF(d.short_name, ''), d.name) COLLATE "C" AS label
+              FROM figures f JOIN {Distributor._meta.db_table} d ON d.id = f.id
+             WHERE f.sales <> 0 OR f.target <> 0
         )
-        SELECT s.id, d.name, d.short_name, s.sales, s.planned, s.target
-          FROM selling s JOIN {Distributor._meta.db_table} d ON d.id = s.id
-         WHERE s.sales >= COALESCE(
-                (SELECT sales FROM selling ORDER BY sales DESC OFFSET %(nth)s LIMIT 1), (SELECT MIN(sales) FROM selling)
-               )
-            OR s.target <> 0 AND ROUND(s.planned / s.target, 4) <= COALESCE(
-                (SELECT rate FROM rated ORDER BY rate OFFSET %(nth)s LIMIT 1), (SELECT MAX(rate) FROM rated)
-               ) + 0.0002
+        SELECT
+          ARRAY(SELECT id FROM selling ORDER BY sales DESC, label, id LIMIT %(n)s),
+          ARRAY(SELECT id FROM selling WHERE target <> 0
+                 ORDER BY ROUND(CAST(planned AS numeric(40, 20)) / target, 4), label, id LIMIT %(n)s)
     """
     # The scope's subquery's own placeholders are positional: name them.
     named = {f"s{j}": value for j, value in enumerate(ids_params)}
     sql = sql.replace(ids_sql, ids_sql % tuple(f"%({name})s" for name in named))
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"start": period.start, "end": period.end, "nth": accounts - 1, **named})
-        return [
-            (pk, short_name or name, sales, planned, target) for pk, name, short_name, sales, planned, target in cursor
-        ]
+        cursor.execute(sql, {"start": period.start, "end": period.end, "n": accounts, **named})
+        top, bottom = cursor.fetchone()
+    return list(top), list(bottom)
 
 
 def _account_figures(ids: list[int], period: Period, today: date) -> list[Child]:
