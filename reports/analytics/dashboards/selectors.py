@@ -1115,7 +1115,9 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
     """
     today = timezone.localdate()
     path = GROUP_PATHS[children_level]
-    found = _fold(_cells(scope.q(), [period], path, many=True))
+    # The company's planned flag from its plans hashed once; a region's from an index probe per month row (hashing
+    # every plan of the company for a region's 1,000 accounts cost 3x the probes: 330 vs 110 ms for a year).
+    found = _fold(_cells(scope.q(), [period], path, many=scope.level == "company"))
     _add_targets(found, TargetMonth.objects.filter(scope.q(), rep=None), [period], path)
     _add_outlets_grouped(found, scope, period, CARD_PATHS[children_level])
     grouped = {key: figures for (key, _i), figures in found.items()}
