@@ -103,6 +103,10 @@ class DistributorMonth(RollupFlows):
     balance = models.DecimalField(
         _("open at the month's end"), max_digits=16, decimal_places=2, default=ZERO, db_default=ZERO
     )
+    # Whether the account has an approved, current plan for the month (a TargetMonth row without rep): its sales
+    # and gross profit then count as planned. Kept by the rollup writers with the targets, so dashboards read it
+    # with the flows instead of probing the plans for every row.
+    planned = models.BooleanField(_("planned"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("account month rollup")
@@ -114,7 +118,9 @@ class DistributorMonth(RollupFlows):
         indexes = [
             # ``balance`` too: the money open before a period is one index-only probe per account.
             models.Index(
-                fields=["distributor", "month"], include=(*FLOW_FIELDS, "balance"), name="rollup_month_covering"
+                fields=["distributor", "month"],
+                include=(*FLOW_FIELDS, "balance", "planned"),
+                name="rollup_month_covering",
             ),
             models.Index(fields=["month"], name="rollup_month_month"),
         ]

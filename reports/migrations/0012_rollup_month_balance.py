@@ -5,11 +5,10 @@ from django.db import migrations, models
 
 
 def rebuild_rollups(apps, schema_editor):
-    """A full rebuild: fills the running balances, and what ``0009_rollup_credited_on_time`` used to rebuild
-    (the credited column, the targets of the migrated plans)."""
-    from reports.analytics.rollups import services as rollups
+    """Fill the running balances, and what ``0009_rollup_credited_on_time`` used to rebuild: a full rebuild.
 
-    rollups.rebuild()
+    Done by ``0027_month_rollup_planned_and_balance`` instead: the rebuild runs today's code, which writes columns
+    added after this migration (``DistributorMonth.planned``)."""
 
 
 class Migration(migrations.Migration):

@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 
 from receivables import services as money
 from reports import tasks
+from reports.analytics.dashboards import selectors as dashboard
 from reports.analytics.models import CollectionAhead, DistributorDay, DistributorMonth
 from reports.analytics.rollups import services as rollups
 from reports.models import Order, Visit
 from tests import factories as f
+from tests.plans import factories as pf
 
 TODAY = timezone.localdate()
 MONTH = TODAY.replace(day=1)
@@ -204,3 +206,41 @@ def test_a_rebuild_of_every_account_leaves_the_rows_of_a_full_rebuild(org, cards
     caught_up = _rollup_rows()
     rollups.rebuild()
     assert caught_up == _rollup_rows()
+
+
+def test_sales_count_as_planned_from_the_plans_approval_whenever_their_month_row_was_written(
+    org, cards, django_capture_on_commit_callbacks
+):
+    """The month rows carry their planned flag: sales already rolled up when a plan is approved turn planned, and
+    so do sales of a month first sold in after the approval; the incremental writers leave what a full rebuild
+    gives."""
+    account = f.DistributorFactory(owner=org.rep_a1)
+    first = MONTH.replace(month=(MONTH.month - 1) // 3 * 3 + 1)
+    months = [first, (first + timedelta(days=32)).replace(day=1)]
+
+    def sell(month, amount):
+        with django_capture_on_commit_callbacks(execute=True):
+            Order.objects.create(
+                distributor=account, rep=account.owner, created_by=account.owner, order_date=month + timedelta(days=3),
+                status="confirmed", amount=Decimal(amount), gross_profit=Decimal("1.00"),
+            )  # fmt: skip
+
+    def planned(month) -> tuple[Decimal, Decimal]:
+        period = dashboard.period_containing("month", month)
+        found = dashboard.compute(scope=dashboard.Scope("company", None), periods=[period], group="distributor")
+        figures = found[(account.pk, 0)]
+        return figures.planned_sales_amount, figures.sales_amount
+
+    sell(months[0], "100.00")
+    assert planned(months[0]) == (Decimal("0.00"), Decimal("100.00"))  # no plan yet: unplanned
+    with django_capture_on_commit_callbacks(execute=True):
+        pf.approved_plan(
+            kam=org.kam_a1, manager=org.rm_a, distributor=account, year=first.year, quarter=(first.month - 1) // 3 + 1
+        )
+    assert planned(months[0]) == (Decimal("100.00"), Decimal("100.00"))  # the approval turned it planned
+    sell(months[1], "40.00")  # a month row written after the approval
+    assert planned(months[1]) == (Decimal("40.00"), Decimal("40.00"))
+    written = sorted(DistributorMonth.objects.filter(distributor=account).values_list("month", "planned"))
+    rollups.rebuild()
+    assert sorted(DistributorMonth.objects.filter(distributor=account).values_list("month", "planned")) == written
+    assert [p for _m, p in written] == [True, True]

@@ -31,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db import connection
-from django.db.models import BooleanField, Count, DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -412,7 +412,7 @@ def _planned(month_ref: str) -> Exists:
     )
 
 
-def _cells(accounts: Q, periods: Sequence[Period], path: str | None, many: bool = False) -> dict:
+def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
     """{(key, period index, month): Figures} — the money flows of each period, split by the month they fall in.
 
     A period's figure is the sum of its months' cells; a rep's share is taken per account and month (the plan's
@@ -436,19 +436,9 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None, many: bool 
         high = max(periods[i].end for i in chosen)
         rows = table.objects.filter(accounts, **{f"{unit}__gte": low, f"{unit}__lte": high}).order_by()
         if unit == "day":
-            rows = rows.annotate(_month=TruncMonth("day", output_field=DateField()))
-        if unit == "month" and many:
-            # Many accounts: the month's plans hashed once instead of a probe per row (the same flag).
-            plans = TargetMonth._meta.db_table
-            planned = RawSQL(
-                f'("{table._meta.db_table}"."distributor_id", "{table._meta.db_table}"."month") IN'
-                f" (SELECT distributor_id, month FROM {plans} WHERE rep_id IS NULL AND month >= %s AND month <= %s)",
-                [low, high],
-                output_field=BooleanField(),
-            )
-            rows = rows.annotate(_planned=planned)
-        else:
-            rows = rows.annotate(_planned=_planned("_month" if unit == "day" else "month"))
+            rows = rows.annotate(_month=TruncMonth("day", output_field=DateField()), _planned=_planned("_month"))
+        else:  # the month rows carry their planned flag (kept by the rollups with the targets)
+            rows = rows.annotate(_planned=F("planned"))
         rows = rows.values(unit, "_planned", **key_of).annotate(**{f"s_{n}": Sum(n) for n in FLOW_FIELDS})
         for row in rows:
             key, day, planned = row.get("_key"), row[unit], row["_planned"]
@@ -1124,9 +1114,7 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
     """
     today = timezone.localdate()
     path = GROUP_PATHS[children_level]
-    # The company's planned flag from its plans hashed once; a region's from an index probe per month row (hashing
-    # every plan of the company for a region's 1,000 accounts cost 3x the probes: 330 vs 110 ms for a year).
-    found = _fold(_cells(scope.q(), [period], path, many=scope.level == "company"))
+    found = _fold(_cells(scope.q(), [period], path))
     _add_targets(found, TargetMonth.objects.filter(scope.q(), rep=None), [period], path)
     _add_outlets_grouped(found, scope, period, CARD_PATHS[children_level])
     grouped = {key: figures for (key, _i), figures in found.items()}
@@ -1261,9 +1249,8 @@ def _ranked_accounts(scope: Scope, period: Period, accounts: int) -> tuple[list[
              WHERE p.rep_id IS NULL AND p.month >= %(start)s AND p.month <= %(end)s {plans_in}
         ), flows AS (
             SELECT m.distributor_id AS id, SUM(m.sales_amount) AS sales,
-                   SUM(m.sales_amount) FILTER (WHERE p.distributor_id IS NOT NULL) AS planned
+                   SUM(m.sales_amount) FILTER (WHERE m.planned) AS planned
               FROM {DistributorMonth._meta.db_table} m
-              LEFT JOIN plans p ON p.distributor_id = m.distributor_id AND p.month = m.month
              WHERE m.month >= %(start)s AND m.month <= %(end)s {flows_in}
              GROUP BY m.distributor_id
         ), targets AS (

@@ -219,10 +219,8 @@ def _refresh_days_and_months(f: _Filter, first_month: date | None, last_month: d
     add = ", ".join(f"{c} = {month_table}.{c} + EXCLUDED.{c}" for c in FLOW_FIELDS)
 
     def into_months(rows: str) -> str:
-        sums = ", ".join(f"SUM({c})" for c in FLOW_FIELDS)
         return (
-            f"INSERT INTO {month_table} (distributor_id, month, {columns}) "
-            f"SELECT distributor_id, {month}, {sums} FROM {rows} GROUP BY distributor_id, {month} "
+            f"INSERT INTO {month_table} (distributor_id, month, planned, {columns}) {_months_from(rows, '1=1')} "
             f"ON CONFLICT (distributor_id, month) DO UPDATE SET {add}"
         )
 
@@ -301,13 +299,38 @@ def _rebuild_months(first_month: date | None, last_month: date | None, ids: list
     last_day = _month_end(last_month) if last_month else None
     where, params = _Filter(first_month, last_day, ids).where("day", "distributor_id")
     columns = ", ".join(FLOW_FIELDS)
-    sums = ", ".join(f"SUM({name})" for name in FLOW_FIELDS)
-    month = _month_of("day")
     _execute(
-        f"INSERT INTO {month_table} (distributor_id, month, {columns}) "
-        f"SELECT distributor_id, {month}, {sums} FROM {day_table} WHERE {where} GROUP BY distributor_id, {month}",
+        f"INSERT INTO {month_table} (distributor_id, month, planned, {columns}) {_months_from(day_table, where)}",
         params,
     )
+
+
+def _months_from(day_rows: str, where: str) -> str:
+    """SQL: (distributor_id, month, planned, <flow sums>) of the day rows ``day_rows`` (a table or CTE) that match
+    ``where``, one row per account and month, with the month's planned flag."""
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in FLOW_FIELDS)
+    month = _month_of("day")
+    return (
+        f"SELECT g.distributor_id, g.month, {_planned_sql('g.distributor_id', 'g.month')}, "
+        f"{', '.join(f'g.{c}' for c in FLOW_FIELDS)} FROM (SELECT distributor_id, {month} AS month, {sums} "
+        f"FROM {day_rows} WHERE {where} GROUP BY distributor_id, {month}) g"
+    )
+
+
+def _planned_sql(distributor: str, month: str) -> str:
+    """SQL: whether the account has an approved, current plan for the month (its TargetMonth row without rep)."""
+    return (
+        f"EXISTS (SELECT 1 FROM {_table(TargetMonth)} t WHERE t.distributor_id = {distributor} "
+        f"AND t.month = {month} AND t.rep_id IS NULL)"
+    )
+
+
+def _mark_planned_months(first_month: date | None, last_month: date | None, ids: list[int] | None) -> None:
+    """``DistributorMonth.planned`` of the months [first_month, last_month] again, after their targets changed."""
+    table = _table(DistributorMonth)
+    where, params = _Filter(first_month, last_month, ids).where("month", "distributor_id")
+    planned = _planned_sql(f"{table}.distributor_id", f"{table}.month")
+    _execute(f"UPDATE {table} SET planned = {planned} WHERE {where} AND planned <> {planned}", params)
 
 
 def _rebuild_month_balances(first_month: date | None, ids: list[int] | None) -> None:
@@ -540,6 +563,7 @@ def _rebuild(start: date | None, end: date | None, ids: list[int] | None, parts:
         _rebuild_outlets(start, end, ids)
     if parts & TARGETS:
         _rebuild_targets(first_month, last_month, ids)
+        _mark_planned_months(first_month, last_month, ids)
     if parts & FLOWS and not by_difference:
         _rebuild_months(first_month, last_month, ids)
         if spill_from:
