@@ -10,6 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import Role
 from distributors.models import Brand, CompetitorProduct, Product
+from kamcrm.api import FieldsBuiltOnce
 from kamcrm.idempotency.api import IdempotentCreateMixin
 from reports.cycle.models import ServiceStrategy
 from reports.market import services as market_checks
@@ -88,7 +89,7 @@ VISIT_FIELDS = _inserted(
 )
 
 
-class VisitSerializer(VisitBaseSerializer):
+class VisitSerializer(FieldsBuiltOnce, VisitBaseSerializer):
     market_checks = MarketCheckSerializer(
         many=True,
         required=False,
