@@ -13,12 +13,12 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+# For a ModelSerializer on a hot path (a rep logs dozens of visits a day): its fields are built from the model once
+# per class, then deep-copied for each instance, as DRF already does for declared fields (building them from the
+# model's fields was a third of a visit POST's serializer time). Only for a serializer whose fields do not depend
+# on the instance, its context or the request. (A comment, not a docstring: the OpenAPI schema would take it as
+# the description of every serializer that mixes it in.)
 class FieldsBuiltOnce:
-    """For a ModelSerializer on a hot path (a rep logs dozens of visits a day): its fields are built from the model
-    once per class, then deep-copied for each instance, as DRF already does for declared fields (building them
-    from the model's fields was a third of a visit POST's serializer time). Only for a serializer whose fields do
-    not depend on the instance, its context or the request."""
-
     def get_fields(self):
         cls = type(self)
         built = cls.__dict__.get("_fields_built_once")
