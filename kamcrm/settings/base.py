@@ -108,6 +108,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
     # Covering indexes (INCLUDE) speed up PostgreSQL; SQLite builds the same index without the extra columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    # Integers beyond 64 bits in a query (a hostile id in a URL) compare as on PostgreSQL instead of a 500.
+    DATABASES["default"]["ENGINE"] = "kamcrm.sqlite"
 # A PostgreSQL streaming replica for the read-heavy pages (dashboards, reports, exports, aging): kamcrm.replicas.
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
 KAMCRM_READ_REPLICA = ""
