@@ -517,15 +517,7 @@ def apply_credit_note(
     if note.unapplied_amount <= 0:
         raise ValidationError({"allocations": [_("Nothing of this credit note is left to apply.")]})
     before = _money_snapshot(note)
-    _spend(
-        note,
-        left="unapplied_amount",
-        counts_from=note.issue_date,
-        what=_("credit note"),
-        allocations=allocations,
-        by=by,
-        credit_note=note,
-    )
+    _spend(note, allocations, by)
     note.save(update_fields=["unapplied_amount"])
     audit.record(note, by=by, action="credit_note_applied", before=before, after=_money_snapshot(note))
     return note
@@ -534,11 +526,13 @@ def apply_credit_note(
 # --- Payments ------------------------------------------------------------------------------------------------------
 
 
-def _spend(
-    source: Payment | CreditNote, *, left: str, counts_from: date, what: str, allocations, by: User, **link
-) -> None:
-    """Apply what is ``left`` of a payment or credit note to invoices (oldest due first, or as ``allocations``
-    say); ``link`` names the source on each allocation (``payment=`` or ``credit_note=``). The caller saves it."""
+def _spend(source: Payment | CreditNote, allocations, by: User) -> None:
+    """Apply what is left of a payment or credit note to invoices (oldest due first, or as ``allocations`` say);
+    the caller saves ``source``."""
+    if isinstance(source, Payment):
+        left, counts_from, what, link = "unallocated_amount", source.paid_on, _("payment"), {"payment": source}
+    else:
+        left, counts_from, what, link = "unapplied_amount", source.issue_date, _("credit note"), {"credit_note": source}
     plans = _plan_allocations(
         distributor=source.distributor,
         currency=source.currency,
@@ -552,15 +546,7 @@ def _spend(
 
 
 def _allocate_payment(payment: Payment, allocations, by: User) -> None:
-    _spend(
-        payment,
-        left="unallocated_amount",
-        counts_from=payment.paid_on,
-        what=_("payment"),
-        allocations=allocations,
-        by=by,
-        payment=payment,
-    )
+    _spend(payment, allocations, by)
     payment.save(update_fields=["unallocated_amount", "updated_at"])
 
 
