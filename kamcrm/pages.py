@@ -22,16 +22,22 @@ def next_url(request, fallback: str) -> str:
     return safe_url(request, request.POST.get("next") or request.GET.get("next"), fallback)
 
 
+def act_and_say(request, act, done) -> None:
+    """Run ``act()`` and say ``done(result)`` as a success message; when the service refuses (a
+    ``ValidationError``), say its reasons as an error message instead."""
+    try:
+        result = act()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done(result))
+
+
 def message_and_redirect(request, form, act, *, done: str, invalid: str, to: str, args=()):
     """A POST-only action page: when ``form`` is valid run ``act(**form.cleaned_data)`` and say ``done`` (or the
     service's refusal); when it is not, say ``invalid``. Then redirect to ``to`` (a URL name, with ``args``)."""
     if form.is_valid():
-        try:
-            act(**form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, done)
+        act_and_say(request, lambda: act(**form.cleaned_data), lambda _result: done)
     else:
         messages.error(request, invalid)
     return redirect(to, *args)

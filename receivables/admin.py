@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from kamcrm.admin import ReadOnlyAdmin
+
 from . import holds
 from .models import (
     AgingBucketSet,
@@ -59,20 +61,11 @@ class CreditHoldRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditHold)
-class CreditHoldAdmin(admin.ModelAdmin):
+class CreditHoldAdmin(ReadOnlyAdmin):
     """Read-only: finance holds and releases from the account's receivables page or the API (audited)."""
 
     list_display = ["distributor", "kind", "reason", "until", "placed_by", "placed_at", "ended_at"]
     list_filter = ["kind"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReminderLevel)
@@ -102,17 +95,6 @@ class StatementScheduleAdmin(admin.ModelAdmin):
     list_display = ["name", "frequency", "day", "is_active", "created_by"]
     filter_horizontal = ["teams", "regions"]
     raw_id_fields = ["distributors"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invoice)

@@ -31,6 +31,7 @@ from kamcrm.api import Pagination
 from kamcrm.idempotency.api import IdempotentCreateMixin, idempotent
 from kamcrm.money import ZERO, amount_text
 from kamcrm.validation import parse_amount, parse_date_param
+from kamcrm.viewsets import NoDeleteViewSet
 
 from . import holds, selectors, services, statements
 from .filters import CollectionActivityFilter, InvoiceFilter, PaymentClaimFilter, PaymentFilter
@@ -219,14 +220,7 @@ class InvoiceSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
         return data
 
 
-class NoDeleteModelViewSet(
-    IdempotentCreateMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class NoDeleteModelViewSet(IdempotentCreateMixin, NoDeleteViewSet):
     """Money records: created (honouring ``Idempotency-Key``), read and annotated; never deleted (DELETE → 405)."""
 
     permission_classes = [IsFinanceOrReadOnly]
@@ -1237,13 +1231,7 @@ class CreditHoldRuleSerializer(serializers.ModelSerializer):
         return holds.save_rule(by=self.context["request"].user, rule=instance, **validated_data)
 
 
-class CreditHoldRuleViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class CreditHoldRuleViewSet(NoDeleteViewSet):
     """Credit hold rules by aging bucket (the admin writes; everyone reads). Switch one off with
     ``is_active: false``; rules are not deleted. Overlapping days for the same tier are a 400."""
 

@@ -503,10 +503,6 @@ def collected_in_period(*, distributors: QuerySet[Distributor], start: date, end
     return collection_figures(distributors=distributors, start=start, end=end).collected
 
 
-def collection_rate(*, distributors: QuerySet[Distributor], start: date, end: date) -> Decimal | None:
-    return collection_figures(distributors=distributors, start=start, end=end).collection_rate
-
-
 DSO_WINDOW_DAYS = 90
 
 

@@ -165,6 +165,13 @@ def _lock(model, pk):
     return model.objects.select_for_update().get(pk=pk)
 
 
+def _lock_in_scope(model, pk, by: User):
+    """The row of ``model`` locked for update, once ``by`` is known to keep its distributor's money."""
+    row = _lock(model, pk)
+    _check_distributor(row.distributor, by)
+    return row
+
+
 # --- Applying money to invoices ---------------------------------------------------------------------------------
 
 
@@ -506,27 +513,11 @@ def apply_credit_note(
 ) -> CreditNote:
     """Apply a credit note's unapplied amount to invoices: oldest due first, or as ``allocations`` say."""
     _require_money_role(by)
-    note = _lock(CreditNote, credit_note.pk)
-    _check_distributor(note.distributor, by)
+    note = _lock_in_scope(CreditNote, credit_note.pk, by)
     if note.unapplied_amount <= 0:
         raise ValidationError({"allocations": [_("Nothing of this credit note is left to apply.")]})
     before = _money_snapshot(note)
-    plans = _plan_allocations(
-        distributor=note.distributor,
-        currency=note.currency,
-        available=note.unapplied_amount,
-        allocations=allocations,
-        what=_("credit note"),
-    )
-    for plan in plans:
-        _apply(
-            plan.invoice,
-            amount=plan.amount,
-            paid_on=_counts_from(note.issue_date, plan.invoice),
-            by=by,
-            credit_note=note,
-        )
-        note.unapplied_amount -= plan.amount
+    _spend(note, allocations, by)
     note.save(update_fields=["unapplied_amount"])
     audit.record(note, by=by, action="credit_note_applied", before=before, after=_money_snapshot(note))
     return note
@@ -535,23 +526,27 @@ def apply_credit_note(
 # --- Payments ------------------------------------------------------------------------------------------------------
 
 
-def _allocate_payment(payment: Payment, allocations, by: User) -> None:
+def _spend(source: Payment | CreditNote, allocations, by: User) -> None:
+    """Apply what is left of a payment or credit note to invoices (oldest due first, or as ``allocations`` say);
+    the caller saves ``source``."""
+    if isinstance(source, Payment):
+        left, counts_from, what, link = "unallocated_amount", source.paid_on, _("payment"), {"payment": source}
+    else:
+        left, counts_from, what, link = "unapplied_amount", source.issue_date, _("credit note"), {"credit_note": source}
     plans = _plan_allocations(
-        distributor=payment.distributor,
-        currency=payment.currency,
-        available=payment.unallocated_amount,
+        distributor=source.distributor,
+        currency=source.currency,
+        available=getattr(source, left),
         allocations=allocations,
-        what=_("payment"),
+        what=what,
     )
     for plan in plans:
-        _apply(
-            plan.invoice,
-            amount=plan.amount,
-            paid_on=_counts_from(payment.paid_on, plan.invoice),
-            by=by,
-            payment=payment,
-        )
-        payment.unallocated_amount -= plan.amount
+        _apply(plan.invoice, amount=plan.amount, paid_on=_counts_from(counts_from, plan.invoice), by=by, **link)
+        setattr(source, left, getattr(source, left) - plan.amount)
+
+
+def _allocate_payment(payment: Payment, allocations, by: User) -> None:
+    _spend(payment, allocations, by)
     payment.save(update_fields=["unallocated_amount", "updated_at"])
 
 
@@ -623,8 +618,7 @@ def allocate_payment(
 ) -> Payment:
     """Allocate what is still unallocated of ``payment``: oldest due first, or as ``allocations`` say."""
     _require_money_role(by)
-    payment = _lock(Payment, payment.pk)
-    _check_distributor(payment.distributor, by)
+    payment = _lock_in_scope(Payment, payment.pk, by)
     if payment.is_reversal or Payment.objects.filter(reverses=payment).exists():
         raise ValidationError({"allocations": [_("A reversed payment cannot be allocated.")]})
     if payment.unallocated_amount <= 0:
@@ -681,8 +675,7 @@ def reverse_payment(*, payment: Payment, reason: str, by: User, reversed_on: dat
     unchanged. Returns the reversal. Raises ValidationError (already reversed, a reversal, dates, no reason).
     """
     _require_money_role(by)
-    original = _lock(Payment, payment.pk)
-    _check_distributor(original.distributor, by)
+    original = _lock_in_scope(Payment, payment.pk, by)
     reversed_on = _not_future(reversed_on or today(), "reversed_on")
     if original.is_reversal:
         raise ValidationError({"non_field_errors": [_("A reversal cannot be reversed; record a new payment.")]})
@@ -791,8 +784,7 @@ def confirm_payment_claim(
 ) -> Payment:
     """Finance confirms a claim: it becomes a Payment (allocated oldest first unless ``allocations`` say)."""
     _require_money_role(by)
-    claim = _lock(PaymentClaim, claim.pk)
-    _check_distributor(claim.distributor, by)
+    claim = _lock_in_scope(PaymentClaim, claim.pk, by)
     if claim.status != ClaimStatus.PENDING:
         raise ValidationError({"non_field_errors": [_("This claim has already been decided.")]})
     before = audit.snapshot(claim)
@@ -818,8 +810,7 @@ def confirm_payment_claim(
 @transaction.atomic
 def reject_payment_claim(*, claim: PaymentClaim, reason: str, by: User) -> PaymentClaim:
     _require_money_role(by)
-    claim = _lock(PaymentClaim, claim.pk)
-    _check_distributor(claim.distributor, by)
+    claim = _lock_in_scope(PaymentClaim, claim.pk, by)
     if claim.status != ClaimStatus.PENDING:
         raise ValidationError({"non_field_errors": [_("This claim has already been decided.")]})
     if not (reason or "").strip():
@@ -1054,8 +1045,7 @@ def resolve_dispute(*, activity: CollectionActivity, resolution: str, by: User, 
     """Close an open dispute; the reminders it paused resume on the next run."""
     if not can_log_collection(by):
         raise PermissionDenied(_("Sign in to log collection work."))
-    activity = _lock(CollectionActivity, activity.pk)
-    _check_distributor(activity.distributor, by)
+    activity = _lock_in_scope(CollectionActivity, activity.pk, by)
     if activity.kind != ActivityKind.DISPUTE or activity.resolved_on is not None:
         raise ValidationError({"non_field_errors": [_("This is not an open dispute.")]})
     if not (resolution or "").strip():
@@ -1072,8 +1062,7 @@ def resolve_dispute(*, activity: CollectionActivity, resolution: str, by: User, 
 def complete_collection_task(*, task: CollectionTask, by: User, note: str = "") -> CollectionTask:
     if not can_log_collection(by):
         raise PermissionDenied(_("Sign in to log collection work."))
-    task = _lock(CollectionTask, task.pk)
-    _check_distributor(task.distributor, by)
+    task = _lock_in_scope(CollectionTask, task.pk, by)
     if task.status != TaskStatus.OPEN:
         return task
     before = audit.snapshot(task)

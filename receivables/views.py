@@ -22,7 +22,7 @@ from accounts.models import Region, Role, Team, User
 from kamcrm.audit.models import AuditEvent
 from kamcrm.forms import add_service_errors
 from kamcrm.outbox import services as outbox
-from kamcrm.pages import message_and_redirect, next_url
+from kamcrm.pages import act_and_say, message_and_redirect, next_url
 
 from . import holds, selectors, services, statements, tasks
 from .api import aging_csv, aging_from_params
@@ -328,14 +328,11 @@ def payment_reverse(request, pk):
 def payment_allocate(request, pk):
     payment = get_object_or_404(Payment.objects.visible_to(request.user), pk=pk)
     _money_role_or_403(request)
-    try:
-        payment = services.allocate_payment(payment=payment, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, _("Allocated; %(left)s is still unallocated.") % {"left": f"{payment.unallocated_amount:,.2f}"}
-        )
+    act_and_say(
+        request,
+        lambda: services.allocate_payment(payment=payment, by=request.user),
+        lambda done: _("Allocated; %(left)s is still unallocated.") % {"left": f"{done.unallocated_amount:,.2f}"},
+    )
     return redirect("receivables:payment_detail", pk)
 
 
@@ -557,14 +554,11 @@ def account_apply_credit(request, pk):
     """Apply the account's unapplied credit to its open invoices, oldest first (audited per payment / note)."""
     distributor = _distributor_or_404(request, pk)
     _money_role_or_403(request)
-    try:
-        applied = services.apply_credit(distributor=distributor, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, _("%(amount)s of credit applied to the oldest invoices.") % {"amount": f"{applied:,.2f}"}
-        )
+    act_and_say(
+        request,
+        lambda: services.apply_credit(distributor=distributor, by=request.user),
+        lambda applied: _("%(amount)s of credit applied to the oldest invoices.") % {"amount": f"{applied:,.2f}"},
+    )
     return redirect(next_url(request, reverse("receivables:account", args=[pk])))
 
 
@@ -675,13 +669,12 @@ def write_off_decide(request, pk, decision: str):
     form = DecisionForm(request.POST)
     form.is_valid()
     decide = services.approve_write_off if decision == "approve" else services.reject_write_off
-    try:
-        decide(write_off=write_off, by=request.user, note=form.cleaned_data.get("note", ""))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        done = _("Write-off approved.") if decision == "approve" else _("Write-off rejected.")
-        messages.success(request, done)
+    done = _("Write-off approved.") if decision == "approve" else _("Write-off rejected.")
+    act_and_say(
+        request,
+        lambda: decide(write_off=write_off, by=request.user, note=form.cleaned_data.get("note", "")),
+        lambda _result: done,
+    )
     return redirect("receivables:write_offs")
 
 

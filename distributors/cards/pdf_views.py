@@ -9,16 +9,10 @@ from django.http import Http404, HttpResponse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
-from rest_framework.views import APIView
+from drf_spectacular.utils import extend_schema
 
-from accounts.authentication import ExpiringTokenAuthentication
 from accounts.models import User
-from kamcrm.api import JSONErrorsNegotiation
+from kamcrm.viewsets import PdfAPIView, pdf_responses
 
 from . import selectors
 from .models import Distributor
@@ -44,19 +38,11 @@ def card_pdf(request, pk):
     return card_pdf_response(for_user=request.user, pk=pk)
 
 
-class DistributorCardPdfView(APIView):
-    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated]
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = JSONErrorsNegotiation
-
+class DistributorCardPdfView(PdfAPIView):
     @extend_schema(
         operation_id="distributors_card_pdf",
         tags=["distributors"],
-        responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The customer card, A4."),
-            404: OpenApiResponse(description="No such card in your scope."),
-        },
+        responses=pdf_responses(pdf="The customer card, A4.", missing="No such card in your scope."),
     )
     def get(self, request, pk: int):
         """The printable customer card (客户资料卡) as a PDF, in the caller's language."""

@@ -225,36 +225,32 @@ def _check_recorder(distributor: Distributor, by: User) -> None:
         raise PermissionDenied(_("You can view this card but not change it."))
 
 
+def _save_recorded(record: Complaint | Suggestion, *, by: User, actions: tuple[str, str]):
+    """Validate and save a complaint or suggestion (a new one is recorded by ``by``); audited as ``actions[0]``
+    when new, else ``actions[1]``."""
+    before = audit.snapshot(type(record).objects.get(pk=record.pk)) if record.pk else None
+    if before is None:
+        record.recorded_by = by
+    record.full_clean()
+    record.save()
+    audit.record(record, by=by, action=actions[0] if before is None else actions[1], before=before)
+    return record
+
+
 @transaction.atomic
 def save_complaint(*, complaint: Complaint, by: User) -> Complaint:
     """Record or update a complaint. Anyone working the account (not finance) may; the handler must be visible."""
     _check_recorder(complaint.distributor, by)
     if complaint.owner_id and not User.objects.visible_to(by).filter(pk=complaint.owner_id, is_active=True).exists():
         raise ValidationError({"owner": _("Choose an active colleague you can see.")})
-    before = audit.snapshot(Complaint.objects.get(pk=complaint.pk)) if complaint.pk else None
-    if before is None:
-        complaint.recorded_by = by
-    complaint.full_clean()
-    complaint.save()
-    audit.record(
-        complaint, by=by, action="complaint_recorded" if before is None else "complaint_changed", before=before
-    )
-    return complaint
+    return _save_recorded(complaint, by=by, actions=("complaint_recorded", "complaint_changed"))
 
 
 @transaction.atomic
 def save_suggestion(*, suggestion: Suggestion, by: User) -> Suggestion:
     """Record or update a customer suggestion and our response."""
     _check_recorder(suggestion.distributor, by)
-    before = audit.snapshot(Suggestion.objects.get(pk=suggestion.pk)) if suggestion.pk else None
-    if before is None:
-        suggestion.recorded_by = by
-    suggestion.full_clean()
-    suggestion.save()
-    audit.record(
-        suggestion, by=by, action="suggestion_recorded" if before is None else "suggestion_changed", before=before
-    )
-    return suggestion
+    return _save_recorded(suggestion, by=by, actions=("suggestion_recorded", "suggestion_changed"))
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@ Imported from ``distributors/admin.py``, which Django's admin autodiscovery impo
 
 from django.contrib import admin
 
+from kamcrm.admin import ReadOnlyAdmin
+
 from .models import AccountPlan, ActionItem, MonthlyPlan, Objective, QuarterlyPlan, RepSplit, SeasonalProfile
 
 
@@ -21,17 +23,6 @@ class SeasonalProfileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.plans.exists()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MonthlyPlanInline(admin.TabularInline):

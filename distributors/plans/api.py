@@ -15,24 +15,18 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.api import VisiblePrimaryKeyField
-from accounts.authentication import ExpiringTokenAuthentication
 from accounts.models import User
 from accounts.permissions import IsAdminOrReadOnly
-from kamcrm.api import JSONErrorsNegotiation
 from kamcrm.filters import DjangoFilterBackend
 from kamcrm.validators import TextLengthValidator
-from kamcrm.viewsets import NoDeleteViewSet
+from kamcrm.viewsets import NoDeleteViewSet, PdfAPIView, pdf_responses
 
 from ..cards.exports import CONTENT_TYPES
 from ..cards.filters import valid_rows
@@ -310,6 +304,11 @@ def plan_vs_actual_json(row: selectors.PlanVsActual) -> dict:
     }
 
 
+def _with_editable(queryset, user):
+    """``queryset`` (plans or account plans) with ``editable``: whether ``user`` may change each row."""
+    return queryset.annotate(editable=Exists(queryset.model.objects.editable_by(user).filter(pk=OuterRef("pk"))))
+
+
 class PlanViewSet(NoDeleteViewSet):
     """Quarterly plans with their monthly plans and rep splits. Plans are never deleted (revisions keep history)."""
 
@@ -319,13 +318,8 @@ class PlanViewSet(NoDeleteViewSet):
     search_fields = []
 
     def get_queryset(self):
-        user = self.request.user
-        editable = QuarterlyPlan.objects.editable_by(user).filter(pk=OuterRef("pk"))
-        return (
-            selectors.plan_list(for_user=user)
-            .annotate(editable=Exists(editable))
-            .prefetch_related("monthly_plans__rep_splits", "steps")
-        )
+        plans = selectors.plan_list(for_user=self.request.user)
+        return _with_editable(plans, self.request.user).prefetch_related("monthly_plans__rep_splits", "steps")
 
     def get_parsers(self):
         if getattr(self, "action", None) == "confirm":
@@ -555,13 +549,8 @@ class AccountPlanViewSet(NoDeleteViewSet):
     ordering_fields = ["year", "updated_at"]
 
     def get_queryset(self):
-        user = self.request.user
-        editable = AccountPlan.objects.editable_by(user).filter(pk=OuterRef("pk"))
-        return (
-            selectors.account_plan_list(for_user=user)
-            .annotate(editable=Exists(editable))
-            .prefetch_related("objectives", "action_items")
-        )
+        plans = selectors.account_plan_list(for_user=self.request.user)
+        return _with_editable(plans, self.request.user).prefetch_related("objectives", "action_items")
 
     def create(self, request, *args, **kwargs):
         if not services.can_plan(request.user):
@@ -634,21 +623,13 @@ class SeasonalProfileViewSet(NoDeleteViewSet):
 # --- Files: the plan as PDF, plans as .xlsx ----------------------------------------------------------------
 
 
-class PlanPdfView(APIView):
+class PlanPdfView(PdfAPIView):
     """GET /api/plans/<id>/plan.pdf — the printed plan, in the caller's language; 404 outside scope."""
-
-    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated]
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = JSONErrorsNegotiation
 
     @extend_schema(
         operation_id="plans_pdf",
         tags=["plans"],
-        responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The plan, A4 landscape."),
-            404: OpenApiResponse(description="No such plan in your scope."),
-        },
+        responses=pdf_responses(pdf="The plan, A4 landscape.", missing="No such plan in your scope."),
     )
     def get(self, request, pk: int):
         with translation.override(request.user.language or translation.get_language()):

@@ -513,20 +513,18 @@ def _write_months(plan: QuarterlyPlan, month_dates, month_targets, split_rows) -
         RepSplit.objects.bulk_create(splits)
 
 
+def _wrong_status(plan: QuarterlyPlan, message: str) -> ValidationError:
+    """The refusal of a workflow step the plan's status does not allow; ``message`` names it as ``%(status)s``."""
+    return ValidationError({"non_field_errors": [message % {"status": plan.get_status_display()}]})
+
+
 @transaction.atomic
 def submit_plan(*, plan: QuarterlyPlan, by: User, comment: str = "") -> QuarterlyPlan:
     """Send a draft or returned plan to the regional manager. Raises PermissionDenied or ValidationError."""
     _check_planner(plan, by)
     plan = _locked(plan)
     if plan.status not in EDITABLE_STATUSES:
-        raise ValidationError(
-            {
-                "non_field_errors": [
-                    _("Only a draft or returned plan can be submitted; this one is %(status)s.")
-                    % {"status": plan.get_status_display()}
-                ]
-            }
-        )
+        raise _wrong_status(plan, _("Only a draft or returned plan can be submitted; this one is %(status)s."))
     before = audit.snapshot(plan)
     plan.status = PlanStatus.SUBMITTED
     plan.submitted_by, plan.submitted_at = by, timezone.now()
@@ -546,14 +544,7 @@ def approve_plan(*, plan: QuarterlyPlan, by: User, comment: str = "") -> Quarter
     _check_decider(plan, by)
     plan = _locked(plan)
     if plan.status != PlanStatus.SUBMITTED:
-        raise ValidationError(
-            {
-                "non_field_errors": [
-                    _("Only a submitted plan can be approved; this one is %(status)s.")
-                    % {"status": plan.get_status_display()}
-                ]
-            }
-        )
+        raise _wrong_status(plan, _("Only a submitted plan can be approved; this one is %(status)s."))
     if by.pk in (plan.created_by_id, plan.submitted_by_id):
         raise ValidationError({"non_field_errors": [_("You cannot approve your own plan.")]})
     now = timezone.now()
@@ -584,14 +575,7 @@ def return_plan(*, plan: QuarterlyPlan, by: User, comment: str) -> QuarterlyPlan
     if not (comment or "").strip():
         raise ValidationError({"comment": [_("Say what should change before the plan can be approved.")]})
     if plan.status != PlanStatus.SUBMITTED:
-        raise ValidationError(
-            {
-                "non_field_errors": [
-                    _("Only a submitted plan can be returned; this one is %(status)s.")
-                    % {"status": plan.get_status_display()}
-                ]
-            }
-        )
+        raise _wrong_status(plan, _("Only a submitted plan can be returned; this one is %(status)s."))
     before = audit.snapshot(plan)
     plan.status = PlanStatus.RETURNED
     plan.returned_by, plan.returned_at, plan.return_comment = by, timezone.now(), comment.strip()
