@@ -1,0 +1,1 @@
+"""Receivables: invoices, credit notes, payments, write-offs, aging, collection work, reminders, statements, holds."""

@@ -1,0 +1,1 @@
+"""The reports app: a sub-package per capability (visits, cycle, analytics, handbook parts, visit entry), its wiring."""

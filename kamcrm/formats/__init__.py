@@ -1,0 +1,1 @@
+"""Number formats per language (``FORMAT_MODULE_PATH``): money grouped by thousands in English and Chinese."""

@@ -1,0 +1,1 @@
+"""``Idempotency-Key`` on money-creating API POSTs: the first answer is stored and replayed to a retry."""

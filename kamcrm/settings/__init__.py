@@ -1,0 +1,1 @@
+"""Settings from the environment: ``base``, and ``local``, ``test``, ``production`` on top of it."""

@@ -1,1 +1,1 @@
-"""Training sessions for reps, linked to their scorecards, with pages and API."""
+"""Training sessions for reps or a distributor's staff, linked to the reps' scorecards, with pages and API."""

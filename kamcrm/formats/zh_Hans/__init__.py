@@ -1,0 +1,1 @@
+"""Chinese number format: Django's, with thousands separators added for money (20,583.24)."""
