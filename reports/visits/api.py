@@ -19,6 +19,7 @@ from accounts.models import Role
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.filters import DateFilter
 from kamcrm.idempotency.api import IdempotentCreateMixin
+from kamcrm.viewsets import NoDeleteViewSet
 from receivables import api as receivables_api
 from reports.visits import selectors, services
 from reports.visits.models import Order, OrderLine, OrderStatus, Visit, VisitPhoto
@@ -83,14 +84,7 @@ class StatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
 
 
-class OrderViewSet(
-    IdempotentCreateMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class OrderViewSet(IdempotentCreateMixin, NoDeleteViewSet):
     """The sales ledger. Orders are never deleted: cancel them (``POST …/status/`` with ``cancelled``)."""
 
     serializer_class = OrderSerializer
