@@ -146,6 +146,11 @@ class StockSerializer(serializers.Serializer):
     units = serializers.IntegerField(min_value=0)
 
 
+# A late entry (flagged when a visit is logged for a day already submitted) and the KAM's decision on it (the page or
+# POST …/late-decision/): read-only in a visit's own create and update.
+LATE_ENTRY_FIELDS = ["late_entry", "late_decided_by", "late_decided_at", "late_note"]
+
+
 # A visit as the visits capability keeps it; the API's ``VisitSerializer`` (``reports.visit_entry.api``) adds what
 # upper capabilities record with it (strategies, needs observed, market checks). No docstring: the API's serializer
 # would show it in the schema.
@@ -196,20 +201,14 @@ class VisitBaseSerializer(serializers.ModelSerializer):
             "is_far_from_account",
             "check_in",
             "client_ref",
-            "late_entry",
-            "late_decided_by",
-            "late_decided_at",
-            "late_note",
+            *LATE_ENTRY_FIELDS,
             "created_at",
             "updated_at",
         ]
         read_only_fields = [
             "visit_date",
             "distance_from_account_m",
-            "late_entry",
-            "late_decided_by",
-            "late_decided_at",
-            "late_note",
+            *LATE_ENTRY_FIELDS,
             "created_at",
             "updated_at",
         ]
