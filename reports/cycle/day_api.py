@@ -96,24 +96,24 @@ class DailyReportViewSet(NoDeleteViewSet):
         report = services.submit_daily_report(report=self.get_object(), by=request.user)
         return Response(self.get_serializer(report).data)
 
+    def _comment(self, request) -> str:
+        """The ``comment`` of a reopen or review body (a 400 when it is too long)."""
+        body = CommentInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data["comment"]
+
     @extend_schema(request=CommentInSerializer, responses=DailyReportSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        body = CommentInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        report = services.reopen_daily_report(
-            report=self.get_object(), by=request.user, reason=body.validated_data["comment"]
-        )
+        comment = self._comment(request)
+        report = services.reopen_daily_report(report=self.get_object(), by=request.user, reason=comment)
         return Response(self.get_serializer(report).data)
 
     @extend_schema(request=CommentInSerializer, responses=DailyReportSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        body = CommentInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        report = services.review_daily_report(
-            report=self.get_object(), by=request.user, comment=body.validated_data["comment"]
-        )
+        comment = self._comment(request)
+        report = services.review_daily_report(report=self.get_object(), by=request.user, comment=comment)
         return Response(self.get_serializer(report).data)
 
 
