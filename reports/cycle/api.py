@@ -12,7 +12,7 @@ import django_filters as filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -21,6 +21,7 @@ from accounts.permissions import IsAdminOrReadOnly
 from distributors.cards.api import VisibleDistributorField
 from distributors.models import Brand
 from kamcrm.filters import DateFilter
+from kamcrm.viewsets import NoDeleteViewSet
 from reports.cycle import selectors as cycle
 from reports.cycle import services
 from reports.cycle.models import Comment, MonthlyWorkPlan, Review, ServiceStrategy, WeeklySchedule
@@ -196,13 +197,7 @@ class CycleCommentInSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=4000)
 
 
-class CycleViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class CycleViewSet(NoDeleteViewSet):
     """Plans, schedules and reviews are never deleted through the API: the KAM's comments hang on them."""
 
     permission_classes = [CyclePermission]

@@ -4,12 +4,13 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kamcrm.validators import TextLengthValidator
+from kamcrm.viewsets import NoDeleteViewSet
 from reports.cycle import day_plan, day_views, services
 from reports.visits import selectors
 from reports.visits.models import DailyReport
@@ -60,13 +61,7 @@ class CommentInSerializer(serializers.Serializer):
     comment = serializers.CharField(validators=[TextLengthValidator()], required=False, allow_blank=True, default="")
 
 
-class DailyReportViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class DailyReportViewSet(NoDeleteViewSet):
     """Daily reports (推销日报表). The rep creates/edits their own notes, then ``submit`` locks the day;
     the KAM may ``reopen`` it or ``review`` it with a comment."""
 
@@ -101,24 +96,24 @@ class DailyReportViewSet(
         report = services.submit_daily_report(report=self.get_object(), by=request.user)
         return Response(self.get_serializer(report).data)
 
+    def _comment(self, request) -> str:
+        """The ``comment`` of a reopen or review body (a 400 when it is too long)."""
+        body = CommentInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data["comment"]
+
     @extend_schema(request=CommentInSerializer, responses=DailyReportSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        body = CommentInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        report = services.reopen_daily_report(
-            report=self.get_object(), by=request.user, reason=body.validated_data["comment"]
-        )
+        comment = self._comment(request)
+        report = services.reopen_daily_report(report=self.get_object(), by=request.user, reason=comment)
         return Response(self.get_serializer(report).data)
 
     @extend_schema(request=CommentInSerializer, responses=DailyReportSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        body = CommentInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        report = services.review_daily_report(
-            report=self.get_object(), by=request.user, comment=body.validated_data["comment"]
-        )
+        comment = self._comment(request)
+        report = services.review_daily_report(report=self.get_object(), by=request.user, comment=comment)
         return Response(self.get_serializer(report).data)
 
 

@@ -399,20 +399,34 @@ def comment_add(request, kind: str, pk: int):
             services.add_comment(target=target, by=request.user, text=form.cleaned_data["text"])
         except ValidationError as exc:
             add_service_errors(form, exc)
+    return comment_posted(
+        request,
+        form,
+        partial="reports/cycle/_comments.html",
+        context=lambda: {**_comments_context(request, target, kind), "next_url": request.POST.get("next", "")},
+        fallback=reverse(detail_url, args=[target.pk]),
+    )
+
+
+def comment_posted(request, form, *, partial: str, context, fallback: str):
+    """The answer to a comment post (on a plan, schedule or review here, on a period report in analytics).
+
+    HTMX gets the comments section back: ``partial`` with ``context()``, holding the posted form when it failed. A
+    plain form gets "Comment added." or the form's errors as a message, and a redirect to the posted ``next`` when
+    it stays on this site, else to ``fallback``."""
     ok = form.is_valid()
     if request.htmx:
-        context = _comments_context(request, target, kind)
-        context["next_url"] = request.POST.get("next", "")
+        found = context()
         if not ok:
-            context["comment_form"] = form
-        return render(request, "reports/cycle/_comments.html", context)
+            found["comment_form"] = form
+        return render(request, partial, found)
     if ok:
         messages.success(request, _("Comment added."))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse(detail_url, args=[target.pk])
+        next_url = fallback
     return redirect(next_url)
 
 

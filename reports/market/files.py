@@ -6,9 +6,9 @@ import io
 import openpyxl
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from openpyxl.styles import Font
 
 from kamcrm import workbooks
+from kamcrm.workbook_heads import head_row
 from kamcrm.workbooks import MONEY_FORMAT, XLSX_CONTENT_TYPE
 from reports.market.selectors import MarketReport, month_label
 
@@ -27,15 +27,6 @@ def filename(report: MarketReport) -> str:
     return f"market-{report.region.pk}-{month_label(report.month)}.xlsx"
 
 
-def _head(sheet, labels) -> list:
-    cells = []
-    for label in labels:
-        cell = workbooks.cell(sheet, str(label), "General")
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
-
-
 def _who(item) -> str:
     return item.competitor or str(_("Ours"))
 
@@ -45,8 +36,10 @@ def render_xlsx(report: MarketReport) -> bytes:
     c = workbooks.cell
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title=str(_("Prices"))[:31])
-    sheet.append(_head(sheet, [title(report)]))
-    sheet.append(_head(sheet, [_("Product or brand"), _("Whose"), _("Checks"), _("Lowest"), _("Median"), _("Highest")]))
+    sheet.append(head_row(sheet, [title(report)]))
+    sheet.append(
+        head_row(sheet, [_("Product or brand"), _("Whose"), _("Checks"), _("Lowest"), _("Median"), _("Highest")])
+    )
     for p in report.prices:
         sheet.append(
             [
@@ -59,11 +52,11 @@ def render_xlsx(report: MarketReport) -> bytes:
             ]
         )
     sheet = book.create_sheet(title=str(_("Stock"))[:31])
-    sheet.append(_head(sheet, [_("Product or brand"), _("Whose"), *(month_label(m) for m in report.months)]))
+    sheet.append(head_row(sheet, [_("Product or brand"), _("Whose"), *(month_label(m) for m in report.months)]))
     for s in report.stock:
         sheet.append([c(sheet, s.item.label), c(sheet, _who(s.item)), *(c(sheet, v) for v in s.stock)])
     sheet = book.create_sheet(title=str(_("Competitor presence"))[:31])
-    sheet.append(_head(sheet, [_("Competitor"), *(month_label(m) for m in report.months)]))
+    sheet.append(head_row(sheet, [_("Competitor"), *(month_label(m) for m in report.months)]))
     sheet.append([c(sheet, str(_("Visits with a market check"))), *(c(sheet, n) for n in report.visits_checked)])
     for p in report.presence:
         sheet.append([c(sheet, p.competitor), *(c(sheet, v, RATE_FORMAT) for v in p.share)])

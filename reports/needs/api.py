@@ -24,6 +24,7 @@ from accounts.permissions import IsAdminOrReadOnly
 from distributors.models import Distributor
 from kamcrm.filters import DateFilter
 from kamcrm.validation import check_dates
+from kamcrm.viewsets import NoDeleteViewSet
 from reports.cycle.models import ServiceStrategy
 from reports.needs import services as needs
 from reports.needs.models import AccountIndicator, AccountNeed, Need
@@ -66,13 +67,7 @@ class NeedSerializer(serializers.ModelSerializer):
         return [s.code for s in obj.strategies.all()]
 
 
-class NeedViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class NeedViewSet(NoDeleteViewSet):
     """The need catalogue (服务需求) with each need's standard strategy combination (KZB codes) and the indicator
     rule that flags it: everyone signed in reads it, the admin keeps it (a need is made inactive, not deleted)."""
 

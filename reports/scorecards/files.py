@@ -10,11 +10,11 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl.styles import Font
 
 from accounts.models import User
 from kamcrm import pdf, workbooks
 from kamcrm.pdf import css_content
+from kamcrm.workbook_heads import head_row
 from kamcrm.workbooks import MONEY_FORMAT, XLSX_CONTENT_TYPE
 from reports.scorecards.services import RepScorecard
 
@@ -67,22 +67,13 @@ def render_pdf(*, card: RepScorecard, for_user: User) -> bytes:
     return pdf.render_pdf(template=TEMPLATE, context=context)
 
 
-def _head(sheet, labels) -> list:
-    cells = []
-    for label in labels:
-        cell = workbooks.cell(sheet, str(label), "General")
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
-
-
 def render_xlsx(*, card: RepScorecard) -> bytes:
     """Sheets: results, relationship and ratings, earlier periods."""
     c = workbooks.cell
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title=str(_("Results"))[:31])
-    sheet.append(_head(sheet, [title(card)]))
-    sheet.append(_head(sheet, [_("Figure"), _("Target"), _("Actual"), _("Rate"), _("Expected by today")]))
+    sheet.append(head_row(sheet, [title(card)]))
+    sheet.append(head_row(sheet, [_("Figure"), _("Target"), _("Actual"), _("Rate"), _("Expected by today")]))
     for label, target, actual, rate, expected, is_money in result_rows(card):
         number = MONEY_FORMAT if is_money else "0"
         sheet.append(
@@ -97,7 +88,7 @@ def render_xlsx(*, card: RepScorecard) -> bytes:
     sheet.append([c(sheet, str(_("Rank in team (sales rate)"))), c(sheet, card.position), c(sheet, card.team_size)])
 
     sheet = book.create_sheet(title=str(_("Review"))[:31])
-    sheet.append(_head(sheet, [_("Item"), _("Value"), _("Scale")]))
+    sheet.append(head_row(sheet, [_("Item"), _("Value"), _("Scale")]))
     sheet.append([c(sheet, str(_("Visits made"))), c(sheet, card.figures.visits), None])
     sheet.append([c(sheet, str(_("Visits planned"))), c(sheet, card.figures.visits_planned), None])
     sheet.append([c(sheet, str(_("Accounts overdue for a visit"))), c(sheet, card.figures.overdue_visits), None])
@@ -112,7 +103,7 @@ def render_xlsx(*, card: RepScorecard) -> bytes:
 
     sheet = book.create_sheet(title=str(_("Earlier periods"))[:31])
     sheet.append(
-        _head(sheet, [_("Period"), _("Sales amount"), _("Sales rate"), _("Collection rate"), _("Overall rating")])
+        head_row(sheet, [_("Period"), _("Sales amount"), _("Sales rate"), _("Collection rate"), _("Overall rating")])
     )
     for point in card.history:
         sheet.append(

@@ -100,21 +100,8 @@ class TrainingSessionViewSet(
             raise PermissionDenied(_("Only a KAM or a manager records training sessions."))
         body = TrainingSessionInSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        data = body.validated_data
         try:
-            session = training.record_session(
-                topic=data["topic"],
-                held_on=data["held_on"],
-                trainer=data["trainer"],
-                audience=data["audience"],
-                team=data["team"],
-                distributor=data.get("distributor"),
-                reps=data.get("attendee_reps", []),
-                contacts=data.get("attendee_contacts", []),
-                scorecards=data.get("scorecards", []),
-                notes=data.get("notes", ""),
-                by=request.user,
-            )
+            session = training.record_session_from(body.validated_data, by=request.user)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
         context = {**self.get_serializer_context(), "with_effect": True}

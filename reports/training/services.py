@@ -10,6 +10,7 @@ Who may do what: a KAM records sessions for their team, a regional manager for t
 team; a rep reads their team's sessions; finance none.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -154,6 +155,25 @@ def record_session(
     session.scorecards.set(scorecards)
     audit.record(session, by=by, action="training_recorded")
     return session
+
+
+def record_session_from(fields: Mapping, *, by: User) -> TrainingSession:
+    """:func:`record_session` with the fields of the training form or of the API body, which share their names
+    (the attendees are ``attendee_reps`` and ``attendee_contacts``; the optional ones may be missing). Raises what
+    :func:`record_session` raises."""
+    return record_session(
+        topic=fields["topic"],
+        held_on=fields["held_on"],
+        trainer=fields["trainer"],
+        audience=fields["audience"],
+        team=fields["team"],
+        distributor=fields.get("distributor"),
+        reps=fields.get("attendee_reps", []),
+        contacts=fields.get("attendee_contacts", []),
+        scorecards=fields.get("scorecards", []),
+        notes=fields.get("notes", ""),
+        by=by,
+    )
 
 
 def contacts_for(user: User) -> QuerySet[Contact]:

@@ -81,21 +81,8 @@ def training_list(request):
         if form is None:
             raise Http404
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                session = training.record_session(
-                    topic=data["topic"],
-                    held_on=data["held_on"],
-                    trainer=data["trainer"],
-                    audience=data["audience"],
-                    team=data["team"],
-                    distributor=data["distributor"],
-                    reps=data["attendee_reps"],
-                    contacts=data["attendee_contacts"],
-                    scorecards=data["scorecards"],
-                    notes=data["notes"],
-                    by=request.user,
-                )
+                session = training.record_session_from(form.cleaned_data, by=request.user)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:

@@ -98,6 +98,17 @@ class StockForm(BootstrapFormMixin, forms.Form):
     )
 
 
+def _shelf_count(label) -> forms.IntegerField:
+    """A count seen on the shelf (stock, facings): optional, whole, from 0 to what the column holds."""
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=2_000_000_000,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "0", "placeholder": label}),
+    )
+
+
 class MarketLineForm(BootstrapFormMixin, forms.Form):
     """One market-check line: our product or brand, or a competitor's product, with what was seen on the shelf."""
 
@@ -110,20 +121,8 @@ class MarketLineForm(BootstrapFormMixin, forms.Form):
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0", "placeholder": _("Price")}),
     )
-    stock = forms.IntegerField(
-        label=_("Stock"),
-        min_value=0,
-        max_value=2_000_000_000,
-        required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "0", "placeholder": _("Stock")}),
-    )
-    facings = forms.IntegerField(
-        label=_("Facings"),
-        min_value=0,
-        max_value=2_000_000_000,
-        required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "0", "placeholder": _("Facings")}),
-    )
+    stock = _shelf_count(_("Stock"))
+    facings = _shelf_count(_("Facings"))
 
     def __init__(self, *args, catalogue: market_checks.MarketCatalogue, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,6 +19,7 @@ from accounts.models import Role
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.filters import DateFilter
 from kamcrm.idempotency.api import IdempotentCreateMixin
+from kamcrm.viewsets import NoDeleteViewSet
 from receivables import api as receivables_api
 from reports.visits import selectors, services
 from reports.visits.models import Order, OrderLine, OrderStatus, Visit, VisitPhoto
@@ -83,14 +84,7 @@ class StatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
 
 
-class OrderViewSet(
-    IdempotentCreateMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
+class OrderViewSet(IdempotentCreateMixin, NoDeleteViewSet):
     """The sales ledger. Orders are never deleted: cancel them (``POST …/status/`` with ``cancelled``)."""
 
     serializer_class = OrderSerializer
@@ -152,6 +146,11 @@ class StockSerializer(serializers.Serializer):
     units = serializers.IntegerField(min_value=0)
 
 
+# A late entry (flagged when a visit is logged for a day already submitted) and the KAM's decision on it (the page or
+# POST …/late-decision/): read-only in a visit's own create and update.
+LATE_ENTRY_FIELDS = ["late_entry", "late_decided_by", "late_decided_at", "late_note"]
+
+
 # A visit as the visits capability keeps it; the API's ``VisitSerializer`` (``reports.visit_entry.api``) adds what
 # upper capabilities record with it (strategies, needs observed, market checks). No docstring: the API's serializer
 # would show it in the schema.
@@ -202,20 +201,14 @@ class VisitBaseSerializer(serializers.ModelSerializer):
             "is_far_from_account",
             "check_in",
             "client_ref",
-            "late_entry",
-            "late_decided_by",
-            "late_decided_at",
-            "late_note",
+            *LATE_ENTRY_FIELDS,
             "created_at",
             "updated_at",
         ]
         read_only_fields = [
             "visit_date",
             "distance_from_account_m",
-            "late_entry",
-            "late_decided_by",
-            "late_decided_at",
-            "late_note",
+            *LATE_ENTRY_FIELDS,
             "created_at",
             "updated_at",
         ]

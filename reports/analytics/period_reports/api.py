@@ -83,6 +83,14 @@ class PeriodReportSerializer(serializers.ModelSerializer):
 FILE_RESPONSES = {
     404: OpenApiResponse(description="No such report in your scope."),
 }
+# A report's file: a GET on one report; its errors are JSON whatever the Accept header asks (a file is no renderer).
+FILE_ACTION = {
+    "detail": True,
+    "methods": ["get"],
+    "renderer_classes": [JSONRenderer],
+    "content_negotiation_class": JSONErrorsNegotiation,
+    "filter_backends": [],
+}
 
 
 @extend_schema_view(
@@ -125,13 +133,7 @@ class PeriodReportViewSet(ReplicaReadsMixin, mixins.ListModelMixin, mixins.Retri
             **FILE_RESPONSES,
         },
     )
-    @action(
-        detail=True,
-        methods=["get"],
-        renderer_classes=[JSONRenderer],
-        content_negotiation_class=JSONErrorsNegotiation,
-        filter_backends=[],
-    )
+    @action(**FILE_ACTION)
     def pdf(self, request, pk=None):
         """The report as a PDF, in the caller's language."""
         return self._file(request, "pdf")
@@ -142,13 +144,7 @@ class PeriodReportViewSet(ReplicaReadsMixin, mixins.ListModelMixin, mixins.Retri
             **FILE_RESPONSES,
         },
     )
-    @action(
-        detail=True,
-        methods=["get"],
-        renderer_classes=[JSONRenderer],
-        content_negotiation_class=JSONErrorsNegotiation,
-        filter_backends=[],
-    )
+    @action(**FILE_ACTION)
     def xlsx(self, request, pk=None):
         """The report as an .xlsx workbook (figures, breakdown, top and bottom accounts, comments)."""
         return self._file(request, "xlsx")

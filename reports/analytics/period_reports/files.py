@@ -14,12 +14,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl.styles import Font
 
 from accounts.models import User
 from distributors.cards.exports import CONTENT_TYPES
 from kamcrm import pdf, workbooks
 from kamcrm.pdf import css_content
+from kamcrm.workbook_heads import head_row
 from kamcrm.workbooks import MONEY_FORMAT
 from reports.analytics.models import PeriodReport
 from reports.analytics.period_reports.services import ChildRow, ReportView, report_view
@@ -64,15 +64,6 @@ def render_pdf(*, view: ReportView, for_user: User | None) -> bytes:
 
 def _cell(sheet, value, number_format: str = ""):
     return workbooks.cell(sheet, value, number_format)
-
-
-def _head(sheet, labels: list[str]) -> list:
-    cells = []
-    for label in labels:
-        cell = workbooks.cell(sheet, str(label), "General")  # always a cell, to be made bold
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
 
 
 def _money_or_count(sheet, value, is_money: bool):
@@ -127,7 +118,7 @@ def render_xlsx(*, view: ReportView) -> bytes:
     workbook = openpyxl.Workbook(write_only=True)
 
     sheet = workbook.create_sheet(title=str(_("Report"))[:31])
-    sheet.append(_head(sheet, [view.title]))
+    sheet.append(head_row(sheet, [view.title]))
     for label, value in (
         (_("Kind"), report.get_kind_display()),
         (_("Level"), report.get_level_display()),
@@ -141,7 +132,7 @@ def render_xlsx(*, view: ReportView) -> bytes:
         sheet.append([_cell(sheet, str(label)), _cell(sheet, value)])
 
     sheet = workbook.create_sheet(title=str(_("Figures"))[:31])
-    sheet.append(_head(sheet, [_("Figure"), _("Target"), _("Actual"), _("Rate")]))
+    sheet.append(head_row(sheet, [_("Figure"), _("Target"), _("Actual"), _("Rate")]))
     for row in view.rows:
         sheet.append(
             [
@@ -155,12 +146,12 @@ def render_xlsx(*, view: ReportView) -> bytes:
         sheet.append([_cell(sheet, label), None, _money_or_count(sheet, value, is_money), None])
 
     sheet = workbook.create_sheet(title=str(view.children_label or _("Breakdown"))[:31])
-    sheet.append(_head(sheet, _child_head(view.children_label)))
+    sheet.append(head_row(sheet, _child_head(view.children_label)))
     for child in view.children:
         sheet.append(_child_values(sheet, child))
 
     sheet = workbook.create_sheet(title=str(_("Top and bottom accounts"))[:31])
-    sheet.append(_head(sheet, [_("List"), _("Account"), _("Sales target"), _("Sales amount"), _("Sales rate")]))
+    sheet.append(head_row(sheet, [_("List"), _("Account"), _("Sales target"), _("Sales amount"), _("Sales rate")]))
     for list_label, accounts in ((_("Top accounts"), view.top_accounts), (_("Bottom accounts"), view.bottom_accounts)):
         for account in accounts:
             sheet.append(
@@ -174,7 +165,7 @@ def render_xlsx(*, view: ReportView) -> bytes:
             )
 
     sheet = workbook.create_sheet(title=str(_("Comments"))[:31])
-    sheet.append(_head(sheet, [_("When"), _("By"), _("Comment")]))
+    sheet.append(head_row(sheet, [_("When"), _("By"), _("Comment")]))
     for comment in view.notes.comments:
         sheet.append(
             [_cell(sheet, comment.created_at), _cell(sheet, comment.author.display_name), _cell(sheet, comment.text)]

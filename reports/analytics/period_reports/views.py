@@ -5,14 +5,12 @@ user's report — a foreign one or a missing one alike — is a 404. KAMs and ma
 their own report. Writes go through ``period_reports``.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -24,6 +22,7 @@ from reports.analytics.period_reports import services as period_reports
 from reports.analytics.period_reports.files import file_response
 from reports.analytics.period_reports.filters import PeriodReportFilter
 from reports.cycle.forms import CommentForm
+from reports.cycle.views import comment_posted
 
 REPORTS_PER_PAGE = 50
 
@@ -123,19 +122,12 @@ def comment_add(request, pk: int):
             add_service_errors(form, exc)
         except PermissionDenied:
             form.add_error(None, _("You cannot comment on this report."))
-    ok = form.is_valid()
-    if request.htmx:
-        context = _comments_context(
+    return comment_posted(
+        request,
+        form,
+        partial="reports/period_reports/_comments.html",
+        context=lambda: _comments_context(
             request, report, period_reports.notes([report], for_user=request.user)[report.pk].comments
-        )
-        if not ok:
-            context["comment_form"] = form
-        return render(request, "reports/period_reports/_comments.html", context)
-    if ok:
-        messages.success(request, _("Comment added."))
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("period_reports:detail", args=[report.pk])
-    return redirect(next_url)
+        ),
+        fallback=reverse("period_reports:detail", args=[report.pk]),
+    )
