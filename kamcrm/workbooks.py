@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Font
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,3 +79,13 @@ def cell(sheet, value, number_format: str = ""):
 def row(sheet, values) -> list:
     """Every value of a row through :func:`cell` (default formats; cells made already pass through)."""
     return [cell(sheet, value) for value in values]
+
+
+def head_row(sheet, labels) -> list:
+    """``labels`` (lazy translations too) as bold text cells, ready for ``sheet.append``: a heading row."""
+    cells = []
+    for label in labels:
+        heading = cell(sheet, str(label), "General")  # always a cell, to be made bold
+        heading.font = Font(bold=True)
+        cells.append(heading)
+    return cells

@@ -8,8 +8,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from kamcrm import workbooks
-from kamcrm.workbook_heads import head_row
-from kamcrm.workbooks import MONEY_FORMAT, XLSX_CONTENT_TYPE
+from kamcrm.workbooks import MONEY_FORMAT, XLSX_CONTENT_TYPE, head_row
 from reports.market.selectors import MarketReport, month_label
 
 RATE_FORMAT = "0.0%"

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from kamcrm import pdf, workbooks
 from kamcrm.pdf import css_content
-from kamcrm.workbook_heads import head_row
-from kamcrm.workbooks import MONEY_FORMAT, XLSX_CONTENT_TYPE
+from kamcrm.workbooks import MONEY_FORMAT, XLSX_CONTENT_TYPE, head_row
 from reports.scorecards.services import RepScorecard
 
 TEMPLATE = "reports/scorecards/scorecard_pdf.html"

@@ -19,8 +19,7 @@ from accounts.models import User
 from distributors.cards.exports import CONTENT_TYPES
 from kamcrm import pdf, workbooks
 from kamcrm.pdf import css_content
-from kamcrm.workbook_heads import head_row
-from kamcrm.workbooks import MONEY_FORMAT
+from kamcrm.workbooks import MONEY_FORMAT, head_row
 from reports.analytics.models import PeriodReport
 from reports.analytics.period_reports.services import ChildRow, ReportView, report_view
 
