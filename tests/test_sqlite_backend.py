@@ -3,7 +3,7 @@ or filter in a URL finds nothing (or everything below it), never an OverflowErro
 
 import pytest
 from django.db.utils import ConnectionHandler
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 STORED = [-(2**63), -5, 0, 1, 7, 2**63 - 1]
@@ -21,7 +21,15 @@ def sqlite(django_db_blocker):
         connection.close()
 
 
-@given(value=st.one_of(st.integers(), st.integers(min_value=2**63 - 3, max_value=2**70), st.sampled_from(STORED)))
+@settings(max_examples=300)
+@given(
+    value=st.one_of(
+        st.integers(),
+        st.integers(min_value=2**63 - 3, max_value=2**70),
+        st.integers(min_value=-(2**70), max_value=-(2**63) + 3),
+        st.sampled_from(STORED),
+    )
+)
 def test_any_integer_compares_as_a_number(sqlite, django_db_blocker, value):
     with django_db_blocker.unblock(), sqlite.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM t WHERE id = %s", [value])

@@ -2,8 +2,8 @@
 
 PostgreSQL compares ``id = 99999999999999999999999`` as a number (no row matches); SQLite's driver cannot bind such
 an int and raises OverflowError, which every hostile id or filter in a URL turned into a 500 on the embedded
-database. As a float it matches no stored integer and orders above (or below) every one, which is what the
-comparison means; nothing this large is ever written (ids, counts and cents all fit in 64 bits).
+database. Sent as infinity (of its sign) it matches no stored integer and orders above (or below) every one, which
+is what the comparison means; nothing this large is ever written (ids, counts and cents all fit in 64 bits).
 """
 
 from collections.abc import Mapping
@@ -15,7 +15,9 @@ _LOW, _HIGH = -(2**63), 2**63 - 1
 
 def _fit(value):
     if type(value) is int and not _LOW <= value <= _HIGH:
-        return float(value)
+        # Infinity, not float(value): near the limits a float rounds onto a stored integer (-(2**63) - 1 would
+        # match -(2**63)); every comparison with a 64-bit integer comes out the same with infinity.
+        return float("inf") if value > 0 else float("-inf")
     return value
 
 
