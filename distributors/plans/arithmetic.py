@@ -176,6 +176,25 @@ def quarter_label(year: int, quarter: int) -> str:
     return f"{year}-Q{quarter}"
 
 
+class PlannedPart:
+    """Sales and gross profit split into the part of accounts with an approved plan for the month (``planned_*``,
+    what completion rates compare with targets) and the rest: the one definition of "unplanned" for the plans
+    page's actuals and the dashboards' figures."""
+
+    sales_amount: Decimal
+    gross_profit: Decimal
+    planned_sales_amount: Decimal
+    planned_gross_profit: Decimal
+
+    @property
+    def unplanned_sales_amount(self) -> Decimal:
+        return self.sales_amount - self.planned_sales_amount
+
+    @property
+    def unplanned_gross_profit(self) -> Decimal:
+        return self.gross_profit - self.planned_gross_profit
+
+
 def rate(actual: Number | None, target: Number | None) -> Decimal | None:
     """A completion rate, ``actual / target`` to 4 places (halves up); None when there is no target to measure
     against. Every rate of the app (plans, dashboards, collection rate) is this one."""

@@ -23,7 +23,16 @@ from accounts.models import User
 from kamcrm.money import ZERO
 
 from ..cards.models import Distributor
-from .arithmetic import LEVEL_TARGETS, TARGET_FIELDS, Targets, month_end, quarter_bounds, quarter_months, rate
+from .arithmetic import (
+    LEVEL_TARGETS,
+    TARGET_FIELDS,
+    PlannedPart,
+    Targets,
+    month_end,
+    quarter_bounds,
+    quarter_months,
+    rate,
+)
 from .models import AccountPlan, ActionItem, MonthlyPlan, Objective, PlanStatus, QuarterlyPlan, RepSplit
 
 OUTLET_FIELDS = ("outlets_city", "outlets_county", "outlets_town")
@@ -109,7 +118,7 @@ def targets(
 
 
 @dataclass
-class Actuals:
+class Actuals(PlannedPart):
     """What happened in a period, to compare with the targets. ``sources`` says what it was read from.
 
     ``planned_sales_amount`` / ``planned_gross_profit``: the part of the accounts with an approved plan for the
@@ -125,14 +134,6 @@ class Actuals:
     planned_gross_profit: Decimal = ZERO
     compare_planned: bool = False
     sources: set = field(default_factory=set)
-
-    @property
-    def unplanned_sales_amount(self) -> Decimal:
-        return self.sales_amount - self.planned_sales_amount
-
-    @property
-    def unplanned_gross_profit(self) -> Decimal:
-        return self.gross_profit - self.planned_gross_profit
 
     def rates(self, target: Targets) -> dict[str, Decimal | None]:
         """Completion rates against ``target``: every target's, plus the market rate (outlets at the end ÷ the

@@ -43,7 +43,7 @@ from accounts.scope import oversees_company, owned_by_scope
 from accounts.selectors import regions_overseen_by, teams_overseen_by
 from distributors.cards.models import TIER_VISIT_FREQUENCY_DAYS
 from distributors.models import Distributor
-from distributors.plans.arithmetic import largest_remainder, pace, rate
+from distributors.plans.arithmetic import PlannedPart, largest_remainder, pace, rate
 from kamcrm.money import CENT, ZERO, cents
 from receivables.selectors import DsoParts, open_sums_and_dso_parts
 from reports.analytics.dashboards import pacing
@@ -288,7 +288,7 @@ def child_levels(level: str) -> list[str]:
 
 
 @dataclass
-class Figures:
+class Figures(PlannedPart):
     sales_amount: Decimal = ZERO
     sales_target: Decimal = ZERO
     gross_profit: Decimal = ZERO
@@ -311,14 +311,6 @@ class Figures:
     planned_sales_amount: Decimal = ZERO
     planned_gross_profit: Decimal = ZERO
     planned_active_outlets: int = 0
-
-    @property
-    def unplanned_sales_amount(self) -> Decimal:
-        return self.sales_amount - self.planned_sales_amount
-
-    @property
-    def unplanned_gross_profit(self) -> Decimal:
-        return self.gross_profit - self.planned_gross_profit
 
     @property
     def sales_rate(self):
