@@ -561,10 +561,12 @@ def _rebuild(start: date | None, end: date | None, ids: list[int] | None, parts:
         _rebuild_ahead(f)
     if parts & OUTLETS:
         _rebuild_outlets(start, end, ids)
+    months_rewritten = bool(parts & FLOWS) and not by_difference  # then with their planned flag, below
     if parts & TARGETS:
         _rebuild_targets(first_month, last_month, ids)
-        _mark_planned_months(first_month, last_month, ids)
-    if parts & FLOWS and not by_difference:
+        if not months_rewritten:
+            _mark_planned_months(first_month, last_month, ids)
+    if months_rewritten:
         _rebuild_months(first_month, last_month, ids)
         if spill_from:
             _rebuild_months(_first_of_month(spill_from), None, ids)
