@@ -76,6 +76,8 @@ def test_editing_a_visit_keeps_every_value_and_changes_its_order(phone):
     phone.goto("/reports/visits/new/")
     phone.locator("#account-search").fill("鑫源")
     phone.get_by_text("鑫源商贸").click()
+    # The account's contacts come by HTMX; on a loaded machine a tick could land while they were still swapped in.
+    phone.wait_for_load_state("networkidle")
     phone.get_by_label("陈经理").check()
     phone.locator("[name=lines-0-product]").select_option(label="鲜悦橙汁 1L×12 · 66.00")
     phone.locator("[name=lines-0-quantity]").fill("10")
