@@ -299,10 +299,16 @@ def _rebuild_months(first_month: date | None, last_month: date | None, ids: list
     last_day = _month_end(last_month) if last_month else None
     where, params = _Filter(first_month, last_day, ids).where("day", "distributor_id")
     columns = ", ".join(FLOW_FIELDS)
-    _execute(
-        f"INSERT INTO {month_table} (distributor_id, month, planned, {columns}) {_months_from(day_table, where)}",
-        params,
-    )
+    rows = _months_from(day_table, where)
+    if first_month is None and last_month is None:
+        # Every month of the accounts: their running balances written with them (see _rebuild_month_balances),
+        # not in a second pass that rewrites every row (16-19 s of a full rebuild at the benchmark's size).
+        rows = (
+            f"SELECT m.*, SUM(m.became_due - m.settled) OVER (PARTITION BY m.distributor_id ORDER BY m.month) "
+            f"FROM ({rows}) m"
+        )
+        columns += ", balance"
+    _execute(f"INSERT INTO {month_table} (distributor_id, month, planned, {columns}) {rows}", params)
 
 
 def _months_from(day_rows: str, where: str) -> str:
@@ -570,7 +576,7 @@ def _rebuild(start: date | None, end: date | None, ids: list[int] | None, parts:
         _rebuild_months(first_month, last_month, ids)
         if spill_from:
             _rebuild_months(_first_of_month(spill_from), None, ids)
-    if parts & FLOWS:
+    if parts & FLOWS and not (months_rewritten and start is None and end is None):  # else written with them
         _rebuild_month_balances(first_month, ids)
     _stamp(ids)
     if ids is None:
