@@ -16,12 +16,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, Team
 from kamcrm.forms import add_service_errors
+from kamcrm.pages import next_url
 from kamcrm.validation import path_date
 from reports.cycle import selectors as cycle
 from reports.cycle import services
@@ -413,7 +413,7 @@ def comment_posted(request, form, *, partial: str, context, fallback: str):
 
     HTMX gets the comments section back: ``partial`` with ``context()``, holding the posted form when it failed. A
     plain form gets "Comment added." or the form's errors as a message, and a redirect to the posted ``next`` when
-    it stays on this site, else to ``fallback``."""
+    it is safe (``kamcrm.pages.next_url``, as every "go back" of the app), else to ``fallback``."""
     ok = form.is_valid()
     if request.htmx:
         found = context()
@@ -424,10 +424,7 @@ def comment_posted(request, form, *, partial: str, context, fallback: str):
         messages.success(request, _("Comment added."))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = fallback
-    return redirect(next_url)
+    return redirect(next_url(request, fallback))
 
 
 # --- the KAM's view of the team --------------------------------------------------------------------------------

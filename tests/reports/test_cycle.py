@@ -642,3 +642,23 @@ def test_weeks_of_a_month_start_on_monday():
     weeks = cycle_selectors.weeks_of_month(date(2026, 3, 1))  # a Sunday
     assert weeks[0] == date(2026, 2, 23) and weeks[-1] == date(2026, 3, 30) and len(weeks) == 6
     assert cycle_selectors.month_end_of(date(2024, 2, 10)) == date(2024, 2, 29)
+
+
+@pytest.mark.parametrize(
+    "next_value, secure, stays",
+    [
+        ("https://evil.example/", False, False),
+        ("//evil.example/x", False, False),
+        ("javascript:alert(1)", False, False),
+        ("http://testserver/reports/my-month/", True, False),  # down to http from an https page
+        ("/reports/my-month/", True, True),
+        ("/reports/my-month/", False, True),
+    ],
+)
+def test_a_comment_post_goes_back_to_next_only_when_it_is_safe(org, cards, client_for, next_value, secure, stays):
+    plan = a_plan(org.rep_a1, accounts=[cards.a1])
+    url = reverse("reports:comment_add", args=["plan", plan.pk])
+    response = client_for(org.kam_a1).post(url, {"text": "Seen.", "next": next_value}, secure=secure)
+    assert response.status_code == 302
+    fallback = reverse("reports:plan_detail", args=[plan.pk])
+    assert response["Location"] == (next_value if stays else fallback)
