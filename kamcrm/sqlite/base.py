@@ -1,4 +1,4 @@
-"""Django's SQLite backend, except that a query parameter outside SQLite's 64-bit integers is sent as a float.
+"""Django's SQLite backend, except that a query parameter beyond SQLite's 64-bit integers is sent as infinity.
 
 PostgreSQL compares ``id = 99999999999999999999999`` as a number (no row matches); SQLite's driver cannot bind such
 an int and raises OverflowError, which every hostile id or filter in a URL turned into a 500 on the embedded
