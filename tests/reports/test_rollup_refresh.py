@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -127,3 +127,53 @@ def test_a_full_rebuild_leaves_the_planner_statistics_of_what_it_rewrote(cards):
     # reltuples is -1 until a table is analyzed; after ANALYZE it is the row count.
     assert tuples["reports_distributorday"] == 1 and tuples["reports_rollupstate"] == 5
     assert min(tuples.values()) >= 0
+
+
+def _schema_of_rollup_tables() -> list:
+    """Every index and constraint of the rollup tables, as PostgreSQL would write them again."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.relname, pg_get_indexdef(x.indexrelid), "
+            "(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.conindid = x.indexrelid "
+            " AND k.conrelid = x.indrelid) "
+            "FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE c.relname = ANY(%s) "
+            "UNION ALL SELECT c.relname, k.conname, pg_get_constraintdef(k.oid), k.contype::text "
+            "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid WHERE c.relname = ANY(%s) ORDER BY 1, 2, 3",
+            [[model._meta.db_table for model in rollups.ROLLUP_TABLES]] * 2,
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk load drops PostgreSQL's indexes")
+def test_a_full_rebuild_builds_every_index_and_constraint_again_as_it_was(org, cards):
+    """A full rebuild drops the tables' indexes for the bulk insert and builds them after it: the same names and
+    definitions, the unique constraints enforced again, and the same rows as before."""
+    VisitFactory(distributor=cards.a1, visit_date=TODAY - timedelta(days=40))
+    _sell(cards.b1, "120.00", day=TODAY)
+    rollups.rebuild()
+    schema, rows = _schema_of_rollup_tables(), _tables()
+    assert any(name == "rollup_day_unique" for _table, name, *_rest in schema)
+
+    rollups.rebuild()
+    assert _schema_of_rollup_tables() == schema
+    assert _tables() == rows
+    day = DistributorDay.objects.get(distributor=cards.a1)
+    with pytest.raises(IntegrityError), transaction.atomic():  # the unique constraint holds again
+        DistributorDay.objects.create(distributor_id=day.distributor_id, day=day.day)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk load drops PostgreSQL's indexes")
+def test_a_full_rebuild_that_fails_half_way_leaves_the_indexes_and_the_rows(org, cards, monkeypatch):
+    VisitFactory(distributor=cards.a1, visit_date=TODAY - timedelta(days=3))
+    rollups.rebuild()
+    schema, rows = _schema_of_rollup_tables(), _tables()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the server went away")
+
+    monkeypatch.setattr(rollups, "_rebuild_months", broken)  # after the day rows and their indexes went
+    with pytest.raises(RuntimeError):
+        rollups.rebuild()
+    assert _schema_of_rollup_tables() == schema
+    assert _tables() == rows
