@@ -150,6 +150,19 @@ class InvoiceLineSerializer(serializers.Serializer):
     amount = MoneyField(read_only=True)
 
 
+# What an invoice is issued with (and its open amount, which only allocations change), in the API's order.
+INVOICE_ISSUE_FIELDS = (
+    "number",
+    "distributor",
+    "issue_date",
+    "payment_terms_days",
+    "due_date",
+    "currency",
+    "amount",
+    "open_amount",
+)
+
+
 class InvoiceSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
     distributor = MoneyDistributorField()
     amount = MoneyField(required=False)
@@ -158,31 +171,13 @@ class InvoiceSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
     days_past_due = serializers.SerializerMethodField()
     payment_terms_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
     due_date = serializers.DateField(required=False)
-    immutable_fields = (
-        "number",
-        "distributor",
-        "issue_date",
-        "payment_terms_days",
-        "due_date",
-        "currency",
-        "amount",
-        "open_amount",
-        "lines",
-        "status",
-    )
+    immutable_fields = (*INVOICE_ISSUE_FIELDS, "lines", "status")
 
     class Meta:
         model = Invoice
         fields = [
             "id",
-            "number",
-            "distributor",
-            "issue_date",
-            "payment_terms_days",
-            "due_date",
-            "currency",
-            "amount",
-            "open_amount",
+            *INVOICE_ISSUE_FIELDS,
             "status",
             "days_past_due",
             "order_refs",
@@ -241,27 +236,20 @@ class InvoiceViewSet(NoDeleteModelViewSet):
 # --- Credit notes ----------------------------------------------------------------------------------------------------
 
 
+# What a credit note is issued with (and what is left of it to apply), in the API's order.
+CREDIT_NOTE_ISSUE_FIELDS = ("number", "distributor", "invoice", "issue_date", "currency", "amount", "unapplied_amount")
+
+
 class CreditNoteSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
     distributor = MoneyDistributorField()
     invoice = VisibleInvoiceField(required=False, allow_null=True)
     amount = MoneyField()
     unapplied_amount = MoneyField(read_only=True)
-    immutable_fields = ("number", "distributor", "invoice", "issue_date", "currency", "amount", "unapplied_amount")
+    immutable_fields = CREDIT_NOTE_ISSUE_FIELDS
 
     class Meta:
         model = CreditNote
-        fields = [
-            "id",
-            "number",
-            "distributor",
-            "invoice",
-            "issue_date",
-            "currency",
-            "amount",
-            "unapplied_amount",
-            "reason",
-            "created_at",
-        ]
+        fields = ["id", *CREDIT_NOTE_ISSUE_FIELDS, "reason", "created_at"]
         read_only_fields = ["unapplied_amount", "created_at"]
         extra_kwargs = {"number": {"validators": []}, "currency": {"required": False}}
 
@@ -288,7 +276,14 @@ class AllocateSerializer(serializers.Serializer):
     allocations = AllocationInSerializer(many=True, required=False, allow_null=True)
 
 
-class CreditNoteViewSet(NoDeleteModelViewSet):
+def _requested_allocations(view, request) -> list | None:
+    """The ``allocations`` an apply or allocate request names (None: oldest due first); a 400 if they are invalid."""
+    serializer = AllocateSerializer(data=request.data, context=view.get_serializer_context())
+    serializer.is_valid(raise_exception=True)
+    return _allocations(serializer.validated_data.get("allocations"))
+
+
+class CreditNoteViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
     serializer_class = CreditNoteSerializer
     filterset_fields = ["distributor", "invoice"]
 
@@ -302,11 +297,8 @@ class CreditNoteViewSet(NoDeleteModelViewSet):
         """Apply what is left of the credit note to invoices of its account: oldest due first, or as
         ``allocations`` say (an invoice of another account or more than is left or open is a 400)."""
         note = self.get_object()
-        if not services.can_record_money(request.user):
-            raise PermissionDenied(_("Only finance or an administrator can record money."))
-        serializer = AllocateSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        allocations = _allocations(serializer.validated_data.get("allocations"))
+        self._money_role_or_403()
+        allocations = _requested_allocations(self, request)
         note = services.apply_credit_note(credit_note=note, allocations=allocations, by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=note.pk)).data)
 
@@ -315,14 +307,13 @@ class ApplyCreditSerializer(serializers.Serializer):
     distributor = MoneyDistributorField()
 
 
-class ApplyCreditView(APIView):
+class ApplyCreditView(MoneyRoleMixin, APIView):
     @extend_schema(request=ApplyCreditSerializer, responses=OpenApiTypes.OBJECT)
     @idempotent
     def post(self, request):
         """Apply all the account's unapplied credit (payments' rest, credit notes without an invoice) to its open
         invoices, oldest credit first, oldest due invoice first. Answers the amount applied and what is left."""
-        if not services.can_record_money(request.user):
-            raise PermissionDenied(_("Only finance or an administrator can record money."))
+        self._money_role_or_403()
         serializer = ApplyCreditSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         distributor = serializer.validated_data["distributor"]
@@ -425,9 +416,7 @@ class PaymentViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
         """Allocate what is still unallocated: oldest due first, or as ``allocations`` say."""
         payment = self.get_object()
         self._money_role_or_403()
-        serializer = AllocateSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        allocations = _allocations(serializer.validated_data.get("allocations"))
+        allocations = _requested_allocations(self, request)
         payment = services.allocate_payment(payment=payment, allocations=allocations, by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=payment.pk)).data)
 
