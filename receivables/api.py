@@ -276,14 +276,21 @@ class AllocateSerializer(serializers.Serializer):
     allocations = AllocationInSerializer(many=True, required=False, allow_null=True)
 
 
-def _requested_allocations(view, request) -> list | None:
-    """The ``allocations`` an apply or allocate request names (None: oldest due first); a 400 if they are invalid."""
-    serializer = AllocateSerializer(data=request.data, context=view.get_serializer_context())
-    serializer.is_valid(raise_exception=True)
-    return _allocations(serializer.validated_data.get("allocations"))
+class SpendMixin(MoneyRoleMixin):
+    def _spend(self, request, service, source: str) -> Response:
+        """Apply or allocate what is left of this payment or credit note with ``service`` (which takes it as
+        ``source``): oldest due first, or as the body's ``allocations`` say. A foreign record is a 404, a caller
+        without the money role a 403, invalid allocations a 400. Answers the record as it is now."""
+        record = self.get_object()
+        self._money_role_or_403()
+        serializer = AllocateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        allocations = _allocations(serializer.validated_data.get("allocations"))
+        record = service(**{source: record}, allocations=allocations, by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
 
 
-class CreditNoteViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
+class CreditNoteViewSet(SpendMixin, NoDeleteModelViewSet):
     serializer_class = CreditNoteSerializer
     filterset_fields = ["distributor", "invoice"]
 
@@ -296,11 +303,7 @@ class CreditNoteViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
     def apply(self, request, pk=None):
         """Apply what is left of the credit note to invoices of its account: oldest due first, or as
         ``allocations`` say (an invoice of another account or more than is left or open is a 400)."""
-        note = self.get_object()
-        self._money_role_or_403()
-        allocations = _requested_allocations(self, request)
-        note = services.apply_credit_note(credit_note=note, allocations=allocations, by=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=note.pk)).data)
+        return self._spend(request, services.apply_credit_note, "credit_note")
 
 
 class ApplyCreditSerializer(serializers.Serializer):
@@ -386,7 +389,7 @@ class ReverseSerializer(serializers.Serializer):
     reversed_on = serializers.DateField(required=False)
 
 
-class PaymentViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
+class PaymentViewSet(SpendMixin, NoDeleteModelViewSet):
     """Payments with their allocations. Without ``allocations`` a payment is applied oldest due first;
     ``[]`` leaves it unallocated. A reversal is a new negative payment (``reverse``), never a delete."""
 
@@ -414,11 +417,7 @@ class PaymentViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
     @idempotent
     def allocate(self, request, pk=None):
         """Allocate what is still unallocated: oldest due first, or as ``allocations`` say."""
-        payment = self.get_object()
-        self._money_role_or_403()
-        allocations = _requested_allocations(self, request)
-        payment = services.allocate_payment(payment=payment, allocations=allocations, by=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=payment.pk)).data)
+        return self._spend(request, services.allocate_payment, "payment")
 
 
 class AllocationSerializer(serializers.ModelSerializer):
