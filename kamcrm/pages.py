@@ -2,6 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -20,6 +22,15 @@ def safe_url(request, url: str | None, fallback: str) -> str:
 def next_url(request, fallback: str) -> str:
     """The ``next`` the form posted (or the link carried), when it is safe; else ``fallback``."""
     return safe_url(request, request.POST.get("next") or request.GET.get("next"), fallback)
+
+
+def paginate(request, rows, per_page: int) -> tuple[Page, QueryDict]:
+    """The page of ``rows`` the request asks for (``?page=``; the first or the last one when it is not a page),
+    and the request's query without ``page`` (a copy to change) for the pager's links."""
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query
 
 
 def act_and_say(request, act, done) -> None:

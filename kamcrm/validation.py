@@ -43,14 +43,20 @@ def validate_date_in_window(value: date | None) -> None:
         raise ValidationError(_window_message(), code="date_window")
 
 
-def check_dates(**dates: date | None) -> None:
-    """Raise one ValidationError naming every field whose date lies outside the window."""
+def date_errors(**dates: date | None) -> dict[str, list[str]]:
+    """{field: its messages} for every field whose date lies outside the window (a service's field errors)."""
     errors = {}
     for field, value in dates.items():
         try:
             validate_date_in_window(value)
         except ValidationError as exc:
             errors[field] = exc.messages
+    return errors
+
+
+def check_dates(**dates: date | None) -> None:
+    """Raise one ValidationError naming every field whose date lies outside the window."""
+    errors = date_errors(**dates)
     if errors:
         raise ValidationError(errors)
 

@@ -150,6 +150,19 @@ class InvoiceLineSerializer(serializers.Serializer):
     amount = MoneyField(read_only=True)
 
 
+# What an invoice is issued with (and its open amount, which only allocations change), in the API's order.
+INVOICE_ISSUE_FIELDS = (
+    "number",
+    "distributor",
+    "issue_date",
+    "payment_terms_days",
+    "due_date",
+    "currency",
+    "amount",
+    "open_amount",
+)
+
+
 class InvoiceSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
     distributor = MoneyDistributorField()
     amount = MoneyField(required=False)
@@ -158,31 +171,13 @@ class InvoiceSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
     days_past_due = serializers.SerializerMethodField()
     payment_terms_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
     due_date = serializers.DateField(required=False)
-    immutable_fields = (
-        "number",
-        "distributor",
-        "issue_date",
-        "payment_terms_days",
-        "due_date",
-        "currency",
-        "amount",
-        "open_amount",
-        "lines",
-        "status",
-    )
+    immutable_fields = (*INVOICE_ISSUE_FIELDS, "lines", "status")
 
     class Meta:
         model = Invoice
         fields = [
             "id",
-            "number",
-            "distributor",
-            "issue_date",
-            "payment_terms_days",
-            "due_date",
-            "currency",
-            "amount",
-            "open_amount",
+            *INVOICE_ISSUE_FIELDS,
             "status",
             "days_past_due",
             "order_refs",
@@ -241,27 +236,20 @@ class InvoiceViewSet(NoDeleteModelViewSet):
 # --- Credit notes ----------------------------------------------------------------------------------------------------
 
 
+# What a credit note is issued with (and what is left of it to apply), in the API's order.
+CREDIT_NOTE_ISSUE_FIELDS = ("number", "distributor", "invoice", "issue_date", "currency", "amount", "unapplied_amount")
+
+
 class CreditNoteSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
     distributor = MoneyDistributorField()
     invoice = VisibleInvoiceField(required=False, allow_null=True)
     amount = MoneyField()
     unapplied_amount = MoneyField(read_only=True)
-    immutable_fields = ("number", "distributor", "invoice", "issue_date", "currency", "amount", "unapplied_amount")
+    immutable_fields = CREDIT_NOTE_ISSUE_FIELDS
 
     class Meta:
         model = CreditNote
-        fields = [
-            "id",
-            "number",
-            "distributor",
-            "invoice",
-            "issue_date",
-            "currency",
-            "amount",
-            "unapplied_amount",
-            "reason",
-            "created_at",
-        ]
+        fields = ["id", *CREDIT_NOTE_ISSUE_FIELDS, "reason", "created_at"]
         read_only_fields = ["unapplied_amount", "created_at"]
         extra_kwargs = {"number": {"validators": []}, "currency": {"required": False}}
 
@@ -288,7 +276,21 @@ class AllocateSerializer(serializers.Serializer):
     allocations = AllocationInSerializer(many=True, required=False, allow_null=True)
 
 
-class CreditNoteViewSet(NoDeleteModelViewSet):
+class SpendMixin(MoneyRoleMixin):
+    def _spend(self, request, service, source: str) -> Response:
+        """Apply or allocate what is left of this payment or credit note with ``service`` (which takes it as
+        ``source``): oldest due first, or as the body's ``allocations`` say. A foreign record is a 404, a caller
+        without the money role a 403, invalid allocations a 400. Answers the record as it is now."""
+        record = self.get_object()
+        self._money_role_or_403()
+        serializer = AllocateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        allocations = _allocations(serializer.validated_data.get("allocations"))
+        record = service(**{source: record}, allocations=allocations, by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
+
+
+class CreditNoteViewSet(SpendMixin, NoDeleteModelViewSet):
     serializer_class = CreditNoteSerializer
     filterset_fields = ["distributor", "invoice"]
 
@@ -301,28 +303,20 @@ class CreditNoteViewSet(NoDeleteModelViewSet):
     def apply(self, request, pk=None):
         """Apply what is left of the credit note to invoices of its account: oldest due first, or as
         ``allocations`` say (an invoice of another account or more than is left or open is a 400)."""
-        note = self.get_object()
-        if not services.can_record_money(request.user):
-            raise PermissionDenied(_("Only finance or an administrator can record money."))
-        serializer = AllocateSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        allocations = _allocations(serializer.validated_data.get("allocations"))
-        note = services.apply_credit_note(credit_note=note, allocations=allocations, by=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=note.pk)).data)
+        return self._spend(request, services.apply_credit_note, "credit_note")
 
 
 class ApplyCreditSerializer(serializers.Serializer):
     distributor = MoneyDistributorField()
 
 
-class ApplyCreditView(APIView):
+class ApplyCreditView(MoneyRoleMixin, APIView):
     @extend_schema(request=ApplyCreditSerializer, responses=OpenApiTypes.OBJECT)
     @idempotent
     def post(self, request):
         """Apply all the account's unapplied credit (payments' rest, credit notes without an invoice) to its open
         invoices, oldest credit first, oldest due invoice first. Answers the amount applied and what is left."""
-        if not services.can_record_money(request.user):
-            raise PermissionDenied(_("Only finance or an administrator can record money."))
+        self._money_role_or_403()
         serializer = ApplyCreditSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         distributor = serializer.validated_data["distributor"]
@@ -395,7 +389,7 @@ class ReverseSerializer(serializers.Serializer):
     reversed_on = serializers.DateField(required=False)
 
 
-class PaymentViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
+class PaymentViewSet(SpendMixin, NoDeleteModelViewSet):
     """Payments with their allocations. Without ``allocations`` a payment is applied oldest due first;
     ``[]`` leaves it unallocated. A reversal is a new negative payment (``reverse``), never a delete."""
 
@@ -423,13 +417,7 @@ class PaymentViewSet(MoneyRoleMixin, NoDeleteModelViewSet):
     @idempotent
     def allocate(self, request, pk=None):
         """Allocate what is still unallocated: oldest due first, or as ``allocations`` say."""
-        payment = self.get_object()
-        self._money_role_or_403()
-        serializer = AllocateSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        allocations = _allocations(serializer.validated_data.get("allocations"))
-        payment = services.allocate_payment(payment=payment, allocations=allocations, by=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=payment.pk)).data)
+        return self._spend(request, services.allocate_payment, "payment")
 
 
 class AllocationSerializer(serializers.ModelSerializer):

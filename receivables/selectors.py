@@ -544,16 +544,11 @@ class DsoParts:
 
 
 def credit_sales(
-    *,
-    as_of: date,
-    group: str | None,
-    for_user: User | None = None,
-    distributors: QuerySet[Distributor] | None = None,
-    window_days: int = DSO_WINDOW_DAYS,
+    *, as_of: date, group: str | None, for_user: User | None = None, distributors: QuerySet[Distributor] | None = None
 ) -> dict:
-    """{group key: net credit sales of the ``window_days`` days ending on ``as_of``} (invoices less credit notes
+    """{group key: net credit sales of the ``DSO_WINDOW_DAYS`` days ending on ``as_of``} (invoices less credit notes
     issued in the window), scoped as :func:`open_sums`; "" key when ``group`` is None. Two grouped queries."""
-    window = {"issue_date__gte": as_of - timedelta(days=window_days - 1), "issue_date__lte": as_of}
+    window = {"issue_date__gte": as_of - timedelta(days=DSO_WINDOW_DAYS - 1), "issue_date__lte": as_of}
     result: dict = defaultdict(lambda: ZERO)
     for model, sign in ((Invoice, 1), (CreditNote, -1)):
         rows = _grouped(model.objects.filter(_invoice_q(for_user, distributors, **window)), group, total=Sum("amount"))
@@ -565,39 +560,19 @@ def credit_sales(
 DSO_OPEN = "_dso_open"  # the name under which open_sums_and_dso_parts sums every open amount
 
 
-def dso_parts(
-    *,
-    as_of: date,
-    group: str | None,
-    for_user: User | None = None,
-    distributors: QuerySet[Distributor] | None = None,
-    window_days: int = DSO_WINDOW_DAYS,
-) -> dict:
-    """{group key: DsoParts} on ``as_of`` for the invoices in ``for_user``'s money scope (None: no scope) and of
-    ``distributors`` if given; ``group`` is a path from the invoice (``GROUPS`` values, "" key when None).
-    See :func:`days_sales_outstanding` for the formula."""
-    return open_sums_and_dso_parts(
-        as_of=as_of, group=group, sums={}, for_user=for_user, distributors=distributors, window_days=window_days
-    )[1]
+def dso_parts(*, as_of: date, group: str | None, distributors: QuerySet[Distributor] | None = None) -> dict:
+    """{group key: DsoParts} on ``as_of`` for the invoices of ``distributors`` (None: all); ``group`` is a path
+    from the invoice (``GROUPS`` values, "" key when None). See :func:`days_sales_outstanding` for the formula."""
+    return open_sums_and_dso_parts(as_of=as_of, group=group, sums={}, distributors=distributors)[1]
 
 
 def open_sums_and_dso_parts(
-    *,
-    as_of: date,
-    group: str | None,
-    sums: dict[str, Q],
-    for_user: User | None = None,
-    distributors: QuerySet[Distributor] | None = None,
-    window_days: int = DSO_WINDOW_DAYS,
+    *, as_of: date, group: str | None, sums: dict[str, Q], distributors: QuerySet[Distributor] | None = None
 ) -> tuple[dict, dict]:
-    """(:func:`open_sums` of ``sums``, :func:`dso_parts`) on the same day and scope, from one read of the open
+    """(:func:`open_sums` of ``sums``, :func:`dso_parts`) on the same day and accounts, from one read of the open
     amounts (a dashboard shows the overdue money beside DSO: one pass instead of two)."""
-    opened = open_sums(
-        for_user=for_user, as_of=as_of, group=group, sums={**sums, DSO_OPEN: Q()}, distributors=distributors
-    )
-    sales = credit_sales(
-        as_of=as_of, group=group, for_user=for_user, distributors=distributors, window_days=window_days
-    )
+    opened = open_sums(for_user=None, as_of=as_of, group=group, sums={**sums, DSO_OPEN: Q()}, distributors=distributors)
+    sales = credit_sales(as_of=as_of, group=group, distributors=distributors)
     result: dict = defaultdict(DsoParts)
     for key, row in opened.items():
         result[key].open_amount += cents(row.pop(DSO_OPEN))

@@ -518,7 +518,6 @@ def apply_credit_note(
         raise ValidationError({"allocations": [_("Nothing of this credit note is left to apply.")]})
     before = _money_snapshot(note)
     _spend(note, allocations, by)
-    note.save(update_fields=["unapplied_amount"])
     audit.record(note, by=by, action="credit_note_applied", before=before, after=_money_snapshot(note))
     return note
 
@@ -527,12 +526,14 @@ def apply_credit_note(
 
 
 def _spend(source: Payment | CreditNote, allocations, by: User) -> None:
-    """Apply what is left of a payment or credit note to invoices (oldest due first, or as ``allocations`` say);
-    the caller saves ``source``."""
+    """Apply what is left of a payment or credit note to invoices (oldest due first, or as ``allocations`` say)
+    and save what is left of ``source``."""
     if isinstance(source, Payment):
         left, counts_from, what, link = "unallocated_amount", source.paid_on, _("payment"), {"payment": source}
+        saved = [left, "updated_at"]
     else:
         left, counts_from, what, link = "unapplied_amount", source.issue_date, _("credit note"), {"credit_note": source}
+        saved = [left]
     plans = _plan_allocations(
         distributor=source.distributor,
         currency=source.currency,
@@ -543,11 +544,7 @@ def _spend(source: Payment | CreditNote, allocations, by: User) -> None:
     for plan in plans:
         _apply(plan.invoice, amount=plan.amount, paid_on=_counts_from(counts_from, plan.invoice), by=by, **link)
         setattr(source, left, getattr(source, left) - plan.amount)
-
-
-def _allocate_payment(payment: Payment, allocations, by: User) -> None:
-    _spend(payment, allocations, by)
-    payment.save(update_fields=["unallocated_amount", "updated_at"])
+    source.save(update_fields=saved)
 
 
 @transaction.atomic
@@ -607,7 +604,7 @@ def record_payment(
             payment.save()
     except IntegrityError:  # the same reference in a parallel request
         raise ValidationError({"reference": [_("A payment with this reference was just recorded.")]}) from None
-    _allocate_payment(payment, allocations, by)
+    _spend(payment, allocations, by)
     audit.record(payment, by=by, action="payment_recorded", after=_money_snapshot(payment))
     return payment
 
@@ -624,7 +621,7 @@ def allocate_payment(
     if payment.unallocated_amount <= 0:
         raise ValidationError({"allocations": [_("This payment is fully allocated.")]})
     before = _money_snapshot(payment)
-    _allocate_payment(payment, allocations, by)
+    _spend(payment, allocations, by)
     audit.record(payment, by=by, action="payment_allocated", before=before, after=_money_snapshot(payment))
     return payment
 

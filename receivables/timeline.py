@@ -5,6 +5,8 @@ The card is visible to the rep's whole team, money only under the narrow rule: a
 account's receivables gets no entries from these sources.
 """
 
+import functools
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,14 +19,20 @@ from .reminders import describe
 from .selectors import may_see_money
 
 
-def _may_see(distributor, for_user) -> bool:
-    return may_see_money(user=for_user, distributor=distributor)
+def _money_source(entries):
+    """Register ``entries(distributor, limit)`` as a timeline source that gives entries only to a reader who may
+    see the account's receivables."""
+
+    @functools.wraps(entries)
+    def source(distributor, for_user, limit):
+        if may_see_money(user=for_user, distributor=distributor):
+            yield from entries(distributor, limit)
+
+    return timeline.register(source)
 
 
-@timeline.register
-def invoices(distributor, for_user, limit):
-    if not _may_see(distributor, for_user):
-        return
+@_money_source
+def invoices(distributor, limit):
     for inv in Invoice.objects.filter(distributor=distributor).order_by("-issue_date", "-pk")[:limit]:
         yield Entry(
             at=inv.issue_date,
@@ -38,10 +46,8 @@ def invoices(distributor, for_user, limit):
         )
 
 
-@timeline.register
-def credit_notes(distributor, for_user, limit):
-    if not _may_see(distributor, for_user):
-        return
+@_money_source
+def credit_notes(distributor, limit):
     for note in CreditNote.objects.filter(distributor=distributor).select_related("invoice")[:limit]:
         yield Entry(
             at=note.issue_date,
@@ -55,10 +61,8 @@ def credit_notes(distributor, for_user, limit):
         )
 
 
-@timeline.register
-def payments(distributor, for_user, limit):
-    if not _may_see(distributor, for_user):
-        return
+@_money_source
+def payments(distributor, limit):
     for pay in Payment.objects.filter(distributor=distributor).order_by("-paid_on", "-pk")[:limit]:
         title = (
             _("Payment reversed")
@@ -76,10 +80,8 @@ def payments(distributor, for_user, limit):
         )
 
 
-@timeline.register
-def collection_activities(distributor, for_user, limit):
-    if not _may_see(distributor, for_user):
-        return
+@_money_source
+def collection_activities(distributor, limit):
     activities = CollectionActivity.objects.filter(distributor=distributor).select_related("invoice", "by")
     for activity in activities.order_by("-occurred_on", "-pk")[:limit]:
         parts = [activity.get_kind_display()]
@@ -104,10 +106,8 @@ def collection_activities(distributor, for_user, limit):
         )
 
 
-@timeline.register
-def reminders(distributor, for_user, limit):
-    if not _may_see(distributor, for_user):
-        return
+@_money_source
+def reminders(distributor, limit):
     seen = {}
     sent = (
         ReminderSent.objects.filter(invoice__distributor=distributor, outcome=ReminderSent.Outcome.SENT)

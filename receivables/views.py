@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,7 @@ from accounts.models import Region, Role, Team, User
 from kamcrm.audit.models import AuditEvent
 from kamcrm.forms import add_service_errors
 from kamcrm.outbox import services as outbox
-from kamcrm.pages import act_and_say, message_and_redirect, next_url
+from kamcrm.pages import act_and_say, message_and_redirect, next_url, paginate
 
 from . import holds, selectors, services, statements, tasks
 from .api import aging_csv, aging_from_params
@@ -90,9 +89,7 @@ def _distributor_or_404(request, pk):
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, queryset, PAGE_SIZE)
     return page, query.urlencode()
 
 

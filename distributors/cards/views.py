@@ -4,7 +4,6 @@ through the services, whose errors are shown on the form."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import SavedFilter, Team
 from kamcrm.forms import add_service_errors
+from kamcrm.pages import paginate
 
 from . import card_context, selectors, services, timeline
 from .filters import DistributorFilter
@@ -53,9 +53,7 @@ def distributor_list(request):
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
     if not request.GET.get("ordering"):
         queryset = queryset.order_by("code")
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, queryset, PAGE_SIZE)
     query.pop("owner_name", None)  # the type-ahead's text; the filter is ``owner``
     group_by = request.GET.get("group_by")
     groups = None

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from kamcrm.audit import services as audit
-from kamcrm.validation import MONEY_LIMIT, validate_date_in_window
+from kamcrm.validation import MONEY_LIMIT, date_errors
 
 from ..cards.models import Distributor
 from .models import PickupPolicy, PickupTier
@@ -80,13 +80,8 @@ def save_policy(
     if not may_set(by, distributor):
         raise PermissionDenied(_("Only the account's KAM or a manager sets its pickup policy."))
     Distributor.objects.select_for_update().filter(pk=distributor.pk).first()  # one policy change at a time
-    errors: dict = {}
     valid_from, valid_to = _month(valid_from), _month(valid_to)
-    for name, value in (("valid_from", valid_from), ("valid_to", valid_to)):
-        try:
-            validate_date_in_window(value)
-        except ValidationError as exc:
-            errors[name] = exc.messages
+    errors: dict = date_errors(valid_from=valid_from, valid_to=valid_to)
     if valid_from and valid_to and valid_to < valid_from:
         errors["valid_to"] = [_("The last month comes after the first.")]
     if min_monthly_pickup is None or min_monthly_pickup < 0 or min_monthly_pickup > MONEY_LIMIT:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Role
 from kamcrm.forms import add_service_errors
-from kamcrm.pages import safe_url
+from kamcrm.pages import paginate, safe_url
 
 from ..cards.exports import refused_export
 from ..cards.filters import valid_rows
@@ -81,10 +81,8 @@ def plan_list(request):
     filterset = PlanFilter(request.GET or None, queryset=base, request=request)
     queryset = (filterset.qs if filterset.is_bound else base).exclude(status=PlanStatus.SUPERSEDED)
     queryset = queryset.order_by("distributor__code", "-revision")
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, query = paginate(request, queryset, PAGE_SIZE)
     rows = selectors.quarter_vs_actual(plans=page.object_list, year=year, quarter=quarter)
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "filter": filterset,
         "page": page,

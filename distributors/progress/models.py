@@ -9,9 +9,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from kamcrm.bilingual import BilingualName
 from kamcrm.validators import TextLengthValidator
 
 __all__ = ["ProgressStage", "Progress", "ProgressMove"]
@@ -19,7 +19,7 @@ __all__ = ["ProgressStage", "Progress", "ProgressMove"]
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 
-class ProgressStage(models.Model):
+class ProgressStage(BilingualName):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
@@ -34,15 +34,6 @@ class ProgressStage(models.Model):
         ordering = ["position", "code"]
         verbose_name = _("progress stage")
         verbose_name_plural = _("progress stages")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        if self.name_zh and (translation.get_language() or "").startswith("zh"):
-            return self.name_zh
-        return self.name
 
 
 class Progress(models.Model):

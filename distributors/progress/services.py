@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from kamcrm.audit import services as audit
-from kamcrm.validation import validate_date_in_window
+from kamcrm.validation import date_errors
 
 from ..cards.models import Distributor, Status
 from .models import Progress, ProgressMove, ProgressStage
@@ -106,11 +106,7 @@ def move(
         errors["reason"] = [_("Say why the account moves back to an earlier stage.")]
     if probability is not None and not Decimal("0") <= probability <= Decimal("100"):
         errors["probability"] = [_("Enter a probability from 0 to 100 %.")]
-    for name, value in (("next_step_on", next_step_on), ("expected_signing_on", expected_signing_on)):
-        try:
-            validate_date_in_window(value)
-        except ValidationError as exc:
-            errors[name] = exc.messages
+    errors.update(date_errors(next_step_on=next_step_on, expected_signing_on=expected_signing_on))
     if len(next_step or "") > 255:
         errors["next_step"] = [_("Keep the next step under 255 characters.")]
     if errors:

@@ -205,6 +205,13 @@ class CycleViewSet(NoDeleteViewSet):
     def _save(self, serializer, instance):
         raise NotImplementedError
 
+    def _with(self, instance, data: dict):
+        """``instance`` (for a create, a new one of the caller's) with ``data`` set on it; not saved."""
+        obj = instance or self.queryset.model(rep=self.request.user)
+        for name, value in data.items():
+            setattr(obj, name, value)
+        return obj
+
     def perform_create(self, serializer):
         saved = self._save(serializer, None)
         serializer.instance = self.get_queryset().get(pk=saved.pk)
@@ -240,9 +247,7 @@ class WorkPlanViewSet(CycleViewSet):
     def _save(self, serializer, instance):
         data = dict(serializer.validated_data)
         accounts, brands = data.pop("focus_accounts", None), data.pop("focus_brands", None)
-        plan = instance or MonthlyWorkPlan(rep=self.request.user)
-        for name, value in data.items():
-            setattr(plan, name, value)
+        plan = self._with(instance, data)
         return services.save_work_plan(plan=plan, by=self.request.user, focus_accounts=accounts, focus_brands=brands)
 
 
@@ -274,9 +279,7 @@ class WeeklyScheduleViewSet(CycleViewSet):
             # Route order: by day, then by the given stop number (rows without one where they stand).
             numbered = [(e["day"], e.get("sequence") or i + 1, i, e) for i, e in enumerate(raw_entries)]
             entries = [(e["day"], e["distributor"], e.get("note", "")) for *_key, e in sorted(numbered)]
-        schedule = instance or WeeklySchedule(rep=self.request.user)
-        for name, value in data.items():
-            setattr(schedule, name, value)
+        schedule = self._with(instance, data)
         return services.save_weekly_schedule(schedule=schedule, by=self.request.user, entries=entries)
 
     @extend_schema(
@@ -329,10 +332,7 @@ class ReviewViewSet(CycleViewSet):
         return cycle.review_list(for_user=self.request.user)
 
     def _save(self, serializer, instance):
-        review = instance or Review(rep=self.request.user)
-        for name, value in serializer.validated_data.items():
-            setattr(review, name, value)
-        return services.save_review(review=review, by=self.request.user)
+        return services.save_review(review=self._with(instance, serializer.validated_data), by=self.request.user)
 
 
 class StrategySerializer(serializers.ModelSerializer):

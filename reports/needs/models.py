@@ -14,9 +14,9 @@ sees the account (``Distributor.objects.visible_to``).
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from kamcrm.bilingual import BilingualName
 from kamcrm.money import MONEY
 from kamcrm.validators import TextLengthValidator
 
@@ -38,7 +38,7 @@ class Indicator(models.TextChoices):
 RATE_INDICATORS = {Indicator.SALES_CHANGE, Indicator.KEY_BRAND_SHARE}
 
 
-class Need(models.Model):
+class Need(BilingualName):
     class Comparison(models.TextChoices):
         BELOW = "below", _("below")
         ABOVE = "above", _("above")
@@ -68,16 +68,6 @@ class Need(models.Model):
         ]
         verbose_name = _("customer need")
         verbose_name_plural = _("customer needs")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        """The name in the active language (Chinese when it has one)."""
-        if self.name_zh and (translation.get_language() or "").startswith("zh"):
-            return self.name_zh
-        return self.name
 
 
 class AccountIndicator(models.Model):

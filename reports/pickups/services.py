@@ -22,7 +22,7 @@ from accounts.models import User
 from distributors.models import Distributor
 from distributors.pickups import services as policy
 from kamcrm.audit import services as audit
-from kamcrm.validation import validate_date_in_window
+from kamcrm.validation import date_errors
 from reports.analytics.dashboards import selectors as dashboard
 from reports.pickups.models import Shipment
 from reports.visits.models import SALES_STATUSES, Order, VisitStock
@@ -129,11 +129,7 @@ def record_shipment(
     errors: dict = {}
     if order.status not in SALES_STATUSES:
         errors["order"] = [_("Only confirmed or shipped orders are shipped.")]
-    for name, value in (("shipped_on", shipped_on), ("delivered_on", delivered_on)):
-        try:
-            validate_date_in_window(value)
-        except ValidationError as exc:
-            errors[name] = exc.messages
+    errors.update(date_errors(shipped_on=shipped_on, delivered_on=delivered_on))
     if shipped_on and delivered_on and delivered_on < shipped_on:
         errors["delivered_on"] = [_("Goods arrive on or after the day they were shipped.")]
     if shipped_on and shipped_on > timezone.localdate():

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from kamcrm.bilingual import BilingualName
 from kamcrm.validators import TextLengthValidator
 
 __all__ = ["RatingCriterion", "Scorecard", "ScorecardRating"]
@@ -21,7 +21,7 @@ __all__ = ["RatingCriterion", "Scorecard", "ScorecardRating"]
 SCORE = {"max_digits": 5, "decimal_places": 1}
 
 
-class RatingCriterion(models.Model):
+class RatingCriterion(BilingualName):
     """Something a manager rates a rep on (professional knowledge, teamwork, attitude ...), on a scale from
     ``scale_min`` to ``scale_max``, weighted against the other criteria in the overall rating."""
 
@@ -48,16 +48,6 @@ class RatingCriterion(models.Model):
         ]
         verbose_name = _("rating criterion")
         verbose_name_plural = _("rating criteria")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        """The name in the active language (Chinese when it has one)."""
-        if self.name_zh and (translation.get_language() or "").startswith("zh"):
-            return self.name_zh
-        return self.name
 
 
 class Scorecard(models.Model):

@@ -43,30 +43,39 @@
     if (event.target.id === "account-search") htmx.trigger(event.target, "input");
   });
 
-  // Order lines are added and removed freely; a removed line is emptied (the server ignores empty lines).
+  // Order lines and market-check lines are formsets: a line is added from the page's template (the next form
+  // index in place of __prefix__), and a removed line is emptied and hidden (the server ignores empty lines).
+  function addLine(total, listId, templateId, focus) {
+    const index = parseInt(total.value, 10);
+    const html = document.getElementById(templateId).innerHTML.replace(/__prefix__/g, String(index));
+    const list = document.getElementById(listId);
+    list.insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    if (focus) list.lastElementChild.querySelector("select").focus();
+  }
+  function removableLines(listId, buttonSelector, lineSelector) {
+    document.getElementById(listId)?.addEventListener("click", (event) => {
+      const button = event.target.closest(buttonSelector);
+      if (!button) return;
+      const row = button.closest(lineSelector);
+      row.querySelectorAll("select, input").forEach((el) => { el.value = ""; });
+      row.classList.add("d-none");
+      form.dispatchEvent(new Event("change"));
+    });
+  }
+
   const totalForms = form.querySelector("[name=lines-TOTAL_FORMS]");
   document.getElementById("add-line")?.addEventListener("click", () => {
-    const index = parseInt(totalForms.value, 10);
-    const html = document.getElementById("order-line-template").innerHTML.replace(/__prefix__/g, String(index));
-    document.getElementById("order-lines").insertAdjacentHTML("beforeend", html);
-    totalForms.value = String(index + 1);
-    document.getElementById("order-lines").lastElementChild.querySelector("select").focus();
+    addLine(totalForms, "order-lines", "order-line-template", true);
     save();
   });
-  document.getElementById("order-lines")?.addEventListener("click", (event) => {
-    const button = event.target.closest(".remove-line");
-    if (!button) return;
-    const row = button.closest(".order-line");
-    row.querySelectorAll("select, input").forEach((el) => { el.value = ""; });
-    row.classList.add("d-none");
-    form.dispatchEvent(new Event("change"));
-  });
+  removableLines("order-lines", ".remove-line", ".order-line");
   function ensureLines(count) {  // a restored draft may have more lines than the page rendered
     while (parseInt(totalForms.value, 10) < count) document.getElementById("add-line").click();
   }
 
-  // Market checks (price, stock, facings per product): lines are added and removed like order lines; a removed
-  // line is emptied, which the server ignores. The outbox and the draft keep every line, as they keep every field.
+  // Market checks (price, stock, facings per product): lines are added and removed like order lines. The outbox
+  // and the draft keep every line, as they keep every field.
   const marketTotal = form.querySelector("[name=market-TOTAL_FORMS]");
   function marketCount() {
     const counter = document.getElementById("market-count");
@@ -75,21 +84,10 @@
     counter.textContent = filled ? "· " + filled : "";
   }
   function addMarketLine(focus) {
-    const index = parseInt(marketTotal.value, 10);
-    const html = document.getElementById("market-line-template").innerHTML.replace(/__prefix__/g, String(index));
-    document.getElementById("market-lines").insertAdjacentHTML("beforeend", html);
-    marketTotal.value = String(index + 1);
-    if (focus) document.getElementById("market-lines").lastElementChild.querySelector("select").focus();
+    addLine(marketTotal, "market-lines", "market-line-template", focus);
   }
   document.getElementById("add-market-line")?.addEventListener("click", () => { addMarketLine(true); save(); });
-  document.getElementById("market-lines")?.addEventListener("click", (event) => {
-    const button = event.target.closest(".remove-market-line");
-    if (!button) return;
-    const row = button.closest(".market-line");
-    row.querySelectorAll("select, input").forEach((el) => { el.value = ""; });
-    row.classList.add("d-none");
-    form.dispatchEvent(new Event("change"));
-  });
+  removableLines("market-lines", ".remove-market-line", ".market-line");
   // Choosing a product on the last line opens the next one: a shelf is checked in a few taps.
   document.getElementById("market-lines")?.addEventListener("change", (event) => {
     if (event.target.tagName !== "SELECT" || !event.target.value) return;
