@@ -47,9 +47,11 @@ def test_a_visit_logged_offline_with_a_photo_is_saved_once_when_the_connection_r
     phone.get_by_label("Outcome").fill("离线拜访")
     phone.get_by_text("Follow-up and photos").click()
     phone.get_by_label("Display photos").set_input_files(str(photo))
-    phone.get_by_role("button", name="Save visit").click()
+    # Saving offline puts the visit in the outbox, then opens a fresh form: wait for that page, or the reload
+    # below races the form's own navigation ("interrupted by another navigation", seen once in CI).
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Save visit").click()
     expect(phone.locator("#outbox-count")).to_have_text("1 visit waiting to send")
-    phone.wait_for_load_state("load")  # saving offline replaces the page; reload only once it has settled
     phone.goto(phone.url)  # a reload, through the service worker
     expect(phone.locator("#outbox-count")).to_have_text("1 visit waiting to send")
     assert Visit.objects.count() == 1
