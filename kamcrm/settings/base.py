@@ -412,3 +412,8 @@ LOGGING = {
 # gives the measured attractiveness the portfolio grid suggests: A very attractive, B medium, C low.
 TIER_WEIGHTS = {"sales": 50, "gross_profit_pct": 20, "dso": 15, "overdue_share": 15}
 TIER_THRESHOLDS = {"A": "0.75", "B": "0.50"}
+
+# --- Dashboards -------------------------------------------------------------------
+# How long a computed dashboard is kept at most (reports.analytics.dashboards.cache); a write that changes its
+# figures makes it unused at once. 0: compute every view.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)

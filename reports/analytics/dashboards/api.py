@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kamcrm.validation import parse_date_param
+from reports.analytics.dashboards import cache as kept
 from reports.analytics.dashboards import selectors as dashboard
 
 COMMON_PARAMETERS = [
@@ -78,7 +79,7 @@ class DashboardView(APIView):
         Beside each ``<rate>_rate``: ``<rate>_expected_rate`` (pacing, null unless the period is running) and
         ``<rate>_pace`` ("ahead", "behind" or null); ``dso`` is days sales outstanding at the period's end."""
         scope, period, extra = parse(request)
-        board = dashboard.dashboard(scope=scope, period=period, children_level=extra["children"])
+        board = kept.dashboard(scope=scope, period=period, children_level=extra["children"])
         return Response(dashboard.dashboard_json(board))
 
 
@@ -87,7 +88,7 @@ class DashboardTrendView(APIView):
     def get(self, request):
         """The last 12 periods ending with the one containing ``date``, each with the same period a year earlier."""
         scope, period, _extra = parse(request)
-        points = dashboard.trend(scope=scope, period=period)
+        points = kept.trend(scope=scope, period=period)
         return Response(
             {"level": scope.level, "id": scope.id, "period": period.kind, "results": dashboard.trend_json(points)}
         )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from accounts.scope import oversees_company
+from reports.analytics.dashboards import cache as kept
 from reports.analytics.dashboards import selectors as dashboard
 from reports.analytics.dashboards.api import parse
 
@@ -70,7 +71,7 @@ def dashboard_page(request):
     rank = request.GET.get("rank") or "sales"
     if rank not in dashboard.RATES:
         rank = "sales"
-    board = dashboard.dashboard(scope=scope, period=period, children_level=extra.get("children"))
+    board = kept.dashboard(scope=scope, period=period, children_level=extra.get("children"))
     ranked = board.ranking(rank)
     rows = []
     for position, child in enumerate(ranked, start=1):
@@ -124,7 +125,7 @@ def trend_partial(request):
         scope, period, _extra = parse(request)
     except ValidationError:
         scope, period = dashboard.default_scope(request.user), dashboard.period_containing("month", None)
-    points = dashboard.trend(scope=scope, period=period)
+    points = kept.trend(scope=scope, period=period)
     chart = {
         "labels": [p.period.label() for p in points],
         "sales": [float(p.figures.sales_amount) for p in points],

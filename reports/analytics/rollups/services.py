@@ -43,6 +43,7 @@ from reports.analytics.models import (
     RollupState,
     TargetMonth,
 )
+from reports.analytics.rollups import generations
 from reports.cycle.models import ScheduleEntry
 from reports.visits.models import SALES_STATUSES, Order, Visit
 
@@ -483,6 +484,7 @@ def _stamp(ids: list[int] | None) -> None:
         "ON CONFLICT (distributor_id) DO UPDATE SET computed_at = EXCLUDED.computed_at",
         [timezone.now(), *params],
     )
+    generations.renew_accounts(ids)  # the dashboards kept in the cache for these accounts are not used again
 
 
 def _lock(ids: list[int] | None) -> None:
@@ -683,6 +685,12 @@ def changed(
     for pk in ids:
         _pending.requests[pk] = _merge(_pending.requests.get(pk), touched)
     transaction.on_commit(_flush)
+
+
+def marks_pending() -> bool:
+    """Whether this thread marked changes that no refresh has yet followed (its transaction is still open, or
+    rolled back): what it reads of the rollups' consumers must not come from a cache."""
+    return bool(getattr(_pending, "requests", None)) or getattr(_pending, "stored", False)
 
 
 @contextmanager

@@ -5,6 +5,9 @@ in the services; this only keeps the cache current. Writes that bypass signals (
 ``reports.visits.signals.written_in_bulk`` with the days they touched, which marks them too; the nightly rebuild catches
 the rest. A service sends ``reports.visits.signals.last_write`` as its transaction's last write: the marks are stored
 then, inside it, so the refresh request commits (or rolls back) with the change.
+
+A change of the organisation the dashboards group by (cards, people, teams, regions) touches no rollup row, but it
+replaces the figures' generation ``all`` (``generations``), so no dashboard kept in the cache outlives it.
 """
 
 from datetime import date, timedelta
@@ -13,10 +16,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
+from accounts.models import Region, Team, User
 from distributors.models import Distributor, QuarterlyPlan
 from distributors.plans.selectors import outlet_total
 from kamcrm.audit.models import AuditEvent
 from receivables.models import Allocation, Invoice, Payment
+from reports.analytics.rollups import generations
 from reports.analytics.rollups import services as rollups
 from reports.cycle.models import ScheduleEntry
 from reports.visits.models import Order, Visit
@@ -105,6 +110,18 @@ def _last_write(sender, **kwargs):
     rollups.store_marked()
 
 
+# A person's saves that change nothing a dashboard shows (a sign-in, a password, their own settings).
+PERSONAL_FIELDS = {"last_login", "password", "language", "notify_by_email"}
+
+
+def _organisation_changed(sender, instance, update_fields=None, **kwargs):
+    # Dashboards group accounts by their current owner's team and region, and show cards' and people's names and
+    # tiers: a change there may move any figure, so every dashboard kept in the cache goes.
+    if sender is User and update_fields and set(update_fields) <= PERSONAL_FIELDS:
+        return
+    generations.renew_everything()
+
+
 def connect() -> None:
     for model in (Visit, Order, ScheduleEntry, QuarterlyPlan, Invoice, Payment, Allocation):
         uid = f"rollups:{model._meta.label}"
@@ -115,3 +132,7 @@ def connect() -> None:
     post_save.connect(_audit_changed, sender=AuditEvent, dispatch_uid="rollups:audit")
     written_in_bulk.connect(_written_in_bulk, dispatch_uid="rollups:bulk")
     last_write.connect(_last_write, dispatch_uid="rollups:last-write")
+    for model in (Distributor, User, Team, Region):
+        uid = f"generations:{model._meta.label}"
+        post_save.connect(_organisation_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(_organisation_changed, sender=model, dispatch_uid=uid)

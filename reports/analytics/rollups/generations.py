@@ -1,0 +1,88 @@
+"""Generations of the figures, per scope: a token that is replaced whenever a scope's figures may have changed, so
+a dashboard kept in the cache (``reports.analytics.dashboards.cache``) is used only while its figures still stand.
+
+Scopes: ``company``, ``region:<id>``, ``team:<id>``, ``rep:<id>``, and ``all``, which every dashboard also reads.
+Each token is a random string in the shared cache (Redis when ``REDIS_URL`` is set, so every web host and worker
+sees the same). It is replaced
+
+- by every rollup write (``services._stamp``): for the accounts written, their current owners and the reps with a
+  split of them, the owners' teams and regions and the company; a rebuild of every account replaces ``all``;
+- by a change of what the dashboards group, count or label by — a card (its owner, tier, name), a person (team,
+  role, name, active), a team (its region), a region — which replaces ``all`` (``signals.connect``).
+
+A token is replaced twice: at once, which is what the writing transaction itself reads, and again after the commit.
+The second one matters: a dashboard computed by another request between the first and the commit still read the
+old rows, and it is then never used. A failure of the cache after a commit is logged and does not fail the write;
+the dashboards' own timeout (``DASHBOARD_CACHE_SECONDS``) bounds what such a failure leaves stale.
+"""
+
+import logging
+from collections.abc import Iterable
+from uuid import uuid4
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.models import User
+from distributors.models import Distributor
+from reports.analytics.models import TargetMonth
+
+log = logging.getLogger(__name__)
+
+PREFIX = "figures-generation:"
+EVERYTHING = "all"
+
+
+def scope_names(level: str, pk: int | None) -> list[str]:
+    """The generations a dashboard of this scope is kept under."""
+    return [EVERYTHING, "company" if level == "company" else f"{level}:{pk}"]
+
+
+def current(names: Iterable[str]) -> str:
+    """The scopes' tokens, one string; a scope without one gets one (``add``: the first writer wins)."""
+    keys = [PREFIX + name for name in names]
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    for key in missing:
+        cache.add(key, uuid4().hex, timeout=None)
+    if missing:
+        found.update(cache.get_many(missing))
+    return ".".join(found.get(key, "-") for key in keys)
+
+
+def _replace(names: set[str]) -> None:
+    try:
+        cache.set_many({PREFIX + name: uuid4().hex for name in names}, timeout=None)
+    except Exception:  # the cache is down: the write stands; the dashboards' timeout bounds what stays cached
+        log.exception("Could not replace the figures' generations %s", sorted(names))
+
+
+def renew(names: set[str]) -> None:
+    """Replace these scopes' tokens now and again after the commit (see the module's notes)."""
+    if not names:
+        return
+    _replace(names)
+    transaction.on_commit(lambda: _replace(names))
+
+
+def renew_everything() -> None:
+    renew({EVERYTHING})
+
+
+def renew_accounts(ids: list[int] | None) -> None:
+    """The generations of everything these accounts' figures reach (None: every account)."""
+    if ids is None:
+        renew_everything()
+        return
+    names = {"company"}
+    owners = Distributor.objects.filter(pk__in=ids).values_list("owner_id", flat=True)
+    splits = TargetMonth.objects.filter(distributor_id__in=ids, rep__isnull=False).values_list("rep_id", flat=True)
+    people = User.objects.filter(Q(pk__in=owners) | Q(pk__in=splits))
+    for rep, team, region in people.values_list("pk", "team_id", "team__region_id"):
+        names.add(f"rep:{rep}")
+        if team is not None:
+            names.add(f"team:{team}")
+        if region is not None:
+            names.add(f"region:{region}")
+    renew(names)

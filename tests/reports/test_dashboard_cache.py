@@ -1,0 +1,161 @@
+"""Dashboards kept in the cache (issue 16): a second view of an unchanged dashboard is read, not computed, and no
+write — a visit through the API, an order, an invoice, a payment, a card given to another rep, a rep moved to
+another team, a team to another region, a renamed card — leaves any kept dashboard showing what it no longer is.
+
+Each check compares the API's answer with the same request computed afresh (the cache turned off), for every
+scope, after the write's commit and the rollups' refresh that follows it.
+"""
+
+import itertools
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts import services as people
+from distributors.cards import services as cards_services
+from receivables import services as money
+from reports.analytics.rollups import services as rollups
+from tests.reports.factories import VisitFactory
+from tests.reports.test_api import visit_payload
+from tests.reports.test_dashboard import _sell
+
+TODAY = timezone.localdate()
+NUMBERS = itertools.count(1)
+
+
+def _scopes(org):
+    """(viewer, query) of every scope: the company, both regions, the three teams, two reps; month and year."""
+    scopes = [
+        (org.admin, "level=company"),
+        (org.admin, f"level=region&id={org.region_a.pk}"),
+        (org.admin, f"level=region&id={org.region_b.pk}"),
+        (org.admin, f"level=team&id={org.team_a1.pk}"),
+        (org.admin, f"level=team&id={org.team_a2.pk}"),
+        (org.admin, f"level=team&id={org.team_b1.pk}"),
+        (org.admin, f"level=rep&id={org.rep_a1.pk}"),
+        (org.admin, f"level=rep&id={org.rep_a2.pk}"),
+    ]
+    return [
+        (viewer, f"{query}&period={period}&date={TODAY}") for viewer, query in scopes for period in ("month", "year")
+    ]
+
+
+def _views(api_for, org) -> dict:
+    """{query: (dashboard, trend)} as the API answers now."""
+    answers = {}
+    for viewer, query in _scopes(org):
+        client = api_for(viewer)
+        board, trend = client.get(f"/api/dashboard/?{query}"), client.get(f"/api/dashboard/trend/?{query}")
+        assert board.status_code == trend.status_code == 200, query
+        answers[query] = (board.json(), trend.json())
+    return answers
+
+
+def _assert_current(api_for, org) -> None:
+    kept = _views(api_for, org)
+    with override_settings(DASHBOARD_CACHE_SECONDS=0):
+        computed = _views(api_for, org)
+    for query, answer in computed.items():
+        assert kept[query] == answer, query
+
+
+def test_a_second_view_is_read_from_the_cache(org, cards, api_for, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # committed, then refreshed by the drain
+        VisitFactory(distributor=cards.a1, visit_date=TODAY)
+    client = api_for(org.kam_a1)
+    url = f"/api/dashboard/?level=team&id={org.team_a1.pk}&period=month&date={TODAY}"
+    with CaptureQueriesContext(connection) as first:
+        computed = client.get(url)
+    with CaptureQueriesContext(connection) as second:
+        kept = client.get(url)
+    assert computed.status_code == kept.status_code == 200
+    assert kept.json() == computed.json()
+    assert kept.json()["figures"]["visits"] == 1
+    assert len(first) >= 10  # the figures, computed
+    assert len(second) <= 2  # who may see the team; the figures come from the cache
+
+
+def test_a_kept_dashboard_is_per_language(org, cards, api_for):
+    rollups.rebuild()
+    client = api_for(org.admin)
+    url = f"/api/dashboard/?level=company&period=month&date={TODAY}"
+    assert client.get(url).json()["label"] == "Company"
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["label"] == "公司"
+
+
+def test_without_a_cache_dashboards_still_answer(org, cards, api_for):
+    dead = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    rollups.rebuild()
+    with override_settings(CACHES=dead):
+        response = api_for(org.kam_a1).get(f"/api/dashboard/?level=team&id={org.team_a1.pk}&date={TODAY}")
+        assert response.status_code == 200
+        assert response.json()["level"] == "team"
+
+
+# One write: (kind, account, days before today, amount in yuan, a choice among people, teams or regions).
+WRITES = st.lists(
+    st.tuples(
+        st.sampled_from(["visit", "order", "invoice", "payment", "reassign", "move_rep", "move_team", "rename"]),
+        st.integers(0, 4),
+        st.integers(0, 40),
+        st.integers(1, 900),
+        st.integers(0, 5),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writes=WRITES)
+def test_no_write_leaves_a_kept_dashboard_behind(org, cards, api_for, django_capture_on_commit_callbacks, writes):
+    accounts = [cards.a1, cards.a1_second, cards.a1b, cards.a2, cards.b1]
+    reps = [org.rep_a1, org.rep_a1b, org.rep_a2, org.rep_b1, org.kam_a1, org.kam_b1]
+    teams = [org.team_a1, org.team_a2, org.team_b1]
+    regions = [org.region_a, org.region_b]
+    rollups.rebuild()
+    _views(api_for, org)  # every dashboard kept
+    for kind, which, days_ago, amount, other in writes:
+        account, day = accounts[which], TODAY - timedelta(days=days_ago)
+        account.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):  # the commit: the drain refreshes the rollups
+            if kind == "visit":
+                owner = account.owner
+                response = api_for(owner).post("/api/visits/", visit_payload(account), format="json")
+                assert response.status_code == 201, response.content
+            elif kind == "order":
+                _sell(account, f"{amount}.00", day=day)
+            elif kind == "invoice":
+                money.record_invoice(
+                    distributor=account,
+                    number=f"K-{next(NUMBERS)}",
+                    issue_date=day,
+                    due_date=day + timedelta(days=10),
+                    amount=Decimal(amount),
+                    by=org.finance,
+                )
+            elif kind == "payment":
+                money.record_payment(
+                    distributor=account, amount=Decimal(amount), paid_on=day, method="cash", by=org.finance
+                )
+            elif kind == "reassign":
+                cards_services.reassign(distributor=account, owner=reps[other], by=org.admin)
+            elif kind == "move_rep":
+                rep = reps[other % 4]
+                rep.refresh_from_db()
+                rep.team = teams[which % 3]
+                people.save_user(user=rep, by=org.admin)
+            elif kind == "move_team":
+                team = teams[which % 3]
+                team.refresh_from_db()
+                team.region = regions[other % 2]
+                people.save_team(team=team, by=org.admin)
+            else:
+                account.name = f"Renamed {next(NUMBERS)}"
+                account.save()
+        _assert_current(api_for, org)
