@@ -6,7 +6,9 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from kamcrm.outbox import services as outbox
 from reports.analytics import tiers
+from reports.analytics.dashboards import cache as dashboard_cache
 from reports.analytics.period_reports import mail as period_report_mail
 from reports.analytics.period_reports import services as period_reports
 from reports.analytics.rollups import services as rollups
@@ -35,6 +37,14 @@ def drain_rollup_refreshes() -> None:
 def rebuild_recent_rollups(today: str | None = None) -> None:
     """Nightly: every account's rollups for yesterday and today, whatever the incremental task missed."""
     rollups.rebuild_recent(today=_day(today))
+    outbox.enqueue("reports.tasks.warm_dashboards", if_broker_down=outbox.IfBrokerDown.NEXT_RUN)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, ignore_result=True)
+def warm_dashboards() -> None:
+    """After the nightly run: this month's dashboards of the company, the regions and the teams computed and kept,
+    so the day's first views are read (``reports.analytics.dashboards.cache.warm``)."""
+    dashboard_cache.warm()
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, ignore_result=True)

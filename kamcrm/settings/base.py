@@ -265,6 +265,7 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.drain_rollup_refreshes": {"queue": "rollups"},
     "reports.tasks.refresh_rollups": {"queue": "rollups"},
     "reports.tasks.rebuild_recent_rollups": {"queue": "rollups"},
+    "reports.tasks.warm_dashboards": {"queue": "rollups"},
     "reports.tasks.recompute_tiers": {"queue": "rollups"},
     "reports.tasks.freeze_contests": {"queue": "rollups"},
     "receivables.tasks.send_overdue_reminders": {"queue": "mail"},

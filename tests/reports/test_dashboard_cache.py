@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from accounts import services as people
 from distributors.cards import services as cards_services
 from receivables import services as money
+from reports import tasks
 from reports.analytics.rollups import services as rollups
 from tests.reports.factories import VisitFactory
 from tests.reports.test_api import visit_payload
@@ -78,6 +79,24 @@ def test_a_second_view_is_read_from_the_cache(org, cards, api_for, django_captur
     assert kept.json()["figures"]["visits"] == 1
     assert len(first) >= 10  # the figures, computed
     assert len(second) <= 2  # who may see the team; the figures come from the cache
+
+
+def test_after_the_nightly_run_the_first_view_of_this_month_is_read(org, cards, api_for):
+    tasks.rebuild_recent_rollups.delay()  # and, after it, the warm-up of the company's, regions' and teams' months
+    for viewer, query in [
+        (org.kam_a1, f"level=team&id={org.team_a1.pk}"),
+        (org.rm_b, f"level=region&id={org.region_b.pk}"),
+        (org.finance, "level=company"),
+    ]:
+        for language in ("en", "zh-hans"):
+            with CaptureQueriesContext(connection) as queries:
+                response = api_for(viewer).get(f"/api/dashboard/?{query}", HTTP_ACCEPT_LANGUAGE=language)
+            assert response.status_code == 200
+            assert len(queries) <= 2, (query, language)
+    # A year was not warmed: its first view computes.
+    with CaptureQueriesContext(connection) as queries:
+        api_for(org.kam_a1).get(f"/api/dashboard/?level=team&id={org.team_a1.pk}&period=year")
+    assert len(queries) >= 10
 
 
 def test_a_kept_dashboard_is_per_language(org, cards, api_for):

@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, router
 from django.utils import timezone, translation
 
+from accounts.models import Region, Team
 from reports.analytics.dashboards import selectors
 from reports.analytics.models import DistributorMonth
 from reports.analytics.rollups import generations
@@ -75,6 +76,21 @@ def dashboard(*, scope: selectors.Scope, period: selectors.Period, children_leve
         return len(board.children) <= MAX_CHILDREN
 
     return _kept("board", scope, period, children_level or "", compute, keep=small)
+
+
+def warm() -> int:
+    """Compute and keep this month's dashboard of the company, of every region and of every team, in every language
+    (the nightly run, after its rebuild replaced every generation): the day's first views are then read, until a
+    write changes them. Returns how many were computed."""
+    period = selectors.period_containing("month", None)
+    scopes = [selectors.Scope("company", None)]
+    scopes += [selectors.Scope("region", region) for region in Region.objects.order_by("pk")]
+    scopes += [selectors.Scope("team", team) for team in Team.objects.order_by("pk")]
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for scope in scopes:
+                dashboard(scope=scope, period=period)
+    return len(scopes) * len(settings.LANGUAGES)
 
 
 def trend(*, scope: selectors.Scope, period: selectors.Period):
