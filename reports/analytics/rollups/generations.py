@@ -21,10 +21,9 @@ from collections.abc import Iterable
 from uuid import uuid4
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 
-from accounts.models import User
+from accounts.models import Team, User
 from distributors.models import Distributor
 from reports.analytics.models import TargetMonth
 
@@ -63,7 +62,8 @@ def renew(names: set[str]) -> None:
     if not names:
         return
     _replace(names)
-    transaction.on_commit(lambda: _replace(names))
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _replace(names))
 
 
 def renew_everything() -> None:
@@ -76,13 +76,20 @@ def renew_accounts(ids: list[int] | None) -> None:
         renew_everything()
         return
     names = {"company"}
-    owners = Distributor.objects.filter(pk__in=ids).values_list("owner_id", flat=True)
-    splits = TargetMonth.objects.filter(distributor_id__in=ids, rep__isnull=False).values_list("rep_id", flat=True)
-    people = User.objects.filter(Q(pk__in=owners) | Q(pk__in=splits))
-    for rep, team, region in people.values_list("pk", "team_id", "team__region_id"):
-        names.add(f"rep:{rep}")
-        if team is not None:
-            names.add(f"team:{team}")
-        if region is not None:
-            names.add(f"region:{region}")
+    marks = ", ".join(["%s"] * len(ids))
+    users, teams = User._meta.db_table, Team._meta.db_table
+    accounts, targets = Distributor._meta.db_table, TargetMonth._meta.db_table
+    with connection.cursor() as cursor:  # one statement: this runs in every refresh
+        cursor.execute(
+            f"SELECT u.id, u.team_id, t.region_id FROM {users} u LEFT JOIN {teams} t ON t.id = u.team_id "
+            f"WHERE u.id IN (SELECT owner_id FROM {accounts} WHERE id IN ({marks}) "
+            f"UNION SELECT rep_id FROM {targets} WHERE distributor_id IN ({marks}) AND rep_id IS NOT NULL)",
+            [*ids, *ids],
+        )
+        for rep, team, region in cursor.fetchall():
+            names.add(f"rep:{rep}")
+            if team is not None:
+                names.add(f"team:{team}")
+            if region is not None:
+                names.add(f"region:{region}")
     renew(names)
