@@ -6,6 +6,7 @@ field errors and saves nothing; an action the user's role may not take on a
 record they can see raises ``PermissionDenied``.
 """
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -13,14 +14,15 @@ from decimal import Decimal
 from typing import Protocol
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Value, When
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from distributors.cards.models import visible_scope
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
 from kamcrm.money import CENT, cents
@@ -332,38 +334,60 @@ class _NewVisitChecks:
     day_locked: bool  # the rep's daily report of the visit's day is submitted
 
 
+@functools.lru_cache(maxsize=4096)
+def _visible_sql(scope: Q) -> tuple[str, tuple]:
+    """The SQL of the ids of the accounts that ``scope`` (a ``visible_scope``) lets see, compiled once per scope:
+    a rep logs dozens of visits a day, and compiling it was most of a new visit's checks."""
+    try:
+        return Distributor.objects.filter(scope).order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # the scope of nobody (an inactive user)
+        return "", ()
+
+
+def _visible_exists(scope: Q, distributor_id: int) -> tuple[str, list]:
+    sql, params = _visible_sql(scope)
+    if not sql:
+        return "FALSE", []
+    # A derived table the planner pulls up: the id condition reaches the scope's query (one index probe).
+    return f"EXISTS(SELECT 1 FROM ({sql}) AS visible (account) WHERE visible.account = %s)", [*params, distributor_id]
+
+
+def _quoted(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
 def _new_visit_checks(visit: Visit, by: User) -> _NewVisitChecks:
     """One query for the reads a new visit's checks need (sets ``visit.visit_date`` from its start)."""
     visit.visit_date = timezone.localdate(visit.started_at) if visit.started_at else None
-    visible = Distributor.objects.visible_to(visit.rep).filter(pk=OuterRef("pk"))
+    q = _quoted
+    distributor_id = visit.distributor_id or 0
+    visible, params = _visible_exists(visible_scope(visit.rep), distributor_id)
     if by.pk != visit.rep_id:
-        visible = visible.filter(pk__in=Distributor.objects.visible_to(by).values("pk"))
-    locked = DailyReport.objects.filter(rep=visit.rep_id, date=visit.visit_date, state=DailyReport.State.SUBMITTED)
-    retried = Visit.objects.filter(client_ref=visit.client_ref).values("pk")[:1]
-    row = (
-        Distributor.objects.filter(pk=visit.distributor_id or 0)
-        .annotate(
-            visible=Exists(visible),
-            locked=Exists(locked)
-            if visit.visit_date and not (by.effective_role in MANAGERS and by.pk != visit.rep_id)
-            else Value(False),
-            retried=Subquery(retried) if visit.client_ref else Value(None, output_field=IntegerField()),
+        by_visible, by_params = _visible_exists(visible_scope(by), distributor_id)
+        visible, params = f"({visible} AND {by_visible})", [*params, *by_params]
+    if visit.visit_date and not (by.effective_role in MANAGERS and by.pk != visit.rep_id):
+        locked = (
+            f"EXISTS(SELECT 1 FROM {q(DailyReport._meta.db_table)} WHERE {q('rep_id')} = %s AND {q('date')} = %s "
+            f"AND {q('state')} = %s)"
         )
-        .values("visible", "locked", "retried")
-        .first()
-    )
-    if row is None:  # no such account; a retried visit is still found by its reference
-        row = {"visible": False, "locked": False, "retried": None}
-        if visit.client_ref:
-            row["retried"] = Visit.objects.filter(client_ref=visit.client_ref).values_list("pk", flat=True).first()
+        params += [visit.rep_id, visit.visit_date, DailyReport.State.SUBMITTED.value]
+    else:
+        locked = "FALSE"
+    if visit.client_ref:
+        retried = f"(SELECT {q('id')} FROM {q(Visit._meta.db_table)} WHERE {q('client_ref')} = %s)"
+        params.append(visit.client_ref)
+    else:
+        retried = "NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {visible}, {locked}, {retried}", params)
+        account_visible, day_locked, retried_pk = cursor.fetchone()
     return _NewVisitChecks(
-        retried=Visit.objects.get(pk=row["retried"]) if row["retried"] else None,
-        account_visible=row["visible"],
-        day_locked=row["locked"],
+        retried=Visit.objects.get(pk=retried_pk) if retried_pk else None,
+        account_visible=account_visible,
+        day_locked=day_locked,
     )
 
 
-@transaction.atomic
 def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> Visit:
     """Log (or correct) a visit with what came of it: orders taken, stock seen, money collected, photos, and the
     parts upper capabilities record with it. The visit comes back with ``credit_warning`` ('' when none).
@@ -373,13 +397,30 @@ def save_visit(*, visit: Visit, by: User, extras: VisitExtras | None = None) -> 
     Raises ValidationError (field errors) or PermissionDenied.
     """
     extras = extras or VisitExtras()
+    if visit.pk or not visit.client_ref or transaction.get_connection().in_atomic_block:
+        return _save_visit(visit, by, extras, savepoint=True)
+    # A new visit in a transaction of its own (the API's POST): no savepoint around its INSERT (two round trips). A
+    # parallel retry that saved the same client_ref first fails the INSERT, which rolls back the whole transaction
+    # (it had written nothing before); the first visit comes back, as from the savepoint.
+    try:
+        return _save_visit(visit, by, extras, savepoint=False)
+    except IntegrityError:
+        retried = None if visit.pk else Visit.objects.filter(client_ref=visit.client_ref).first()
+        if retried is None:
+            raise
+        retried.credit_warning = ""
+        return retried
+
+
+@transaction.atomic
+def _save_visit(visit: Visit, by: User, extras: VisitExtras, savepoint: bool) -> Visit:
     stored = Visit.objects.select_for_update().filter(pk=visit.pk).first() if visit.pk else None
     if stored is None:
-        return _log_visit(visit, by, extras)
+        return _log_visit(visit, by, extras, savepoint)
     return _correct_visit(visit, stored, by, extras)
 
 
-def _log_visit(visit: Visit, by: User, extras: VisitExtras) -> Visit:
+def _log_visit(visit: Visit, by: User, extras: VisitExtras, savepoint: bool) -> Visit:
     """A new visit: its checks read in one query (a rep logs dozens a day from a phone), its rows written in bulk,
     and it comes back holding them, so showing it needs no query."""
     checks = _new_visit_checks(visit, by)
@@ -403,7 +444,7 @@ def _log_visit(visit: Visit, by: User, extras: VisitExtras) -> Visit:
     _locate(visit)
     # The account and the rep were checked above (visible, acted for); checking that they exist again is a query each.
     visit.full_clean(exclude=["visit_date", "client_ref", "distributor", "rep"])
-    if visit.client_ref:
+    if visit.client_ref and savepoint:
         try:
             with transaction.atomic():
                 visit.save()
