@@ -336,8 +336,8 @@ class _NewVisitChecks:
 
 @functools.lru_cache(maxsize=4096)
 def _visible_sql(scope: Q) -> tuple[str, tuple]:
-    """The SQL of the ids of the accounts that ``scope`` (a ``visible_scope``) lets see, compiled once per scope:
-    a rep logs dozens of visits a day, and compiling it was most of a new visit's checks."""
+    """The SQL of the ids of the accounts ``scope`` (a ``visible_scope``) lets see, compiled once per scope: a rep
+    logs dozens of visits a day, and compiling it was most of the time of a new visit's checks."""
     try:
         return Distributor.objects.filter(scope).order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # the scope of nobody (an inactive user)
@@ -345,15 +345,24 @@ def _visible_sql(scope: Q) -> tuple[str, tuple]:
 
 
 def _visible_exists(scope: Q, distributor_id: int) -> tuple[str, list]:
+    """SQL and parameters: is the account ``distributor_id`` in ``scope``? (A semi-join the id reaches: a probe.)"""
     sql, params = _visible_sql(scope)
     if not sql:
         return "FALSE", []
-    # A derived table the planner pulls up: the id condition reaches the scope's query (one index probe).
-    return f"EXISTS(SELECT 1 FROM ({sql}) AS visible (account) WHERE visible.account = %s)", [*params, distributor_id]
+    table, pk = _quoted(Distributor._meta.db_table), _column(Distributor, "id")
+    return f"EXISTS(SELECT 1 FROM {table} WHERE {pk} = %s AND {pk} IN ({sql}))", [distributor_id, *params]
 
 
 def _quoted(name: str) -> str:
     return connection.ops.quote_name(name)
+
+
+def _column(model, name: str) -> str:
+    return _quoted(model._meta.get_field(name).column)
+
+
+def _db_value(model, name: str, value):
+    return model._meta.get_field(name).get_db_prep_value(value, connection)
 
 
 def _new_visit_checks(visit: Visit, by: User) -> _NewVisitChecks:
@@ -367,15 +376,17 @@ def _new_visit_checks(visit: Visit, by: User) -> _NewVisitChecks:
         visible, params = f"({visible} AND {by_visible})", [*params, *by_params]
     if visit.visit_date and not (by.effective_role in MANAGERS and by.pk != visit.rep_id):
         locked = (
-            f"EXISTS(SELECT 1 FROM {q(DailyReport._meta.db_table)} WHERE {q('rep_id')} = %s AND {q('date')} = %s "
-            f"AND {q('state')} = %s)"
+            f"EXISTS(SELECT 1 FROM {q(DailyReport._meta.db_table)} WHERE {_column(DailyReport, 'rep')} = %s "
+            f"AND {_column(DailyReport, 'date')} = %s AND {_column(DailyReport, 'state')} = %s)"
         )
-        params += [visit.rep_id, visit.visit_date, DailyReport.State.SUBMITTED.value]
+        params += [visit.rep_id, _db_value(DailyReport, "date", visit.visit_date), DailyReport.State.SUBMITTED.value]
     else:
         locked = "FALSE"
     if visit.client_ref:
-        retried = f"(SELECT {q('id')} FROM {q(Visit._meta.db_table)} WHERE {q('client_ref')} = %s)"
-        params.append(visit.client_ref)
+        retried = (
+            f"(SELECT {_column(Visit, 'id')} FROM {q(Visit._meta.db_table)} WHERE {_column(Visit, 'client_ref')} = %s)"
+        )
+        params.append(_db_value(Visit, "client_ref", visit.client_ref))
     else:
         retried = "NULL"
     with connection.cursor() as cursor:
