@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -315,16 +314,26 @@ def _touch_last_visit(distributor: Distributor) -> None:
 def _as_fetched(model, rows: list):
     """A queryset already holding ``rows`` (what ``prefetch_related`` leaves on an object); filtered further, it
     reads those rows from the database."""
-    queryset = model._default_manager.filter(pk__in=[row.pk for row in rows])
+    manager = model._default_manager
+    queryset = manager.filter(pk__in=[row.pk for row in rows]) if rows else manager.none()  # none(): no lookup to build
     queryset._result_cache, queryset._prefetch_done = list(rows), True
     return queryset
 
 
 def _advance_last_visit(distributor: Distributor, day: date) -> None:
-    """A new visit can only move the account's last visit later: one UPDATE, no read."""
-    Distributor.objects.filter(pk=distributor.pk).update(
-        last_visited_on=Greatest(Coalesce("last_visited_on", Value(day)), Value(day))
+    """A new visit can only move the account's last visit later: one UPDATE, no read. (Plain SQL: building the
+    ORM's UPDATE took longer than running it, on every visit logged.)"""
+    table, pk, last = (
+        _quoted(Distributor._meta.db_table),
+        _column(Distributor, "id"),
+        _column(Distributor, "last_visited_on"),
     )
+    day = _db_value(Distributor, "last_visited_on", day)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = %s WHERE {pk} = %s AND ({last} IS NULL OR {last} < %s)",
+            [day, distributor.pk, day],
+        )
 
 
 @dataclass
