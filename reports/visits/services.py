@@ -6,7 +6,6 @@ field errors and saves nothing; an action the user's role may not take on a
 record they can see raises ``PermissionDenied``.
 """
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -14,14 +13,14 @@ from decimal import Decimal
 from typing import Protocol
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from distributors.cards.models import visible_scope
+from distributors.cards.selectors import visible_ids_sql
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.audit import services as audit
 from kamcrm.money import CENT, cents
@@ -343,19 +342,9 @@ class _NewVisitChecks:
     day_locked: bool  # the rep's daily report of the visit's day is submitted
 
 
-@functools.lru_cache(maxsize=4096)
-def _visible_sql(scope: Q) -> tuple[str, tuple]:
-    """The SQL of the ids of the accounts ``scope`` (a ``visible_scope``) lets see, compiled once per scope: a rep
-    logs dozens of visits a day, and compiling it was most of the time of a new visit's checks."""
-    try:
-        return Distributor.objects.filter(scope).order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:  # the scope of nobody (an inactive user)
-        return "", ()
-
-
-def _visible_exists(scope: Q, distributor_id: int) -> tuple[str, list]:
-    """SQL and parameters: is the account ``distributor_id`` in ``scope``? (A semi-join the id reaches: a probe.)"""
-    sql, params = _visible_sql(scope)
+def _visible_exists(user: User, distributor_id: int) -> tuple[str, list]:
+    """SQL and parameters: may ``user`` see the account ``distributor_id``? (A semi-join the id reaches: a probe.)"""
+    sql, params = visible_ids_sql(for_user=user)
     if not sql:
         return "FALSE", []
     table, pk = _quoted(Distributor._meta.db_table), _column(Distributor, "id")
@@ -379,9 +368,9 @@ def _new_visit_checks(visit: Visit, by: User) -> _NewVisitChecks:
     visit.visit_date = timezone.localdate(visit.started_at) if visit.started_at else None
     q = _quoted
     distributor_id = visit.distributor_id or 0
-    visible, params = _visible_exists(visible_scope(visit.rep), distributor_id)
+    visible, params = _visible_exists(visit.rep, distributor_id)
     if by.pk != visit.rep_id:
-        by_visible, by_params = _visible_exists(visible_scope(by), distributor_id)
+        by_visible, by_params = _visible_exists(by, distributor_id)
         visible, params = f"({visible} AND {by_visible})", [*params, *by_params]
     if visit.visit_date and not (by.effective_role in MANAGERS and by.pk != visit.rep_id):
         locked = (
