@@ -136,6 +136,20 @@ def test_a_retry_saved_in_parallel_after_the_checks_gives_the_first_visit(
     assert list(Visit.objects.values_list("client_ref", "outcome")) == [(ref, "")]
 
 
+def test_a_rep_moved_to_another_team_logs_visits_at_the_new_teams_accounts_only(org, cards):
+    """The scope's compiled SQL is kept per scope: a rep who changes team gets the new team's, at once."""
+    services.save_visit(visit=a_visit(org.rep_a1, cards.a1b), by=org.rep_a1)  # a teammate's account
+    with pytest.raises(ValidationError) as exc:
+        services.save_visit(visit=a_visit(org.rep_a1, cards.b1), by=org.rep_a1)
+    assert "distributor" in exc.value.message_dict
+    org.rep_a1.team = org.rep_b1.team
+    org.rep_a1.save()
+    services.save_visit(visit=a_visit(org.rep_a1, cards.b1), by=org.rep_a1)
+    with pytest.raises(ValidationError) as exc:
+        services.save_visit(visit=a_visit(org.rep_a1, cards.a1b), by=org.rep_a1)
+    assert "distributor" in exc.value.message_dict
+
+
 def test_visit_far_from_the_account_is_flagged(org, cards):
     Distributor.objects.filter(pk=cards.a1.pk).update(latitude=Decimal("31.230400"), longitude=Decimal("121.473700"))
     cards.a1.refresh_from_db()
