@@ -5,7 +5,7 @@ import copy
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
@@ -14,10 +14,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 # For a ModelSerializer on a hot path (a rep logs dozens of visits a day): its fields are built from the model once
-# per class, then deep-copied for each instance, as DRF already does for declared fields (building them from the
-# model's fields was a third of a visit POST's serializer time). Only for a serializer whose fields do not depend
-# on the instance, its context or the request. (A comment, not a docstring: the OpenAPI schema would take it as
-# the description of every serializer that mixes it in.)
+# per class, then copied for each instance (building them from the model's fields was a third of a visit POST's
+# serializer time). Only for a serializer whose fields do not depend on the instance, its context or the request. (A
+# comment, not a docstring: the OpenAPI schema would take it as the description of every serializer that mixes it in.)
 class FieldsBuiltOnce:
     def get_fields(self):
         cls = type(self)
@@ -25,7 +24,24 @@ class FieldsBuiltOnce:
         if built is None:
             built = super().get_fields()
             cls._fields_built_once = built
-        return copy.deepcopy(built)
+        return {name: _copied(field) for name, field in built.items()}
+
+
+# Fields holding fields (a nested serializer or list of them, a many-related field, a list or dict field): deep-copied,
+# as DRF copies declared fields, so each copy has children of its own. A plain field is copied shallowly (a deep copy
+# builds it again from its arguments, most of the copying time): the built ones are never bound, and binding a copy
+# sets the copy's own name, parent, label and source; what the copies share (choices, validators, error messages, a
+# queryset that every lookup clones) is read, never changed.
+_WITH_CHILDREN = (
+    serializers.BaseSerializer,
+    serializers.ManyRelatedField,
+    serializers.ListField,
+    serializers.DictField,
+)
+
+
+def _copied(field):
+    return copy.deepcopy(field) if isinstance(field, _WITH_CHILDREN) else copy.copy(field)
 
 
 class Pagination(PageNumberPagination):

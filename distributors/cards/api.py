@@ -222,6 +222,17 @@ class VisibleDistributorField(VisiblePrimaryKeyField):
     def __init__(self, **kwargs):
         super().__init__(queryset=Distributor.objects.all(), **kwargs)
 
+    def to_internal_value(self, data):
+        # As VisiblePrimaryKeyField answers, through the lookup that skips compiling the scope (a visit names one).
+        try:
+            if isinstance(data, bool):
+                raise TypeError
+            return selectors.visible_card(for_user=self.context["request"].user, pk=data)
+        except Distributor.DoesNotExist:
+            self.fail("does_not_exist", pk_value=data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+
 
 class StaysWithDistributor:
     """A contact, complaint or suggestion belongs to one card for good."""

@@ -127,10 +127,15 @@ class ProductCategory(models.Model):
         return self.name
 
 
+def visible_scope(user) -> Q:
+    """The filter of the cards ``user`` may read (``Distributor.objects.visible_to(user)`` is this filter)."""
+    return owned_by_scope(user, owner="owner", rep_sees_team=True)
+
+
 class DistributorQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Cards the user may read: a rep sees their team's, everyone else per accounts.scope."""
-        return self.filter(owned_by_scope(user, owner="owner", rep_sees_team=True))
+        return self.filter(visible_scope(user))
 
     def editable_by(self, user):
         """Cards the user may change: a rep only their own; finance none (read-only on cards)."""

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from accounts.api import VisiblePrimaryKeyField
 from accounts.fields import RepField
 from accounts.models import Role
+from distributors.cards.api import VisibleDistributorField
 from distributors.models import Brand, Contact, Distributor, Product
 from kamcrm.filters import DateFilter
 from kamcrm.idempotency.api import IdempotentCreateMixin
@@ -155,7 +156,7 @@ LATE_ENTRY_FIELDS = ["late_entry", "late_decided_by", "late_decided_at", "late_n
 # upper capabilities record with it (strategies, needs observed, market checks). No docstring: the API's serializer
 # would show it in the schema.
 class VisitBaseSerializer(serializers.ModelSerializer):
-    distributor = VisiblePrimaryKeyField(queryset=Distributor.objects.all())
+    distributor = VisibleDistributorField()
     rep = RepField(required=False)
     orders = VisitOrderSerializer(many=True, required=False)
     stock_seen = StockSerializer(many=True, required=False)

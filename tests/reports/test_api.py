@@ -71,6 +71,26 @@ def test_bad_visits_are_400_with_field_errors(org, cards, api_for):
     assert not Visit.objects.exists() and not Order.objects.exists()
 
 
+def test_an_account_the_rep_cannot_log_a_visit_at_is_a_400_on_distributor(org, cards, api_for):
+    """Another team's account, a missing id, an id out of the column's range: "does not exist"; not an id at all:
+    "incorrect type" (the same answers as any related field's); nothing saved."""
+    client = api_for(org.rep_a1)
+    missing = max(cards.a1.pk, cards.b1.pk) + 1000
+    for value, expected in [
+        (cards.b1.pk, f'Invalid pk "{cards.b1.pk}" - object does not exist.'),
+        (cards.a2.pk, f'Invalid pk "{cards.a2.pk}" - object does not exist.'),  # same region, another team
+        (missing, f'Invalid pk "{missing}" - object does not exist.'),
+        (10**30, f'Invalid pk "{10**30}" - object does not exist.'),
+        ("abc", "Incorrect type. Expected pk value, received str."),
+        (True, "Incorrect type. Expected pk value, received bool."),
+        ([cards.a1.pk], "Incorrect type. Expected pk value, received list."),
+    ]:
+        response = client.post("/api/visits/", {**visit_payload(cards.a1), "distributor": value}, format="json")
+        assert response.status_code == 400, (value, response.json())
+        assert response.json()["distributor"] == [expected], value
+    assert not Visit.objects.exists()
+
+
 def test_kam_logs_for_a_rep_of_the_team(org, cards, api_for):
     response = api_for(org.kam_a1).post("/api/visits/", visit_payload(cards.a1b, rep=org.rep_a1b.pk), format="json")
     assert response.status_code == 201 and response.json()["rep"] == org.rep_a1b.pk

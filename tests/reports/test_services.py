@@ -1,9 +1,13 @@
+import contextlib
+import threading
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from distributors.models import Distributor
@@ -97,6 +101,53 @@ def test_a_retried_submit_saves_the_visit_once(org, cards):
     first = services.save_visit(visit=a_visit(org.rep_a1, cards.a1, client_ref=ref), by=org.rep_a1)
     again = services.save_visit(visit=a_visit(org.rep_a1, cards.a1, client_ref=ref), by=org.rep_a1)
     assert again.pk == first.pk and Visit.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs parallel PostgreSQL connections")
+@pytest.mark.parametrize("in_a_callers_transaction", [False, True])
+def test_a_retry_saved_in_parallel_after_the_checks_gives_the_first_visit(
+    org, cards, monkeypatch, in_a_callers_transaction
+):
+    """The phone's first send commits between its retry's checks and the retry's INSERT: the retry answers with the
+    first visit, no error, one visit saved (with or without a transaction of the caller around the save)."""
+    ref = uuid.uuid4()
+    checks, first = services._new_visit_checks, {}
+
+    def send_first():
+        try:
+            first["visit"] = services.save_visit(visit=a_visit(org.rep_a1, cards.a1, client_ref=ref), by=org.rep_a1)
+        finally:
+            connection.close()
+
+    def racing_checks(visit, by):
+        found = checks(visit, by)
+        if not first:  # the retry's checks saw no first visit; it commits now, from another connection
+            first["started"] = True
+            thread = threading.Thread(target=send_first)
+            thread.start()
+            thread.join(30)
+        return found
+
+    monkeypatch.setattr(services, "_new_visit_checks", racing_checks)
+    with transaction.atomic() if in_a_callers_transaction else contextlib.nullcontext():
+        again = services.save_visit(visit=a_visit(org.rep_a1, cards.a1, client_ref=ref, outcome="retry"), by=org.rep_a1)
+    assert again.pk == first["visit"].pk and again.credit_warning == ""
+    assert list(Visit.objects.values_list("client_ref", "outcome")) == [(ref, "")]
+
+
+def test_a_rep_moved_to_another_team_logs_visits_at_the_new_teams_accounts_only(org, cards):
+    """The scope's compiled SQL is kept per scope: a rep who changes team gets the new team's, at once."""
+    services.save_visit(visit=a_visit(org.rep_a1, cards.a1b), by=org.rep_a1)  # a teammate's account
+    with pytest.raises(ValidationError) as exc:
+        services.save_visit(visit=a_visit(org.rep_a1, cards.b1), by=org.rep_a1)
+    assert "distributor" in exc.value.message_dict
+    org.rep_a1.team = org.rep_b1.team
+    org.rep_a1.save()
+    services.save_visit(visit=a_visit(org.rep_a1, cards.b1), by=org.rep_a1)
+    with pytest.raises(ValidationError) as exc:
+        services.save_visit(visit=a_visit(org.rep_a1, cards.a1b), by=org.rep_a1)
+    assert "distributor" in exc.value.message_dict
 
 
 def test_visit_far_from_the_account_is_flagged(org, cards):
