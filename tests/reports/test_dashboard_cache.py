@@ -10,6 +10,7 @@ import itertools
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
@@ -97,6 +98,18 @@ def test_after_the_nightly_run_the_first_view_of_this_month_is_read(org, cards, 
     with CaptureQueriesContext(connection) as queries:
         api_for(org.kam_a1).get(f"/api/dashboard/?level=team&id={org.team_a1.pk}&period=year")
     assert len(queries) >= 10
+
+
+def test_what_is_kept_holds_no_person(org, cards, api_for):
+    rollups.rebuild()
+    response = api_for(org.kam_a1).get(f"/api/dashboard/?level=rep&id={org.rep_a1.pk}&date={TODAY}")
+    assert response.status_code == 200
+    assert response.json()["label"] == org.rep_a1.display_name
+    kept = b"".join(value for value in cache._cache.values() if isinstance(value, bytes))  # LocMemCache: pickles
+    assert b"Dashboard" in kept
+    assert org.rep_a1.password.encode() not in kept  # a rep's scope is a User: not pickled with the figures
+    again = api_for(org.kam_a1).get(f"/api/dashboard/?level=rep&id={org.rep_a1.pk}&date={TODAY}")
+    assert again.json() == response.json()
 
 
 def test_a_kept_dashboard_is_per_language(org, cards, api_for):

@@ -16,6 +16,7 @@ could then be kept under the new one). ``DASHBOARD_CACHE_SECONDS`` (default 600;
 how long an entry is kept whatever happens, e.g. when the cache could not be told of a write.
 """
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -69,13 +70,15 @@ def _kept(name: str, scope: selectors.Scope, period: selectors.Period, extra: st
 def dashboard(*, scope: selectors.Scope, period: selectors.Period, children_level: str | None = None):
     """``selectors.dashboard``, kept while its figures stand."""
 
-    def compute():
-        return selectors.dashboard(scope=scope, period=period, children_level=children_level)
+    def compute():  # kept without the scope's object (a rep's is a User): the caller's goes back on
+        board = selectors.dashboard(scope=scope, period=period, children_level=children_level)
+        return dataclasses.replace(board, scope=None)
 
     def small(board) -> bool:  # a company by account: 20,000 children, cheaper computed than kept
         return len(board.children) <= MAX_CHILDREN
 
-    return _kept("board", scope, period, children_level or "", compute, keep=small)
+    board = _kept("board", scope, period, children_level or "", compute, keep=small)
+    return dataclasses.replace(board, scope=scope)
 
 
 def warm() -> int:
