@@ -79,7 +79,8 @@ class ContestResult(models.Model):
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=4, null=True, blank=True)
 
     class Meta:
-        ordering = ["contest", "position", "rep_id"]
+        # Placed reps first, then those without a place, on every database (SQLite sorts NULL first).
+        ordering = ["contest", models.F("position").asc(nulls_last=True), "rep_id"]
         constraints = [models.UniqueConstraint(fields=["contest", "rep"], name="one_result_per_rep")]
         verbose_name = _("contest result")
         verbose_name_plural = _("contest results")
