@@ -14,8 +14,10 @@ Commands (each prints the load average beside its figures; the machine is shared
 ``visit``    POST /api/visits/ alone, in-process through DRF (token auth, JSON), p50/p95 and SQL queries.
 ``load``     the write-load run: gunicorn and a Celery worker (queues ``rollups`` and ``celery``) as separate
              processes; N threads post visits as N different reps for S seconds while a probe posts a visit of
-             its own every few seconds and polls its rep dashboard until the visit shows (the staleness).
-             Prints throughput, p50/p95 latency, errors, the staleness p50/p95/max and the drain's backlog.
+             its own every few seconds and polls its rep dashboard until the visit shows (the staleness),
+             and a manager views dashboards (a team with writes, a team without, the company) twice a second.
+             Prints throughput, p50/p95 latency, errors, the staleness p50/p95/max, the drain's backlog and
+             the dashboard views' p50/p95.
 ``replica``  starts a streaming replica of this PostgreSQL cluster on port 5433 (pg_basebackup into
              /var/lib/postgresql/kamcrm-replica; needs root for ``runuser -u postgres``), waits for it to
              catch up, and times the dashboard and aging endpoints with DATABASE_REPLICA_URL pointing at it.
@@ -302,9 +304,16 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
     port = 8716
     logs = Path(os.environ.get("KAMCRM_VAR_DIR", ROOT / "var")) / "bench"
     logs.mkdir(parents=True, exist_ok=True)
+    from accounts.models import Team, User
+
     reps = _reps(threads + 1, offset=200)
     probe_rep, probe_accounts = reps.pop()
     tokens = {rep.pk: _token(rep) for rep, _ in [*reps, (probe_rep, None)]}
+    viewer = User.objects.filter(username="bench_admin").first() or User.objects.filter(is_superuser=True).first()
+    viewer_token = _token(viewer)
+    # The teams of the posting reps (their dashboards change under the load) and ten others (quiet ones).
+    busy = sorted({rep.team_id for rep, _accounts in reps if rep.team_id})
+    quiet = list(Team.objects.filter(name__startswith="bench").exclude(pk__in=busy).values_list("pk", flat=True)[:10])
     connections.close_all()
     web = _start(
         [str(ROOT / ".venv/bin/gunicorn"), "kamcrm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers),
@@ -351,8 +360,26 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
                 stale.append(time.perf_counter() - posted)
                 stop.wait(2)
 
+        views: dict[str, list[float]] = {"busy": [], "quiet": [], "company": []}
+
+        def view_dashboards():
+            """A manager's views while the reps write: a busy team's month, a quiet team's, the company's."""
+            http, rng = _Http(port, viewer_token), random.Random(5)
+            while not stop.is_set():
+                for kind, url in (
+                    ("busy", f"/api/dashboard/?level=team&id={rng.choice(busy)}"),
+                    ("quiet", f"/api/dashboard/?level=team&id={rng.choice(quiet)}"),
+                    ("company", "/api/dashboard/?level=company"),
+                ):
+                    began = time.perf_counter()
+                    status, _body = http.request("GET", url)
+                    if status == 200:
+                        views[kind].append(time.perf_counter() - began)
+                stop.wait(0.5)
+
         workers = [threading.Thread(target=post_visits, args=rep) for rep in reps]
         workers.append(threading.Thread(target=probe))
+        workers.append(threading.Thread(target=view_dashboards))
         began = time.perf_counter()
         for thread in workers:
             thread.start()
@@ -379,6 +406,14 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
             _report("staleness: a visit until its rep dashboard shows it", stale, unit="s")
             print(f"  staleness max {max(stale):.1f} s")
         print(f"  drain backlog every 5 s (stored requests): {backlog}; empty {drained_in:.1f} s after the load")
+        labels = {
+            "busy": f"a team month with writes ({len(busy)} teams), viewed under load",
+            "quiet": "a team month without writes (10 teams), viewed under load",
+            "company": "the company month, viewed under load",
+        }
+        for kind, label in labels.items():
+            if views[kind]:
+                _report(label, views[kind])
     finally:
         _stop(web)
         _stop(worker)
