@@ -191,3 +191,14 @@ def test_no_write_leaves_a_kept_dashboard_behind(org, cards, api_for, django_cap
                 account.name = f"Renamed {next(NUMBERS)}"
                 account.save()
         _assert_current(api_for, org)
+
+
+def test_a_refresh_of_many_accounts_replaces_every_generation(org, cards, monkeypatch):
+    from reports.analytics.rollups import generations
+
+    every = generations.current(["all"])
+    rollups.refresh(distributor_ids=[cards.a1.pk])
+    assert generations.current(["all"]) == every  # one account: its scopes' generations only
+    monkeypatch.setattr(generations, "MANY_ACCOUNTS", 2)
+    rollups.refresh(distributor_ids=[cards.a1.pk, cards.a2.pk, cards.b1.pk])
+    assert generations.current(["all"]) != every  # no statement naming thousands of accounts

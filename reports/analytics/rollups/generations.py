@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "figures-generation:"
 EVERYTHING = "all"
+MANY_ACCOUNTS = 1000  # a refresh of more accounts replaces every generation (no statement naming them all)
 
 
 def scope_names(level: str, pk: int | None) -> list[str]:
@@ -72,7 +73,7 @@ def renew_everything() -> None:
 
 def renew_accounts(ids: list[int] | None) -> None:
     """The generations of everything these accounts' figures reach (None: every account)."""
-    if ids is None:
+    if ids is None or len(ids) > MANY_ACCOUNTS:
         renew_everything()
         return
     names = {"company"}
