@@ -32,6 +32,42 @@ def replica_configured() -> bool:
     return bool(getattr(settings, "KAMCRM_READ_REPLICA", ""))
 
 
+def _lsn(text: str) -> int:
+    high, low = text.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+def primary_position() -> int | None:
+    """The primary's WAL position now, when a replica is configured (PostgreSQL); None otherwise. What a replica has
+    replayed up to this position includes every transaction committed before it was read."""
+    primary = connections[DEFAULT_DB_ALIAS]
+    if not replica_configured() or primary.vendor != "postgresql":
+        return None
+    with primary.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")  # past every record written so far
+        return _lsn(cursor.fetchone()[0])
+
+
+def replay_position(alias: str) -> int | None:
+    """How far the database ``alias`` has replayed the primary's WAL; None when it is no standby (its reads are
+    current)."""
+    database = connections[alias]
+    if database.vendor != "postgresql":
+        return None
+    with database.cursor() as cursor:
+        cursor.execute("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text")
+        recovering, replayed = cursor.fetchone()
+    if not recovering:
+        return None
+    return _lsn(replayed) if replayed else 0
+
+
+def has_replayed(alias: str, position: int) -> bool:
+    """Whether what ``alias`` reads includes everything the primary had written at ``position``."""
+    replayed = replay_position(alias)
+    return replayed is None or replayed >= position
+
+
 @contextmanager
 def replica_reads():
     """Reads inside go to the replica (when one is configured) until the first write."""

@@ -26,6 +26,16 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _no_rollup_marks():
+    """Each test starts with no rollup marks left by an earlier one: marks outlive a rolled-back transaction in
+    their thread (a harmless refresh in production), and while a thread holds some it reads no kept dashboard."""
+    from reports.analytics.rollups import services as rollups
+
+    rollups._pending.__dict__.clear()
+    yield
+
+
 @pytest.fixture
 def org(db):
     """Two regions; region A has teams A1 (KAM + 2 reps) and A2 (KAM + 1 rep), region B has team B1.

@@ -10,9 +10,10 @@ computed, and a write shows on the next view as soon as the drain has refreshed 
 A write's own request (or any code that reads after writing, in one transaction) computes: its marks are not
 refreshed yet (``rollups.marks_pending``). Other readers see the write after the drain's refresh, with the rollups.
 
-Not kept: dashboards with more than ``MAX_CHILDREN`` children (a company broken down by account), and those read
-from a read replica (a replica may not yet have replayed the write that replaced a generation; what it computed
-could then be kept under the new one). ``DASHBOARD_CACHE_SECONDS`` (default 600; 0 turns the cache off) bounds
+Read from a replica (``kamcrm.replicas``), a dashboard is kept only when the replica has replayed the write that
+made its generations (their WAL position): a lagging replica's figures are shown, not kept under the new ones.
+Not kept: dashboards with more than ``MAX_CHILDREN`` children (a company broken down by account).
+``DASHBOARD_CACHE_SECONDS`` (default 600; 0 turns the cache off) bounds
 how long an entry is kept whatever happens, e.g. when the cache could not be told of a write.
 """
 
@@ -26,6 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, router
 from django.utils import timezone, translation
 
 from accounts.models import Region, Team
+from kamcrm import replicas
 from reports.analytics.dashboards import selectors
 from reports.analytics.models import DistributorMonth
 from reports.analytics.rollups import generations
@@ -43,8 +45,9 @@ def _seconds() -> int:
 
 def _kept(name: str, scope: selectors.Scope, period: selectors.Period, extra: str, compute: Callable, keep=None):
     """``compute()``, or what it gave before under the same key and generations; kept when ``keep(value)``."""
-    if _seconds() <= 0 or router.db_for_read(DistributorMonth) != DEFAULT_DB_ALIAS or rollups.marks_pending():
+    if _seconds() <= 0 or rollups.marks_pending():
         return compute()
+    alias = router.db_for_read(DistributorMonth)
     try:
         generation = generations.current(generations.scope_names(scope.level, scope.id))
         key = (
@@ -57,6 +60,8 @@ def _kept(name: str, scope: selectors.Scope, period: selectors.Period, extra: st
         return compute()
     if found is not None:
         return found
+    if alias != DEFAULT_DB_ALIAS and not replicas.has_replayed(alias, generations.position(generation)):
+        return compute()  # the replica lags the write that made these generations: shown, not kept
     value = compute()
     if keep is not None and not keep(value):
         return value

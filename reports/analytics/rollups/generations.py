@@ -12,8 +12,10 @@ sees the same). It is replaced
 
 A token is replaced twice: at once, which is what the writing transaction itself reads, and again after the commit.
 The second one matters: a dashboard computed by another request between the first and the commit still read the
-old rows, and it is then never used. A failure of the cache after a commit is logged and does not fail the write;
-the dashboards' own timeout (``DASHBOARD_CACHE_SECONDS``) bounds what such a failure leaves stale.
+old rows, and it is then never used. With a read replica, a token carries the primary's WAL position when it was
+made; a dashboard computed on the replica is kept under it only once the replica has replayed that far
+(``position``, ``kamcrm.replicas.has_replayed``). A failure of the cache after a commit is logged and does not fail
+the write; the dashboards' own timeout (``DASHBOARD_CACHE_SECONDS``) bounds what such a failure leaves stale.
 """
 
 import logging
@@ -25,6 +27,7 @@ from django.db import connection, transaction
 
 from accounts.models import Team, User
 from distributors.models import Distributor
+from kamcrm import replicas
 from reports.analytics.models import TargetMonth
 
 log = logging.getLogger(__name__)
@@ -39,21 +42,33 @@ def scope_names(level: str, pk: int | None) -> list[str]:
     return [EVERYTHING, "company" if level == "company" else f"{level}:{pk}"]
 
 
+def _at() -> str:
+    """What ends a new token: with a read replica, ``@`` and the primary's WAL position now (``position``)."""
+    at = replicas.primary_position()
+    return "" if at is None else f"@{at}"
+
+
 def current(names: Iterable[str]) -> str:
     """The scopes' tokens, one string; a scope without one gets one (``add``: the first writer wins)."""
     keys = [PREFIX + name for name in names]
     found = cache.get_many(keys)
     missing = [key for key in keys if key not in found]
     for key in missing:
-        cache.add(key, uuid4().hex, timeout=None)
+        cache.add(key, uuid4().hex + _at(), timeout=None)
     if missing:
         found.update(cache.get_many(missing))
     return ".".join(found.get(key, "-") for key in keys)
 
 
+def position(generation: str) -> int:
+    """The primary's WAL position a replica must have replayed to read what these tokens stand for (0: none)."""
+    return max((int(token.rpartition("@")[2]) for token in generation.split(".") if "@" in token), default=0)
+
+
 def _replace(names: set[str]) -> None:
     try:
-        cache.set_many({PREFIX + name: uuid4().hex for name in names}, timeout=None)
+        at = _at()  # after a commit, a position past it: a replica that has replayed that far has the write
+        cache.set_many({PREFIX + name: uuid4().hex + at for name in names}, timeout=None)
     except Exception:  # the cache is down: the write stands; the dashboards' timeout bounds what stays cached
         log.exception("Could not replace the figures' generations %s", sorted(names))
 
