@@ -2,9 +2,12 @@
 and the token endpoint's throttle alike (issue 17)."""
 
 import ipaddress
+import logging
 
 from django.conf import settings
 from rest_framework.throttling import ScopedRateThrottle
+
+log = logging.getLogger(__name__)
 
 
 def _valid_ip(value: str) -> str | None:
@@ -35,7 +38,18 @@ def client_ip(request) -> str | None:
 
 
 class ClientAddressThrottle(ScopedRateThrottle):
-    """DRF's scoped throttle, keyed on ``client_ip`` for anonymous callers."""
+    """DRF's scoped throttle, keyed on ``client_ip`` for anonymous callers.
+
+    Its counts live in the shared cache. With the cache unreachable it lets the request through (and logs it):
+    the lock-out after failed sign-ins (django-axes, in the database) still holds, and a token must not depend on
+    Redis."""
 
     def get_ident(self, request):
         return client_ip(request) or "unknown"
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # the cache backend's own errors (redis.ConnectionError, timeouts…)
+            log.warning("Throttle %s: the cache cannot be reached; request let through", self.scope, exc_info=True)
+            return True

@@ -39,7 +39,7 @@ def test_with_redis_and_a_bucket_nothing_stays_on_the_web_host():
     assert (options["bucket_name"], options["endpoint_url"]) == ("kamcrm-media", "https://minio.internal:9000")
     assert options["querystring_auth"] is True and options["default_acl"] is None  # a private bucket, signed links
     assert found["static"].startswith("whitenoise.")  # static files still ship with the app
-    assert found["session"] == "django.contrib.sessions.backends.cached_db"
+    assert found["session"] == "django.contrib.sessions.backends.db"  # never through the cache
     assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert "https://minio.internal:9000" in found["img_src"]  # visit photos load under the CSP
 
