@@ -219,7 +219,7 @@ def _token(user) -> str:
     return token.key
 
 
-def bench_visit(samples: int) -> None:
+def bench_visit(samples: int, profile: bool = False) -> None:
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
@@ -234,6 +234,12 @@ def bench_visit(samples: int) -> None:
     client, accounts = clients[0]
     assert client.post("/api/visits/", _visit_body(accounts[0]), format="json").status_code == 201  # warm-up
     times, queries = [], []
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     for _ in range(samples):
         client, accounts = rng.choice(clients)
         body = _visit_body(rng.choice(accounts))
@@ -243,6 +249,11 @@ def bench_visit(samples: int) -> None:
             times.append(time.perf_counter() - began)
         assert response.status_code == 201, response.content[:300]
         queries.append(len(captured))
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     print("Visit POST alone (in-process, token auth, JSON, committed; the drain is queued, not run):", flush=True)
     _report("POST /api/visits/", times)
     print(f"  SQL queries per POST: {min(queries)}–{max(queries)}", flush=True)
@@ -295,6 +306,43 @@ def _wait_for(port: int, seconds: float = 60) -> None:
         except OSError:
             time.sleep(0.5)
     sys.exit(f"The web server on port {port} did not answer")
+
+
+def _cpu_by_role(web_group: int, worker_group: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each role's live processes, read from /proc: the load
+    generator (this process), gunicorn, the Celery worker, PostgreSQL, Redis, and the machine in all."""
+    tick = os.sysconf("SC_CLK_TCK")
+    roles = dict.fromkeys(("client", "web", "worker", "postgresql", "redis", "other"), 0.0)
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        command = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        group, used = int(fields[2]), (int(fields[11]) + int(fields[12])) / tick
+        if int(name) == os.getpid():
+            role = "client"
+        elif group == web_group:
+            role = "web"
+        elif group == worker_group:
+            role = "worker"
+        elif command.startswith("postgres"):
+            role = "postgresql"
+        elif command.startswith("redis"):
+            role = "redis"
+        else:
+            role = "other"
+        roles[role] += used
+    with open("/proc/stat") as handle:
+        values = [int(v) for v in handle.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
+    roles["interrupts"] = (values[5] + values[6]) / tick  # the kernel's network and disk work, no process's
+    roles["steal"] = values[7] / tick  # taken by the host from this virtual machine
+    roles["machine"] = (sum(values) - values[3] - values[4]) / tick  # all but idle and iowait
+    return roles
 
 
 def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, worker_concurrency: int) -> None:
@@ -380,6 +428,7 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
         workers = [threading.Thread(target=post_visits, args=rep) for rep in reps]
         workers.append(threading.Thread(target=probe))
         workers.append(threading.Thread(target=view_dashboards))
+        cpu_before = _cpu_by_role(web.pid, worker.pid)
         began = time.perf_counter()
         for thread in workers:
             thread.start()
@@ -391,6 +440,7 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
         for thread in workers:
             thread.join()
         elapsed = time.perf_counter() - began
+        cpu_after = _cpu_by_role(web.pid, worker.pid)
         drained_in = time.perf_counter()
         while PendingRefresh.objects.exists() and time.perf_counter() - drained_in < 600:
             time.sleep(0.5)
@@ -406,6 +456,12 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
             _report("staleness: a visit until its rep dashboard shows it", stale, unit="s")
             print(f"  staleness max {max(stale):.1f} s")
         print(f"  drain backlog every 5 s (stored requests): {backlog}; empty {drained_in:.1f} s after the load")
+        posts = max(1, len(latencies))
+        print(
+            "  CPU per visit POST during the load (ms, all of the machine's processes by role; "
+            + f"{os.cpu_count()} cores): "
+            + ", ".join(f"{role} {1000 * (cpu_after[role] - cpu_before[role]) / posts:.2f}" for role in cpu_after)
+        )
         labels = {
             "busy": f"a team month with writes ({len(busy)} teams), viewed under load",
             "quiet": "a team month without writes (10 teams), viewed under load",
@@ -530,7 +586,10 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup")
     for name in ("rollups", "visit", "replica-reads"):
-        sub.add_parser(name).add_argument("--samples", type=int, default=40)
+        command = sub.add_parser(name)
+        command.add_argument("--samples", type=int, default=40)
+        if name == "visit":
+            command.add_argument("--profile", action="store_true", help="print where the POSTs spent their time")
     load = sub.add_parser("load")
     load.add_argument("--threads", type=int, default=50)
     load.add_argument("--seconds", type=int, default=60)
@@ -549,7 +608,7 @@ def main() -> None:
     elif args.command == "rollups":
         bench_rollups(args.samples)
     elif args.command == "visit":
-        bench_visit(args.samples)
+        bench_visit(args.samples, args.profile)
     elif args.command == "load":
         bench_load(args.threads, args.seconds, args.web_workers, args.web_threads, args.worker_concurrency)
     elif args.command == "replica":

@@ -42,9 +42,18 @@ def rebuild_recent_rollups(today: str | None = None) -> None:
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, ignore_result=True)
 def warm_dashboards() -> None:
-    """After the nightly run: this month's dashboards of the company, the regions and the teams computed and kept,
+    """After the nightly run: this month's and this year's dashboards of the company, the regions and the teams kept,
     so the day's first views are read (``reports.analytics.dashboards.cache.warm``)."""
     dashboard_cache.warm()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, ignore_result=True)
+def refresh_dashboard(
+    *, name: str, level: str, pk: int | None, kind: str, start: str, extra: str, language: str
+) -> None:
+    """A dashboard shown while recomputed after a write: computed and kept under the new generations
+    (``reports.analytics.dashboards.cache.recompute``)."""
+    dashboard_cache.recompute(name=name, level=level, pk=pk, kind=kind, start=start, extra=extra, language=language)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, ignore_result=True)

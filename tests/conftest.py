@@ -30,9 +30,11 @@ def _empty_cache():
 def _no_rollup_marks():
     """Each test starts with no rollup marks left by an earlier one: marks outlive a rolled-back transaction in
     their thread (a harmless refresh in production), and while a thread holds some it reads no kept dashboard."""
+    from reports.analytics.dashboards import cache as kept_dashboards
     from reports.analytics.rollups import services as rollups
 
     rollups._pending.__dict__.clear()
+    kept_dashboards._noted.clear()  # and no writer's mark noted by an earlier test (its cache is gone)
     yield
 
 

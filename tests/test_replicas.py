@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connections, transaction
+from django.test import override_settings
 
 from distributors.models import Distributor
 from kamcrm.replicas import ReplicaRouter, replica_reads
@@ -126,6 +127,7 @@ def _queries_of_a_view(routed, client, url) -> int:
 
 
 @pytest.mark.skipif(connections["default"].vendor != "postgresql", reason="WAL positions are PostgreSQL's")
+@override_settings(DASHBOARD_STALE_SECONDS=0)  # every view after the write computes (not shown while recomputed)
 def test_a_dashboard_read_from_the_replica_is_kept_once_the_replica_has_replayed_its_write(
     org, cards, api_for, routed, monkeypatch, django_capture_on_commit_callbacks
 ):

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "reports.analytics.dashboards.middleware.WritersSeeTheirWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -227,8 +228,6 @@ STORAGES = {
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    # Sessions live in the database (every web host sees them) and are read through the shared cache.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -236,6 +235,11 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# Sessions live in the database only: every web host sees them, and a sign-in, a page or a sign-out never
+# depends on the cache (with Redis unreachable the app works, only slower). Not cached_db: a session changed or
+# ended while Redis is unreachable would come back from the cache when Redis does (stale, or signed in again).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Celery ---------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
@@ -266,6 +270,7 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.refresh_rollups": {"queue": "rollups"},
     "reports.tasks.rebuild_recent_rollups": {"queue": "rollups"},
     "reports.tasks.warm_dashboards": {"queue": "rollups"},
+    "reports.tasks.refresh_dashboard": {"queue": "rollups"},
     "reports.tasks.recompute_tiers": {"queue": "rollups"},
     "reports.tasks.freeze_contests": {"queue": "rollups"},
     "receivables.tasks.send_overdue_reminders": {"queue": "mail"},
@@ -418,3 +423,6 @@ TIER_THRESHOLDS = {"A": "0.75", "B": "0.50"}
 # How long a computed dashboard is kept at most (reports.analytics.dashboards.cache); a write that changes its
 # figures makes it unused at once. 0: compute every view.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
+# A dashboard computed at most this many seconds ago is shown while the worker recomputes it after a write
+# (not to the writer; reports/analytics/dashboards/cache.py). 0: every view after a write computes.
+DASHBOARD_STALE_SECONDS = env.int("DASHBOARD_STALE_SECONDS", default=5)

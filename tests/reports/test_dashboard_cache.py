@@ -58,12 +58,17 @@ def _views(api_for, org) -> dict:
     return answers
 
 
-def _assert_current(api_for, org) -> None:
-    kept = _views(api_for, org)
+def _assert_current(api_for, org, before: dict | None = None) -> dict:
+    """Every scope's answers are the figures computed afresh, except that a view may show what the previous views
+    showed (``before``) while the worker recomputes it; the view after that recompute shows the new figures."""
+    shown = _views(api_for, org)
+    again = _views(api_for, org)  # the recompute the first views queued has run (Celery is eager in the tests)
     with override_settings(DASHBOARD_CACHE_SECONDS=0):
         computed = _views(api_for, org)
     for query, answer in computed.items():
-        assert kept[query] == answer, query
+        assert again[query] == answer, query
+        assert shown[query] == answer or before is not None and shown[query] == before[query], query
+    return again
 
 
 def test_a_second_view_is_read_from_the_cache(org, cards, api_for, django_capture_on_commit_callbacks):
@@ -82,21 +87,24 @@ def test_a_second_view_is_read_from_the_cache(org, cards, api_for, django_captur
     assert len(second) <= 2  # who may see the team; the figures come from the cache
 
 
-def test_after_the_nightly_run_the_first_view_of_this_month_is_read(org, cards, api_for):
-    tasks.rebuild_recent_rollups.delay()  # and, after it, the warm-up of the company's, regions' and teams' months
+def test_after_the_nightly_run_the_first_view_of_this_month_and_year_is_read(org, cards, api_for):
+    tasks.rebuild_recent_rollups.delay()  # and, after it, the warm-up of the company's, regions' and teams' boards
     for viewer, query in [
         (org.kam_a1, f"level=team&id={org.team_a1.pk}"),
         (org.rm_b, f"level=region&id={org.region_b.pk}"),
         (org.finance, "level=company"),
     ]:
-        for language in ("en", "zh-hans"):
-            with CaptureQueriesContext(connection) as queries:
-                response = api_for(viewer).get(f"/api/dashboard/?{query}", HTTP_ACCEPT_LANGUAGE=language)
-            assert response.status_code == 200
-            assert len(queries) <= 2, (query, language)
-    # A year was not warmed: its first view computes.
+        for period in ("month", "year"):
+            for language in ("en", "zh-hans"):
+                with CaptureQueriesContext(connection) as queries:
+                    response = api_for(viewer).get(
+                        f"/api/dashboard/?{query}&period={period}", HTTP_ACCEPT_LANGUAGE=language
+                    )
+                assert response.status_code == 200
+                assert len(queries) <= 2, (query, period, language)
+    # A quarter was not warmed: its first view computes.
     with CaptureQueriesContext(connection) as queries:
-        api_for(org.kam_a1).get(f"/api/dashboard/?level=team&id={org.team_a1.pk}&period=year")
+        api_for(org.kam_a1).get(f"/api/dashboard/?level=team&id={org.team_a1.pk}&period=quarter")
     assert len(queries) >= 10
 
 
@@ -151,7 +159,7 @@ def test_no_write_leaves_a_kept_dashboard_behind(org, cards, api_for, django_cap
     teams = [org.team_a1, org.team_a2, org.team_b1]
     regions = [org.region_a, org.region_b]
     rollups.rebuild()
-    _views(api_for, org)  # every dashboard kept
+    before = _views(api_for, org)  # every dashboard kept
     for kind, which, days_ago, amount, other in writes:
         account, day = accounts[which], TODAY - timedelta(days=days_ago)
         account.refresh_from_db()
@@ -190,7 +198,9 @@ def test_no_write_leaves_a_kept_dashboard_behind(org, cards, api_for, django_cap
             else:
                 account.name = f"Renamed {next(NUMBERS)}"
                 account.save()
-        _assert_current(api_for, org)
+        # A change of the organisation (who owns what, where a team is, a card's name) is never shown late.
+        late_ok = kind in ("visit", "order", "invoice", "payment")
+        before = _assert_current(api_for, org, before if late_ok else None)
 
 
 def test_a_refresh_of_many_accounts_replaces_every_generation(org, cards, monkeypatch):
@@ -202,3 +212,115 @@ def test_a_refresh_of_many_accounts_replaces_every_generation(org, cards, monkey
     monkeypatch.setattr(generations, "MANY_ACCOUNTS", 2)
     rollups.refresh(distributor_ids=[cards.a1.pk, cards.a2.pk, cards.b1.pk])
     assert generations.current(["all"]) != every  # no statement naming thousands of accounts
+
+
+# --- Shown while recomputed: brief, never to the writer, never after a change of the organisation ---------------
+
+
+def _visits(client, query: str) -> int:
+    response = client.get(f"/api/dashboard/?{query}&period=month&date={TODAY}")
+    assert response.status_code == 200, response.content
+    return response.json()["figures"]["visits"]
+
+
+def _hold_recomputes(monkeypatch) -> list[dict]:
+    """The recomputes the views queue, held back (the worker has not run them yet); other tasks run."""
+    from reports.analytics.dashboards import cache as kept
+
+    held, enqueue = [], kept.outbox.enqueue
+
+    def hold(task, **options):
+        if task == "reports.tasks.refresh_dashboard":
+            held.append(options["kwargs"])
+        else:
+            enqueue(task, **options)
+
+    monkeypatch.setattr(kept.outbox, "enqueue", hold)
+    return held
+
+
+def _post_visit(api_for, rep, account, capture) -> None:
+    with capture(execute=True):  # committed, then the drain refreshes the rollups
+        assert api_for(rep).post("/api/visits/", visit_payload(account), format="json").status_code == 201
+
+
+@override_settings(DASHBOARD_STALE_SECONDS=5)
+def test_after_a_write_a_dashboard_computed_seconds_ago_is_shown_while_the_worker_recomputes_it(
+    org, cards, api_for, django_capture_on_commit_callbacks, monkeypatch
+):
+
+    queued = _hold_recomputes(monkeypatch)
+    rollups.rebuild()
+    kam, team = api_for(org.kam_a1), f"level=team&id={org.team_a1.pk}"
+    assert _visits(kam, team) == 0
+    _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)
+
+    with CaptureQueriesContext(connection) as shown:
+        assert _visits(kam, team) == 0  # computed a moment ago: shown while recomputed
+    assert len(shown) <= 2
+    assert _visits(kam, team) == 0  # asked again before the worker ran: shown again, not queued twice
+    assert len(queued) == 1
+
+    tasks.refresh_dashboard(**queued[0])  # the worker
+    with CaptureQueriesContext(connection) as read:
+        assert _visits(kam, team) == 1
+    assert len(read) <= 2  # the worker's figures, read
+
+
+@override_settings(DASHBOARD_STALE_SECONDS=5)
+def test_a_dashboard_is_never_shown_late_to_its_writer_after_the_window_or_after_a_change_of_organisation(
+    org, cards, api_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    from reports.analytics.dashboards import cache as kept
+
+    _hold_recomputes(monkeypatch)  # the worker never comes
+    rollups.rebuild()
+    kam, rep_query = api_for(org.kam_a1), f"level=rep&id={org.rep_a1.pk}"
+    assert _visits(kam, rep_query) == 0
+
+    # The writer sees their own visit at once.
+    _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)
+    assert _visits(api_for(org.rep_a1), rep_query) == 1
+
+    # Another write; the dashboard was computed a moment ago: another reader is shown it, but not once the
+    # window has passed.
+    _post_visit(api_for, org.rep_a1, cards.a1_second, django_capture_on_commit_callbacks)
+    assert _visits(kam, rep_query) == 1
+    now = kept.time.time()
+    monkeypatch.setattr(kept.time, "time", lambda: now + 6)
+    assert _visits(kam, rep_query) == 2
+
+    # A card given to another rep: never shown late, though just computed.
+    with django_capture_on_commit_callbacks(execute=True):
+        cards_services.reassign(distributor=cards.a1, owner=org.rep_a1b, by=org.admin)
+    assert _visits(kam, rep_query) == 1  # the visit on a1 went with the card
+
+
+def test_a_failed_write_leaves_no_writer_mark(org, cards, api_for):
+    from reports.analytics.dashboards import cache as kept
+
+    response = api_for(org.rep_a1).post("/api/visits/", {**visit_payload(cards.b1)}, format="json")
+    assert response.status_code == 400  # not the rep's account
+    assert cache.get(kept._writer_key(org.rep_a1.pk)) is None
+    assert api_for(org.rep_a1).post("/api/visits/", visit_payload(cards.a1), format="json").status_code == 201
+    assert cache.get(kept._writer_key(org.rep_a1.pk)) == 1
+
+
+@override_settings(DASHBOARD_STALE_SECONDS=5)
+def test_the_dashboard_page_follows_the_same_rule(
+    org, cards, api_for, client_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = _hold_recomputes(monkeypatch)
+    rollups.rebuild()
+    page = f"/dashboard/?level=team&id={org.team_a1.pk}&period=month&date={TODAY}"
+    kam = client_for(org.kam_a1)
+    assert kam.get(page).context["board"].figures.visits == 0
+    _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)
+    assert kam.get(page).context["board"].figures.visits == 0  # shown while the worker recomputes it
+    assert len(queued) == 1
+    tasks.refresh_dashboard(**queued[0])
+    assert kam.get(page).context["board"].figures.visits == 1
+    # The KAM changes something (a visit of their own): their next views are never shown late.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert kam.post("/api/visits/", visit_payload(cards.a1b), content_type="application/json").status_code == 201
+    assert kam.get(page).context["board"].figures.visits == 2

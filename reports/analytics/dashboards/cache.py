@@ -15,19 +15,35 @@ made its generations (their WAL position): a lagging replica's figures are shown
 Not kept: dashboards with more than ``MAX_CHILDREN`` children (a company broken down by account).
 ``DASHBOARD_CACHE_SECONDS`` (default 600; 0 turns the cache off) bounds
 how long an entry is kept whatever happens, e.g. when the cache could not be told of a write.
+
+**Shown while recomputed** (``DASHBOARD_STALE_SECONDS``, default 5; 0: never). When a view finds its generations
+changed by the drain (a visit, an order, a payment… refreshed into the rollups) and the same dashboard was
+computed less than that many seconds ago, the view gets that dashboard, and the worker computes the new one
+(``reports.tasks.refresh_dashboard``, once however many views ask). So under a stream of writes a busy team's,
+region's or the company's dashboard is read, not computed on every view, and never older than those seconds
+(plus the drain's lag, as before). Never shown while recomputed:
+
+- to someone who made a write in the last ``DASHBOARD_STALE_SECONDS`` + ``WRITER_SECONDS`` seconds
+  (``note_write``, from ``reports.analytics.dashboards.middleware``): they see their own writes at once;
+- after a change of the organisation or a rebuild of every account (the ``all`` generation), which moves
+  accounts between reps, teams and regions;
+- by the nightly warm-up and the worker's recompute, which compute.
 """
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
+from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, router
 from django.utils import timezone, translation
 
-from accounts.models import Region, Team
+from accounts.models import Region, Team, User
 from kamcrm import replicas
+from kamcrm.outbox import services as outbox
 from reports.analytics.dashboards import selectors
 from reports.analytics.models import DistributorMonth
 from reports.analytics.rollups import generations
@@ -43,18 +59,104 @@ def _seconds() -> int:
     return getattr(settings, "DASHBOARD_CACHE_SECONDS", 600)
 
 
-def _kept(name: str, scope: selectors.Scope, period: selectors.Period, extra: str, compute: Callable, keep=None):
-    """``compute()``, or what it gave before under the same key and generations; kept when ``keep(value)``."""
+def _stale_seconds() -> int:
+    return getattr(settings, "DASHBOARD_STALE_SECONDS", 5)
+
+
+# A write reaches the dashboards through the drain within seconds; a writer is not shown a dashboard computed
+# before their write had time to get there.
+WRITER_SECONDS = 60
+# A busy writer's mark is renewed at most this often by each process (it is kept this much longer instead): one
+# cache write per visit would cost a rep's POST more than the rest of this module.
+RENEW_SECONDS = 30
+_noted: dict[int, float] = {}  # user id -> when this process last wrote the user's mark (time.monotonic)
+
+
+def _writer_key(user_id: int) -> str:
+    return f"dashboard:wrote:{user_id}"
+
+
+def note_write(user_id: int) -> None:
+    """``user_id`` has just changed something: their next views are computed afresh or read under the new
+    generations, never shown while recomputed, until their write has had time to reach the dashboards."""
+    if _stale_seconds() <= 0:
+        return
+    now = time.monotonic()
+    if now - _noted.get(user_id, -RENEW_SECONDS) < RENEW_SECONDS:
+        return
+    try:
+        cache.set(_writer_key(user_id), 1, timeout=_stale_seconds() + WRITER_SECONDS + RENEW_SECONDS)
+        _noted[user_id] = now
+    except Exception:
+        log.warning("Dashboard cache unavailable", exc_info=True)
+
+
+def _base(name: str, level: str, pk: int | None, kind: str, start: str, extra: str, language: str | None) -> str:
+    """A kept dashboard's key but its generations: today's, in one language."""
+    return f"dashboard:{VERSION}:{name}:{level}:{pk}:{kind}:{start}:{extra}:{language}:{timezone.localdate()}"
+
+
+def _everything(generation: str) -> str:
+    """The ``all`` token of a generation (``generations.scope_names`` names it first)."""
+    return generation.partition(".")[0]
+
+
+def _stale(base: str, generation: str, reader: int | None):
+    """What the same dashboard gave under earlier generations, if it may be shown while it is recomputed (see the
+    module's notes); else None."""
+    window = _stale_seconds()
+    if window <= 0:
+        return None
+    keys = [f"{base}:latest"] + ([_writer_key(reader)] if reader is not None else [])
+    found = cache.get_many(keys)
+    latest = found.get(keys[0])
+    if latest is None or len(keys) > 1 and keys[1] in found:
+        return None
+    earlier, began = latest
+    if time.time() - began > window or _everything(earlier) != _everything(generation):
+        return None
+    return cache.get(f"{base}:{earlier}")
+
+
+def _recompute_later(name: str, scope: selectors.Scope, period: selectors.Period, extra: str, base: str) -> None:
+    """Queue one recompute of this dashboard for the worker (not another while one is queued)."""
+    if not cache.add(f"{base}:recomputing", 1, timeout=60):
+        return
+    outbox.enqueue(
+        "reports.tasks.refresh_dashboard",
+        kwargs={"name": name, "level": scope.level, "pk": scope.id, "kind": period.kind,
+                "start": period.start.isoformat(), "extra": extra, "language": translation.get_language()},
+        if_broker_down=outbox.IfBrokerDown.NEXT_RUN,  # the next view after the window computes it
+    )  # fmt: skip
+
+
+def _kept(
+    name: str,
+    scope: selectors.Scope,
+    period: selectors.Period,
+    extra: str,
+    compute: Callable,
+    keep=None,
+    reader: int | None = None,
+    stale_ok: bool = False,
+):
+    """``compute()``, or what it gave before under the same key and generations; kept when ``keep(value)``.
+    With ``stale_ok``, what it gave a few seconds before under earlier generations while the worker recomputes
+    it (see the module's notes); ``reader`` is who asks."""
     if _seconds() <= 0 or rollups.marks_pending():
         return compute()
     alias = router.db_for_read(DistributorMonth)
     try:
         generation = generations.current(generations.scope_names(scope.level, scope.id))
-        key = (
-            f"dashboard:{VERSION}:{name}:{scope.level}:{scope.id}:{period.kind}:{period.start}:{extra}:"
-            f"{translation.get_language()}:{timezone.localdate()}:{generation}"
+        base = _base(
+            name, scope.level, scope.id, period.kind, period.start.isoformat(), extra, translation.get_language()
         )
+        key = f"{base}:{generation}"
         found = cache.get(key)
+        if found is None and stale_ok:
+            found = _stale(base, generation, reader)
+            if found is not None:
+                _recompute_later(name, scope, period, extra, base)
     except Exception:  # the cache is down: compute, as without one
         log.exception("Dashboard cache unavailable")
         return compute()
@@ -62,18 +164,26 @@ def _kept(name: str, scope: selectors.Scope, period: selectors.Period, extra: st
         return found
     if alias != DEFAULT_DB_ALIAS and not replicas.has_replayed(alias, generations.position(generation)):
         return compute()  # the replica lags the write that made these generations: shown, not kept
+    began = time.time()  # what it reads is at least this recent
     value = compute()
     if keep is not None and not keep(value):
         return value
     try:
-        cache.set(key, value, timeout=_seconds())
+        cache.set_many({key: value, f"{base}:latest": (generation, began)}, timeout=_seconds())
     except Exception:
         log.exception("Dashboard cache unavailable")
     return value
 
 
-def dashboard(*, scope: selectors.Scope, period: selectors.Period, children_level: str | None = None):
-    """``selectors.dashboard``, kept while its figures stand."""
+def dashboard(
+    *,
+    scope: selectors.Scope,
+    period: selectors.Period,
+    children_level: str | None = None,
+    reader: int | None = None,
+    stale_ok: bool = False,
+):
+    """``selectors.dashboard``, kept while its figures stand (``stale_ok``, ``reader``: see ``_kept``)."""
 
     def compute():  # kept without the scope's object (a rep's is a User): the caller's goes back on
         board = selectors.dashboard(scope=scope, period=period, children_level=children_level)
@@ -82,25 +192,61 @@ def dashboard(*, scope: selectors.Scope, period: selectors.Period, children_leve
     def small(board) -> bool:  # a company by account: 20,000 children, cheaper computed than kept
         return len(board.children) <= MAX_CHILDREN
 
-    board = _kept("board", scope, period, children_level or "", compute, keep=small)
+    board = _kept("board", scope, period, children_level or "", compute, keep=small, reader=reader, stale_ok=stale_ok)
     return dataclasses.replace(board, scope=scope)
 
 
+WARMED_PERIODS = ("month", "year")  # the page's default, and the year a region or the company is judged by
+
+
 def warm() -> int:
-    """Compute and keep this month's dashboard of the company, of every region and of every team, in every language
-    (the nightly run, after its rebuild replaced every generation): the day's first views are then read, until a
-    write changes them. Returns how many were computed."""
-    period = selectors.period_containing("month", None)
+    """Compute and keep this month's and this year's dashboards of the company, of every region and of every team,
+    in every language (the nightly run, after its rebuild replaced every generation): the day's first views are
+    then read, until a write changes them. Returns how many were computed."""
+    periods = [selectors.period_containing(kind, None) for kind in WARMED_PERIODS]
     scopes = [selectors.Scope("company", None)]
     scopes += [selectors.Scope("region", region) for region in Region.objects.order_by("pk")]
     scopes += [selectors.Scope("team", team) for team in Team.objects.order_by("pk")]
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            for scope in scopes:
-                dashboard(scope=scope, period=period)
-    return len(scopes) * len(settings.LANGUAGES)
+            for period in periods:
+                for scope in scopes:
+                    dashboard(scope=scope, period=period)
+    return len(scopes) * len(periods) * len(settings.LANGUAGES)
 
 
-def trend(*, scope: selectors.Scope, period: selectors.Period):
-    """``selectors.trend``, kept while its figures stand."""
-    return _kept("trend", scope, period, "", lambda: selectors.trend(scope=scope, period=period))
+def trend(*, scope: selectors.Scope, period: selectors.Period, reader: int | None = None, stale_ok: bool = False):
+    """``selectors.trend``, kept while its figures stand (``stale_ok``, ``reader``: see ``_kept``)."""
+    return _kept(
+        "trend",
+        scope,
+        period,
+        "",
+        lambda: selectors.trend(scope=scope, period=period),
+        reader=reader,
+        stale_ok=stale_ok,
+    )
+
+
+SCOPE_MODELS = {"rep": User, "team": Team, "region": Region}
+
+
+def recompute(*, name: str, level: str, pk: int | None, kind: str, start: str, extra: str, language: str) -> None:
+    """The worker's part of showing a dashboard while it is recomputed: compute it and keep it under the current
+    generations (nothing if its scope is gone)."""
+    try:
+        cache.delete(f"{_base(name, level, pk, kind, start, extra, language)}:recomputing")
+    except Exception:
+        log.warning("Dashboard cache unavailable", exc_info=True)
+    obj = None
+    if level != "company":
+        obj = SCOPE_MODELS[level].objects.filter(pk=pk).first()
+        if obj is None:
+            return
+    scope = selectors.Scope(level, obj)
+    period = selectors.period_containing(kind, date.fromisoformat(start))
+    with translation.override(language):
+        if name == "board":
+            dashboard(scope=scope, period=period, children_level=extra or None)
+        else:
+            trend(scope=scope, period=period)
