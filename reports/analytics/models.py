@@ -122,7 +122,13 @@ class DistributorMonth(RollupFlows):
                 include=(*FLOW_FIELDS, "balance", "planned"),
                 name="rollup_month_covering",
             ),
-            models.Index(fields=["month"], name="rollup_month_month"),
+            # A region's or the company's months (their flows, the planned flag, the accounts' balances at a
+            # month's end): an index-only range scan, not a heap page per account.
+            models.Index(
+                fields=["month"],
+                include=("distributor", *FLOW_FIELDS, "balance", "planned"),
+                name="rollup_month_month",
+            ),
         ]
 
     def __str__(self) -> str:

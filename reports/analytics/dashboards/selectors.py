@@ -30,8 +30,9 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, DateField, Exists, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DateField, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -507,33 +508,53 @@ def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None
         month_rows = DistributorMonth.objects.filter(accounts, month__lt=max(p.start for p in periods))
         aggregates = {f"b_{i}": Sum(net, filter=Q(month__lt=p.start.replace(day=1))) for i, p in enumerate(periods)}
         return _grouped(month_rows, path, aggregates)
-    balances = {
-        f"b_{i}": Subquery(
-            DistributorMonth.objects.filter(distributor_id=OuterRef("pk"), month__lt=p.start.replace(day=1))
-            .order_by("-month")
-            .values("balance")[:1]
-        )
-        for i, p in enumerate(periods)
-    }
     card_path = _card_path(path)
-    rows = Distributor.objects.filter(_card_q(accounts)).order_by().annotate(**balances)
-    if card_path not in (None, "pk"):
+    try:
+        cards_sql, params = _named_sql(
+            Distributor.objects.filter(_card_q(accounts))
+            .order_by()
+            .values("pk", **({"_key": F(card_path)} if card_path not in (None, "pk") else {}))
+        )
+    except EmptyResultSet:  # no account (an empty list of ids)
+        return {}
+    # Most accounts have a row in the month just before: read those months' rows once (an index-only range scan)
+    # and joined by hash; an account without one is probed for its last row before (PostgreSQL evaluates
+    # COALESCE's second argument only where the first is NULL).
+    table = DistributorMonth._meta.db_table
+    joins, balances = [], []
+    for i, p in enumerate(periods):
+        first = p.start.replace(day=1)
+        params[f"first_{i}"], params[f"before_{i}"] = first, _add_months(first, -1)
+        joins.append(f"LEFT JOIN {table} m{i} ON m{i}.distributor_id = c.pk AND m{i}.month = %(before_{i})s")
+        balances.append(
+            f"COALESCE(m{i}.balance, (SELECT u.balance FROM {table} u WHERE u.distributor_id = c.pk"
+            f" AND u.month < %(first_{i})s ORDER BY u.month DESC LIMIT 1))"
+        )
+    grouped = card_path not in (None, "pk")
+    if grouped:
         # By rep, team or region: the balances added up in SQL (20,000 rows not sent to Python for the company). A
-        # key none of whose accounts has a month row before is left out, as below.
-        sums = {f"s_{name}": Sum(name) for name in balances}
-        result = {}
-        for row in rows.values(_key=F(card_path)).annotate(**sums):
-            if any(row[f"s_{name}"] is not None for name in balances):
-                result[row["_key"]] = {name: row[f"s_{name}"] or ZERO for name in balances}
-        return result
+        # key none of whose accounts has a month row before is left out, as below (SUM of nothing but NULLs).
+        select = ", ".join(["c._key", *(f"SUM({b})" for b in balances)])
+        tail = "GROUP BY c._key"
+    else:
+        select = ", ".join([*balances, "c.pk"])
+        tail = ""
+    sql = f"SELECT {select} FROM ({cards_sql}) c {' '.join(joins)} {tail}"
+    names = [f"b_{i}" for i in range(len(periods))]
     result: dict = {}
-    for row in rows.values_list(*balances, *([card_path] if card_path else [])):
-        if all(value is None for value in row[: len(periods)]):
-            continue  # no month row before: as when summing them
-        sums = result.setdefault(row[len(periods)] if card_path else None, dict.fromkeys(balances, ZERO))
-        for i, value in enumerate(row[: len(periods)]):
-            if value is not None:
-                sums[f"b_{i}"] += value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            if grouped:
+                if any(value is not None for value in row[1:]):
+                    result[row[0]] = {name: value or ZERO for name, value in zip(names, row[1:], strict=True)}
+                continue
+            if all(value is None for value in row[: len(periods)]):
+                continue  # no month row before: as when summing them
+            sums = result.setdefault(row[-1] if card_path else None, dict.fromkeys(names, ZERO))
+            for name, value in zip(names, row[: len(periods)], strict=True):
+                if value is not None:
+                    sums[name] += value
     return result
 
 
@@ -1228,32 +1249,42 @@ def _ranked_accounts(scope: Scope, period: Period, accounts: int) -> tuple[list[
     """
     if accounts <= 0:
         return [], []
-    if scope.level == "company":  # every account: no list of ids to hash (the join on the cards drops orphans)
-        plans_in, flows_in, named = "", "", {}
-    else:
-        ids_sql, named = _named_sql(
-            Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")).order_by().values("pk")
+    # From the scope's cards, each joined by hash to its sums of the period: for one month, its month row and its
+    # plan's month (one row each, nothing to add up); for more, those rows added up per account first (of the
+    # scope's accounts only, unless the scope is the company).
+    try:
+        cards_sql, named = _named_sql(
+            Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
+            .order_by()
+            .values("pk", "name", "short_name")
         )
-        plans_in, flows_in = f"AND p.distributor_id IN ({ids_sql})", f"AND m.distributor_id IN ({ids_sql})"
+    except EmptyResultSet:  # a scope with no account
+        return [], []
+    months, plans = DistributorMonth._meta.db_table, TargetMonth._meta.db_table
+    if period.start.replace(day=1) == period.end.replace(day=1):
+        flows = f"{months} m ON m.distributor_id = d.pk AND m.month = %(start)s"
+        sales, planned = "m.sales_amount", "CASE WHEN m.planned THEN m.sales_amount END"
+        targets = f"{plans} p ON p.distributor_id = d.pk AND p.rep_id IS NULL AND p.month = %(start)s"
+    else:
+        only = "" if scope.level == "company" else "AND distributor_id IN (SELECT pk FROM cards)"
+        flows = f"""(
+            SELECT distributor_id, SUM(sales_amount) AS sales_amount,
+                   SUM(sales_amount) FILTER (WHERE planned) AS planned_amount
+              FROM {months} WHERE month >= %(start)s AND month <= %(end)s {only} GROUP BY distributor_id
+        ) m ON m.distributor_id = d.pk"""
+        sales, planned = "m.sales_amount", "m.planned_amount"
+        targets = f"""(
+            SELECT distributor_id, SUM(sales_amount) AS sales_amount FROM {plans}
+             WHERE rep_id IS NULL AND month >= %(start)s AND month <= %(end)s {only} GROUP BY distributor_id
+        ) p ON p.distributor_id = d.pk"""
     sql = f"""
-        WITH plans AS (
-            SELECT p.distributor_id, p.month, p.sales_amount FROM {TargetMonth._meta.db_table} p
-             WHERE p.rep_id IS NULL AND p.month >= %(start)s AND p.month <= %(end)s {plans_in}
-        ), flows AS (
-            SELECT m.distributor_id AS id, SUM(m.sales_amount) AS sales,
-                   SUM(m.sales_amount) FILTER (WHERE m.planned) AS planned
-              FROM {DistributorMonth._meta.db_table} m
-             WHERE m.month >= %(start)s AND m.month <= %(end)s {flows_in}
-             GROUP BY m.distributor_id
-        ), targets AS (
-            SELECT distributor_id AS id, SUM(sales_amount) AS target FROM plans GROUP BY distributor_id
-        ), figures AS (
-            SELECT id, COALESCE(sales, 0) AS sales, COALESCE(planned, 0) AS planned, COALESCE(target, 0) AS target
-              FROM flows FULL JOIN targets USING (id)
+        WITH cards AS ({cards_sql}), figures AS (
+            SELECT d.pk AS id, COALESCE({sales}, 0) AS sales, COALESCE({planned}, 0) AS planned,
+                   COALESCE(p.sales_amount, 0) AS target,
+                   COALESCE(NULLIF(d.short_name, ''), d.name) COLLATE "C" AS label
+              FROM cards d LEFT JOIN {flows} LEFT JOIN {targets}
         ), selling AS (
-            SELECT f.*, COALESCE(NULLIF(d.short_name, ''), d.name) COLLATE "C" AS label
-              FROM figures f JOIN {Distributor._meta.db_table} d ON d.id = f.id
-             WHERE f.sales <> 0 OR f.target <> 0
+            SELECT * FROM figures WHERE sales <> 0 OR target <> 0
         )
         SELECT
           ARRAY(SELECT id FROM selling ORDER BY sales DESC, label, id LIMIT %(n)s),
