@@ -500,8 +500,10 @@ def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None
     """{key: {"b_<i>": Σ (became_due − settled) of the months before period i's first month}} of the accounts
     with a month row before the latest period's start.
 
-    For one or two periods: the balance of each account's last month row before the month (one index probe per
-    account, ``DistributorMonth.balance``), added up per key. For more (trends), one pass over the month rows.
+    For one or two periods: the balance of each account's last month row before the month
+    (``DistributorMonth.balance``), added up per key: the row of the month just before when there is one (those
+    rows read at once, by the month index), else one index probe for the account's last row. For more (trends),
+    one pass over the month rows.
     """
     if len(periods) > 2:
         net = F("became_due") - F("settled")
