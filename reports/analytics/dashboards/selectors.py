@@ -547,17 +547,27 @@ def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
+            key, values = (row[0], row[1:]) if grouped else (row[-1], row[:-1])
+            values = [_db_money(value) for value in values]
             if grouped:
-                if any(value is not None for value in row[1:]):
-                    result[row[0]] = {name: value or ZERO for name, value in zip(names, row[1:], strict=True)}
+                if any(value is not None for value in values):
+                    result[key] = {name: value or ZERO for name, value in zip(names, values, strict=True)}
                 continue
-            if all(value is None for value in row[: len(periods)]):
+            if all(value is None for value in values):
                 continue  # no month row before: as when summing them
-            sums = result.setdefault(row[-1] if card_path else None, dict.fromkeys(names, ZERO))
-            for name, value in zip(names, row[: len(periods)], strict=True):
+            sums = result.setdefault(key if card_path else None, dict.fromkeys(names, ZERO))
+            for name, value in zip(names, values, strict=True):
                 if value is not None:
                     sums[name] += value
     return result
+
+
+def _db_money(value) -> Decimal | None:
+    """An amount read by raw SQL as a Decimal to the cent: PostgreSQL gives a Decimal, the embedded SQLite a float
+    (read back by its shortest representation, as Django's own converter does to 15 digits)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return cents(Decimal(repr(value)) if isinstance(value, float) else value)
 
 
 def _card_path(path: str | None) -> str | None:
