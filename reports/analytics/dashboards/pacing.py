@@ -52,7 +52,11 @@ def account_paces(*, scope_q, start: date, end: date, today: date) -> dict[int, 
     months = _months(start, end)
     quarters = {quarter_of(m) for m in months}
     years = {year for year, _quarter in quarters}
-    plans = QuarterlyPlan.objects.current().filter(scope_q, distribution=Distribution.PROFILE, year__in=years)
+    plans = (
+        QuarterlyPlan.objects.current()
+        .filter(scope_q, distribution=Distribution.PROFILE, year__in=years)
+        .order_by()  # a set is made of them: no ordering (nor its join to the cards)
+    )
     seasonal = {
         pk
         for pk, year, quarter in plans.values_list("distributor_id", "year", "quarter")
