@@ -192,7 +192,21 @@ class TargetMonth(models.Model):
         # account's rows: both need an index without the partial indexes' conditions (a scan of every row else).
         # A region's or the company's dashboard reads every account's plan of the period's months (issue 16).
         indexes = [
-            models.Index(fields=["distributor", "month"], name="rollup_target_account_month"),
+            # With the targets (INCLUDE): a team's or a region's accounts' months, and the reps' splits of them, are
+            # read from the index alone, not a heap page per row. (Not on the unique constraints above: Django
+            # leaves a unique constraint with INCLUDE out on the embedded SQLite.)
+            models.Index(
+                fields=["distributor", "month"],
+                include=[
+                    "rep",
+                    "sales_amount",
+                    "gross_profit",
+                    "collection_amount",
+                    "outlet_coverage",
+                    "new_outlets",
+                ],
+                name="rollup_target_account_month",
+            ),
             models.Index(
                 fields=["month"],
                 include=[
