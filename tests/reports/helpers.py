@@ -1,5 +1,10 @@
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime, time, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -93,3 +98,25 @@ def form_post_data(html: str, form_id: str) -> dict[str, list[str]]:
     for name, value in read_form(html, form_id).data:
         data.setdefault(name, []).append(value)
     return data
+
+
+def run_on_sqlite(tmp_path, module: str, *args: str) -> dict:
+    """Run ``python -m <module> <args>`` on a fresh SQLite file under ``tmp_path`` with the real settings (the suite
+    itself runs on PostgreSQL; no Redis: the embedded defaults) and return the JSON object it prints last."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'kamcrm.sqlite3'}",
+        KAMCRM_VAR_DIR=str(tmp_path / "var"),
+        DJANGO_SETTINGS_MODULE="kamcrm.settings.test",
+        LOG_LEVEL="ERROR",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -7,33 +7,11 @@ The suite runs on PostgreSQL, so this starts a subprocess on a fresh SQLite file
 (tests/reports/sqlite_dashboards.py builds a small company and computes the dashboards).
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.reports.helpers import run_on_sqlite
 
 
 def test_every_dashboard_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'kamcrm.sqlite3'}",
-        KAMCRM_VAR_DIR=str(tmp_path / "var"),
-        DJANGO_SETTINGS_MODULE="kamcrm.settings.test",
-        LOG_LEVEL="ERROR",
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.reports.sqlite_dashboards"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_on_sqlite(tmp_path, "tests.reports.sqlite_dashboards")
     assert result["vendor"] == "sqlite"
     assert result["errors"] == []
     assert result["computed"] == 300  # 10 scopes × 5 kinds of period × 6 days
