@@ -155,6 +155,9 @@ class CollectionAhead(models.Model):
         return f"{self.distributor_id} {self.paid_on} → {self.due_on}"
 
 
+TARGET_COLUMNS = ("sales_amount", "gross_profit", "collection_amount", "outlet_coverage", "new_outlets")
+
+
 class TargetMonth(models.Model):
     """Σ of the approved monthly plan targets of an account and month; with ``rep``, that rep's splits."""
 
@@ -197,26 +200,12 @@ class TargetMonth(models.Model):
             # leaves a unique constraint with INCLUDE out on the embedded SQLite.)
             models.Index(
                 fields=["distributor", "month"],
-                include=[
-                    "rep",
-                    "sales_amount",
-                    "gross_profit",
-                    "collection_amount",
-                    "outlet_coverage",
-                    "new_outlets",
-                ],
+                include=["rep", *TARGET_COLUMNS],
                 name="rollup_target_account_month",
             ),
             models.Index(
                 fields=["month"],
-                include=[
-                    "distributor",
-                    "sales_amount",
-                    "gross_profit",
-                    "collection_amount",
-                    "outlet_coverage",
-                    "new_outlets",
-                ],
+                include=["distributor", *TARGET_COLUMNS],
                 condition=Q(rep__isnull=True),
                 name="rollup_target_plan_month",
             ),
