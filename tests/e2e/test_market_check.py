@@ -104,9 +104,11 @@ def test_market_lines_typed_offline_survive_a_reload_and_are_saved_when_the_conn
     expect(phone.locator("#draft-restored")).to_be_visible()
     expect(phone.locator("[name=market-1-stock]")).to_have_value("120")
     expect(phone.locator("[name=market-0-price]")).to_have_value("80.00")
-    phone.get_by_role("button", name="Save visit").click()
+    # Saving offline puts the visit in the outbox, then opens a fresh form: wait for that page before the connection
+    # returns, or the send starts on a page being left (the outbox stayed shown once in CI).
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Save visit").click()
     expect(phone.locator("#outbox-count")).to_have_text("1 visit waiting to send")
-    phone.wait_for_load_state("load")
 
     phone.context.set_offline(False)
     expect(phone.locator("#outbox")).to_be_hidden()
