@@ -35,6 +35,7 @@ def _no_rollup_marks():
 
     rollups._pending.__dict__.clear()
     kept_dashboards._noted.clear()  # and no writer's mark noted by an earlier test (its cache is gone)
+    kept_dashboards._viewed.clear()  # nor a view
     yield
 
 

@@ -38,9 +38,17 @@ class IfBrokerDown(enum.Enum):
     NEXT_RUN = "next_run"
 
 
-def enqueue(task, *, args: Sequence = (), kwargs: dict | None = None, if_broker_down: IfBrokerDown) -> None:
-    """Send ``task`` to the broker now. Never raises for a broker error: the task goes to the outbox or is
-    logged, as ``if_broker_down`` says. (With ``CELERY_TASK_ALWAYS_EAGER`` the task runs here, as Celery does.)
+def enqueue(
+    task,
+    *,
+    args: Sequence = (),
+    kwargs: dict | None = None,
+    if_broker_down: IfBrokerDown,
+    countdown: float | None = None,
+) -> None:
+    """Send ``task`` to the broker now, to run ``countdown`` seconds later when given. Never raises for a broker
+    error: the task goes to the outbox or is logged, as ``if_broker_down`` says. (With
+    ``CELERY_TASK_ALWAYS_EAGER`` the task runs here, at once, as Celery does.)
 
     ``task`` is a task or its registered name: a service queues the tasks of its own app's ``tasks`` module
     (which imports the service) by name, as Celery's ``send_task`` does, so no import points back up."""
@@ -51,7 +59,7 @@ def enqueue(task, *, args: Sequence = (), kwargs: dict | None = None, if_broker_
         task.apply_async(args=args, kwargs=kwargs)
         return
     try:
-        task.apply_async(args=args, kwargs=kwargs, retry_policy=PUBLISH_RETRY_POLICY)
+        task.apply_async(args=args, kwargs=kwargs, countdown=countdown, retry_policy=PUBLISH_RETRY_POLICY)
     except Exception as exc:  # whatever the transport raises, the caller's committed work must stand
         error = f"{exc.__class__.__name__}: {exc}"
         if if_broker_down is IfBrokerDown.NEXT_RUN:

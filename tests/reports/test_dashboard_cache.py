@@ -324,3 +324,103 @@ def test_the_dashboard_page_follows_the_same_rule(
     with django_capture_on_commit_callbacks(execute=True):
         assert kam.post("/api/visits/", visit_payload(cards.a1b), content_type="application/json").status_code == 201
     assert kam.get(page).context["board"].figures.visits == 2
+
+
+# --- Recomputed after a change, when people look at them ----------------------------------------------------------
+
+
+def _queries(client, url: str) -> tuple[dict, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return response.json(), len(queries)
+
+
+def test_after_a_write_the_dashboards_people_look_at_are_recomputed_and_the_next_view_is_read(
+    org, cards, api_for, django_capture_on_commit_callbacks
+):
+    rollups.rebuild()
+    kam, admin = api_for(org.kam_a1), api_for(org.admin)
+    # Viewed before the write: the KAM's team (month and year, in Chinese too), its region, the company's trend.
+    viewed = [
+        (kam, f"/api/dashboard/?level=team&id={org.team_a1.pk}&period=month&date={TODAY}", "en"),
+        (kam, f"/api/dashboard/?level=team&id={org.team_a1.pk}&period=year&date={TODAY}", "zh-hans"),
+        (admin, f"/api/dashboard/?level=region&id={org.region_a.pk}&period=month&date={TODAY}", "en"),
+        (admin, f"/api/dashboard/trend/?level=company&period=month&date={TODAY}", "en"),
+    ]
+    for client, url, language in viewed:
+        client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)  # the worker runs (eager)
+
+    for client, url, language in viewed:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        assert len(queries) <= 2, url  # read: recomputed by the worker after the write
+        with override_settings(DASHBOARD_CACHE_SECONDS=0):
+            assert response.json() == client.get(url, HTTP_ACCEPT_LANGUAGE=language).json(), url  # and current
+    assert _visits(kam, f"level=team&id={org.team_a1.pk}") == 1
+    # Not viewed before the write: its first view computes, as before (a quarter, the other region's month).
+    for url in (
+        f"/api/dashboard/?level=team&id={org.team_a1.pk}&period=quarter&date={TODAY}",
+        f"/api/dashboard/?level=region&id={org.region_a.pk}&period=year&date={TODAY}",
+    ):
+        assert _queries(admin, url)[1] >= 10, url
+
+
+def test_a_dashboard_is_recomputed_at_most_once_per_interval_and_the_last_change_is_never_left_out(
+    org, cards, api_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    from reports.analytics.dashboards import cache as kept
+
+    held = []
+    enqueue = kept.outbox.enqueue
+
+    def hold(task, **options):
+        if task == "reports.tasks.refresh_dashboard":
+            held.append(options)
+        else:
+            enqueue(task, **options)
+
+    monkeypatch.setattr(kept.outbox, "enqueue", hold)
+    rollups.rebuild()
+    kam, team = api_for(org.kam_a1), f"level=team&id={org.team_a1.pk}"
+    assert _visits(kam, team) == 0
+    with override_settings(DASHBOARD_WARM_SECONDS=30, DASHBOARD_STALE_SECONDS=0):
+        _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)
+        _post_visit(api_for, org.rep_a1, cards.a1_second, django_capture_on_commit_callbacks)
+        assert len(held) == 1  # two changes, one recompute queued, a moment after the first
+        assert held[0]["countdown"] == kept.WARM_DELAY
+        now = kept.time.time()
+        tasks.refresh_dashboard(**held[0]["kwargs"])  # the worker
+        board, count = _queries(kam, f"/api/dashboard/?{team}&period=month&date={TODAY}")
+        assert board["figures"]["visits"] == 2 and count <= 2  # both changes, read
+
+        # Another change 10 s later: queued for when the interval since the last recompute ends, not sooner.
+        monkeypatch.setattr(kept.time, "time", lambda: now + 10)
+        _post_visit(api_for, org.rep_a1b, cards.a1b, django_capture_on_commit_callbacks)
+        assert len(held) == 2
+        assert 19 <= held[1]["countdown"] <= 20.5
+        assert _visits(kam, team) == 3  # meanwhile a view computes: never shown late (no stale window here)
+
+    with override_settings(DASHBOARD_WARM_SECONDS=0):  # off: nothing queued
+        _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)
+    assert len(held) == 2
+
+
+@override_settings(DASHBOARD_STALE_SECONDS=0)
+def test_a_failing_cache_after_the_commit_never_fails_the_write(
+    org, cards, api_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    from reports.analytics.dashboards import cache as kept
+
+    rollups.rebuild()
+    _visits(api_for(org.kam_a1), f"level=team&id={org.team_a1.pk}")
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(kept.cache, "get_many", down)
+    _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)  # 201, and the drain ran
+    monkeypatch.undo()
+    assert _visits(api_for(org.kam_a1), f"level=team&id={org.team_a1.pk}") == 1

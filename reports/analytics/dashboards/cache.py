@@ -28,6 +28,16 @@ region's or the company's dashboard is read, not computed on every view, and nev
 - after a change of the organisation or a rebuild of every account (the ``all`` generation), which moves
   accounts between reps, teams and regions;
 - by the nightly warm-up and the worker's recompute, which compute.
+
+**Recomputed after a change, when people look at them** (``DASHBOARD_WARM_SECONDS``, default 30; 0: never). The
+dashboards (and trends) people viewed in the last ``VIEWED_SECONDS`` are noted per scope. When a write's refresh
+replaces a scope's generations (``generations.on_renewed``, after its commit), the worker recomputes each of
+that scope's noted dashboards a moment later (``WARM_DELAY`` seconds, so the changes of one drain come in one
+recompute) and keeps it, so the next view after the change is read, not computed. One recompute is queued per
+dashboard at a time, and a dashboard is recomputed at most once per ``DASHBOARD_WARM_SECONDS``: under a stream of
+writes the worker's work stays bounded by the dashboards people look at, and a view between two recomputes
+computes (or is shown while recomputed), as before. A change of the organisation (the ``all`` generation) warms
+nothing: the nightly warm-up and the views compute.
 """
 
 import dataclasses
@@ -61,6 +71,16 @@ def _seconds() -> int:
 
 def _stale_seconds() -> int:
     return getattr(settings, "DASHBOARD_STALE_SECONDS", 5)
+
+
+def _warm_seconds() -> int:
+    return getattr(settings, "DASHBOARD_WARM_SECONDS", 30)
+
+
+VIEWED_SECONDS = 8 * 3600  # a dashboard viewed within a working day is recomputed after a change of its figures
+NOTE_SECONDS = 300  # each process notes a view of the same dashboard at most this often (one cache write each)
+WARM_DELAY = 1.0  # seconds between a change and the recompute it queues: the rest of its drain comes in it
+_viewed: dict[tuple, float] = {}  # (scope, dashboard) -> when this process last noted it (time.monotonic)
 
 
 # A write reaches the dashboards through the drain within seconds; a writer is not shown a dashboard computed
@@ -118,16 +138,71 @@ def _stale(base: str, generation: str, reader: int | None):
     return cache.get(f"{base}:{earlier}")
 
 
-def _recompute_later(name: str, scope: selectors.Scope, period: selectors.Period, extra: str, base: str) -> None:
-    """Queue one recompute of this dashboard for the worker (not another while one is queued)."""
-    if not cache.add(f"{base}:recomputing", 1, timeout=60):
+def _queue_recompute(identity: dict, base: str, countdown: float | None = None) -> None:
+    """Queue one recompute of this dashboard for the worker (not another while one is queued). ``identity``: the
+    keyword arguments of ``recompute``."""
+    if not cache.add(f"{base}:recomputing", 1, timeout=60 + int(countdown or 0)):
         return
     outbox.enqueue(
         "reports.tasks.refresh_dashboard",
-        kwargs={"name": name, "level": scope.level, "pk": scope.id, "kind": period.kind,
-                "start": period.start.isoformat(), "extra": extra, "language": translation.get_language()},
-        if_broker_down=outbox.IfBrokerDown.NEXT_RUN,  # the next view after the window computes it
-    )  # fmt: skip
+        kwargs=identity,
+        countdown=countdown,
+        if_broker_down=outbox.IfBrokerDown.NEXT_RUN,  # the next view computes it
+    )
+
+
+def _recompute_later(name: str, scope: selectors.Scope, period: selectors.Period, extra: str, base: str) -> None:
+    identity = {"name": name, "level": scope.level, "pk": scope.id, "kind": period.kind,
+                "start": period.start.isoformat(), "extra": extra, "language": translation.get_language()}  # fmt: skip
+    _queue_recompute(identity, base)
+
+
+def _viewed_key(scope_name: str) -> str:
+    return f"dashboard:{VERSION}:viewed:{scope_name}"
+
+
+def _note_view(name: str, scope: selectors.Scope, period: selectors.Period, extra: str) -> None:
+    """Someone looks at this dashboard: note it under its scope, for ``warm_after_change``."""
+    if _warm_seconds() <= 0:
+        return
+    scope_name = generations.scope_names(scope.level, scope.id)[-1]
+    seen = (name, period.kind, period.start.isoformat(), extra, translation.get_language())
+    now = time.monotonic()
+    if now - _viewed.get((scope_name, seen), -NOTE_SECONDS) < NOTE_SECONDS:
+        return
+    key, at = _viewed_key(scope_name), time.time()
+    noted = {s: t for s, t in (cache.get(key) or {}).items() if at - t < VIEWED_SECONDS}  # two at once: one may go
+    noted[seen] = at
+    cache.set(key, noted, timeout=VIEWED_SECONDS)
+    _viewed[(scope_name, seen)] = now
+
+
+def warm_after_change(names: set[str]) -> None:
+    """After a commit replaced these scopes' generations: queue a recompute of each dashboard viewed in them (see
+    the module's notes), ``WARM_DELAY`` seconds later, or once ``DASHBOARD_WARM_SECONDS`` have passed since its
+    last recompute."""
+    every = _warm_seconds()
+    if every <= 0 or _seconds() <= 0:
+        return
+    scope_names = [name for name in names if name != generations.EVERYTHING]
+    if not scope_names:
+        return
+    found = cache.get_many([_viewed_key(name) for name in scope_names])
+    now, to_queue = time.time(), []
+    for scope_name in scope_names:
+        level, _sep, pk = scope_name.partition(":")
+        for (name, kind, start, extra, language), at in found.get(_viewed_key(scope_name), {}).items():
+            if now - at >= VIEWED_SECONDS:
+                continue
+            identity = {"name": name, "level": level, "pk": int(pk) if pk else None, "kind": kind, "start": start,
+                        "extra": extra, "language": language}  # fmt: skip
+            to_queue.append((identity, _base(name, level, identity["pk"], kind, start, extra, language)))
+    if not to_queue:
+        return
+    last = cache.get_many([f"{base}:warmed" for _identity, base in to_queue])
+    for identity, base in to_queue:
+        countdown = max(WARM_DELAY, last.get(f"{base}:warmed", 0) + every - now)
+        _queue_recompute(identity, base, countdown=countdown)
 
 
 def _kept(
@@ -152,6 +227,8 @@ def _kept(
             name, scope.level, scope.id, period.kind, period.start.isoformat(), extra, translation.get_language()
         )
         key = f"{base}:{generation}"
+        if stale_ok:  # a person's view
+            _note_view(name, scope, period, extra)
         found = cache.get(key)
         if found is None and stale_ok:
             found = _stale(base, generation, reader)
@@ -232,10 +309,12 @@ SCOPE_MODELS = {"rep": User, "team": Team, "region": Region}
 
 
 def recompute(*, name: str, level: str, pk: int | None, kind: str, start: str, extra: str, language: str) -> None:
-    """The worker's part of showing a dashboard while it is recomputed: compute it and keep it under the current
-    generations (nothing if its scope is gone)."""
+    """The worker's part of showing a dashboard while it is recomputed, and of recomputing it after a change: compute
+    it and keep it under the current generations (nothing if its scope is gone)."""
+    base = _base(name, level, pk, kind, start, extra, language)
     try:
-        cache.delete(f"{_base(name, level, pk, kind, start, extra, language)}:recomputing")
+        cache.delete(f"{base}:recomputing")
+        cache.set(f"{base}:warmed", time.time(), timeout=max(_warm_seconds(), 1))
     except Exception:
         log.warning("Dashboard cache unavailable", exc_info=True)
     obj = None

@@ -19,7 +19,7 @@ the write; the dashboards' own timeout (``DASHBOARD_CACHE_SECONDS``) bounds what
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from uuid import uuid4
 
 from django.core.cache import cache
@@ -73,13 +73,35 @@ def _replace(names: set[str]) -> None:
         log.exception("Could not replace the figures' generations %s", sorted(names))
 
 
+_listeners: list[Callable[[set[str]], None]] = []
+
+
+def on_renewed(listener: Callable[[set[str]], None]) -> None:
+    """Call ``listener(names)`` once these scopes' tokens have been replaced for good (after the commit): the
+    dashboards above register how they keep the dashboards people look at computed
+    (``reports.analytics.dashboards.cache.warm_after_change``). A listener's failure is logged, never raised."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _replaced(names: set[str]) -> None:
+    _replace(names)
+    for listener in _listeners:
+        try:
+            listener(names)
+        except Exception:  # the write stands; only the dashboards' first view computes
+            log.exception("After replacing the figures' generations %s", sorted(names))
+
+
 def renew(names: set[str]) -> None:
     """Replace these scopes' tokens now and again after the commit (see the module's notes)."""
     if not names:
         return
-    _replace(names)
     if connection.in_atomic_block:
-        transaction.on_commit(lambda: _replace(names))
+        _replace(names)
+        transaction.on_commit(lambda: _replaced(names))
+    else:
+        _replaced(names)
 
 
 def renew_everything() -> None:
