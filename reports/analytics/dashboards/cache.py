@@ -1,11 +1,12 @@
 """Dashboards kept in the shared cache while their figures stand: the API and the page ask here, not ``selectors``.
 
 A dashboard (or a trend) is computed by ``selectors`` — the one definition of every figure — and kept under its
-scope, period, children, language, today's date and the *generations* of its scope
-(``reports.analytics.rollups.generations``). Every rollup write replaces the generations of the accounts' owners,
-teams, regions and the company, and a change of the organisation replaces them all, so a kept dashboard is used
-only while nothing it was computed from has changed: the second view of an unchanged dashboard is read, not
-computed, and a write shows on the next view as soon as the drain has refreshed its rollups, as before.
+scope, period, children, language and today's date, with the *generations* of its scope it was computed under
+(``reports.analytics.rollups.generations``): one entry per dashboard, the latest computed. Every rollup write
+replaces the generations of the accounts' owners, teams, regions and the company, and a change of the organisation
+replaces them all, so a kept dashboard is used only while nothing it was computed from has changed: the second
+view of an unchanged dashboard is read, not computed, and a write shows on the next view as soon as the drain has
+refreshed its rollups, as before.
 
 A write's own request (or any code that reads after writing, in one transaction) computes: its marks are not
 refreshed yet (``rollups.marks_pending``). Other readers see the write after the drain's refresh, with the rollups.
@@ -62,7 +63,7 @@ from reports.analytics.rollups import services as rollups
 log = logging.getLogger(__name__)
 
 MAX_CHILDREN = 500
-VERSION = 1  # of what is kept: raise it when Dashboard, Figures or TrendPoint change shape
+VERSION = 2  # of what is kept: raise it when Dashboard, Figures, TrendPoint or the entries change shape
 
 
 def _seconds() -> int:
@@ -112,7 +113,8 @@ def note_write(user_id: int) -> None:
 
 
 def _base(name: str, level: str, pk: int | None, kind: str, start: str, extra: str, language: str | None) -> str:
-    """A kept dashboard's key but its generations: today's, in one language."""
+    """A kept dashboard's key: today's, in one language. One entry per key, the latest computed, with the
+    generations it was computed under (an older one is replaced, not left behind in the cache)."""
     return f"dashboard:{VERSION}:{name}:{level}:{pk}:{kind}:{start}:{extra}:{language}:{timezone.localdate()}"
 
 
@@ -121,21 +123,18 @@ def _everything(generation: str) -> str:
     return generation.partition(".")[0]
 
 
-def _stale(base: str, generation: str, reader: int | None):
-    """What the same dashboard gave under earlier generations, if it may be shown while it is recomputed (see the
-    module's notes); else None."""
+def _stale(entry: tuple | None, generation: str, reader: int | None):
+    """What the same dashboard gave under earlier generations (``entry``), if it may be shown while it is recomputed
+    (see the module's notes); else None."""
     window = _stale_seconds()
-    if window <= 0:
+    if window <= 0 or entry is None:
         return None
-    keys = [f"{base}:latest"] + ([_writer_key(reader)] if reader is not None else [])
-    found = cache.get_many(keys)
-    latest = found.get(keys[0])
-    if latest is None or len(keys) > 1 and keys[1] in found:
-        return None
-    earlier, began = latest
+    earlier, began, value = entry
     if time.time() - began > window or _everything(earlier) != _everything(generation):
         return None
-    return cache.get(f"{base}:{earlier}")
+    if reader is not None and cache.get(_writer_key(reader)) is not None:
+        return None
+    return value
 
 
 def _queue_recompute(identity: dict, base: str, countdown: float | None = None) -> None:
@@ -226,12 +225,12 @@ def _kept(
         base = _base(
             name, scope.level, scope.id, period.kind, period.start.isoformat(), extra, translation.get_language()
         )
-        key = f"{base}:{generation}"
         if stale_ok:  # a person's view
             _note_view(name, scope, period, extra)
-        found = cache.get(key)
+        entry = cache.get(base)  # (generations, when its reads began, dashboard): the latest computed, one per key
+        found = entry[2] if entry is not None and entry[0] == generation else None
         if found is None and stale_ok:
-            found = _stale(base, generation, reader)
+            found = _stale(entry, generation, reader)
             if found is not None:
                 _recompute_later(name, scope, period, extra, base)
     except Exception:  # the cache is down: compute, as without one
@@ -246,7 +245,7 @@ def _kept(
     if keep is not None and not keep(value):
         return value
     try:
-        cache.set_many({key: value, f"{base}:latest": (generation, began)}, timeout=_seconds())
+        cache.set(base, (generation, began, value), timeout=_seconds())
     except Exception:
         log.exception("Dashboard cache unavailable")
     return value
