@@ -281,10 +281,38 @@ class _Http:
         raise RuntimeError("unreachable")
 
 
-def _start(command: list[str], log: Path) -> subprocess.Popen:
+def _start(command: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        command, cwd=ROOT, env=_env(), stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        cwd=ROOT,
+        env={**_env(), **(env or {})},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
+
+
+def _servers(
+    port: int, web_workers: int, web_threads: int, worker_concurrency: int, env: dict | None = None
+) -> tuple[subprocess.Popen, subprocess.Popen]:
+    """gunicorn on ``port`` and a Celery worker (queues ``rollups`` and ``celery``), as separate processes."""
+    logs = Path(os.environ.get("KAMCRM_VAR_DIR", ROOT / "var")) / "bench"
+    logs.mkdir(parents=True, exist_ok=True)
+    connections.close_all()
+    web = _start(
+        [str(ROOT / ".venv/bin/gunicorn"), "kamcrm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers),
+         "--worker-class", "gthread", "--threads", str(web_threads), "--timeout", "120"],
+        logs / "web.log",
+        env,
+    )  # fmt: skip
+    worker = _start(
+        [str(ROOT / ".venv/bin/celery"), "-A", "kamcrm", "worker", "--queues", "rollups,celery",
+         "--concurrency", str(worker_concurrency), "--loglevel", "warning",
+         "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        logs / "worker.log",
+        env,
+    )  # fmt: skip
+    return web, worker
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -350,8 +378,6 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
 
     _check_database()
     port = 8716
-    logs = Path(os.environ.get("KAMCRM_VAR_DIR", ROOT / "var")) / "bench"
-    logs.mkdir(parents=True, exist_ok=True)
     from accounts.models import Team, User
 
     reps = _reps(threads + 1, offset=200)
@@ -362,18 +388,7 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
     # The teams of the posting reps (their dashboards change under the load) and ten others (quiet ones).
     busy = sorted({rep.team_id for rep, _accounts in reps if rep.team_id})
     quiet = list(Team.objects.filter(name__startswith="bench").exclude(pk__in=busy).values_list("pk", flat=True)[:10])
-    connections.close_all()
-    web = _start(
-        [str(ROOT / ".venv/bin/gunicorn"), "kamcrm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers),
-         "--worker-class", "gthread", "--threads", str(web_threads), "--timeout", "120"],
-        logs / "web.log",
-    )  # fmt: skip
-    worker = _start(
-        [str(ROOT / ".venv/bin/celery"), "-A", "kamcrm", "worker", "--queues", "rollups,celery",
-         "--concurrency", str(worker_concurrency), "--loglevel", "warning",
-         "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        logs / "worker.log",
-    )  # fmt: skip
+    web, worker = _servers(port, web_workers, web_threads, worker_concurrency)
     try:
         _wait_for(port)
         time.sleep(3)  # the worker's start
@@ -473,6 +488,82 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
     finally:
         _stop(web)
         _stop(worker)
+
+
+# --- a working day in miniature -----------------------------------------------------------------------------------
+
+
+def bench_day(teams: int, seconds: int, post_every: float, view_every: float, rounds: int) -> None:
+    """Managers look at their team's month (and one at the company's) every ``view_every`` seconds while two reps
+    of each team log a visit every ``post_every`` seconds (both jittered ±50 %): the views' times with the
+    worker's recompute after a change off (``DASHBOARD_WARM_SECONDS=0``: the first view after a change computes)
+    and on (30), interleaved ``rounds`` times. A team's first view of a run is left out (computed either way)."""
+    from accounts.models import Team, User
+    from distributors.models import Distributor
+
+    _check_database()
+    port = 8717
+    chosen = list(Team.objects.filter(name__startswith="bench").order_by("pk").values_list("pk", flat=True)[:teams])
+    posters = []
+    for team in chosen:
+        for rep in User.objects.filter(team_id=team, username__startswith="bench_rep_").order_by("pk")[:2]:
+            accounts = list(Distributor.objects.filter(owner=rep).values_list("pk", flat=True))
+            if accounts:
+                posters.append((_token(rep), accounts))
+    viewer = User.objects.filter(username="bench_admin").first() or User.objects.filter(is_superuser=True).first()
+    viewer_token = _token(viewer)
+    print(f"A working day in miniature ({_load()}): {len(chosen)} teams, {len(posters)} reps posting a visit every "
+          f"~{post_every:g} s, each team's month and the company's month viewed every ~{view_every:g} s, "
+          f"{seconds} s a run", flush=True)  # fmt: skip
+    for round_ in range(rounds):
+        for warm in ("0", "30"):
+            web, worker = _servers(port, 2, 4, 1, env={"DASHBOARD_WARM_SECONDS": warm})
+            try:
+                _wait_for(port)
+                time.sleep(3)
+                views, posted = _day_run(port, chosen, posters, viewer_token, seconds, post_every, view_every)
+                print(f"  round {round_ + 1}, DASHBOARD_WARM_SECONDS={warm}: {len(posted)} visits posted "
+                      f"({sum(1 for s in posted if s != 201)} errors), {_load()}")  # fmt: skip
+                _report("a team's month, viewed", views["team"])
+                _report("the company's month, viewed", views["company"])
+            finally:
+                _stop(web)
+                _stop(worker)
+
+
+def _day_run(port, chosen, posters, viewer_token, seconds, post_every, view_every) -> tuple[dict, list]:
+    stop = threading.Event()
+    views: dict[str, list[float]] = {"team": [], "company": []}
+    posted: list[int] = []
+
+    def post(token, accounts, seed):
+        http, rng = _Http(port, token), random.Random(seed)
+        while not stop.wait(rng.uniform(0.5, 1.5) * post_every):
+            status, _body = http.request("POST", "/api/visits/", _visit_body(rng.choice(accounts)))
+            posted.append(status)
+
+    def view(url, kind, seed):
+        http, rng, first = _Http(port, viewer_token), random.Random(seed), True
+        while not stop.is_set():
+            began = time.perf_counter()
+            status, _body = http.request("GET", url)
+            if status == 200 and not first:
+                views[kind].append(time.perf_counter() - began)
+            first = False
+            stop.wait(rng.uniform(0.5, 1.5) * view_every)
+
+    threads = [
+        threading.Thread(target=view, args=(f"/api/dashboard/?level=team&id={team}", "team", team)) for team in chosen
+    ]
+    threads.append(threading.Thread(target=view, args=("/api/dashboard/?level=company", "company", 0)))
+    threads += [threading.Thread(target=post, args=(*p, i)) for i, p in enumerate(posters)]
+    for thread in threads:
+        thread.start()
+    stop.wait(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return views, posted
 
 
 # --- replica --------------------------------------------------------------------------------------------------------
@@ -596,6 +687,12 @@ def main() -> None:
     load.add_argument("--web-workers", type=int, default=4)
     load.add_argument("--web-threads", type=int, default=4)
     load.add_argument("--worker-concurrency", type=int, default=2)
+    day = sub.add_parser("day")
+    day.add_argument("--teams", type=int, default=10)
+    day.add_argument("--seconds", type=int, default=120)
+    day.add_argument("--post-every", type=float, default=80)
+    day.add_argument("--view-every", type=float, default=15)
+    day.add_argument("--rounds", type=int, default=2)
     rep = sub.add_parser("replica")
     rep.add_argument("--stop", action="store_true")
     rep.add_argument("--fresh", action="store_true")
@@ -611,6 +708,8 @@ def main() -> None:
         bench_visit(args.samples, args.profile)
     elif args.command == "load":
         bench_load(args.threads, args.seconds, args.web_workers, args.web_threads, args.worker_concurrency)
+    elif args.command == "day":
+        bench_day(args.teams, args.seconds, args.post_every, args.view_every, args.rounds)
     elif args.command == "replica":
         replica(args.stop, args.fresh, args.samples)
     elif args.command == "replica-reads":
