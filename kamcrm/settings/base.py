@@ -428,4 +428,4 @@ DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 DASHBOARD_STALE_SECONDS = env.int("DASHBOARD_STALE_SECONDS", default=5)
 # After a write, the worker recomputes the dashboards people viewed in its scopes (the next view is read), each at
 # most once per this many seconds. 0: never (the first view after a write computes).
-DASHBOARD_WARM_SECONDS = env.int("DASHBOARD_WARM_SECONDS", default=30)
+DASHBOARD_WARM_SECONDS = env.int("DASHBOARD_WARM_SECONDS", default=10)

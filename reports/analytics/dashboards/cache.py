@@ -30,7 +30,7 @@ region's or the company's dashboard is read, not computed on every view, and nev
   accounts between reps, teams and regions;
 - by the nightly warm-up and the worker's recompute, which compute.
 
-**Recomputed after a change, when people look at them** (``DASHBOARD_WARM_SECONDS``, default 30; 0: never). The
+**Recomputed after a change, when people look at them** (``DASHBOARD_WARM_SECONDS``, default 10; 0: never). The
 dashboards (and trends) people viewed in the last ``VIEWED_SECONDS`` are noted per scope. When a write's refresh
 replaces a scope's generations (``generations.on_renewed``, after its commit), the worker recomputes each of
 that scope's noted dashboards a moment later (``WARM_DELAY`` seconds, so the changes of one drain come in one
@@ -75,7 +75,7 @@ def _stale_seconds() -> int:
 
 
 def _warm_seconds() -> int:
-    return getattr(settings, "DASHBOARD_WARM_SECONDS", 30)
+    return getattr(settings, "DASHBOARD_WARM_SECONDS", 10)
 
 
 VIEWED_SECONDS = 8 * 3600  # a dashboard viewed within a working day is recomputed after a change of its figures
