@@ -11,6 +11,7 @@ from reports.analytics import tiers
 from reports.analytics.dashboards import cache as dashboard_cache
 from reports.analytics.period_reports import mail as period_report_mail
 from reports.analytics.period_reports import services as period_reports
+from reports.analytics.rollups import generations
 from reports.analytics.rollups import services as rollups
 from reports.contests import services as contests
 from reports.needs import services as needs
@@ -54,6 +55,21 @@ def refresh_dashboard(
     """A dashboard shown while recomputed after a write: computed and kept under the new generations
     (``reports.analytics.dashboards.cache.recompute``)."""
     dashboard_cache.recompute(name=name, level=level, pk=pk, kind=kind, start=start, extra=extra, language=language)
+
+
+# Retried while the cache fails (any error: the cache's client raises its own), backing off up to a minute.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=60,
+    ignore_result=True,
+)
+def renew_generations(names: list[str]) -> None:
+    """The figures' generations a commit could not replace because the cache failed, replaced now
+    (``reports.analytics.rollups.generations``): no kept dashboard goes on showing what that commit changed."""
+    generations.renew_now(set(names))
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, ignore_result=True)

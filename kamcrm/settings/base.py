@@ -271,6 +271,7 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.rebuild_recent_rollups": {"queue": "rollups"},
     "reports.tasks.warm_dashboards": {"queue": "rollups"},
     "reports.tasks.refresh_dashboard": {"queue": "rollups"},
+    "reports.tasks.renew_generations": {"queue": "rollups"},
     "reports.tasks.recompute_tiers": {"queue": "rollups"},
     "reports.tasks.freeze_contests": {"queue": "rollups"},
     "receivables.tasks.send_overdue_reminders": {"queue": "mail"},
@@ -421,8 +422,9 @@ TIER_THRESHOLDS = {"A": "0.75", "B": "0.50"}
 
 # --- Dashboards -------------------------------------------------------------------
 # How long a computed dashboard is kept at most (reports.analytics.dashboards.cache); a write that changes its
-# figures makes it unused at once. 0: compute every view.
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
+# figures makes it unused at once (a missed one is redone by the worker once the cache answers again). The default, a
+# day, keeps the nightly warm-up for the working day (the entries are per day anyway). 0: compute every view.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=86400)
 # A dashboard computed at most this many seconds ago is shown while the worker recomputes it after a write
 # (not to the writer; reports/analytics/dashboards/cache.py). 0: every view after a write computes.
 DASHBOARD_STALE_SECONDS = env.int("DASHBOARD_STALE_SECONDS", default=5)

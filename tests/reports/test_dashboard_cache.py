@@ -108,6 +108,19 @@ def test_after_the_nightly_run_the_first_view_of_this_month_and_year_is_read(org
     assert len(queries) >= 10
 
 
+def test_the_nightly_warm_up_still_serves_the_mornings_first_views(org, cards, api_for, monkeypatch):
+    import time
+
+    tasks.rebuild_recent_rollups.delay()  # 01:30, then the warm-up
+    later = time.time() + 7 * 3600  # 08:30: the first views of the working day
+    monkeypatch.setattr(time, "time", lambda: later)
+    for viewer, query in [(org.kam_a1, f"level=team&id={org.team_a1.pk}"), (org.finance, "level=company")]:
+        with CaptureQueriesContext(connection) as queries:
+            response = api_for(viewer).get(f"/api/dashboard/?{query}&period=month")
+        assert response.status_code == 200
+        assert len(queries) <= 2, query  # read: what the warm-up kept
+
+
 def test_what_is_kept_holds_no_person(org, cards, api_for):
     rollups.rebuild()
     response = api_for(org.kam_a1).get(f"/api/dashboard/?level=rep&id={org.rep_a1.pk}&date={TODAY}")
@@ -424,3 +437,39 @@ def test_a_failing_cache_after_the_commit_never_fails_the_write(
     _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)  # 201, and the drain ran
     monkeypatch.undo()
     assert _visits(api_for(org.kam_a1), f"level=team&id={org.team_a1.pk}") == 1
+
+
+@override_settings(DASHBOARD_STALE_SECONDS=0, DASHBOARD_WARM_SECONDS=0)
+def test_generations_the_cache_missed_at_a_commit_are_replaced_by_the_worker_once_it_answers(
+    org, cards, api_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    from reports.analytics.rollups import generations
+
+    held, enqueue = [], generations.outbox.enqueue
+
+    def hold(task, **options):
+        if task == "reports.tasks.renew_generations":
+            held.append(options["args"])
+        else:
+            enqueue(task, **options)
+
+    monkeypatch.setattr(generations.outbox, "enqueue", hold)
+    rollups.rebuild()
+    kam, team = api_for(org.kam_a1), f"level=team&id={org.team_a1.pk}"
+    assert _visits(kam, team) == 0  # kept
+
+    set_many, down = cache.set_many, [True]
+
+    def blip(data, *args, **kwargs):  # the cache misses the generations, and only them
+        if down[0] and any(key.startswith(generations.PREFIX) for key in data):
+            raise ConnectionError("cache unreachable")
+        return set_many(data, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set_many", blip)
+    _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)  # 201: the write stands
+    down[0] = False  # the cache answers again
+    assert _visits(kam, team) == 0  # the kept dashboard does not know of the visit yet
+    assert len(held) == 1 and f"team:{org.team_a1.pk}" in held[0][0]
+
+    tasks.renew_generations(*held[0])  # the worker's retry
+    assert _visits(kam, team) == 1

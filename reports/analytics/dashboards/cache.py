@@ -14,8 +14,9 @@ refreshed yet (``rollups.marks_pending``). Other readers see the write after the
 Read from a replica (``kamcrm.replicas``), a dashboard is kept only when the replica has replayed the write that
 made its generations (their WAL position): a lagging replica's figures are shown, not kept under the new ones.
 Not kept: dashboards with more than ``MAX_CHILDREN`` children (a company broken down by account).
-``DASHBOARD_CACHE_SECONDS`` (default 600; 0 turns the cache off) bounds
-how long an entry is kept whatever happens, e.g. when the cache could not be told of a write.
+``DASHBOARD_CACHE_SECONDS`` (default a day; 0 turns the cache off) bounds how long an entry is kept whatever
+happens; a write the cache could not be told of at its commit is told by the worker once the cache answers again
+(``generations``), so the nightly warm-up serves the working day's first views.
 
 **Shown while recomputed** (``DASHBOARD_STALE_SECONDS``, default 5; 0: never). When a view finds its generations
 changed by the drain (a visit, an order, a payment… refreshed into the rollups) and the same dashboard was
@@ -67,7 +68,7 @@ VERSION = 2  # of what is kept: raise it when Dashboard, Figures, TrendPoint or 
 
 
 def _seconds() -> int:
-    return getattr(settings, "DASHBOARD_CACHE_SECONDS", 600)
+    return getattr(settings, "DASHBOARD_CACHE_SECONDS", 86400)
 
 
 def _stale_seconds() -> int:

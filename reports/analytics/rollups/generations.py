@@ -15,7 +15,9 @@ The second one matters: a dashboard computed by another request between the firs
 old rows, and it is then never used. With a read replica, a token carries the primary's WAL position when it was
 made; a dashboard computed on the replica is kept under it only once the replica has replayed that far
 (``position``, ``kamcrm.replicas.has_replayed``). A failure of the cache after a commit is logged and does not fail
-the write; the dashboards' own timeout (``DASHBOARD_CACHE_SECONDS``) bounds what such a failure leaves stale.
+the write: the worker replaces the tokens once the cache answers again (``reports.tasks.renew_generations``,
+retried with backoff, and kept in the task outbox while the broker is down too); the dashboards' own timeout
+(``DASHBOARD_CACHE_SECONDS``) bounds the rest.
 """
 
 import logging
@@ -28,6 +30,7 @@ from django.db import connection, transaction
 from accounts.models import Team, User
 from distributors.models import Distributor
 from kamcrm import replicas
+from kamcrm.outbox import services as outbox
 from reports.analytics.models import TargetMonth
 
 log = logging.getLogger(__name__)
@@ -65,12 +68,18 @@ def position(generation: str) -> int:
     return max((int(token.rpartition("@")[2]) for token in generation.split(".") if "@" in token), default=0)
 
 
-def _replace(names: set[str]) -> None:
+def _replace_or_raise(names: set[str]) -> None:
+    at = _at()  # after a commit, a position past it: a replica that has replayed that far has the write
+    cache.set_many({PREFIX + name: uuid4().hex + at for name in names}, timeout=None)
+
+
+def _replace(names: set[str]) -> bool:
     try:
-        at = _at()  # after a commit, a position past it: a replica that has replayed that far has the write
-        cache.set_many({PREFIX + name: uuid4().hex + at for name in names}, timeout=None)
-    except Exception:  # the cache is down: the write stands; the dashboards' timeout bounds what stays cached
+        _replace_or_raise(names)
+    except Exception:  # the cache is down: the write stands (see _replaced)
         log.exception("Could not replace the figures' generations %s", sorted(names))
+        return False
+    return True
 
 
 _listeners: list[Callable[[set[str]], None]] = []
@@ -85,7 +94,31 @@ def on_renewed(listener: Callable[[set[str]], None]) -> None:
 
 
 def _replaced(names: set[str]) -> None:
-    _replace(names)
+    if not _replace(names):
+        _replace_later(names)
+        return
+    _tell_listeners(names)
+
+
+def _replace_later(names: set[str]) -> None:
+    """The cache missed a commit's new tokens: the worker replaces them as soon as it answers again
+    (``reports.tasks.renew_generations``, retried; kept in the task outbox while the broker is down too), so a kept
+    dashboard never outlives a write it did not see by more than that."""
+    try:
+        outbox.enqueue(
+            "reports.tasks.renew_generations", args=[sorted(names)], if_broker_down=outbox.IfBrokerDown.OUTBOX
+        )
+    except Exception:  # run here (eager) while the cache still fails: logged; the dashboards' timeout bounds it
+        log.exception("Could not queue the replacement of the figures' generations %s", sorted(names))
+
+
+def renew_now(names: set[str]) -> None:
+    """Replace these scopes' tokens, raising while the cache fails (the worker's retry of ``_replace_later``)."""
+    _replace_or_raise(names)
+    _tell_listeners(names)
+
+
+def _tell_listeners(names: set[str]) -> None:
     for listener in _listeners:
         try:
             listener(names)
