@@ -236,20 +236,26 @@ def _visits(client, query: str) -> int:
     return response.json()["figures"]["visits"]
 
 
-def _hold_recomputes(monkeypatch) -> list[dict]:
-    """The recomputes the views queue, held back (the worker has not run them yet); other tasks run."""
-    from reports.analytics.dashboards import cache as kept
-
-    held, enqueue = [], kept.outbox.enqueue
+def _hold(monkeypatch, module, name: str) -> list[dict]:
+    """The tasks ``name`` that ``module`` queues, held back (the worker has not run them yet): their options
+    (``args``, ``kwargs``, ``countdown``…). Other tasks run."""
+    held, enqueue = [], module.outbox.enqueue
 
     def hold(task, **options):
-        if task == "reports.tasks.refresh_dashboard":
-            held.append(options["kwargs"])
+        if task == name:
+            held.append(options)
         else:
             enqueue(task, **options)
 
-    monkeypatch.setattr(kept.outbox, "enqueue", hold)
+    monkeypatch.setattr(module.outbox, "enqueue", hold)
     return held
+
+
+def _hold_recomputes(monkeypatch) -> list[dict]:
+    """The recomputes the views queue, held back: their options (``kwargs`` as the worker gets them)."""
+    from reports.analytics.dashboards import cache as kept
+
+    return _hold(monkeypatch, kept, "reports.tasks.refresh_dashboard")
 
 
 def _post_visit(api_for, rep, account, capture) -> None:
@@ -274,7 +280,7 @@ def test_after_a_write_a_dashboard_computed_seconds_ago_is_shown_while_the_worke
     assert _visits(kam, team) == 0  # asked again before the worker ran: shown again, not queued twice
     assert len(queued) == 1
 
-    tasks.refresh_dashboard(**queued[0])  # the worker
+    tasks.refresh_dashboard(**queued[0]["kwargs"])  # the worker
     with CaptureQueriesContext(connection) as read:
         assert _visits(kam, team) == 1
     assert len(read) <= 2  # the worker's figures, read
@@ -331,7 +337,7 @@ def test_the_dashboard_page_follows_the_same_rule(
     _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)
     assert kam.get(page).context["board"].figures.visits == 0  # shown while the worker recomputes it
     assert len(queued) == 1
-    tasks.refresh_dashboard(**queued[0])
+    tasks.refresh_dashboard(**queued[0]["kwargs"])
     assert kam.get(page).context["board"].figures.visits == 1
     # The KAM changes something (a visit of their own): their next views are never shown late.
     with django_capture_on_commit_callbacks(execute=True):
@@ -386,16 +392,7 @@ def test_a_dashboard_is_recomputed_at_most_once_per_interval_and_the_last_change
 ):
     from reports.analytics.dashboards import cache as kept
 
-    held = []
-    enqueue = kept.outbox.enqueue
-
-    def hold(task, **options):
-        if task == "reports.tasks.refresh_dashboard":
-            held.append(options)
-        else:
-            enqueue(task, **options)
-
-    monkeypatch.setattr(kept.outbox, "enqueue", hold)
+    held = _hold(monkeypatch, kept, "reports.tasks.refresh_dashboard")
     rollups.rebuild()
     kam, team = api_for(org.kam_a1), f"level=team&id={org.team_a1.pk}"
     assert _visits(kam, team) == 0
@@ -445,15 +442,7 @@ def test_generations_the_cache_missed_at_a_commit_are_replaced_by_the_worker_onc
 ):
     from reports.analytics.rollups import generations
 
-    held, enqueue = [], generations.outbox.enqueue
-
-    def hold(task, **options):
-        if task == "reports.tasks.renew_generations":
-            held.append(options["args"])
-        else:
-            enqueue(task, **options)
-
-    monkeypatch.setattr(generations.outbox, "enqueue", hold)
+    held = _hold(monkeypatch, generations, "reports.tasks.renew_generations")
     rollups.rebuild()
     kam, team = api_for(org.kam_a1), f"level=team&id={org.team_a1.pk}"
     assert _visits(kam, team) == 0  # kept
@@ -469,7 +458,7 @@ def test_generations_the_cache_missed_at_a_commit_are_replaced_by_the_worker_onc
     _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)  # 201: the write stands
     down[0] = False  # the cache answers again
     assert _visits(kam, team) == 0  # the kept dashboard does not know of the visit yet
-    assert len(held) == 1 and f"team:{org.team_a1.pk}" in held[0][0]
+    assert len(held) == 1 and f"team:{org.team_a1.pk}" in held[0]["args"][0]
 
-    tasks.renew_generations(*held[0])  # the worker's retry
+    tasks.renew_generations(*held[0]["args"])  # the worker's retry
     assert _visits(kam, team) == 1
