@@ -387,6 +387,21 @@ def test_after_a_write_the_dashboards_people_look_at_are_recomputed_and_the_next
         assert _queries(admin, url)[1] >= 10, url
 
 
+def test_the_dashboard_page_a_manager_looked_at_is_read_after_a_write_too(
+    org, cards, api_for, client_for, django_capture_on_commit_callbacks
+):
+    rollups.rebuild()
+    kam = client_for(org.kam_a1)
+    page = f"/dashboard/?level=team&id={org.team_a1.pk}&period=month&date={TODAY}"
+    assert kam.get(page).context["board"].figures.visits == 0
+    _post_visit(api_for, org.rep_a1, cards.a1, django_capture_on_commit_callbacks)
+    with CaptureQueriesContext(connection) as queries:
+        response = kam.get(page)
+    assert response.context["board"].figures.visits == 1  # the worker's recompute, read
+    figures = [q["sql"] for q in queries.captured_queries if "reports_distributormonth" in q["sql"]]
+    assert figures == []  # no figure computed by the page
+
+
 def test_a_dashboard_is_recomputed_at_most_once_per_interval_and_the_last_change_is_never_left_out(
     org, cards, api_for, django_capture_on_commit_callbacks, monkeypatch
 ):
