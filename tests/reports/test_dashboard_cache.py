@@ -477,3 +477,12 @@ def test_generations_the_cache_missed_at_a_commit_are_replaced_by_the_worker_onc
 
     tasks.renew_generations(*held[0]["args"])  # the worker's retry
     assert _visits(kam, team) == 1
+
+
+def test_a_long_lived_process_forgets_its_old_notes_of_views(org, cards, api_for):
+    from reports.analytics.dashboards import cache as kept
+
+    long_ago = kept.time.monotonic() - kept.NOTE_SECONDS - 1
+    kept._viewed.update({("team:0", ("board", "day", str(i), "", "en")): long_ago for i in range(10_001)})
+    _visits(api_for(org.kam_a1), f"level=team&id={org.team_a1.pk}")  # a view, noted
+    assert len(kept._viewed) == 1

@@ -174,6 +174,9 @@ def _note_view(name: str, scope: selectors.Scope, period: selectors.Period, extr
     noted = {s: t for s, t in (cache.get(key) or {}).items() if at - t < VIEWED_SECONDS}  # two at once: one may go
     noted[seen] = at
     cache.set(key, noted, timeout=VIEWED_SECONDS)
+    if len(_viewed) > 10_000:  # a long-lived process: forget what it may note again anyway
+        for old in [k for k, t in _viewed.items() if now - t >= NOTE_SECONDS]:
+            del _viewed[old]
     _viewed[(scope_name, seen)] = now
 
 
