@@ -131,6 +131,25 @@ def test_every_level_and_period_answers(org, cards, sales, api_for):
     assert {c["label"] for c in accounts} == {cards.a1.display_name, cards.a1_second.display_name}
 
 
+def test_a_teams_reps_are_its_active_reps_and_kams_and_whoever_still_owns_an_account(org, cards, api_for):
+    left_with_accounts = f.RepFactory(team=org.team_a1, is_active=False, first_name="", username="zz_left_owner")
+    f.DistributorFactory(owner=left_with_accounts)
+    f.RepFactory(team=org.team_a1, is_active=False, username="zz_left_empty")  # gone, owns nothing: not listed
+    finance_owner = f.UserFactory(team=org.team_a1, role="finance", first_name="", username="zz_finance_owner")
+    f.DistributorFactory(owner=finance_owner)
+    f.UserFactory(team=org.team_a1, role="finance", username="zz_finance")  # neither sells nor owns: not listed
+    body = api_for(org.admin).get(_url("team", org.team_a1.pk)).json()
+    assert body["children_level"] == "rep"
+    listed = [c["label"] for c in body["children"]]
+    expected = [
+        u.display_name
+        for u in sorted(
+            [org.kam_a1, org.rep_a1, org.rep_a1b, left_with_accounts, finance_owner], key=lambda u: u.username
+        )
+    ]
+    assert listed == expected  # each once, by username, with or without figures
+
+
 @pytest.mark.parametrize(
     "who, level, target",
     [

@@ -258,14 +258,15 @@ def children_of(scope: Scope, level: str) -> list[tuple[int, str]]:
         rows = Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")).order_by("code")
         return [(d.pk, d.display_name) for d in rows.only("pk", "code", "name", "short_name")]
     if level == "rep":
-        people = User.objects.filter(Q(role__in=[Role.REP, Role.KAM]) | Q(distributors__isnull=False))
+        owns = Exists(Distributor.objects.filter(owner_id=OuterRef("pk")))  # a semi-join: no row per account
+        people = User.objects.filter(Q(role__in=[Role.REP, Role.KAM]) | owns)
         if scope.level == "team":
             people = people.filter(team_id=scope.id)
         elif scope.level == "region":
             people = people.filter(team__region_id=scope.id)
         elif scope.level == "rep":
             people = people.filter(pk=scope.id)
-        people = people.filter(Q(is_active=True) | Q(distributors__isnull=False)).distinct()
+        people = people.filter(Q(is_active=True) | owns).only("pk", "username", "first_name", "last_name")
         return [(u.pk, u.display_name) for u in people.order_by("username")]
     if level == "team":
         teams = Team.objects.all()
