@@ -353,3 +353,25 @@ def test_overdue_visits_on_the_dashboard_are_the_overdue_visits_list(org, cards,
     assert body["figures"]["overdue_visits"] == len(listed) == 2
     reps = {c["id"]: c["figures"]["overdue_visits"] for c in body["children"]}
     assert (reps[org.rep_a1.pk], reps[org.rep_a1b.pk]) == (1, 1)
+
+
+@pytest.mark.parametrize("period", ["month", "week"])
+def test_a_terminated_account_is_never_overdue_for_a_visit_on_any_dashboard(org, cards, sales, api_for, period):
+    """The team's, the region's (by team) and the rep's dashboards count the overdue visits list's accounts: an
+    ended cooperation is not due for a visit, however long ago its last one."""
+    from reports.visits import selectors
+
+    Distributor.objects.filter(pk__in=[cards.a1.pk, cards.a1b.pk]).update(last_visited_on=TODAY - timedelta(days=45))
+    Distributor.objects.filter(pk=cards.a1b.pk).update(
+        status="terminated", terminated_reason="closed", terminated_on=TODAY - timedelta(days=1)
+    )
+    listed = selectors.overdue_visits(for_user=org.kam_a1, as_of=TODAY)
+    assert {row.distributor.pk for row in listed} == {cards.a1.pk}
+    team = api_for(org.kam_a1).get(_url("team", org.team_a1.pk, period)).json()
+    assert team["figures"]["overdue_visits"] == 1
+    reps = {c["id"]: c["figures"]["overdue_visits"] for c in team["children"]}
+    assert (reps[org.rep_a1.pk], reps[org.rep_a1b.pk]) == (1, 0)
+    region = api_for(org.rm_a).get(_url("region", org.region_a.pk, period)).json()
+    assert {c["id"]: c["figures"]["overdue_visits"] for c in region["children"]}[org.team_a1.pk] == 1
+    rep = api_for(org.rep_a1b).get(_url("rep", org.rep_a1b.pk, period)).json()
+    assert rep["figures"]["overdue_visits"] == 0

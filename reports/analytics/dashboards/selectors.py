@@ -51,6 +51,7 @@ from reports.analytics.dashboards import pacing
 from reports.analytics.models import (
     FLOW_FIELDS,
     MONEY_FLOWS,
+    TARGET_COLUMNS,
     CollectionAhead,
     DistributorDay,
     DistributorMonth,
@@ -604,11 +605,21 @@ class _Plan:
 
 def _plans(accounts: Q, periods: Sequence[Period]) -> dict:
     """{(account id, month): _Plan} for the months the periods touch."""
-    low = min(p.start for p in periods).replace(day=1)
-    high = max(p.end for p in periods)
-    rows = TargetMonth.objects.filter(accounts, month__gte=low, month__lte=high).order_by("rep_id")
+    return _plans_of(_target_rows(accounts, periods))
+
+
+def _target_rows(accounts: Q, periods: Sequence[Period]) -> list[tuple]:
+    """[(account id, month, rep id or None, *TARGET_COLUMNS)] of the accounts' TargetMonth rows in the months the
+    periods touch, the plans' months and the reps' splits alike (one read for everything a team's dashboard takes
+    from the plans)."""
+    rows = TargetMonth.objects.filter(accounts, _months_of(periods)).order_by("rep_id")
+    return list(rows.values_list("distributor_id", "month", "rep_id", *TARGET_COLUMNS))
+
+
+def _plans_of(rows: Sequence[tuple]) -> dict:
+    """{(account id, month): _Plan} of :func:`_target_rows`' rows."""
     month_sales, splits = {}, defaultdict(list)
-    for distributor_id, month, rep_id, sales in rows.values_list("distributor_id", "month", "rep_id", "sales_amount"):
+    for distributor_id, month, rep_id, sales, *_rest in rows:
         if rep_id is None:
             month_sales[(distributor_id, month)] = sales
         else:
@@ -720,19 +731,25 @@ def _add_split_targets(result: dict, accounts: Q, periods: Sequence[Period], gro
     _add_targets(result, splits, periods, {"rep": "rep_id", "distributor": "distributor_id"}.get(group))
 
 
-def whole_and_rep_figures(*, scope: Scope, periods: Sequence[Period], owners: dict) -> tuple[dict, dict]:
+def whole_and_rep_figures(
+    *, scope: Scope, periods: Sequence[Period], owners: dict, outlets: dict | None = None
+) -> tuple[dict, dict]:
     """``compute(group="distributor")`` and ``compute(group="rep")`` of a team, region or company at once:
     ({(account, i): Figures}, {(rep, i): Figures}) from one read of the account-month cells and of the outlets.
 
-    ``owners`` is {account id: current owner id} of every account of the scope. A rep's outlets are those of
-    the accounts the rep owns (as in :func:`shared_figures`), so they are the accounts' outlets added up.
+    ``owners`` is {account id: current owner id} of every account of the scope; ``outlets`` {account id: its
+    card's outlets today}, when the caller has read the cards. A rep's outlets are those of the accounts the rep
+    owns (as in :func:`shared_figures`), so they are the accounts' outlets added up. The plans' months and the
+    reps' splits are read once, for the targets, the shares and the planned outlets.
     """
     cells = _cells(scope.q(), periods, "distributor_id")
     whole = _fold(cells)
-    _add_targets(whole, TargetMonth.objects.filter(scope.q(), rep=None), periods, "distributor_id")
-    _add_outlets(whole, scope.q(), periods, "pk")
-    shares = _shared_sums(cells, owners, _plans(scope.q(), periods), "rep", None)
-    _add_split_targets(shares, scope.q(), periods, "rep", None)
+    targets = _target_rows(scope.q(), periods)
+    _set_period_targets(whole, _month_targets(targets, lambda row: row[0] if row[2] is None else _SKIP), periods)
+    planned = {(row[0], row[1]) for row in targets if row[2] is None}
+    _add_outlets(whole, scope.q(), periods, "pk", outlets=outlets, planned=planned)
+    shares = _shared_sums(cells, owners, _plans_of(targets), "rep", None)
+    _set_period_targets(shares, _month_targets(targets, lambda row: _SKIP if row[2] is None else row[2]), periods)
     for (account, i), figures in list(whole.items()):
         if account not in owners:
             continue
@@ -753,48 +770,71 @@ def _month_share(period: Period, month: date) -> Fraction:
 
 
 def _add_targets(result: dict, rows, periods: Sequence[Period], path: str | None) -> None:
-    """Targets from TargetMonth ``rows`` (plans' months, or reps' splits), grouped at ``path``."""
-    low = min(p.start for p in periods).replace(day=1)
-    high = max(p.end for p in periods)
-    rows = rows.filter(month__gte=low, month__lte=high)
-    names = {"s": "sales_amount", "g": "gross_profit", "c": "collection_amount", "n": "new_outlets"}
-    # Whole months of a period add up in SQL; a month the period only partly covers (a day, a week) is read per
-    # row and counts in proportion to its days, exactly (fractions), rounded once at the end. Outlet coverage is
-    # a level: the target of the period's last month.
-    aggregates, partial_months = {}, set()
-    for i, p in enumerate(periods):
+    """Targets from TargetMonth ``rows`` (plans' months, or reps' splits), grouped at ``path``: summed per key and
+    month in SQL, then made the periods' targets (:func:`_set_period_targets`)."""
+    keys = [path, "month"] if path else ["month"]
+    sums = (
+        rows.filter(_months_of(periods))
+        .order_by()
+        .values(*keys)
+        .annotate(**{f"t_{name}": Sum(name) for name in TARGET_COLUMNS})
+        .values_list(*keys, *(f"t_{name}" for name in TARGET_COLUMNS))
+    )
+    by_month = {(row[0], row[1]) if path else (None, row[0]): row[len(keys) :] for row in sums}
+    _set_period_targets(result, by_month, periods)
+
+
+def _month_targets(rows: Sequence[tuple], key_of) -> dict:
+    """{(key, month): TARGET_COLUMNS sums} of :func:`_target_rows`' ``rows`` kept by ``key_of(row)`` (``_SKIP``:
+    left out), added up per key and month as :func:`_add_targets` does in SQL."""
+    sums: dict = {}
+    for row in rows:
+        key = key_of(row)
+        if key is _SKIP:
+            continue
+        values = row[3:]
+        found = sums.get((key, row[1]))
+        sums[(key, row[1])] = values if found is None else tuple(a + b for a, b in zip(found, values, strict=True))
+    return sums
+
+
+_SKIP = object()
+
+
+def _set_period_targets(result: dict, by_month: dict, periods: Sequence[Period]) -> None:
+    """The periods' targets from {(key, month): TARGET_COLUMNS sums}: the one definition of a period's targets.
+
+    A period's money and new-outlet targets are the sums of the months it covers whole, plus a month it only
+    partly covers (a day, a week) in proportion to its days, exactly (fractions), rounded once at the end.
+    Outlet coverage is a level: the target of the period's last month. Every key with a month in the periods'
+    span gets every period's targets (zero where its months have none).
+    """
+    money = (0, 1, 2, 4)  # TARGET_COLUMNS: sales, gross profit, collection, (outlet coverage), new outlets
+    months_of_key: dict = defaultdict(dict)
+    for (key, month), values in by_month.items():
+        months_of_key[key][month] = values
+    spans = []
+    for p in periods:
         first_whole = p.start if p.start.day == 1 else _add_months(p.start, 1)
         last_whole = p.end.replace(day=1) if p.end == _month_end(p.end) else _add_months(p.end.replace(day=1), -1)
-        whole = Q(month__gte=first_whole, month__lte=last_whole)
-        for short, name in names.items():
-            aggregates[f"{short}_{i}"] = Sum(name, filter=whole)
-        aggregates[f"o_{i}"] = Sum("outlet_coverage", filter=Q(month=p.end.replace(day=1)))
-        partial_months |= {
-            m for m in (p.start.replace(day=1), p.end.replace(day=1)) if m < first_whole or m > last_whole
-        }
-    exact: dict = {}
-    for key, row in _grouped(rows, path, aggregates).items():
-        for i in range(len(periods)):
-            exact[(key, i)] = [row[f"{short}_{i}"] or ZERO for short in names]
-            result[(key, i)].outlet_target = row[f"o_{i}"] or 0
-    if partial_months:
-        keys = [path, "month"] if path else ["month"]
-        sums = (
-            rows.filter(month__in=partial_months)
-            .order_by()
-            .values(*keys)
-            .annotate(**{short: Sum(name) for short, name in names.items()})
-        )
-        for row in sums:
-            key = row[path] if path else None
-            for i, p in enumerate(periods):
-                share = _month_share(p, row["month"])
-                if share and share != 1:
-                    parts = exact.setdefault((key, i), [ZERO] * 4)
-                    for j, short in enumerate(names):
-                        parts[j] = Fraction(parts[j]) + Fraction(row[short] or 0) * share
-    for (key, i), parts in exact.items():
-        _set_targets(result[(key, i)], parts)
+        spans.append((first_whole, last_whole, p.end.replace(day=1)))
+    for key, months in months_of_key.items():
+        for i, (p, (first_whole, last_whole, last_month)) in enumerate(zip(periods, spans, strict=True)):
+            parts = [ZERO] * 4
+            for month, values in months.items():
+                if first_whole <= month <= last_whole:
+                    for j, column in enumerate(money):
+                        parts[j] += values[column] or 0
+            for month, values in months.items():
+                if month < first_whole or month > last_whole:
+                    share = _month_share(p, month)
+                    if share and share != 1:
+                        for j, column in enumerate(money):
+                            parts[j] = Fraction(parts[j]) + Fraction(values[column] or 0) * share
+            figures = result[(key, i)]
+            coverage = months.get(last_month)
+            figures.outlet_target = (coverage[3] or 0) if coverage is not None else 0
+            _set_targets(figures, parts)
 
 
 def _fraction_money(value: Fraction | Decimal) -> Decimal:
@@ -803,31 +843,38 @@ def _fraction_money(value: Fraction | Decimal) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _add_outlets(result: dict, accounts: Q, periods: Sequence[Period], key_path: str | None) -> None:
+def _add_outlets(
+    result: dict,
+    accounts: Q,
+    periods: Sequence[Period],
+    key_path: str | None,
+    *,
+    outlets: dict | None = None,
+    planned: set | None = None,
+) -> None:
     """Active outlets at each period's end and new ones in it: today's card numbers minus the changes since.
-    Those of accounts with an approved plan for the period's last month are also counted as planned."""
-    card_q = _card_q(accounts)
-    cards = Distributor.objects.filter(card_q).order_by()
-    values = ["pk", "outlets_city", "outlets_county", "outlets_town"] + (
-        [key_path] if key_path and key_path != "pk" else []
-    )
+    Those of accounts with an approved plan for the period's last month are also counted as planned.
+
+    A caller that has read them passes the cards' outlets today (``outlets``: {account id: outlets}, keyed by
+    account) and the accounts' planned months (``planned``: {(account id, month)}, a superset will do)."""
     now = {}
-    for row in cards.values(*values):
-        now[row["pk"]] = (
-            row["outlets_city"] + row["outlets_county"] + row["outlets_town"],
-            row.get(key_path) if key_path else None,
-        )
+    if outlets is not None and key_path == "pk":
+        now = {pk: (total, pk) for pk, total in outlets.items()}
+    else:
+        values = ["pk", *OUTLET_FIELDS] + ([key_path] if key_path and key_path != "pk" else [])
+        for row in Distributor.objects.filter(_card_q(accounts)).order_by().values(*values):
+            now[row["pk"]] = (_outlets_of(row), row.get(key_path) if key_path else None)
     earliest = min(p.start for p in periods)
     changes: dict = defaultdict(list)
     for pk, day, change in OutletChange.objects.filter(accounts, day__gte=earliest).values_list(
         "distributor_id", "day", "change"
     ):
         changes[pk].append((day, change))
-    planned = set(
-        TargetMonth.objects.filter(accounts, rep=None, month__in={p.end.replace(day=1) for p in periods}).values_list(
-            "distributor_id", "month"
+    if planned is None:
+        last_months = {p.end.replace(day=1) for p in periods}
+        planned = set(
+            TargetMonth.objects.filter(accounts, rep=None, month__in=last_months).values_list("distributor_id", "month")
         )
-    )
     for pk, (today_total, key) in now.items():
         history = changes.get(pk, ())
         for i, p in enumerate(periods):
@@ -840,6 +887,14 @@ def _add_outlets(result: dict, accounts: Q, periods: Sequence[Period], key_path:
             figures.new_outlets += gained
             if (pk, p.end.replace(day=1)) in planned:
                 figures.planned_active_outlets += at_end
+
+
+OUTLET_FIELDS = ("outlets_city", "outlets_county", "outlets_town")
+
+
+def _outlets_of(card: dict) -> int:
+    """A card's outlet network today (city + county + town), from its values."""
+    return card["outlets_city"] + card["outlets_county"] + card["outlets_town"]
 
 
 def _card_q(accounts: Q) -> Q:
@@ -983,15 +1038,24 @@ def overdue_visits(*, scope: Scope, as_of: date, group: str | None) -> dict:
     )
 
 
+VISIT_DUE_FIELDS = ("status", "last_visited_on", "visit_frequency_days", "tier", "created_at")
+
+
 def _overdue_visit_counts(cards, as_of: date, key_path: str | None) -> dict:
-    rows = cards.exclude(status="terminated").values_list(
-        "pk", "last_visited_on", "visit_frequency_days", "tier", "created_at", *([key_path] if key_path else [])
-    )
+    rows = cards.order_by().values(*VISIT_DUE_FIELDS, **({"_key": F(key_path)} if key_path else {}))
+    return _count_overdue(rows, as_of)
+
+
+def _count_overdue(cards, as_of: date) -> dict:
+    """{card's ``_key`` (None without): how many of the ``cards`` (values of ``VISIT_DUE_FIELDS``) are overdue for a
+    visit on ``as_of``}; terminated accounts are never overdue."""
     counts: dict = defaultdict(int)
-    for row in rows.order_by():
-        _pk, last_visited_on, frequency_days, tier, created_at = row[:5]
-        if next_visit_due(last_visited_on, created_at, frequency_days, tier)[1] < as_of:
-            counts[row[5] if key_path else None] += 1
+    for card in cards:
+        if card["status"] == "terminated":
+            continue
+        due = next_visit_due(card["last_visited_on"], card["created_at"], card["visit_frequency_days"], card["tier"])
+        if due[1] < as_of:
+            counts[card.get("_key")] += 1
     return dict(counts)
 
 
@@ -1071,26 +1135,40 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     card_q = scope_q(scope.level, scope.id, prefix="")
     if scope.level == "rep":  # and the accounts where a plan gives the rep a split
         card_q = rep_accounts(scope.id, [period], prefix="")
+    # A team's, region's or the company's cards are its accounts: read once for the outlets and overdue visits too.
+    whole_scope = scope.level != "rep"
     cards = {
         row["pk"]: row
         for row in Distributor.objects.filter(card_q)
         .order_by()
         .values(
-            "pk", "name", "short_name", "owner_id", team_id=F("owner__team_id"), region_id=F("owner__team__region_id")
+            "pk",
+            "name",
+            "short_name",
+            "owner_id",
+            *((*OUTLET_FIELDS, *VISIT_DUE_FIELDS) if whole_scope else ()),
+            team_id=F("owner__team_id"),
+            region_id=F("owner__team__region_id"),
         )
     }
     shares = None
-    if children_level == "rep" and scope.level != "rep":
+    if children_level == "rep" and whole_scope:
         # The accounts whole and the reps' shares of them, from one read of the rollups.
         whole, shares = whole_and_rep_figures(
-            scope=scope, periods=[period], owners={pk: card["owner_id"] for pk, card in cards.items()}
+            scope=scope,
+            periods=[period],
+            owners={pk: card["owner_id"] for pk, card in cards.items()},
+            outlets={pk: _outlets_of(card) for pk, card in cards.items()},
         )
     else:
         whole = compute(scope=scope, periods=[period], group="distributor")
     per_account = {key: figures for (key, _i), figures in whole.items()}
     today = timezone.localdate()
     money, dso = overdue_money_and_dso(scope=scope, as_of=min(period.end, today), group="distributor")
-    late = overdue_visits(scope=scope, as_of=today, group="distributor")
+    if whole_scope:
+        late = _count_overdue(({**card, "_key": pk} for pk, card in cards.items()), today)
+    else:
+        late = overdue_visits(scope=scope, as_of=today, group="distributor")
     for pk in cards:
         figures = per_account.setdefault(pk, Figures())
         figures.overdue_amount = money.get(pk, ZERO)
