@@ -431,3 +431,7 @@ DASHBOARD_STALE_SECONDS = env.int("DASHBOARD_STALE_SECONDS", default=5)
 # After a write, the worker recomputes the dashboards people viewed in its scopes (the next view is read), each at
 # most once per this many seconds. 0: never (the first view after a write computes).
 DASHBOARD_WARM_SECONDS = env.int("DASHBOARD_WARM_SECONDS", default=10)
+# A dashboard's independent reads run side by side, each on a connection of its own, in a pool of this many threads
+# per process (kamcrm/parallel.py; PostgreSQL, outside a transaction). Each thread keeps a database connection:
+# count them in max_connections. 0: one read after the other.
+PARALLEL_READS = env.int("PARALLEL_READS", default=3)

@@ -46,6 +46,7 @@ from distributors.cards.models import TIER_VISIT_FREQUENCY_DAYS
 from distributors.models import Distributor
 from distributors.plans.arithmetic import PlannedPart, largest_remainder, pace, rate
 from kamcrm.money import CENT, ZERO, cents
+from kamcrm.parallel import together
 from receivables.selectors import DsoParts, open_sums_and_dso_parts
 from reports.analytics.dashboards import pacing
 from reports.analytics.models import (
@@ -772,6 +773,12 @@ def _month_share(period: Period, month: date) -> Fraction:
 def _add_targets(result: dict, rows, periods: Sequence[Period], path: str | None) -> None:
     """Targets from TargetMonth ``rows`` (plans' months, or reps' splits), grouped at ``path``: summed per key and
     month in SQL, then made the periods' targets (:func:`_set_period_targets`)."""
+    _set_period_targets(result, _target_month_sums(rows, periods, path), periods)
+
+
+def _target_month_sums(rows, periods: Sequence[Period], path: str | None) -> dict:
+    """{(key, month): TARGET_COLUMNS sums} of TargetMonth ``rows`` in the months the periods touch, grouped at
+    ``path`` (key None without)."""
     keys = [path, "month"] if path else ["month"]
     sums = (
         rows.filter(_months_of(periods))
@@ -780,8 +787,7 @@ def _add_targets(result: dict, rows, periods: Sequence[Period], path: str | None
         .annotate(**{f"t_{name}": Sum(name) for name in TARGET_COLUMNS})
         .values_list(*keys, *(f"t_{name}" for name in TARGET_COLUMNS))
     )
-    by_month = {(row[0], row[1]) if path else (None, row[0]): row[len(keys) :] for row in sums}
-    _set_period_targets(result, by_month, periods)
+    return {(row[0], row[1]) if path else (None, row[0]): row[len(keys) :] for row in sums}
 
 
 def _month_targets(rows: Sequence[tuple], key_of) -> dict:
@@ -1137,38 +1143,54 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
         card_q = rep_accounts(scope.id, [period], prefix="")
     # A team's, region's or the company's cards are its accounts: read once for the outlets and overdue visits too.
     whole_scope = scope.level != "rep"
-    cards = {
-        row["pk"]: row
-        for row in Distributor.objects.filter(card_q)
-        .order_by()
-        .values(
-            "pk",
-            "name",
-            "short_name",
-            "owner_id",
-            *((*OUTLET_FIELDS, *VISIT_DUE_FIELDS) if whole_scope else ()),
-            team_id=F("owner__team_id"),
-            region_id=F("owner__team__region_id"),
-        )
-    }
-    shares = None
-    if children_level == "rep" and whole_scope:
-        # The accounts whole and the reps' shares of them, from one read of the rollups.
-        whole, shares = whole_and_rep_figures(
-            scope=scope,
-            periods=[period],
-            owners={pk: card["owner_id"] for pk, card in cards.items()},
-            outlets={pk: _outlets_of(card) for pk, card in cards.items()},
-        )
-    else:
-        whole = compute(scope=scope, periods=[period], group="distributor")
-    per_account = {key: figures for (key, _i), figures in whole.items()}
+    # The rep's accounts are those owned and those where a plan gives the rep a split: listed from the cards.
+    listed = not (scope.level == "rep" and children_level == "distributor")
     today = timezone.localdate()
-    money, dso = overdue_money_and_dso(scope=scope, as_of=min(period.end, today), group="distributor")
+
+    def accounts_and_shares() -> tuple[dict, dict, dict | None]:
+        cards = {
+            row["pk"]: row
+            for row in Distributor.objects.filter(card_q)
+            .order_by()
+            .values(
+                "pk",
+                "name",
+                "short_name",
+                "owner_id",
+                *((*OUTLET_FIELDS, *VISIT_DUE_FIELDS) if whole_scope else ()),
+                team_id=F("owner__team_id"),
+                region_id=F("owner__team__region_id"),
+            )
+        }
+        if children_level == "rep" and whole_scope:
+            # The accounts whole and the reps' shares of them, from one read of the rollups.
+            whole, shares = whole_and_rep_figures(
+                scope=scope,
+                periods=[period],
+                owners={pk: card["owner_id"] for pk, card in cards.items()},
+                outlets={pk: _outlets_of(card) for pk, card in cards.items()},
+            )
+            return cards, whole, shares
+        whole = compute(scope=scope, periods=[period], group="distributor")
+        return cards, whole, compute(scope=scope, periods=[period], group="rep") if children_level == "rep" else None
+
+    def status() -> tuple:
+        return (
+            None if whole_scope else overdue_visits(scope=scope, as_of=today, group="distributor"),
+            children_of(scope, children_level) if listed else None,
+            computed_at(scope),
+            pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today),
+        )
+
+    # The reads below do not depend on one another: side by side (``kamcrm.parallel``).
+    (cards, whole, shares), (money, dso), (late, members, computed, paces) = together(
+        accounts_and_shares,
+        lambda: overdue_money_and_dso(scope=scope, as_of=min(period.end, today), group="distributor"),
+        status,
+    )
+    per_account = {key: figures for (key, _i), figures in whole.items()}
     if whole_scope:
         late = _count_overdue(({**card, "_key": pk} for pk, card in cards.items()), today)
-    else:
-        late = overdue_visits(scope=scope, as_of=today, group="distributor")
     for pk in cards:
         figures = per_account.setdefault(pk, Figures())
         figures.overdue_amount = money.get(pk, ZERO)
@@ -1182,19 +1204,14 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     if children_level == "rep":
         # A rep's figures are the rep's shares of the accounts (and the rep's splits as targets); the overdue
         # money and visits (status figures) stay with the accounts' owner.
-        if shares is None:
-            shares = compute(scope=scope, periods=[period], group="rep")
         shares = {key: figures for (key, _i), figures in shares.items()}
         for key, figures in shares.items():
             owned = grouped.get(key)
             figures.overdue_amount = owned.overdue_amount if owned else ZERO
             figures.overdue_visits = owned.overdue_visits if owned else 0
         grouped = shares
-    if scope.level == "rep" and children_level == "distributor":
-        # The rep's accounts: those owned and those where a plan gives the rep a split.
+    if not listed:
         members = sorted(((pk, card["short_name"] or card["name"]) for pk, card in cards.items()), key=lambda m: m[1])
-    else:
-        members = children_of(scope, children_level)
     known = {pk for pk, _label in members}
     children = [Child(children_level, pk, label, grouped.get(pk) or _summed([])) for pk, label in members]
     if None in grouped and None not in known:
@@ -1205,8 +1222,8 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     top = sorted(selling, key=lambda c: (-c.figures.sales_amount, c.label, c.id))[:accounts]
     planned = [c for c in selling if c.figures.sales_rate is not None]
     bottom = sorted(planned, key=lambda c: (c.figures.sales_rate, c.label, c.id))[:accounts]
-    _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, dso)
-    return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
+    _add_pacing_and_dso(period, today, paces, cards, key_of, per_account, total, children, dso)
+    return Dashboard(scope, period, total, children_level, children, computed, top, bottom)
 
 
 def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, accounts: int) -> Dashboard:
@@ -1217,32 +1234,50 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
     (:func:`_ranked_accounts`); only the accounts shown are computed one by one.
     """
     today = timezone.localdate()
-    path = GROUP_PATHS[children_level]
-    found = _fold(_cells(scope.q(), [period], path))
-    _add_targets(found, TargetMonth.objects.filter(scope.q(), rep=None), [period], path)
-    _add_outlets_grouped(found, scope, period, CARD_PATHS[children_level])
+    path, card_path = GROUP_PATHS[children_level], CARD_PATHS[children_level]
+
+    def flows() -> dict:
+        return _fold(_cells(scope.q(), [period], path))
+
+    def targets_and_outlets() -> tuple[dict, list]:
+        targets = _target_month_sums(TargetMonth.objects.filter(scope.q(), rep=None), [period], path)
+        return targets, _outlets_grouped(scope, period, card_path)
+
+    def shown_accounts() -> tuple[list, list, dict]:
+        top_ids, bottom_ids = _ranked_accounts(scope, period, accounts)
+        return top_ids, bottom_ids, {c.id: c for c in _account_figures([*top_ids, *bottom_ids], period, today)}
+
+    def status() -> tuple:
+        late = _overdue_visits_grouped(scope, today, card_path)
+        paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
+        return late, paces, children_of(scope, children_level), computed_at(scope)
+
+    # The reads below do not depend on one another: side by side (``kamcrm.parallel``).
+    found, (targets, outlets), (top_ids, bottom_ids, by_id), (money, dso), (late, paces, members, computed) = together(
+        flows,
+        targets_and_outlets,
+        shown_accounts,
+        lambda: overdue_money_and_dso(scope=scope, as_of=min(period.end, today), group=children_level),
+        status,
+    )
+    _set_period_targets(found, targets, [period])
+    _add_outlets_grouped(found, outlets)
     grouped = {key: figures for (key, _i), figures in found.items()}
-    money, dso = overdue_money_and_dso(scope=scope, as_of=min(period.end, today), group=children_level)
-    late = _overdue_visits_grouped(scope, today, CARD_PATHS[children_level])
     for key, figures in grouped.items():
         figures.overdue_amount = money.get(key, ZERO)
         figures.overdue_visits = late.get(key, 0)
     total = _summed(grouped.values())
-    members = children_of(scope, children_level)
     known = {pk for pk, _label in members}
     children = [Child(children_level, pk, label, grouped.get(pk) or _summed([])) for pk, label in members]
     if None in grouped and None not in known:
         children.append(Child(children_level, None, str(_("Unassigned")), grouped[None]))
 
-    # The top and bottom accounts, ranked in SQL; only those shown are computed one by one, as the per-account
-    # dashboard does.
-    top_ids, bottom_ids = _ranked_accounts(scope, period, accounts)
-    by_id = {c.id: c for c in _account_figures([*top_ids, *bottom_ids], period, today)}
+    # The top and bottom accounts were ranked in SQL; only those shown are computed one by one, as the
+    # per-account dashboard does.
     top = [by_id[pk] for pk in top_ids]
     bottom = [by_id[pk] for pk in bottom_ids]
 
     # Pacing (by the accounts' plans) and DSO (the groups' summed parts).
-    paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
     same = None if paces else pacing.blend((), start=period.start, end=period.end, today=today)
     in_group: dict = defaultdict(list)
     if paces:
@@ -1256,12 +1291,22 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
     for child in children:
         child.figures.dso_parts = dso.get(child.id) or DsoParts(ZERO, ZERO)
     total.dso_parts = _dso_sum(dso, list(dso))
-    return Dashboard(scope, period, total, children_level, children, computed_at(scope), top, bottom)
+    return Dashboard(scope, period, total, children_level, children, computed, top, bottom)
 
 
-def _add_outlets_grouped(result: dict, scope: Scope, period: Period, key_path: str) -> None:
-    """:func:`_add_outlets` of one period, added up per ``key_path`` of the cards in SQL: a row per key, one for
-    every key that has cards (as the per-account loop creates one).
+def _add_outlets_grouped(result: dict, rows: list) -> None:
+    """The outlets of :func:`_outlets_grouped` into the period's figures (period index 0)."""
+    for key, active, new, planned in rows:
+        figures = result[(key, 0)]
+        figures.active_outlets += int(active or 0)  # SUM of bigints is a numeric in PostgreSQL
+        figures.new_outlets += int(new or 0)
+        figures.planned_active_outlets += int(planned or 0)
+
+
+def _outlets_grouped(scope: Scope, period: Period, key_path: str) -> list[tuple]:
+    """[(key, active outlets, new outlets, planned active outlets)]: :func:`_add_outlets` of one period, added up
+    per ``key_path`` of the cards in SQL: a row per key, one for every key that has cards (as the per-account loop
+    creates one).
 
     The outlet changes after the period's start and the accounts planned in its last month are each read once and
     joined by hash (a correlated subquery per card cost ~5 µs a card: 100 ms for the company)."""
@@ -1286,11 +1331,7 @@ def _add_outlets_grouped(result: dict, scope: Scope, period: Period, key_path: s
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"start": period.start, "end": period.end, "month": period.end.replace(day=1), **params})
-        for key, active, new, planned in cursor:
-            figures = result[(key, 0)]
-            figures.active_outlets += int(active or 0)  # SUM of bigints is a numeric in PostgreSQL
-            figures.new_outlets += int(new or 0)
-            figures.planned_active_outlets += int(planned or 0)
+        return cursor.fetchall()
 
 
 def _named_sql(queryset) -> tuple[str, dict]:
@@ -1414,11 +1455,10 @@ def _account_figures(ids: list[int], period: Period, today: date) -> list[Child]
     return result
 
 
-def _add_pacing_and_dso(scope, period, today, cards, key_of, per_account, total, children, money) -> None:
-    """Set the expected rates (``reports.analytics.dashboards.pacing``) and DSO (on the period's end, or today while it
-    runs: ``money``, the accounts' DsoParts) on the accounts', the children's and the total's figures; a group's DSO
-    comes from its accounts' summed parts."""
-    paces = pacing.account_paces(scope_q=scope.q(), start=period.start, end=period.end, today=today)
+def _add_pacing_and_dso(period, today, paces, cards, key_of, per_account, total, children, money) -> None:
+    """Set the expected rates (``reports.analytics.dashboards.pacing``, from the scope's ``paces``) and DSO (on the
+    period's end, or today while it runs: ``money``, the accounts' DsoParts) on the accounts', the children's and the
+    total's figures; a group's DSO comes from its accounts' summed parts."""
     members: dict = defaultdict(list)
     for pk, card in cards.items():
         members[card[key_of]].append(pk)
