@@ -138,6 +138,7 @@ def rebuild() -> None:
 
 
 def run(samples: int, nightly: bool = True, only: str = "") -> None:
+    from django.conf import settings
     from rest_framework.test import APIClient
 
     from accounts.models import Region, Team, User
@@ -205,6 +206,7 @@ def run(samples: int, nightly: bool = True, only: str = "") -> None:
         ("company, this month (20,000 accounts)", "company", [None], "month", "TRUE", month_start, 7),
     ]
     print(f"Dashboard endpoint (GET /api/dashboard/ through DRF) beside the raw-SQL floor ({_load()}):", flush=True)
+    print(f"  PARALLEL_READS={settings.PARALLEL_READS} (a dashboard's independent reads side by side; 0: one by one)")
     print("  computed: a first view (or the first after a change); kept: a view of an unchanged dashboard")
     print(
         f"  {'figure':<40} {'computed p50':>12} {'p95':>8} {'kept p50':>9} {'p95':>6} "
