@@ -154,6 +154,7 @@ def run(samples: int, nightly: bool = True, only: str = "") -> None:
     rng = random.Random(11)
     teams = list(Team.objects.filter(name__startswith="bench").values_list("pk", flat=True))
     regions = list(Region.objects.filter(name__startswith="bench").values_list("pk", flat=True))
+    reps = list(User.objects.filter(username__startswith="bench_rep").values_list("pk", flat=True))
     today = timezone.localdate()
     month_start, year_start = today.replace(day=1), today.replace(month=1, day=1)
     print(f"{len(teams)} teams, {len(regions)} regions; today {today}", flush=True)
@@ -197,6 +198,9 @@ def run(samples: int, nightly: bool = True, only: str = "") -> None:
 
     week_start = today - timedelta(days=today.weekday())
     cases = [  # label, level, ids, period, floor scope, floor start, samples
+        # A rep's own dashboard (the rep's accounts and splits; the floor: the accounts the rep owns).
+        ("rep, this month", "rep", reps, "month", "u.id = %(pk)s", month_start, samples),
+        ("rep, this year", "rep", reps, "year", "u.id = %(pk)s", year_start, samples),
         ("team, this month", "team", teams, "month", "t.id = %(pk)s", month_start, samples),
         ("region, this month", "region", regions, "month", "t.region_id = %(pk)s", month_start, samples),
         ("team, this year", "team", teams, "year", "t.id = %(pk)s", year_start, samples),

@@ -209,6 +209,13 @@ class TargetMonth(models.Model):
                 condition=Q(rep__isnull=True),
                 name="rollup_target_plan_month",
             ),
+            # The accounts where a rep has a split in a span of months (the rep's dashboard and trend).
+            models.Index(
+                fields=["rep", "month"],
+                include=["distributor"],
+                condition=Q(rep__isnull=False),
+                name="rollup_target_rep_month",
+            ),
         ]
 
     def __str__(self) -> str:

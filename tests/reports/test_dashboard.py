@@ -375,3 +375,19 @@ def test_a_terminated_account_is_never_overdue_for_a_visit_on_any_dashboard(org,
     assert {c["id"]: c["figures"]["overdue_visits"] for c in region["children"]}[org.team_a1.pk] == 1
     rep = api_for(org.rep_a1b).get(_url("rep", org.rep_a1b.pk, period)).json()
     assert rep["figures"]["overdue_visits"] == 0
+
+
+@pytest.mark.parametrize("path", ["/api/dashboard/", "/api/dashboard/trend/"])
+@pytest.mark.parametrize("period", ["day", "week", "month", "year"])
+def test_a_rep_with_no_account_and_no_split_sees_an_empty_dashboard_not_an_error(
+    org, cards, sales, api_for, path, period
+):
+    """A rep's accounts are read first, as a list (those owned, those split to the rep); a new rep's list is empty."""
+    newcomer = f.RepFactory(team=org.team_a1, username="zz_newcomer")
+    response = api_for(newcomer).get(path + _url("rep", newcomer.pk, period).removeprefix("/api/dashboard/"))
+    assert response.status_code == 200
+    body = response.json()
+    figures = body["figures"] if path == "/api/dashboard/" else body["results"][-1]["figures"]
+    assert (figures["sales_amount"], figures["visits"], figures["sales_target"]) == ("0.00", 0, "0.00")
+    if path == "/api/dashboard/":
+        assert body["children"] == [] and body["top_accounts"] == []
