@@ -506,13 +506,21 @@ def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None
     For one or two periods: the balance of each account's last month row before the month
     (``DistributorMonth.balance``), added up per key: the row of the month just before when there is one (those
     rows read at once, by the month index), else one index probe for the account's last row. For more (trends),
-    one pass over the month rows.
+    one pass over the month rows, summed per key and month, then added up before each period in Python (one sum
+    per row, not one per row and period: the company's 24 periods took two seconds).
     """
     if len(periods) > 2:
-        net = F("became_due") - F("settled")
-        month_rows = DistributorMonth.objects.filter(accounts, month__lt=max(p.start for p in periods))
-        aggregates = {f"b_{i}": Sum(net, filter=Q(month__lt=p.start.replace(day=1))) for i, p in enumerate(periods)}
-        return _grouped(month_rows, path, aggregates)
+        month_rows = DistributorMonth.objects.filter(accounts, month__lt=max(p.start for p in periods)).order_by()
+        nets: dict = defaultdict(list)
+        for row in month_rows.values("month", **({"_key": F(path)} if path else {})).annotate(
+            net=Sum(F("became_due") - F("settled"))
+        ):
+            nets[row.get("_key")].append((row["month"], row["net"] or ZERO))
+        firsts = [p.start.replace(day=1) for p in periods]
+        return {
+            key: {f"b_{i}": sum((n for month, n in months if month < first), ZERO) for i, first in enumerate(firsts)}
+            for key, months in nets.items()
+        }
     card_path = _card_path(path)
     try:
         cards_sql, params = _named_sql(
@@ -697,9 +705,14 @@ def compute(*, scope: Scope, periods: Sequence[Period], group: str | None = None
             reps=[scope.id] if scope.level == "rep" else None,
         )
     path = GROUP_PATHS[group] if group else None
-    result = _fold(_cells(scope.q(), periods, path))
-    _add_targets(result, TargetMonth.objects.filter(scope.q(), rep=None), periods, path)
-    _add_outlets(result, scope.q(), periods, CARD_PATHS[group])
+    cells, targets, outlets = together(  # side by side (``kamcrm.parallel``)
+        lambda: _cells(scope.q(), periods, path),
+        lambda: _target_month_sums(TargetMonth.objects.filter(scope.q(), rep=None), periods, path),
+        lambda: _outlet_reads(scope.q(), periods, CARD_PATHS[group]),
+    )
+    result = _fold(cells)
+    _set_period_targets(result, targets, periods)
+    _apply_outlets(result, periods, *outlets)
     return result
 
 
@@ -869,6 +882,14 @@ def _add_outlets(
 
     A caller that has read them passes the cards' outlets today (``outlets``: {account id: outlets}, keyed by
     account) and the accounts' planned months (``planned``: {(account id, month)}, a superset will do)."""
+    _apply_outlets(result, periods, *_outlet_reads(accounts, periods, key_path, outlets=outlets, planned=planned))
+
+
+def _outlet_reads(
+    accounts: Q, periods: Sequence[Period], key_path: str | None, *, outlets: dict | None = None, planned=None
+) -> tuple[dict, dict, set]:
+    """What :func:`_add_outlets` reads: ({account id: (outlets today, key)}, {account id: [(day, change)]} since the
+    earliest period's start, {(account id, month)} planned in the periods' last months)."""
     now = {}
     if outlets is not None and key_path == "pk":
         now = {pk: (total, pk) for pk, total in outlets.items()}
@@ -887,8 +908,26 @@ def _add_outlets(
         planned = set(
             TargetMonth.objects.filter(accounts, rep=None, month__in=last_months).values_list("distributor_id", "month")
         )
+    return now, changes, planned
+
+
+def _apply_outlets(result: dict, periods: Sequence[Period], now: dict, changes: dict, planned: set) -> None:
+    """Active outlets at each period's end, new ones in it and the planned part, from :func:`_outlet_reads`."""
+    last_months = [p.end.replace(day=1) for p in periods]
+    # A card without a change since the earliest period's start has the same outlets at every period's end (its
+    # changes since are none): added up per key once, not once per period (the company's trend: 20,000 cards ×
+    # 24 periods).
+    steady: dict = {}  # {account id: (outlets at every period's end, key)}
+    steady_sums: dict = defaultdict(lambda: [0, 0])  # {key: [active outlets, new outlets]}
     for pk, (today_total, key) in now.items():
-        history = changes.get(pk, ())
+        history = changes.get(pk)
+        if not history:
+            at_end = max(today_total, 0)
+            steady[pk] = (at_end, key)
+            sums = steady_sums[key]
+            sums[0] += at_end
+            sums[1] += max(at_end - today_total, 0)
+            continue
         for i, p in enumerate(periods):
             after_end = sum(c for d, c in history if d > p.end)
             from_start = sum(c for d, c in history if d >= p.start)
@@ -897,8 +936,20 @@ def _add_outlets(
             figures = result[(key, i)]
             figures.active_outlets += at_end
             figures.new_outlets += gained
-            if (pk, p.end.replace(day=1)) in planned:
+            if (pk, last_months[i]) in planned:
                 figures.planned_active_outlets += at_end
+    planned_in: dict = defaultdict(list)
+    for pk, month in planned:
+        if pk in steady:
+            planned_in[month].append(pk)
+    for i in range(len(periods)):
+        for key, (active, new) in steady_sums.items():
+            figures = result[(key, i)]
+            figures.active_outlets += active
+            figures.new_outlets += new
+        for pk in planned_in.get(last_months[i], ()):
+            at_end, key = steady[pk]
+            result[(key, i)].planned_active_outlets += at_end
 
 
 OUTLET_FIELDS = ("outlets_city", "outlets_county", "outlets_town")
