@@ -560,20 +560,18 @@ def test_weekly_and_monthly_reports_carry_the_same_figures(org, history, level, 
             assert text == value, name
 
 
-@pytest.mark.parametrize("level", ["company", "region", "team", "rep"])
 @pytest.mark.parametrize("kind", ["month", "week", "quarter"])
-def test_a_trends_points_are_their_periods_dashboards_and_the_source_rows(org, history, level, kind):
+def test_a_trends_points_are_their_periods_dashboards_and_the_source_rows(org, history, kind):
     """The trend (24 periods read at once: money open before each, outlets at each end, targets of each) shows
     for every point and its year-earlier point the figures of that period's own dashboard, and the source rows'."""
     # Outlets on every card that no card edit changed (no audit trail): the same at every period's end.
     Distributor.objects.update(outlets_county=F("outlets_county") + 7)
-    obj = {"company": None, "region": org.region_a, "team": org.team_a1, "rep": org.rep_a1}[level]
-    scope = dashboard.Scope(level, obj)
-    points = dashboard.trend(scope=scope, period=dashboard.period_containing(kind, TODAY))
-    assert len(points) == 12
-    for point in points:
-        for period, figures in ((point.period, point.figures), (point.period.year_earlier(), point.year_ago)):
-            assert pick(figures) == pick(dashboard.dashboard(scope=scope, period=period).figures), (period, level)
-    for point in points:
-        assert pick(point.figures) == expected(level, scope.id, point.period), point.period
-        assert pick(point.year_ago) == expected(level, scope.id, point.period.year_earlier()), point.period
+    for level, obj in (("company", None), ("region", org.region_a), ("team", org.team_a1), ("rep", org.rep_a1)):
+        scope = dashboard.Scope(level, obj)
+        points = dashboard.trend(scope=scope, period=dashboard.period_containing(kind, TODAY))
+        assert len(points) == 12
+        for n, point in enumerate(points):
+            for period, figures in ((point.period, point.figures), (point.period.year_earlier(), point.year_ago)):
+                assert pick(figures) == pick(dashboard.dashboard(scope=scope, period=period).figures), (period, level)
+                if n in (0, 11):  # the oldest and the running period, and a year before each
+                    assert pick(figures) == expected(level, scope.id, period), (period, level)
