@@ -163,26 +163,26 @@ def run(samples: int, nightly: bool = True, only: str = "") -> None:
         response = api.get(url)
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
 
-    def url(level, pk, period):
+    def url(level, pk, period, path="/api/dashboard/"):
         scope = f"level={level}" + (f"&id={pk}" if pk is not None else "")
-        return f"/api/dashboard/?{scope}&period={period}&date={today}"
+        return f"{path}?{scope}&period={period}&date={today}"
 
-    def endpoint(level: str, pks: list, period: str, n: int) -> list[float]:
+    def endpoint(level: str, pks: list, period: str, n: int, path: str = "/api/dashboard/") -> list[float]:
         """A first view: every sample computes its figures (the kept dashboards' generations replaced before)."""
-        get(url(level, pks[0], period))  # warm-up
+        get(url(level, pks[0], period, path))  # warm-up
 
         def computed(pk):
             generations.renew_everything()
-            return _timed(lambda: get(url(level, pk, period)))
+            return _timed(lambda: get(url(level, pk, period, path)))
 
         return [computed(pk) for pk in (rng.choice(pks) for _ in range(n))]
 
-    def kept(level: str, pks: list, period: str, n: int) -> list[float]:
+    def kept(level: str, pks: list, period: str, n: int, path: str = "/api/dashboard/") -> list[float]:
         """A view of a dashboard already viewed and unchanged since: read from the cache."""
         samples = []
         for pk in (rng.choice(pks) for _ in range(n)):
-            get(url(level, pk, period))
-            samples.append(_timed(lambda pk=pk: get(url(level, pk, period))))
+            get(url(level, pk, period, path))
+            samples.append(_timed(lambda pk=pk: get(url(level, pk, period, path))))
         return samples
 
     def raw(scope: str, pks: list, start, end, n: int) -> list[float]:
@@ -210,7 +210,8 @@ def run(samples: int, nightly: bool = True, only: str = "") -> None:
         ("company, this month (20,000 accounts)", "company", [None], "month", "TRUE", month_start, 7),
     ]
     print(f"Dashboard endpoint (GET /api/dashboard/ through DRF) beside the raw-SQL floor ({_load()}):", flush=True)
-    print(f"  PARALLEL_READS={settings.PARALLEL_READS} (a dashboard's independent reads side by side; 0: one by one)")
+    parallel = getattr(settings, "PARALLEL_READS", 0)
+    print(f"  PARALLEL_READS={parallel} (a dashboard's independent reads side by side; 0: one by one)")
     print("  computed: a first view (or the first after a change); kept: a view of an unchanged dashboard")
     print(
         f"  {'figure':<40} {'computed p50':>12} {'p95':>8} {'kept p50':>9} {'p95':>6} "
@@ -229,6 +230,30 @@ def run(samples: int, nightly: bool = True, only: str = "") -> None:
             flush=True,
         )
     print(f"  ({_load()})", flush=True)
+
+    # The charts beside each dashboard: the last 12 months and the same 12 a year earlier.
+    trends = [
+        ("rep", reps, samples // 2),
+        ("team", teams, samples // 2),
+        ("region", regions, samples // 2),
+        ("company", [None], 3),
+    ]
+    trends = [
+        (level, pks, n)
+        for level, pks, n in trends
+        if not wanted or any(w == "trend" or f"{level} trend".startswith(w) for w in wanted)
+    ]
+    if trends:
+        print(f"Trend endpoint (GET /api/dashboard/trend/?period=month through DRF; {_load()}):", flush=True)
+        print(f"  {'trend':<40} {'computed p50':>12} {'p95':>8} {'kept p50':>9} {'p95':>6}")
+    for level, pks, n in trends:
+        got = _percentiles(endpoint(level, pks, "month", n, "/api/dashboard/trend/"))
+        hit = _percentiles(kept(level, pks, "month", n, "/api/dashboard/trend/"))
+        print(
+            f"  {level + ' trend, by month':<40} {got[0] * 1000:9.1f} ms {got[1] * 1000:5.1f} ms "
+            f"{hit[0] * 1000:6.1f} ms {hit[1] * 1000:4.1f} ms",
+            flush=True,
+        )
 
     if not nightly:
         return
@@ -298,7 +323,9 @@ def main() -> None:
         run_parser = sub.add_parser(name)
         run_parser.add_argument("--samples", type=int, default=40)
         run_parser.add_argument("--no-nightly", action="store_true", help="skip the nightly rollup timings")
-        run_parser.add_argument("--only", default="", help='figures whose label starts with these, e.g. "team, this"')
+        run_parser.add_argument(
+            "--only", default="", help='figures whose label starts with these, e.g. "team, this" ("trend": the trends)'
+        )
     profile_parser = sub.add_parser("profile")
     profile_parser.add_argument("--period", default="month", choices=["day", "week", "month", "quarter", "year"])
     args = parser.parse_args()
