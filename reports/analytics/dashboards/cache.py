@@ -138,9 +138,10 @@ def _stale(entry: tuple | None, generation: str, reader: int | None):
     return value
 
 
-def _queue_recompute(identity: dict, base: str, countdown: float | None = None) -> None:
+def _queue_recompute(identity: dict, countdown: float | None = None) -> None:
     """Queue one recompute of this dashboard for the worker (not another while one is queued). ``identity``: the
-    keyword arguments of ``recompute``."""
+    keyword arguments of ``recompute``, the same as ``_base``'s."""
+    base = _base(**identity)
     if not cache.add(f"{base}:recomputing", 1, timeout=60 + int(countdown or 0)):
         return
     outbox.enqueue(
@@ -151,10 +152,10 @@ def _queue_recompute(identity: dict, base: str, countdown: float | None = None) 
     )
 
 
-def _recompute_later(name: str, scope: selectors.Scope, period: selectors.Period, extra: str, base: str) -> None:
+def _recompute_later(name: str, scope: selectors.Scope, period: selectors.Period, extra: str) -> None:
     identity = {"name": name, "level": scope.level, "pk": scope.id, "kind": period.kind,
                 "start": period.start.isoformat(), "extra": extra, "language": translation.get_language()}  # fmt: skip
-    _queue_recompute(identity, base)
+    _queue_recompute(identity)
 
 
 def _viewed_key(scope_name: str) -> str:
@@ -199,13 +200,13 @@ def warm_after_change(names: set[str]) -> None:
                 continue
             identity = {"name": name, "level": level, "pk": int(pk) if pk else None, "kind": kind, "start": start,
                         "extra": extra, "language": language}  # fmt: skip
-            to_queue.append((identity, _base(name, level, identity["pk"], kind, start, extra, language)))
+            to_queue.append(identity)
     if not to_queue:
         return
-    last = cache.get_many([f"{base}:warmed" for _identity, base in to_queue])
-    for identity, base in to_queue:
-        countdown = max(WARM_DELAY, last.get(f"{base}:warmed", 0) + every - now)
-        _queue_recompute(identity, base, countdown=countdown)
+    warmed = [f"{_base(**identity)}:warmed" for identity in to_queue]
+    last = cache.get_many(warmed)
+    for identity, key in zip(to_queue, warmed, strict=True):
+        _queue_recompute(identity, countdown=max(WARM_DELAY, last.get(key, 0) + every - now))
 
 
 def _kept(
@@ -236,7 +237,7 @@ def _kept(
         if found is None and stale_ok:
             found = _stale(entry, generation, reader)
             if found is not None:
-                _recompute_later(name, scope, period, extra, base)
+                _recompute_later(name, scope, period, extra)
     except Exception:  # the cache is down: compute, as without one
         log.exception("Dashboard cache unavailable")
         return compute()
