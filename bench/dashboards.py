@@ -91,7 +91,15 @@ def _timed(function) -> float:
     return time.perf_counter() - started
 
 
-ROLLUP_TABLES = ("distributorday", "distributormonth", "collectionahead", "targetmonth", "outletchange", "rollupstate")
+ROLLUP_TABLES = (
+    "distributorday",
+    "distributormonth",
+    "collectionahead",
+    "targetmonth",
+    "outletchange",
+    "rollupstate",
+    "ownermonth",
+)
 
 
 def _load() -> str:

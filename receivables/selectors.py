@@ -572,13 +572,52 @@ def open_sums_and_dso_parts(
     """(:func:`open_sums` of ``sums``, :func:`dso_parts`) on the same day and accounts, from one read of the open
     amounts (a dashboard shows the overdue money beside DSO: one pass instead of two)."""
     opened = open_sums(for_user=None, as_of=as_of, group=group, sums={**sums, DSO_OPEN: Q()}, distributors=distributors)
-    sales = credit_sales(as_of=as_of, group=group, distributors=distributors)
+    return opened, _dso_parts_of(opened, as_of=as_of, group=group, distributors=distributors)
+
+
+def _dso_parts_of(opened: dict, *, as_of: date, group: str | None, distributors) -> dict:
+    """{key: DsoParts} from the open amounts summed under ``DSO_OPEN`` in ``opened`` (taken out of it) and the
+    credit sales of the window ending on ``as_of``."""
     result: dict = defaultdict(DsoParts)
     for key, row in opened.items():
         result[key].open_amount += cents(row.pop(DSO_OPEN))
-    for key, amount in sales.items():
+    for key, amount in credit_sales(as_of=as_of, group=group, distributors=distributors).items():
         result[key].credit_sales += amount
-    return opened, dict(result)
+    return dict(result)
+
+
+OVERDUE = "overdue"  # the name under which overdue_and_dso_parts sums the money past due
+
+
+def overdue_and_dso_parts(
+    *, as_of: date, group: str | None, distributors: QuerySet[Distributor] | None = None
+) -> tuple[dict, dict]:
+    """:func:`open_sums_and_dso_parts` with one sum, ``OVERDUE`` (the open amounts due before ``as_of``): what a
+    dashboard shows. On today, from the accounts' one-row summaries (``OpenSummary``: a row per account with
+    money open, kept with every write of an open amount) instead of every open invoice (the company's open
+    invoices took ~55 ms to add up, their rows ~8 ms). An account whose row is of another day (the nightly
+    recompute has not run yet) is read from its invoices, as any other day is."""
+    overdue = {OVERDUE: Q(due_date__lt=as_of)}
+    if as_of != _today():
+        return open_sums_and_dso_parts(as_of=as_of, group=group, sums=overdue, distributors=distributors)
+    rows = OpenSummary.objects.filter(open_invoices__gt=0)
+    if distributors is not None:
+        rows = rows.filter(distributor__in=distributors)
+    of_today = Q(as_of=as_of)
+    opened = _grouped(
+        rows,
+        group,
+        **{OVERDUE: Sum("overdue_amount", filter=of_today), DSO_OPEN: Sum("open_amount", filter=of_today)},
+        stale=Count("pk", filter=~of_today),
+    )
+    if sum(row.pop("stale") or 0 for row in opened.values()):
+        stale = list(rows.exclude(of_today).values_list("distributor_id", flat=True))
+        read = open_sums(for_user=None, as_of=as_of, group=group, sums={**overdue, DSO_OPEN: Q()}, distributors=stale)
+        for key, row in read.items():
+            target = opened.setdefault(key, dict.fromkeys(row))
+            for name, value in row.items():
+                target[name] = (target.get(name) or ZERO) + (value or ZERO)
+    return opened, _dso_parts_of(opened, as_of=as_of, group=group, distributors=distributors)
 
 
 def dso(*, distributors: QuerySet[Distributor], as_of: date) -> Decimal | None:

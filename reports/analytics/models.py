@@ -57,12 +57,9 @@ MONEY_FLOWS = (
 )
 
 
-class RollupFlows(models.Model):
-    """The sums kept per account and day (or month)."""
+class FlowSums(models.Model):
+    """The flows summed per account and day or month (``RollupFlows``), or per owner and month (``OwnerMonth``)."""
 
-    distributor = models.ForeignKey(
-        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
     sales_amount = models.DecimalField(_("sales amount"), **MONEY)
     gross_profit = models.DecimalField(_("gross profit"), **MONEY)
     orders = models.PositiveIntegerField(_("orders"), default=0)
@@ -75,6 +72,17 @@ class RollupFlows(models.Model):
     credited_on_time = models.DecimalField(_("credited"), **MONEY)
     became_due = models.DecimalField(_("became collectible"), **MONEY)
     settled = models.DecimalField(_("settled"), **MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class RollupFlows(FlowSums):
+    """The sums kept per account and day (or month)."""
+
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
 
     class Meta:
         abstract = True
@@ -133,6 +141,47 @@ class DistributorMonth(RollupFlows):
 
     def __str__(self) -> str:
         return f"{self.distributor_id} {self.month:%Y-%m}"
+
+
+class OwnerMonth(FlowSums):
+    """The month rows and plan targets of every account a rep currently owns, added up per rep and month.
+
+    A team's, a region's or the company's dashboard groups its accounts by their current owner's team or region:
+    read from here, a region's year is a row per rep and month (~1,200), not per account and month (~12,000), and
+    the company's month ~2,000 rows instead of 20,000 month rows, 20,000 targets and 20,000 balances.
+
+    Kept by ``reports.analytics.rollups.services`` in the transaction that writes the accounts' month rows or
+    targets (the owners of the accounts refreshed, from the first month refreshed on), and when a card changes
+    owner or is deleted (both owners, every month). A row's figures are exactly the sums of the month rows and
+    plan targets of the accounts the rep owns *now*; ``tests/reports/test_rollup_refresh.py`` compares them with
+    those sums after any changes.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    month = models.DateField(_("month"))
+    # Σ sales and gross profit of the accounts' months with an approved plan (``DistributorMonth.planned``).
+    planned_sales_amount = models.DecimalField(_("planned sales amount"), **MONEY)
+    planned_gross_profit = models.DecimalField(_("planned gross profit"), **MONEY)
+    # Σ (became_due − settled) of the rep's accounts' months up to this one: Σ of their balances at its end.
+    balance = models.DecimalField(_("open at the month's end"), **MONEY)
+    # Σ of the accounts' plan targets (TargetMonth without rep: TARGET_COLUMNS).
+    target_sales_amount = models.DecimalField(_("sales target"), **MONEY)
+    target_gross_profit = models.DecimalField(_("gross profit target"), **MONEY)
+    target_collection_amount = models.DecimalField(_("collection target"), **MONEY)
+    target_outlet_coverage = models.IntegerField(_("outlet coverage target"), default=0)
+    target_new_outlets = models.IntegerField(_("new outlets target"), default=0)
+
+    class Meta:
+        verbose_name = _("rep month rollup")
+        verbose_name_plural = _("rep month rollups")
+        constraints = [models.UniqueConstraint(fields=["owner", "month"], name="rollup_owner_month_unique")]
+        # The company's month: every rep's row of one month.
+        indexes = [models.Index(fields=["month"], name="rollup_owner_month_month")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.month:%Y-%m}"
 
 
 class CollectionAhead(models.Model):

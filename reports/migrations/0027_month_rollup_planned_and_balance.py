@@ -4,12 +4,8 @@ from django.db import migrations, models
 
 
 def rebuild_rollups(apps, schema_editor):
-    """A full rebuild: fills ``planned`` (and what ``0012_rollup_month_balance`` and ``0009`` used to rebuild: the
-    running balances, the credited column, the targets of the migrated plans). It runs today's rollup code, which
-    writes today's columns: a later migration that adds a rollup column moves this rebuild to itself."""
-    from reports.analytics.rollups import services as rollups
-
-    rollups.rebuild()
+    """Was a full rebuild (``planned``, the running balances, …). It runs today's rollup code, which writes today's
+    tables and columns, so it moved to the latest migration that adds one: ``0032_owner_month``."""
 
 
 class Migration(migrations.Migration):

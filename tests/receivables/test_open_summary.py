@@ -10,9 +10,12 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from distributors.models import Distributor
+from kamcrm.money import cents
 from receivables import selectors, services, summary, tasks
 from receivables.models import Invoice, OpenSummary, Payment
 from tests.receivables.threads import in_thread
@@ -65,6 +68,20 @@ def _assert_rows_match(distributor_ids, on):
 def _worklist_figures(user, on):
     page = selectors.worklist(for_user=user, on=on)
     return [(d.code, *(getattr(d, name) for name in selectors.Worklist.FIGURES)) for d in page]
+
+
+def _assert_dashboard_money_matches(today, cards):
+    overdue = {selectors.OVERDUE: Q(due_date__lt=today)}
+    some = Distributor.objects.filter(pk__in=[cards.a1.pk, cards.b1.pk])
+    for group in (None, *selectors.GROUPS.values()):
+        for distributors in (None, some):
+            rows, parts = selectors.overdue_and_dso_parts(as_of=today, group=group, distributors=distributors)
+            sums, want = selectors.open_sums_and_dso_parts(
+                as_of=today, group=group, sums=overdue, distributors=distributors
+            )
+            got = {key: cents(row[selectors.OVERDUE]) for key, row in rows.items()}
+            assert got == {key: cents(row[selectors.OVERDUE]) for key, row in sums.items()}, group
+            assert parts == want, group
 
 
 OPERATIONS = st.lists(
@@ -163,6 +180,11 @@ def test_the_rows_equal_the_invoices_after_any_mix_of_money_writes(org, cards, t
             except ValidationError:
                 pass  # nothing open, no credit, already reversed ...: refused, nothing saved
             _assert_rows_match(ids, today)
+        # A dashboard's overdue money and DSO read from the rows equal those read from the invoices, at every
+        # level, whether every row is of today or one account's is of another day (read from its invoices).
+        _assert_dashboard_money_matches(today, cards)
+        OpenSummary.objects.filter(distributor=accounts[operations[0][1]]).update(as_of=today - timedelta(days=1))
+        _assert_dashboard_money_matches(today, cards)
         # The worklist from the rows shows what the worklist from the invoices shows (the reconciliation rule).
         from_rows = _worklist_figures(org.finance, today)
         OpenSummary.objects.update(as_of=today - timedelta(days=1))  # rows of another day: read the invoices

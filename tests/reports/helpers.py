@@ -120,3 +120,63 @@ def run_on_sqlite(tmp_path, module: str, *args: str) -> dict:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def rollup_tables() -> dict:
+    """Every rollup table's rows (without ids), to compare a refresh with a full rebuild."""
+    from reports.analytics.models import (
+        CollectionAhead,
+        DistributorDay,
+        DistributorMonth,
+        OutletChange,
+        OwnerMonth,
+        TargetMonth,
+    )
+
+    return {
+        model.__name__: sorted(
+            (tuple(v for k, v in row.items() if k != "id") for row in model.objects.values()), key=repr
+        )
+        for model in (DistributorDay, DistributorMonth, CollectionAhead, TargetMonth, OutletChange, OwnerMonth)
+    }
+
+
+def owner_months_by_hand() -> dict:
+    """{(rep, month): {column: value}}: the reps' month sums as ``OwnerMonth`` defines them, recomputed naively
+    from the account month rows and plan targets of each rep's current accounts, the balance a running Σ
+    (became_due − settled) over the rep's months."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from distributors.models import Distributor
+    from reports.analytics.models import FLOW_FIELDS, TARGET_COLUMNS, DistributorMonth, TargetMonth
+
+    owner_of = dict(Distributor.objects.values_list("pk", "owner_id"))
+    sums: dict = defaultdict(lambda: defaultdict(lambda: Decimal(0)))
+    for row in DistributorMonth.objects.values():
+        cell = sums[(owner_of[row["distributor_id"]], row["month"])]
+        for name in FLOW_FIELDS:
+            cell[name] += row[name]
+        cell["planned_sales_amount"] += row["sales_amount"] if row["planned"] else 0
+        cell["planned_gross_profit"] += row["gross_profit"] if row["planned"] else 0
+        cell["net"] += row["became_due"] - row["settled"]
+    for row in TargetMonth.objects.filter(rep=None).values():
+        cell = sums[(owner_of[row["distributor_id"]], row["month"])]
+        for name in TARGET_COLUMNS:
+            cell[f"target_{name}"] += row[name]
+    result, running = {}, defaultdict(lambda: Decimal(0))
+    for (owner, month), cell in sorted(sums.items(), key=lambda item: (item[0][0], item[0][1])):
+        running[owner] += cell.pop("net", 0)
+        names = (*FLOW_FIELDS, "planned_sales_amount", "planned_gross_profit", *(f"target_{n}" for n in TARGET_COLUMNS))
+        result[(owner, month)] = {**{name: cell[name] for name in names}, "balance": running[owner]}
+    return result
+
+
+def owner_months_kept() -> dict:
+    """``OwnerMonth`` as stored, in the shape of :func:`owner_months_by_hand`."""
+    from reports.analytics.models import OwnerMonth
+
+    return {
+        (row.pop("owner_id"), row.pop("month")): row
+        for row in OwnerMonth.objects.values(*(f.attname for f in OwnerMonth._meta.fields if f.name != "id"))
+    }

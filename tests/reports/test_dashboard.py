@@ -17,18 +17,14 @@ from reports.analytics import tiers
 from reports.analytics.dashboards import selectors as dashboard
 from reports.analytics.rollups import services as rollups
 from reports.models import (
-    CollectionAhead,
-    DistributorDay,
-    DistributorMonth,
     Order,
     OrderLine,
-    OutletChange,
     RollupState,
-    TargetMonth,
 )
 from reports.visits.services import LineInput, save_order, set_order_status
 from tests import factories as f
 from tests.plans import factories as pf
+from tests.reports.helpers import rollup_tables
 
 TODAY = timezone.localdate()
 MONTH = TODAY.replace(day=1)
@@ -267,15 +263,6 @@ def test_trend_has_twelve_periods_and_a_year_earlier(org, cards, sales, api_for,
     assert "1,500.00" in partial and "70.00" in partial
 
 
-def _tables() -> dict:
-    return {
-        model.__name__: sorted(
-            (tuple(v for k, v in row.items() if k != "id") for row in model.objects.values()), key=repr
-        )
-        for model in (DistributorDay, DistributorMonth, CollectionAhead, TargetMonth, OutletChange)
-    }
-
-
 def test_every_rollup_task_is_idempotent(org, cards, sales):
     finance = org.finance
     invoice = money.record_invoice(
@@ -286,17 +273,17 @@ def test_every_rollup_task_is_idempotent(org, cards, sales):
     )
     assert invoice.open_amount == Decimal("500.00")
     rollups.rebuild()
-    once = _tables()
+    once = rollup_tables()
     rollups.rebuild()
-    assert _tables() == once
+    assert rollup_tables() == once
     tasks.rebuild_recent_rollups.delay()
     tasks.rebuild_recent_rollups.delay()
-    assert _tables() == once
+    assert rollup_tables() == once
     tasks.refresh_rollups.delay([cards.a1.pk, cards.b1.pk])
     tasks.refresh_rollups.delay([cards.a1.pk, cards.b1.pk])
-    assert _tables() == once
+    assert rollup_tables() == once
     call_command("rebuild_rollups", "--from", (TODAY - timedelta(days=400)).isoformat(), stdout=io.StringIO())
-    assert _tables() == once
+    assert rollup_tables() == once
     assert RollupState.objects.count() == Distributor.objects.count()
 
 

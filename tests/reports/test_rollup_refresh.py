@@ -11,17 +11,18 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from distributors.cards import services as cards_services
 from receivables import services as money
 from reports.analytics.models import (
-    CollectionAhead,
     DistributorDay,
     DistributorMonth,
-    OutletChange,
+    OwnerMonth,
     PendingRefresh,
-    TargetMonth,
 )
 from reports.analytics.rollups import services as rollups
+from tests import factories as f
 from tests.reports.factories import VisitFactory
+from tests.reports.helpers import owner_months_by_hand, owner_months_kept, rollup_tables
 from tests.reports.test_api import visit_payload
 from tests.reports.test_dashboard import _sell
 
@@ -29,19 +30,10 @@ TODAY = timezone.localdate()
 INVOICE_NUMBERS = itertools.count()
 
 
-def _tables() -> dict:
-    return {
-        model.__name__: sorted(
-            (tuple(v for k, v in row.items() if k != "id") for row in model.objects.values()), key=repr
-        )
-        for model in (DistributorDay, DistributorMonth, CollectionAhead, TargetMonth, OutletChange)
-    }
-
-
 # One change: (kind, account index, days before today, amount in yuan).
 CHANGES = st.lists(
     st.tuples(
-        st.sampled_from(["visit", "order", "invoice", "payment"]),
+        st.sampled_from(["visit", "order", "invoice", "payment", "reassign"]),
         st.integers(0, 1),
         st.integers(0, 75),  # across two month ends
         st.integers(1, 900),
@@ -60,6 +52,13 @@ def test_the_refresh_after_any_changes_equals_a_full_rebuild(org, cards, django_
             account, day = accounts[which], TODAY - timedelta(days=days_ago)
             if kind == "visit":
                 VisitFactory(distributor=account, visit_date=day)
+            elif kind == "reassign":  # to a rep of another team or back: the reps' month sums follow the card
+                cards_services.reassign(
+                    distributor=account,
+                    owner=org.rep_a2 if account.owner_id != org.rep_a2.pk else org.rep_a1,
+                    by=org.admin,
+                )
+                account.refresh_from_db()
             elif kind == "order":
                 _sell(account, f"{amount}.00", day=day)
             elif kind == "invoice":
@@ -76,9 +75,10 @@ def test_the_refresh_after_any_changes_equals_a_full_rebuild(org, cards, django_
                     distributor=account, amount=Decimal(amount), paid_on=day, method="cash", by=org.finance
                 )
     assert not PendingRefresh.objects.exists()  # drained after the commit
-    incremental = _tables()
+    assert owner_months_kept() == owner_months_by_hand()
+    incremental = rollup_tables()
     rollups.rebuild()
-    assert _tables() == incremental
+    assert rollup_tables() == incremental
 
 
 def test_many_changes_of_an_account_are_one_refresh_of_the_days_they_touched(
@@ -129,7 +129,7 @@ def test_a_full_rebuild_leaves_the_planner_statistics_of_what_it_rewrote(cards):
     assert min(tuples.values()) >= 0
 
 
-def _schema_of_rollup_tables() -> list:
+def _schema_of_rolluprollup_tables() -> list:
     """Every index and constraint of the rollup tables, as PostgreSQL would write them again."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -152,12 +152,12 @@ def test_a_full_rebuild_builds_every_index_and_constraint_again_as_it_was(org, c
     VisitFactory(distributor=cards.a1, visit_date=TODAY - timedelta(days=40))
     _sell(cards.b1, "120.00", day=TODAY)
     rollups.rebuild()
-    schema, rows = _schema_of_rollup_tables(), _tables()
+    schema, rows = _schema_of_rolluprollup_tables(), rollup_tables()
     assert any(name == "rollup_day_unique" for _table, name, *_rest in schema)
 
     rollups.rebuild()
-    assert _schema_of_rollup_tables() == schema
-    assert _tables() == rows
+    assert _schema_of_rolluprollup_tables() == schema
+    assert rollup_tables() == rows
     day = DistributorDay.objects.get(distributor=cards.a1)
     with pytest.raises(IntegrityError), transaction.atomic():  # the unique constraint holds again
         DistributorDay.objects.create(distributor_id=day.distributor_id, day=day.day)
@@ -167,7 +167,7 @@ def test_a_full_rebuild_builds_every_index_and_constraint_again_as_it_was(org, c
 def test_a_full_rebuild_that_fails_half_way_leaves_the_indexes_and_the_rows(org, cards, monkeypatch):
     VisitFactory(distributor=cards.a1, visit_date=TODAY - timedelta(days=3))
     rollups.rebuild()
-    schema, rows = _schema_of_rollup_tables(), _tables()
+    schema, rows = _schema_of_rolluprollup_tables(), rollup_tables()
 
     def broken(*args, **kwargs):
         raise RuntimeError("the server went away")
@@ -175,5 +175,18 @@ def test_a_full_rebuild_that_fails_half_way_leaves_the_indexes_and_the_rows(org,
     monkeypatch.setattr(rollups, "_rebuild_months", broken)  # after the day rows and their indexes went
     with pytest.raises(RuntimeError):
         rollups.rebuild()
-    assert _schema_of_rollup_tables() == schema
-    assert _tables() == rows
+    assert _schema_of_rolluprollup_tables() == schema
+    assert rollup_tables() == rows
+
+
+def test_the_reps_month_sums_leave_out_a_deleted_card(org, cards):
+    """A card is deleted with its month rows (a card without visits, orders, money or plans: anything else
+    protects it); its rep's month sums no longer count them."""
+    card = f.DistributorFactory(code="GONE-1", owner=org.rep_a1)
+    month = TODAY.replace(day=1)
+    DistributorMonth.objects.create(distributor=card, month=month, sales_amount=Decimal("70.00"), orders=1)
+    rollups.rebuild_owner_months(None, [org.rep_a1.pk])
+    assert OwnerMonth.objects.get(owner=org.rep_a1, month=month).sales_amount == Decimal("70.00")
+    card.delete()
+    assert owner_months_kept() == owner_months_by_hand()
+    assert not OwnerMonth.objects.filter(owner=org.rep_a1, month=month, sales_amount__gt=0).exists()

@@ -47,7 +47,7 @@ from distributors.models import Distributor
 from distributors.plans.arithmetic import PlannedPart, largest_remainder, pace, rate
 from kamcrm.money import CENT, ZERO, cents
 from kamcrm.parallel import together
-from receivables.selectors import DsoParts, open_sums_and_dso_parts
+from receivables.selectors import OVERDUE, DsoParts, overdue_and_dso_parts
 from reports.analytics.dashboards import pacing
 from reports.analytics.models import (
     FLOW_FIELDS,
@@ -57,6 +57,7 @@ from reports.analytics.models import (
     DistributorDay,
     DistributorMonth,
     OutletChange,
+    OwnerMonth,
     RollupState,
     TargetMonth,
 )
@@ -408,8 +409,10 @@ def _planned(month_ref: str) -> Exists:
     )
 
 
-def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
+def _cells(accounts: Q, periods: Sequence[Period], path: str | None, owners: "Scope | None" = None) -> dict:
     """{(key, period index, month): Figures} — the money flows of each period, split by the month they fall in.
+    With ``owners`` (the scope whose accounts ``accounts`` are, :func:`_by_owner`) the month rows are read as its
+    reps' month sums.
 
     A period's figure is the sum of its months' cells; a rep's share is taken per account and month (the plan's
     split of that month). What each part of a figure is dated by, so it falls in a month:
@@ -430,24 +433,32 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
             continue
         low = min(periods[i].start for i in chosen)
         high = max(periods[i].end for i in chosen)
-        rows = table.objects.filter(accounts, **{f"{unit}__gte": low, f"{unit}__lte": high}).order_by()
-        if unit == "day":
-            rows = rows.annotate(_month=TruncMonth("day", output_field=DateField()), _planned=_planned("_month"))
-        else:  # the month rows carry their planned flag (kept by the rollups with the targets)
-            rows = rows.annotate(_planned=F("planned"))
-        rows = rows.values(unit, "_planned", **key_of).annotate(**{f"s_{n}": Sum(n) for n in FLOW_FIELDS})
+        if unit == "month" and owners is not None:  # the reps' sums carry the planned part summed
+            rows = _owner_rows(owners, path, month__gte=low, month__lte=high).annotate(
+                **{f"s_{n}": Sum(n) for n in (*FLOW_FIELDS, *PLANNED_SUMS)}
+            )
+        else:
+            rows = table.objects.filter(accounts, **{f"{unit}__gte": low, f"{unit}__lte": high}).order_by()
+            if unit == "day":
+                rows = rows.annotate(_month=TruncMonth("day", output_field=DateField()), _planned=_planned("_month"))
+            else:  # the month rows carry their planned flag (kept by the rollups with the targets)
+                rows = rows.annotate(_planned=F("planned"))
+            rows = rows.values(unit, "_planned", **key_of).annotate(**{f"s_{n}": Sum(n) for n in FLOW_FIELDS})
         for row in rows:
-            key, day, planned = row.get("_key"), row[unit], row["_planned"]
+            key, day = row.get("_key"), row[unit]
             values = {n: cents(row[f"s_{n}"]) if n in MONEY_FLOWS else row[f"s_{n}"] or 0 for n in FLOW_FIELDS}
+            if "_planned" not in row:
+                planned = [cents(row[f"s_{n}"]) for n in PLANNED_SUMS]
+            else:  # an account's row: its sales are planned or not
+                planned = [values["sales_amount"], values["gross_profit"]] if row["_planned"] else [ZERO, ZERO]
             for i in chosen:
                 if not periods[i].start <= day <= periods[i].end:
                     continue
                 cell = cells[(key, i, day.replace(day=1))]
                 cell.sales_amount += values["sales_amount"]
                 cell.gross_profit += values["gross_profit"]
-                if planned:
-                    cell.planned_sales_amount += values["sales_amount"]
-                    cell.planned_gross_profit += values["gross_profit"]
+                cell.planned_sales_amount += planned[0]
+                cell.planned_gross_profit += planned[1]
                 cell.orders += values["orders"]
                 cell.visits += values["visits"]
                 cell.visits_planned += values["visits_planned"]
@@ -458,7 +469,7 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
     # Money collectible before each period and still open at its start: every earlier month, then the days of
     # the period's first month before it. It falls in the period's first month.
     net = F("became_due") - F("settled")
-    for key, row in _open_before_months(accounts, periods, path).items():
+    for key, row in _open_before_months(accounts, periods, path, owners).items():
         for i, p in enumerate(periods):
             cells[(key, i, p.start.replace(day=1))].collection_due += cents(row[f"b_{i}"])
     partial = [i for i, p in enumerate(periods) if p.start.day != 1]
@@ -499,7 +510,7 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
     return cells
 
 
-def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None) -> dict:
+def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None, owners=None) -> dict:
     """{key: {"b_<i>": Σ (became_due − settled) of the months before period i's first month}} of the accounts
     with a month row before the latest period's start.
 
@@ -507,14 +518,21 @@ def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None
     (``DistributorMonth.balance``), added up per key: the row of the month just before when there is one (those
     rows read at once, by the month index), else one index probe for the account's last row. For more (trends),
     one pass over the month rows, summed per key and month, then added up before each period in Python (one sum
-    per row, not one per row and period: the company's 24 periods took two seconds).
+    per row, not one per row and period: the company's 24 periods took two seconds). With ``owners`` (see
+    :func:`_cells`): the same from the reps' month sums, their running balances for one or two periods.
     """
     if len(periods) > 2:
-        month_rows = DistributorMonth.objects.filter(accounts, month__lt=max(p.start for p in periods)).order_by()
+        before = max(p.start for p in periods)
+        if owners is not None:
+            month_rows = _owner_rows(owners, path, month__lt=before)
+        else:
+            month_rows = (
+                DistributorMonth.objects.filter(accounts, month__lt=before)
+                .order_by()
+                .values("month", **({"_key": F(path)} if path else {}))
+            )
         nets: dict = defaultdict(list)
-        for row in month_rows.values("month", **({"_key": F(path)} if path else {})).annotate(
-            net=Sum(F("became_due") - F("settled"))
-        ):
+        for row in month_rows.annotate(net=Sum(F("became_due") - F("settled"))):
             nets[row.get("_key")].append((row["month"], row["net"] or ZERO))
         firsts = [p.start.replace(day=1) for p in periods]
         return {
@@ -522,25 +540,31 @@ def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None
             for key, months in nets.items()
         }
     card_path = _card_path(path)
+    table, owner_column = DistributorMonth._meta.db_table, "distributor_id"
     try:
-        cards_sql, params = _named_sql(
-            Distributor.objects.filter(_card_q(accounts))
-            .order_by()
-            .values("pk", **({"_key": F(card_path)} if card_path not in (None, "pk") else {}))
-        )
+        if owners is not None:  # the reps (of the scope's team, region or company), their running balances
+            table, owner_column, user_path = OwnerMonth._meta.db_table, "owner_id", USER_PATHS.get(owners.level)
+            reps = User.objects.filter(**({user_path: owners.id} if user_path else {}))
+            key_path = {None: None, "owner__team_id": "team_id", "owner__team__region_id": "team__region_id"}[card_path]
+            cards_sql, params = _named_sql(reps.order_by().values("pk", **({"_key": F(key_path)} if key_path else {})))
+        else:
+            cards_sql, params = _named_sql(
+                Distributor.objects.filter(_card_q(accounts))
+                .order_by()
+                .values("pk", **({"_key": F(card_path)} if card_path not in (None, "pk") else {}))
+            )
     except EmptyResultSet:  # no account (an empty list of ids)
         return {}
     # Most accounts have a row in the month just before: read those months' rows once (an index-only range scan)
     # and joined by hash; an account without one is probed for its last row before (PostgreSQL evaluates
     # COALESCE's second argument only where the first is NULL).
-    table = DistributorMonth._meta.db_table
     joins, balances = [], []
     for i, p in enumerate(periods):
         first = p.start.replace(day=1)
         params[f"first_{i}"], params[f"before_{i}"] = first, _add_months(first, -1)
-        joins.append(f"LEFT JOIN {table} m{i} ON m{i}.distributor_id = c.pk AND m{i}.month = %(before_{i})s")
+        joins.append(f"LEFT JOIN {table} m{i} ON m{i}.{owner_column} = c.pk AND m{i}.month = %(before_{i})s")
         balances.append(
-            f"COALESCE(m{i}.balance, (SELECT u.balance FROM {table} u WHERE u.distributor_id = c.pk"
+            f"COALESCE(m{i}.balance, (SELECT u.balance FROM {table} u WHERE u.{owner_column} = c.pk"
             f" AND u.month < %(first_{i})s ORDER BY u.month DESC LIMIT 1))"
         )
     grouped = card_path not in (None, "pk")
@@ -678,6 +702,26 @@ def _months_of(periods: Sequence[Period]) -> Q:
     return Q(month__gte=low, month__lte=max(p.end for p in periods))
 
 
+# A team's, a region's or the company's accounts are every account of their reps: their month rows and plan
+# targets are read as the reps' month sums (``OwnerMonth``, a row per rep and month), grouped by the rep's team or
+# region, wherever they are added up by rep or above (not per account, nor as reps' shares of accounts).
+SUMMED_BY_OWNER = ("team", "region", "company")
+PLANNED_SUMS = ("planned_sales_amount", "planned_gross_profit")
+USER_PATHS = {"company": None, "region": "team__region_id", "team": "team_id"}  # the same keys from the rep
+
+
+def _by_owner(scope: "Scope", path: str | None) -> "Scope | None":
+    """``scope`` when its month rows and targets grouped at ``path`` are read from the reps' month sums."""
+    summed = scope.level in SUMMED_BY_OWNER and path in (None, GROUP_PATHS["team"], GROUP_PATHS["region"])
+    return scope if summed else None
+
+
+def _owner_rows(owners: "Scope", path: str | None, **filters):
+    """The reps' month sums (``OwnerMonth``) of ``owners``' reps, as ``values()`` keyed at ``path`` (``_key``)."""
+    rows = OwnerMonth.objects.filter(scope_q(owners.level, owners.id, prefix=""), **filters).order_by()
+    return rows.values("month", **({"_key": F(_card_path(path))} if path else {}))
+
+
 def rep_accounts(rep_id: int, periods: Sequence[Period], prefix: str = "distributor__") -> Q:
     """The accounts a rep has a part in: those the rep owns and those where the rep has a split in the periods.
 
@@ -706,8 +750,8 @@ def compute(*, scope: Scope, periods: Sequence[Period], group: str | None = None
         )
     path = GROUP_PATHS[group] if group else None
     cells, targets, outlets = together(  # side by side (``kamcrm.parallel``)
-        lambda: _cells(scope.q(), periods, path),
-        lambda: _target_month_sums(TargetMonth.objects.filter(scope.q(), rep=None), periods, path),
+        lambda: _cells(scope.q(), periods, path, _by_owner(scope, path)),
+        lambda: _plan_target_sums(scope, periods, path),
         lambda: _outlet_reads(scope.q(), periods, CARD_PATHS[group]),
     )
     result = _fold(cells)
@@ -807,6 +851,17 @@ def _target_month_sums(rows, periods: Sequence[Period], path: str | None) -> dic
         .values_list(*keys, *(f"t_{name}" for name in TARGET_COLUMNS))
     )
     return {(row[0], row[1]) if path else (None, row[0]): row[len(keys) :] for row in sums}
+
+
+def _plan_target_sums(scope: Scope, periods: Sequence[Period], path: str | None) -> dict:
+    """:func:`_target_month_sums` of the scope's plans (TargetMonth without rep), from the reps' month sums where
+    they apply (:func:`_by_owner`)."""
+    owners = _by_owner(scope, path)
+    if owners is None:
+        return _target_month_sums(TargetMonth.objects.filter(scope.q(), rep=None), periods, path)
+    rows = _owner_rows(owners, path).filter(_months_of(periods))
+    sums = rows.annotate(**{f"t_{name}": Sum(f"target_{name}") for name in TARGET_COLUMNS})
+    return {(row.get("_key"), row["month"]): tuple(row[f"t_{name}"] for name in TARGET_COLUMNS) for row in sums}
 
 
 def _month_targets(rows: Sequence[tuple], key_of) -> dict:
@@ -1084,13 +1139,10 @@ def overdue_money_and_dso(*, scope: Scope, as_of: date, group: str | None) -> tu
     (``receivables.selectors.open_sums_and_dso_parts``)."""
     path = GROUP_PATHS[group] if group else None
     distributors = Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
-    sums, parts = open_sums_and_dso_parts(
-        as_of=as_of,
-        group=path,
-        sums={"overdue": Q(due_date__lt=as_of)},
-        distributors=None if scope.level == "company" else distributors,
+    sums, parts = overdue_and_dso_parts(
+        as_of=as_of, group=path, distributors=None if scope.level == "company" else distributors
     )
-    overdue = {key if path else None: cents(row.get("overdue")) for key, row in sums.items()}
+    overdue = {key if path else None: cents(row.get(OVERDUE)) for key, row in sums.items()}
     return overdue, {key if path else None: value for key, value in parts.items()}
 
 
@@ -1294,10 +1346,10 @@ def _dashboard_by_group(*, scope: Scope, period: Period, children_level: str, ac
     path, card_path = GROUP_PATHS[children_level], CARD_PATHS[children_level]
 
     def flows() -> dict:
-        return _fold(_cells(scope.q(), [period], path))
+        return _fold(_cells(scope.q(), [period], path, _by_owner(scope, path)))
 
     def targets_and_outlets() -> tuple[dict, list]:
-        targets = _target_month_sums(TargetMonth.objects.filter(scope.q(), rep=None), [period], path)
+        targets = _plan_target_sums(scope, [period], path)
         return targets, _outlets_grouped(scope, period, card_path)
 
     def shown_accounts() -> tuple[list, list, dict]:
@@ -1495,10 +1547,8 @@ def _account_figures(ids: list[int], period: Period, today: date) -> list[Child]
     _add_targets(found, TargetMonth.objects.filter(rows, rep=None), [period], "distributor_id")
     _add_outlets(found, rows, [period], "pk")
     as_of = min(period.end, today)
-    sums, dso = open_sums_and_dso_parts(
-        as_of=as_of, group="distributor_id", sums={"overdue": Q(due_date__lt=as_of)}, distributors=cards
-    )
-    overdue = {key: cents(row.get("overdue")) for key, row in sums.items()}
+    sums, dso = overdue_and_dso_parts(as_of=as_of, group="distributor_id", distributors=cards)
+    overdue = {key: cents(row.get(OVERDUE)) for key, row in sums.items()}
     late = _overdue_visit_counts(cards, today, "pk")
     paces = pacing.account_paces(scope_q=rows, start=period.start, end=period.end, today=today)
     result = []

@@ -39,6 +39,7 @@ from reports.analytics.models import (
     DistributorDay,
     DistributorMonth,
     OutletChange,
+    OwnerMonth,
     PendingRefresh,
     RollupState,
     TargetMonth,
@@ -54,8 +55,26 @@ log = logging.getLogger(__name__)
 # side and two refreshes of one account (or a refresh and the nightly run) wait for each other.
 ALL_ACCOUNTS = 731_100
 ACCOUNT = 731_101
+# The same for the reps' month sums (OwnerMonth): every rep, or (OWNER, id) per rep.
+ALL_OWNERS = 731_102
+OWNER = 731_103
 TARGET_COLUMNS = ("sales_amount", "gross_profit", "collection_amount", "outlet_coverage", "new_outlets")
-ROLLUP_TABLES = (DistributorDay, DistributorMonth, CollectionAhead, TargetMonth, OutletChange, RollupState)
+# What OwnerMonth adds up per rep and month (besides the running balance).
+OWNER_SUMS = (
+    *FLOW_FIELDS,
+    "planned_sales_amount",
+    "planned_gross_profit",
+    *(f"target_{name}" for name in TARGET_COLUMNS),
+)
+ROLLUP_TABLES = (
+    DistributorDay,
+    DistributorMonth,
+    CollectionAhead,
+    TargetMonth,
+    OutletChange,
+    RollupState,
+    OwnerMonth,
+)
 # A rebuild analyzes a table when it rewrote at least this share of its rows (autovacuum's default threshold; the
 # benchmark servers run without autovacuum), or the table has never been analyzed.
 ANALYZE_SHARE = 0.1
@@ -444,6 +463,70 @@ def _rebuild_targets(first_month: date | None, last_month: date | None, ids: lis
         )
 
 
+def owners_of(ids: Iterable[int]) -> list[int]:
+    """The current owners of these accounts, in id order."""
+    return sorted(set(Distributor.objects.filter(pk__in=list(ids)).values_list("owner_id", flat=True)))
+
+
+def rebuild_owner_months(first_month: date | None, owners: list[int] | None) -> None:
+    """``OwnerMonth`` of these reps (None: every rep) from ``first_month`` on (None: every month), summed again
+    from the month rows and plan targets of the accounts each of them owns now, with the running balance (the
+    balance of the rep's last row before ``first_month`` plus the running Σ (became_due − settled)).
+
+    Called in the transaction that wrote the accounts' month rows or targets (their owners, from the first month
+    written on: every later month's balance moves with it) and by a change of a card's owner (both reps, every
+    month). Under the reps' locks (``ALL_OWNERS``/``OWNER``, as ``_lock`` does for accounts), taken after the
+    accounts' own, so two writers never insert the same rep's month."""
+    if owners is not None and not owners:
+        return
+    _lock(owners, everything=ALL_OWNERS, one=OWNER)
+    table, months, targets, accounts = (
+        _table(OwnerMonth),
+        _table(DistributorMonth),
+        _table(TargetMonth),
+        _table(Distributor),
+    )
+    since, since_params = ("", []) if first_month is None else (" AND month >= %s", [first_month])
+    owned, owned_params = "", []
+    if owners is not None:
+        owned = (
+            f" AND distributor_id IN (SELECT id FROM {accounts} WHERE owner_id IN ({', '.join(['%s'] * len(owners))}))"
+        )
+        owned_params = list(owners)
+    month_rows = (
+        f"SELECT distributor_id, month, {', '.join(FLOW_FIELDS)}, "
+        "CASE WHEN planned THEN sales_amount ELSE 0 END AS planned_sales_amount, "
+        "CASE WHEN planned THEN gross_profit ELSE 0 END AS planned_gross_profit, "
+        f"{', '.join(f'0 AS target_{name}' for name in TARGET_COLUMNS)} FROM {months} WHERE 1=1{since}{owned}"
+    )
+    target_rows = (
+        f"SELECT distributor_id, month, {', '.join('0' for _name in FLOW_FIELDS)}, 0, 0, {', '.join(TARGET_COLUMNS)} "
+        f"FROM {targets} WHERE rep_id IS NULL{since}{owned}"
+    )
+    grouped = (  # the columns are named by the first SELECT of the union
+        f"SELECT d.owner_id, x.month, {', '.join(f'SUM(x.{name}) AS {name}' for name in OWNER_SUMS)}, "
+        f"SUM(x.became_due - x.settled) AS net FROM ({month_rows} UNION ALL {target_rows}) x "
+        f"JOIN {accounts} d ON d.id = x.distributor_id GROUP BY d.owner_id, x.month"
+    )
+    base, base_params = "0", []
+    if first_month is not None:
+        base = (
+            f"COALESCE((SELECT p.balance FROM {table} p WHERE p.owner_id = g.owner_id AND p.month < %s "
+            "ORDER BY p.month DESC LIMIT 1), 0)"
+        )
+        base_params = [first_month]
+    cleared = "1=1" + since
+    if owners is not None:
+        cleared += f" AND owner_id IN ({', '.join(['%s'] * len(owners))})"
+    with _rewriting(table, cleared, [*since_params, *owned_params]):
+        _execute(
+            f"INSERT INTO {table} (owner_id, month, {', '.join(OWNER_SUMS)}, balance) "
+            f"SELECT g.owner_id, g.month, {', '.join(f'g.{name}' for name in OWNER_SUMS)}, "
+            f"{base} + SUM(g.net) OVER (PARTITION BY g.owner_id ORDER BY g.month) FROM ({grouped}) g",
+            [*base_params, *since_params, *owned_params, *since_params, *owned_params],
+        )
+
+
 def _rebuild_outlets(start: date | None, end: date | None, ids: list[int] | None) -> None:
     """Changes of the cards' outlet network per day, from the audit trail (before/after of every card change)."""
     rows = OutletChange.objects.all()
@@ -487,18 +570,19 @@ def _stamp(ids: list[int] | None) -> None:
     generations.renew_accounts(ids)  # the dashboards kept in the cache for these accounts are not used again
 
 
-def _lock(ids: list[int] | None) -> None:
+def _lock(ids: list[int] | None, *, everything: int = ALL_ACCOUNTS, one: int = ACCOUNT) -> None:
     """Every account (``ids`` None) or these accounts, until the transaction ends; in ascending id order, so two
-    writers of overlapping accounts never wait for each other in a circle."""
+    writers of overlapping accounts never wait for each other in a circle. (The reps' month sums: the same with
+    ``ALL_OWNERS`` and ``OWNER``.)"""
     if connection.vendor != "postgresql":
         return  # SQLite: every write transaction takes the one write lock when it begins (settings)
     if ids is None:
-        _execute("SELECT pg_advisory_xact_lock(%s)", [ALL_ACCOUNTS])
+        _execute("SELECT pg_advisory_xact_lock(%s)", [everything])
         return
     _execute(
         "SELECT pg_advisory_xact_lock_shared(%s), "
         "(SELECT count(pg_advisory_xact_lock(%s, CAST(x %% 2147483647 AS integer))) FROM unnest(%s::bigint[]) x)",
-        [ALL_ACCOUNTS, ACCOUNT, ids],
+        [everything, one, sorted(ids)],
     )
 
 
@@ -555,6 +639,8 @@ def rebuild(
         return
     _lock(ids)
     _rebuild(start, end, ids, parts)
+    if parts & (FLOWS | TARGETS):
+        rebuild_owner_months(_first_of_month(start) if start else None, None if ids is None else owners_of(ids))
 
 
 def _spill(f: _Filter) -> date | None:
@@ -687,6 +773,15 @@ def changed(
     transaction.on_commit(_flush)
 
 
+def owners_changed(owners: Iterable[int | None]) -> None:
+    """Cards moved between these reps (or one was deleted): their month sums again, every month, at once (in the
+    writer's transaction, which the sums commit or roll back with). Not inside ``suspended``: its rebuild does."""
+    owners = sorted({pk for pk in owners if pk})
+    if owners and not getattr(_pending, "suspended", False):
+        with transaction.atomic():
+            rebuild_owner_months(None, owners)
+
+
 def marks_pending() -> bool:
     """Whether this thread marked changes that no refresh has yet followed (its transaction is still open, or
     rolled back): what it reads of the rollups' consumers must not come from a cache."""
@@ -785,6 +880,12 @@ def drain(*, batch: int = DRAIN_BATCH, max_seconds: float = DRAIN_MAX_SECONDS) -
             _lock(sorted(requests))  # one statement for the batch, before any group is written
             for (first, last, parts), ids in groups.items():
                 _rebuild(first, last, sorted(ids), parts)
+            # The owners' month sums once for the batch (their locks in one statement too), from its first month.
+            summed = [(first, ids) for (first, _last, parts), ids in groups.items() if parts & (FLOWS | TARGETS)]
+            if summed:
+                firsts = [first for first, _ids in summed]
+                since = None if None in firsts else _first_of_month(min(firsts))
+                rebuild_owner_months(since, owners_of(pk for _first, ids in summed for pk in ids))
             refreshed += len(requests)
     return refreshed
 

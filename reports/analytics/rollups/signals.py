@@ -7,7 +7,9 @@ the rest. A service sends ``reports.visits.signals.last_write`` as its transacti
 then, inside it, so the refresh request commits (or rolls back) with the change.
 
 A change of the organisation the dashboards group by (cards, people, teams, regions) touches no rollup row, but it
-replaces the figures' generation ``all`` (``generations``), so no dashboard kept in the cache outlives it.
+replaces the figures' generation ``all`` (``generations``), so no dashboard kept in the cache outlives it. The one
+exception is the reps' month sums (``OwnerMonth``): a card's new owner, or a card deleted, sums its reps' months
+again in the same transaction.
 """
 
 from datetime import date, timedelta
@@ -122,6 +124,24 @@ def _organisation_changed(sender, instance, update_fields=None, **kwargs):
     generations.renew_everything()
 
 
+def _remember_owner(sender, instance, **kwargs):
+    # The reps' month sums (OwnerMonth) follow a card to its new owner: both reps' are summed again after the save.
+    instance._rollup_owner = (
+        sender.objects.filter(pk=instance.pk).values_list("owner_id", flat=True).first() if instance.pk else None
+    )
+
+
+def _owner_changed(sender, instance, created=False, **kwargs):
+    old = getattr(instance, "_rollup_owner", None)
+    if not created and old is not None and old != instance.owner_id:
+        rollups.owners_changed([old, instance.owner_id])
+
+
+def _card_deleted(sender, instance, **kwargs):
+    # Its month rows went with it (cascade): its owner's sums without them.
+    rollups.owners_changed([instance.owner_id])
+
+
 def connect() -> None:
     for model in (Visit, Order, ScheduleEntry, QuarterlyPlan, Invoice, Payment, Allocation):
         uid = f"rollups:{model._meta.label}"
@@ -132,6 +152,9 @@ def connect() -> None:
     post_save.connect(_audit_changed, sender=AuditEvent, dispatch_uid="rollups:audit")
     written_in_bulk.connect(_written_in_bulk, dispatch_uid="rollups:bulk")
     last_write.connect(_last_write, dispatch_uid="rollups:last-write")
+    pre_save.connect(_remember_owner, sender=Distributor, dispatch_uid="rollups:owner")
+    post_save.connect(_owner_changed, sender=Distributor, dispatch_uid="rollups:owner")
+    post_delete.connect(_card_deleted, sender=Distributor, dispatch_uid="rollups:owner")
     for model in (Distributor, User, Team, Region):
         uid = f"generations:{model._meta.label}"
         post_save.connect(_organisation_changed, sender=model, dispatch_uid=uid)
