@@ -24,7 +24,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.scope import owned_by_scope
 from distributors.models import Distributor
-from kamcrm.money import MONEY
+from kamcrm.money import MONEY, ZERO
 from kamcrm.validators import TextLengthValidator
 
 DEFAULT_CURRENCY = "CNY"
@@ -797,13 +797,15 @@ class CollectionTask(models.Model):
 
 
 class OpenSummary(models.Model):
-    """One account's open money, for the worklist's ranking: kept by ``receivables.summary`` in the transaction of
-    every write of an invoice's open amount (recording an invoice, every allocation: payments, claims, credit notes,
-    write-offs, reversals), and recomputed for the new day by the nightly task just after midnight.
+    """One account's open money, for the worklist's ranking and today's dashboards: kept by ``receivables.summary``
+    in the transaction of every write of an invoice's open amount (recording an invoice, every allocation:
+    payments, claims, credit notes, write-offs, reversals) or of a credit note, and recomputed for the new day by
+    the nightly task just after midnight.
 
-    ``open_amount`` and ``open_invoices`` hold whatever the day; the overdue figures are those of ``as_of``
-    (``oldest_due`` is the oldest due date past due then, ``score`` Σ open × days past due). A row whose
-    ``as_of`` is not the day asked for is not used (the worklist then reads the invoices)."""
+    ``open_amount`` and ``open_invoices`` hold whatever the day; the overdue figures and the credit sales are
+    those of ``as_of`` (``oldest_due`` is the oldest due date past due then, ``score`` Σ open × days past due). A
+    row whose ``as_of`` is not the day asked for is not used (the worklist and the dashboards then read the
+    invoices)."""
 
     distributor = models.OneToOneField(
         Distributor,
@@ -819,6 +821,9 @@ class OpenSummary(models.Model):
     overdue_invoices = models.PositiveIntegerField(_("overdue invoices"), default=0)
     oldest_due = models.DateField(_("oldest due date past due"), null=True, blank=True)
     score = models.DecimalField(_("amount × days overdue"), max_digits=20, decimal_places=2)
+    # Σ invoices − Σ credit notes issued in the DSO window ending on ``as_of`` (``summary.credit_sales``): with
+    # ``open_amount``, a dashboard's DSO of today without reading the invoices.
+    credit_sales = models.DecimalField(_("credit sales"), max_digits=18, decimal_places=2, default=ZERO)
 
     class Meta:
         verbose_name = _("open money of an account")

@@ -500,9 +500,11 @@ def record_credit_note(
     except IntegrityError:
         raise ValidationError({"number": [_("This credit note number is already used.")]}) from None
     if invoice is not None:
-        _apply(invoice, amount=amount, paid_on=issue_date, by=by, credit_note=note)
+        _apply(invoice, amount=amount, paid_on=issue_date, by=by, credit_note=note)  # its row too
         note.unapplied_amount = ZERO
         note.save(update_fields=["unapplied_amount"])
+    else:  # the account's credit sales (DSO) are less by it
+        summary.refresh([distributor.pk])
     audit.record(note, by=by, action="credit_note_recorded", after=_money_snapshot(note))
     return note
 

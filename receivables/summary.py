@@ -9,20 +9,31 @@ writer before — never from a stale read. The overdue figures depend on the day
 (:func:`refresh_all`) recomputes every row for the new day; until it has, the worklist reads the invoices.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from kamcrm.money import ZERO
+from kamcrm.money import ZERO, cents
 
-from .models import Invoice, OpenSummary
+from .models import CreditNote, Invoice, OpenSummary
 
 LOCK_SPACE = 731_214  # the first key of this module's advisory locks (the second is the distributor id)
 CHUNK = 1_000
-FIELDS = ["as_of", "open_amount", "open_invoices", "overdue_amount", "overdue_invoices", "oldest_due", "score"]
+FIELDS = [
+    "as_of",
+    "open_amount",
+    "open_invoices",
+    "overdue_amount",
+    "overdue_invoices",
+    "oldest_due",
+    "score",
+    "credit_sales",
+]
+DSO_WINDOW_DAYS = 90  # the days of credit sales that DSO weighs the open money against
 
 
 def lock_accounts(distributor_ids: Iterable[int]) -> None:
@@ -37,6 +48,23 @@ def lock_accounts(distributor_ids: Iterable[int]) -> None:
             "SELECT pg_advisory_xact_lock(%s, s.id) FROM (SELECT unnest(%s::int[]) AS id ORDER BY 1) s",
             [LOCK_SPACE, ids],
         )
+
+
+def credit_sales(*, on: date, group: str | None, where: Q) -> dict:
+    """{group key: net credit sales of the ``DSO_WINDOW_DAYS`` days ending on ``on``}: Σ the invoices less Σ the
+    credit notes issued in the window, of those matching ``where`` (a filter through ``distributor``, which both
+    have), grouped at ``group`` (a path from them; "" key when None). Two grouped queries."""
+    window = Q(issue_date__gte=on - timedelta(days=DSO_WINDOW_DAYS - 1), issue_date__lte=on) & where
+    result: dict = defaultdict(lambda: ZERO)
+    for model, sign in ((Invoice, 1), (CreditNote, -1)):
+        rows = model.objects.filter(window).order_by()
+        if group is None:
+            sums = [("", rows.aggregate(total=Sum("amount"))["total"])]
+        else:
+            sums = rows.values(_group=F(group)).annotate(total=Sum("amount")).values_list("_group", "total")
+        for key, total in sums:
+            result[key] += sign * cents(total)
+    return dict(result)
 
 
 def figures(rows: Iterable[tuple[int, date, object]], *, on: date) -> dict[int, OpenSummary]:
@@ -66,6 +94,7 @@ def _empty(distributor_id: int, on: date) -> OpenSummary:
         overdue_invoices=0,
         oldest_due=None,
         score=ZERO,
+        credit_sales=ZERO,
     )
 
 
@@ -75,6 +104,9 @@ def _write(ids: list[int], on: date) -> None:
     )
     found = figures(open_rows, on=on)
     rows = [found.get(pk) or _empty(pk, on) for pk in ids]
+    sales = credit_sales(on=on, group="distributor_id", where=Q(distributor__in=ids))
+    for row in rows:
+        row.credit_sales = sales.get(row.distributor_id, ZERO)
     OpenSummary.objects.bulk_create(rows, update_conflicts=True, unique_fields=["distributor"], update_fields=FIELDS)
 
 
@@ -88,13 +120,16 @@ def refresh(distributor_ids: Iterable[int], *, on: date | None = None) -> None:
 
 
 def refresh_all(*, on: date | None = None) -> int:
-    """Every account with a row or an open invoice, recomputed as of ``on`` (today), in chunks of 1,000 accounts,
-    each its own transaction under the accounts' locks (writers of other accounts go on). Idempotent. Returns how
-    many rows it wrote."""
+    """Every account with a row, an open invoice or credit sales, recomputed as of ``on`` (today), in chunks of
+    1,000 accounts, each its own transaction under the accounts' locks (writers of other accounts go on).
+    Idempotent. Returns how many rows it wrote."""
     on = on or timezone.localdate()
+    window = Q(issue_date__gte=on - timedelta(days=DSO_WINDOW_DAYS - 1), issue_date__lte=on)
     ids = sorted(
         set(OpenSummary.objects.values_list("distributor_id", flat=True))
         | set(Invoice.objects.filter(open_amount__gt=0).values_list("distributor_id", flat=True).distinct())
+        | set(Invoice.objects.filter(window).values_list("distributor_id", flat=True).distinct())
+        | set(CreditNote.objects.filter(window).values_list("distributor_id", flat=True).distinct())
     )
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
