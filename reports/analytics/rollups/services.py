@@ -641,6 +641,8 @@ def rebuild(
     _rebuild(start, end, ids, parts)
     if parts & (FLOWS | TARGETS):
         rebuild_owner_months(_first_of_month(start) if start else None, None if ids is None else owners_of(ids))
+    if ids is None:
+        _analyze(everything=start is None and end is None)
 
 
 def _spill(f: _Filter) -> date | None:
@@ -710,8 +712,6 @@ def _rebuild(start: date | None, end: date | None, ids: list[int] | None, parts:
     if parts & FLOWS and not (months_rewritten and start is None and end is None):  # else written with them
         _rebuild_month_balances(first_month, ids)
     _stamp(ids)
-    if ids is None:
-        _analyze(everything=start is None and end is None)
 
 
 def rebuild_recent(*, today: date | None = None, days: int = 2) -> tuple[date, date]:
