@@ -490,15 +490,21 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None, owners: "Sc
     # Allocations made before their invoice became collectible: paid before the period on an invoice that
     # became collectible in it (not open at its start); paid in the period on one collectible by its end: a
     # payment is collected, a credit note or write-off reduces what was due.
+    # For periods of whole months only the months of the two dates matter (a period starts on a 1st and ends on a
+    # month's last day): summed per month in SQL, a region's year is ~230 rows instead of ~1,600.
     earliest = min(p.start for p in periods)
+    if all(p.month_aligned for p in periods):
+        dates = {"_paid": TruncMonth("paid_on", output_field=DateField()), "_due": TruncMonth("due_on")}
+    else:
+        dates = {"_paid": F("paid_on"), "_due": F("due_on")}
     ahead = (
         CollectionAhead.objects.filter(accounts, due_on__gte=earliest, due_on__lte=max(p.end for p in periods))
         .order_by()
-        .values("paid_on", "due_on", **key_of)
+        .values(**dates, **key_of)
         .annotate(a=Sum("amount"), c=Sum("collected"))
     )
     for row in ahead:
-        key, paid_on, due_on = row.get("_key"), row["paid_on"], row["due_on"]
+        key, paid_on, due_on = row.get("_key"), row["_paid"], row["_due"]
         amount, collected = cents(row["a"]), cents(row["c"])
         for i, p in enumerate(periods):
             if p.start <= due_on <= p.end and paid_on < p.start:
