@@ -194,3 +194,45 @@ def test_the_reps_month_sums_leave_out_a_deleted_card(org, cards):
     card.delete()
     assert owner_months_kept() == owner_months_by_hand()
     assert not OwnerMonth.objects.filter(owner=org.rep_a1, month=month, sales_amount__gt=0).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_card_moved_while_its_refresh_is_in_flight_is_summed_under_its_new_rep(org, cards):
+    """A refresh has written an account's month rows and read its owner, not yet summed the owner's months, when a
+    manager moves the card to another rep. Whichever commits first, both reps' month sums end up those of the
+    accounts they own, with the refresh's rows (the move waits for the account's lock)."""
+    import threading
+
+    from tests.receivables.threads import in_thread
+
+    account = cards.a1
+    VisitFactory(distributor=account, visit_date=TODAY)  # a row the refresh below writes
+    month = TODAY.replace(day=1)
+    DistributorMonth.objects.all().delete()  # as if that refresh had not run yet
+    rollups.rebuild_owner_months(None, None)
+    read_owner, release, results = threading.Event(), threading.Event(), {}
+
+    def refresh():
+        with transaction.atomic():
+            rollups._lock([account.pk])
+            rollups._rebuild(TODAY, TODAY, [account.pk], rollups.FLOWS)
+            owners = rollups.owners_of([account.pk])  # the rep before the move
+            read_owner.set()
+            release.wait(10)
+            rollups.rebuild_owner_months(month, owners)
+        return True
+
+    def move():
+        read_owner.wait(10)
+        cards_services.reassign(distributor=account, owner=org.rep_b1, by=org.admin)
+        return True
+
+    threads = [in_thread(refresh, results, "refresh"), in_thread(move, results, "move")]
+    read_owner.wait(10)
+    threading.Event().wait(0.5)  # the move is waiting for the account (or, without its lock, has committed)
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    assert results == {"refresh": True, "move": True}
+    assert owner_months_kept() == owner_months_by_hand()
+    assert OwnerMonth.objects.get(owner=org.rep_b1, month=month).visits >= 1

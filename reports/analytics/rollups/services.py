@@ -773,12 +773,15 @@ def changed(
     transaction.on_commit(_flush)
 
 
-def owners_changed(owners: Iterable[int | None]) -> None:
-    """Cards moved between these reps (or one was deleted): their month sums again, every month, at once (in the
-    writer's transaction, which the sums commit or roll back with). Not inside ``suspended``: its rebuild does."""
+def owners_changed(owners: Iterable[int | None], accounts: Iterable[int]) -> None:
+    """``accounts`` moved between these reps (or were deleted): the reps' month sums again, every month, at once
+    (in the writer's transaction, which the sums commit or roll back with). Not inside ``suspended``: its rebuild
+    does. Under the accounts' locks first, as a refresh takes them: a refresh of a moved account in flight commits
+    before (and its rows are summed here) or waits for this one (and sums the account under its new rep)."""
     owners = sorted({pk for pk in owners if pk})
     if owners and not getattr(_pending, "suspended", False):
         with transaction.atomic():
+            _lock(sorted(set(accounts)))
             rebuild_owner_months(None, owners)
 
 

@@ -134,12 +134,12 @@ def _remember_owner(sender, instance, **kwargs):
 def _owner_changed(sender, instance, created=False, **kwargs):
     old = getattr(instance, "_rollup_owner", None)
     if not created and old is not None and old != instance.owner_id:
-        rollups.owners_changed([old, instance.owner_id])
+        rollups.owners_changed([old, instance.owner_id], [instance.pk])
 
 
 def _card_deleted(sender, instance, **kwargs):
     # Its month rows went with it (cascade): its owner's sums without them.
-    rollups.owners_changed([instance.owner_id])
+    rollups.owners_changed([instance.owner_id], [instance.pk])
 
 
 def connect() -> None:
