@@ -124,10 +124,12 @@ def _organisation_changed(sender, instance, update_fields=None, **kwargs):
     generations.renew_everything()
 
 
-def _remember_owner(sender, instance, **kwargs):
+def _remember_owner(sender, instance, update_fields=None, **kwargs):
     # The reps' month sums (OwnerMonth) follow a card to its new owner: both reps' are summed again after the save.
+    # (A save of other fields only, as most are, reads nothing.)
+    moves = instance.pk and (update_fields is None or "owner" in update_fields or "owner_id" in update_fields)
     instance._rollup_owner = (
-        sender.objects.filter(pk=instance.pk).values_list("owner_id", flat=True).first() if instance.pk else None
+        sender.objects.filter(pk=instance.pk).values_list("owner_id", flat=True).first() if moves else None
     )
 
 
