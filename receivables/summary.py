@@ -50,11 +50,16 @@ def lock_accounts(distributor_ids: Iterable[int]) -> None:
         )
 
 
+def _window(on: date) -> Q:
+    """Invoices or credit notes issued in the ``DSO_WINDOW_DAYS`` days ending on ``on``."""
+    return Q(issue_date__gte=on - timedelta(days=DSO_WINDOW_DAYS - 1), issue_date__lte=on)
+
+
 def credit_sales(*, on: date, group: str | None, where: Q) -> dict:
     """{group key: net credit sales of the ``DSO_WINDOW_DAYS`` days ending on ``on``}: Σ the invoices less Σ the
     credit notes issued in the window, of those matching ``where`` (a filter through ``distributor``, which both
     have), grouped at ``group`` (a path from them; "" key when None). Two grouped queries."""
-    window = Q(issue_date__gte=on - timedelta(days=DSO_WINDOW_DAYS - 1), issue_date__lte=on) & where
+    window = _window(on) & where
     result: dict = defaultdict(lambda: ZERO)
     for model, sign in ((Invoice, 1), (CreditNote, -1)):
         rows = model.objects.filter(window).order_by()
@@ -124,7 +129,7 @@ def refresh_all(*, on: date | None = None) -> int:
     1,000 accounts, each its own transaction under the accounts' locks (writers of other accounts go on).
     Idempotent. Returns how many rows it wrote."""
     on = on or timezone.localdate()
-    window = Q(issue_date__gte=on - timedelta(days=DSO_WINDOW_DAYS - 1), issue_date__lte=on)
+    window = _window(on)
     ids = sorted(
         set(OpenSummary.objects.values_list("distributor_id", flat=True))
         | set(Invoice.objects.filter(open_amount__gt=0).values_list("distributor_id", flat=True).distinct())
