@@ -549,9 +549,9 @@ def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None
     table, owner_column = DistributorMonth._meta.db_table, "distributor_id"
     try:
         if owners is not None:  # the reps (of the scope's team, region or company), their running balances
-            table, owner_column, user_path = OwnerMonth._meta.db_table, "owner_id", USER_PATHS.get(owners.level)
+            table, owner_column, user_path = OwnerMonth._meta.db_table, "owner_id", _rep_path(CARD_PATHS[owners.level])
             reps = User.objects.filter(**({user_path: owners.id} if user_path else {}))
-            key_path = {None: None, "owner__team_id": "team_id", "owner__team__region_id": "team__region_id"}[card_path]
+            key_path = _rep_path(card_path)
             cards_sql, params = _named_sql(reps.order_by().values("pk", **({"_key": F(key_path)} if key_path else {})))
         else:
             cards_sql, params = _named_sql(
@@ -713,7 +713,11 @@ def _months_of(periods: Sequence[Period]) -> Q:
 # region, wherever they are added up by rep or above (not per account, nor as reps' shares of accounts).
 SUMMED_BY_OWNER = ("team", "region", "company")
 PLANNED_SUMS = ("planned_sales_amount", "planned_gross_profit")
-USER_PATHS = {"company": None, "region": "team__region_id", "team": "team_id"}  # the same keys from the rep
+
+
+def _rep_path(card_path: str | None) -> str | None:
+    """A card's path to its owner's team or region (``CARD_PATHS``) as the same path from the rep."""
+    return card_path.removeprefix("owner__") if card_path else None
 
 
 def _by_owner(scope: "Scope", path: str | None) -> "Scope | None":
