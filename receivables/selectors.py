@@ -45,6 +45,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Region, Team, User
 from distributors.models import Distributor
 from distributors.plans.arithmetic import rate
+from kamcrm import prepared
 from kamcrm.money import ZERO, cents
 
 from . import summary
@@ -583,29 +584,43 @@ def _dso_parts_of(opened: dict, *, as_of: date, group: str | None, distributors)
 OVERDUE = "overdue"  # the name under which overdue_and_dso_parts sums the money past due
 
 
-def overdue_and_dso_parts(
-    *, as_of: date, group: str | None, distributors: QuerySet[Distributor] | None = None
-) -> tuple[dict, dict]:
+def overdue_and_dso_parts(*, as_of: date, group: str | None, cards: Q | None = None) -> tuple[dict, dict]:
     """:func:`open_sums_and_dso_parts` with one sum, ``OVERDUE`` (the open amounts due before ``as_of``): what a
     dashboard shows. On today, from the accounts' one-row summaries (``OpenSummary``: a row per account with
     money open or credit sales, kept with every write of an invoice, a credit note or an open amount, and
     recomputed for each new day) instead of every open invoice and every invoice of the DSO window (the company's
     took ~100 ms to add up, their rows ~30 ms). An account whose row is of another day (the nightly recompute has
-    not run yet) is read from its invoices, as any other day is."""
+    not run yet) is read from its invoices, as any other day is. ``cards``: a filter on the accounts (None: all).
+
+    Grouped, its read is compiled once per shape (``kamcrm.prepared``): a dashboard asks it on every view."""
+    distributors = None if cards is None else Distributor.objects.filter(cards)
     overdue = {OVERDUE: Q(due_date__lt=as_of)}
     if as_of != _today():
         return open_sums_and_dso_parts(as_of=as_of, group=group, sums=overdue, distributors=distributors)
-    rows = OpenSummary.objects.filter(Q(open_invoices__gt=0) | ~Q(credit_sales=0))
-    if distributors is not None:
-        rows = rows.filter(distributor__in=distributors)
-    fresh = Q(as_of=as_of)
-    opened = _grouped(
-        rows,
-        group,
-        **{OVERDUE: Sum("overdue_amount", filter=fresh), DSO_OPEN: Sum("open_amount", filter=fresh)},
-        sales=Sum("credit_sales", filter=fresh),
-        stale=Count("pk", filter=~fresh),
-    )
+
+    def summaries(cards: Q | None):
+        rows = OpenSummary.objects.filter(Q(open_invoices__gt=0) | ~Q(credit_sales=0))
+        return rows if cards is None else rows.filter(distributor__in=Distributor.objects.filter(cards))
+
+    def sums(as_of: date) -> dict:
+        fresh = Q(as_of=as_of)
+        return {
+            OVERDUE: Sum("overdue_amount", filter=fresh),
+            DSO_OPEN: Sum("open_amount", filter=fresh),
+            "sales": Sum("credit_sales", filter=fresh),
+            "stale": Count("pk", filter=~fresh),
+        }
+
+    if group is None:
+        opened = _grouped(summaries(cards), None, **sums(as_of))
+    else:
+        found = prepared.rows(
+            f"receivables.open_summaries:{group}",
+            lambda cards, as_of: summaries(cards).order_by().values(_group=F(group)).annotate(**sums(as_of)),
+            cards=cards,
+            as_of=as_of,
+        )
+        opened = {row.pop("_group"): row for row in found}
     parts: dict = defaultdict(DsoParts)
     stale = 0
     for key, row in opened.items():
@@ -613,7 +628,7 @@ def overdue_and_dso_parts(
         parts[key].credit_sales += cents(row.pop("sales"))
         stale += row.pop("stale") or 0
     if stale:
-        ids = list(rows.exclude(fresh).values_list("distributor_id", flat=True))
+        ids = list(summaries(cards).exclude(as_of=as_of).values_list("distributor_id", flat=True))
         read, read_parts = open_sums_and_dso_parts(as_of=as_of, group=group, sums=overdue, distributors=ids)
         for key, row in read.items():
             opened.setdefault(key, {OVERDUE: None})[OVERDUE] = (opened[key][OVERDUE] or ZERO) + (row[OVERDUE] or ZERO)

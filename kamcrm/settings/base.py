@@ -435,3 +435,5 @@ DASHBOARD_WARM_SECONDS = env.int("DASHBOARD_WARM_SECONDS", default=10)
 # per process (kamcrm/parallel.py; PostgreSQL, outside a transaction). Each thread keeps a database connection:
 # count them in max_connections. 0: one read after the other.
 PARALLEL_READS = env.int("PARALLEL_READS", default=3)
+# The dashboards' reads compiled once per shape (``kamcrm.prepared``); False compiles every queryset every time.
+PREPARED_QUERIES = env.bool("PREPARED_QUERIES", default=True)

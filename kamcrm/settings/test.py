@@ -14,3 +14,6 @@ STORAGES = {
 }
 # The live server's thread must not keep a connection open past a test (it blocks dropping test DBs).
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Every read compiled once per shape (``kamcrm.prepared``) is also compiled the ORM's way and compared.
+PREPARED_QUERIES_CHECK = True

@@ -20,6 +20,7 @@ from fractions import Fraction
 
 from distributors.plans.arithmetic import expected_rate, month_end, quarter_of
 from distributors.plans.models import Distribution, QuarterlyPlan
+from kamcrm import prepared
 from reports.analytics.models import TargetMonth
 
 MONEY_RATES = {"sales": "sales_amount", "gross_profit": "gross_profit"}
@@ -52,23 +53,32 @@ def account_paces(*, scope_q, start: date, end: date, today: date) -> dict[int, 
     months = _months(start, end)
     quarters = {quarter_of(m) for m in months}
     years = {year for year, _quarter in quarters}
-    plans = (
-        QuarterlyPlan.objects.current()
-        .filter(scope_q, distribution=Distribution.PROFILE, year__in=years)
-        .order_by()  # a set is made of them: no ordering (nor its join to the cards)
+    plans = prepared.rows(
+        "pacing.seasonal",
+        lambda accounts, years: (
+            QuarterlyPlan.objects.current()
+            .filter(accounts, distribution=Distribution.PROFILE, year__in=years)
+            .order_by()  # a set is made of them: no ordering (nor its join to the cards)
+            .values_list("distributor_id", "year", "quarter")
+        ),
+        accounts=scope_q,
+        years=years,
     )
-    seasonal = {
-        pk
-        for pk, year, quarter in plans.values_list("distributor_id", "year", "quarter")
-        if (year, quarter) in quarters
-    }
+    seasonal = {pk for pk, year, quarter in plans if (year, quarter) in quarters}
     if not seasonal:  # every account paces by days, so every group does: nothing to weigh (see blend)
         return {}
-    rows = TargetMonth.objects.filter(scope_q, rep__isnull=True, month__in=months).values_list(
-        "distributor_id", "month", *MONEY_RATES.values()
+    rows = prepared.rows(
+        "pacing.targets",
+        lambda accounts, months: (
+            TargetMonth.objects.filter(accounts, rep__isnull=True, month__in=months)
+            .order_by()
+            .values_list("distributor_id", "month", *MONEY_RATES.values())
+        ),
+        accounts=scope_q,
+        months=months,
     )
     by_account: dict = {}
-    for pk, month, *amounts in rows.order_by():
+    for pk, month, *amounts in rows:
         weights = by_account.setdefault(pk, {name: {} for name in MONEY_RATES})
         for name, amount in zip(MONEY_RATES, amounts, strict=True):
             weights[name][month] = amount or Decimal(0)

@@ -32,7 +32,7 @@ from fractions import Fraction
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, DateField, Exists, F, Max, OuterRef, Q, Sum, Value
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
@@ -45,6 +45,7 @@ from accounts.selectors import regions_overseen_by, teams_overseen_by
 from distributors.cards.models import TIER_VISIT_FREQUENCY_DAYS
 from distributors.models import Distributor
 from distributors.plans.arithmetic import PlannedPart, largest_remainder, pace, rate
+from kamcrm import prepared
 from kamcrm.money import CENT, ZERO, cents
 from kamcrm.parallel import together
 from receivables.selectors import OVERDUE, DsoParts, overdue_and_dso_parts
@@ -261,16 +262,19 @@ def children_of(scope: Scope, level: str) -> list[tuple[int, str]]:
         rows = Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")).order_by("code")
         return [(d.pk, d.display_name) for d in rows.only("pk", "code", "name", "short_name")]
     if level == "rep":
-        owns = Exists(Distributor.objects.filter(owner_id=OuterRef("pk")))  # a semi-join: no row per account
-        people = User.objects.filter(Q(role__in=[Role.REP, Role.KAM]) | owns)
-        if scope.level == "team":
-            people = people.filter(team_id=scope.id)
-        elif scope.level == "region":
-            people = people.filter(team__region_id=scope.id)
-        elif scope.level == "rep":
-            people = people.filter(pk=scope.id)
-        people = people.filter(Q(is_active=True) | owns).only("pk", "username", "first_name", "last_name")
-        return [(u.pk, u.display_name) for u in people.order_by("username")]
+
+        def people(within: Q):
+            owns = Exists(Distributor.objects.filter(owner_id=OuterRef("pk")))  # a semi-join: no row per account
+            found = User.objects.filter(Q(role__in=[Role.REP, Role.KAM]) | owns).filter(within)
+            found = found.filter(Q(is_active=True) | owns).order_by("username")
+            return found.values_list("pk", "username", "first_name", "last_name")
+
+        within = {"team": Q(team_id=scope.id), "region": Q(team__region_id=scope.id), "rep": Q(pk=scope.id)}
+        rows = prepared.rows("dashboards.children_reps", people, within=within.get(scope.level, Q()))
+        return [
+            (pk, User(pk=pk, username=username, first_name=first, last_name=last).display_name)
+            for pk, username, first, last in rows
+        ]
     if level == "team":
         teams = Team.objects.all()
         if scope.level == "region":
@@ -434,16 +438,25 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None, owners: "Sc
         low = min(periods[i].start for i in chosen)
         high = max(periods[i].end for i in chosen)
         if unit == "month" and owners is not None:  # the reps' sums carry the planned part summed
-            rows = _owner_rows(owners, path, month__gte=low, month__lte=high).annotate(
-                **{f"s_{n}": Sum(n) for n in (*FLOW_FIELDS, *PLANNED_SUMS)}
+            rows = prepared.rows(
+                f"dashboards.owner_flows:{owners.level}:{path}",
+                lambda low, high, scope_id: _owner_rows(
+                    owners, path, month__gte=low, month__lte=high, scope_id=scope_id
+                ).annotate(**{f"s_{n}": Sum(n) for n in (*FLOW_FIELDS, *PLANNED_SUMS)}),
+                low=low,
+                high=high,
+                scope_id=owners.id,
             )
         else:
-            rows = table.objects.filter(accounts, **{f"{unit}__gte": low, f"{unit}__lte": high}).order_by()
-            if unit == "day":
-                rows = rows.annotate(_month=TruncMonth("day", output_field=DateField()), _planned=_planned("_month"))
-            else:  # the month rows carry their planned flag (kept by the rollups with the targets)
-                rows = rows.annotate(_planned=F("planned"))
-            rows = rows.values(unit, "_planned", **key_of).annotate(**{f"s_{n}": Sum(n) for n in FLOW_FIELDS})
+            rows = prepared.rows(
+                f"dashboards.flows:{unit}:{path}",
+                lambda accounts, low, high, unit=unit, table=table: _flow_rows(
+                    table, unit, accounts, low, high, key_of
+                ),
+                accounts=accounts,
+                low=low,
+                high=high,
+            )
         for row in rows:
             key, day = row.get("_key"), row[unit]
             values = {n: cents(row[f"s_{n}"]) if n in MONEY_FLOWS else row[f"s_{n}"] or 0 for n in FLOW_FIELDS}
@@ -493,15 +506,22 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None, owners: "Sc
     # For periods of whole months only the months of the two dates matter (a period starts on a 1st and ends on a
     # month's last day): summed per month in SQL, a region's year is ~230 rows instead of ~1,600.
     earliest = min(p.start for p in periods)
-    if all(p.month_aligned for p in periods):
+    aligned = all(p.month_aligned for p in periods)
+    if aligned:
         dates = {"_paid": TruncMonth("paid_on", output_field=DateField()), "_due": TruncMonth("due_on")}
     else:
         dates = {"_paid": F("paid_on"), "_due": F("due_on")}
-    ahead = (
-        CollectionAhead.objects.filter(accounts, due_on__gte=earliest, due_on__lte=max(p.end for p in periods))
-        .order_by()
-        .values(**dates, **key_of)
-        .annotate(a=Sum("amount"), c=Sum("collected"))
+    ahead = prepared.rows(
+        f"dashboards.ahead:{path}:{aligned}",
+        lambda accounts, low, high: (
+            CollectionAhead.objects.filter(accounts, due_on__gte=low, due_on__lte=high)
+            .order_by()
+            .values(**dates, **key_of)
+            .annotate(a=Sum("amount"), c=Sum("collected"))
+        ),
+        accounts=accounts,
+        low=earliest,
+        high=max(p.end for p in periods),
     )
     for row in ahead:
         key, paid_on, due_on = row.get("_key"), row["_paid"], row["_due"]
@@ -514,6 +534,16 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None, owners: "Sc
                 cell.collected += collected
                 cell.collection_due -= amount - collected
     return cells
+
+
+def _flow_rows(table, unit: str, accounts: Q, low: date, high: date, key_of: dict):
+    """The accounts' day or month rows from ``low`` to ``high``, summed per day or month, planned flag and key."""
+    rows = table.objects.filter(accounts, **{f"{unit}__gte": low, f"{unit}__lte": high}).order_by()
+    if unit == "day":
+        rows = rows.annotate(_month=TruncMonth("day", output_field=DateField()), _planned=_planned("_month"))
+    else:  # the month rows carry their planned flag (kept by the rollups with the targets)
+        rows = rows.annotate(_planned=F("planned"))
+    return rows.values(unit, "_planned", **key_of).annotate(**{f"s_{n}": Sum(n) for n in FLOW_FIELDS})
 
 
 def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None, owners=None) -> dict:
@@ -550,14 +580,25 @@ def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None
     try:
         if owners is not None:  # the reps (of the scope's team, region or company), their running balances
             table, owner_column, user_path = OwnerMonth._meta.db_table, "owner_id", _rep_path(CARD_PATHS[owners.level])
-            reps = User.objects.filter(**({user_path: owners.id} if user_path else {}))
             key_path = _rep_path(card_path)
-            cards_sql, params = _named_sql(reps.order_by().values("pk", **({"_key": F(key_path)} if key_path else {})))
+            cards_sql, params = _named_sql(
+                f"dashboards.balance_reps:{user_path}:{key_path}",
+                lambda pk: (
+                    User.objects.filter(**({user_path: pk} if user_path else {}))
+                    .order_by()
+                    .values("pk", **({"_key": F(key_path)} if key_path else {}))
+                ),
+                pk=owners.id,
+            )
         else:
             cards_sql, params = _named_sql(
-                Distributor.objects.filter(_card_q(accounts))
-                .order_by()
-                .values("pk", **({"_key": F(card_path)} if card_path not in (None, "pk") else {}))
+                f"dashboards.balance_cards:{card_path}",
+                lambda accounts: (
+                    Distributor.objects.filter(_card_q(accounts))
+                    .order_by()
+                    .values("pk", **({"_key": F(card_path)} if card_path not in (None, "pk") else {}))
+                ),
+                accounts=accounts,
             )
     except EmptyResultSet:  # no account (an empty list of ids)
         return {}
@@ -651,8 +692,18 @@ def _target_rows(accounts: Q, periods: Sequence[Period]) -> list[tuple]:
     """[(account id, month, rep id or None, *TARGET_COLUMNS)] of the accounts' TargetMonth rows in the months the
     periods touch, the plans' months and the reps' splits alike (one read for everything a team's dashboard takes
     from the plans)."""
-    rows = TargetMonth.objects.filter(accounts, _months_of(periods)).order_by("rep_id")
-    return list(rows.values_list("distributor_id", "month", "rep_id", *TARGET_COLUMNS))
+    low = min(p.start for p in periods).replace(day=1)
+    return prepared.rows(
+        "dashboards.target_rows",
+        lambda accounts, low, high: (
+            TargetMonth.objects.filter(accounts, month__gte=low, month__lte=high)
+            .order_by("rep_id")
+            .values_list("distributor_id", "month", "rep_id", *TARGET_COLUMNS)
+        ),
+        accounts=accounts,
+        low=low,
+        high=max(p.end for p in periods),
+    )
 
 
 def _plans_of(rows: Sequence[tuple]) -> dict:
@@ -726,9 +777,11 @@ def _by_owner(scope: "Scope", path: str | None) -> "Scope | None":
     return scope if summed else None
 
 
-def _owner_rows(owners: "Scope", path: str | None, **filters):
-    """The reps' month sums (``OwnerMonth``) of ``owners``' reps, as ``values()`` keyed at ``path`` (``_key``)."""
-    rows = OwnerMonth.objects.filter(scope_q(owners.level, owners.id, prefix=""), **filters).order_by()
+def _owner_rows(owners: "Scope", path: str | None, *, scope_id: int | None = None, **filters):
+    """The reps' month sums (``OwnerMonth``) of ``owners``' reps, as ``values()`` keyed at ``path`` (``_key``);
+    ``scope_id``, when given, in place of ``owners``' id."""
+    pk = owners.id if scope_id is None else scope_id
+    rows = OwnerMonth.objects.filter(scope_q(owners.level, pk, prefix=""), **filters).order_by()
     return rows.values("month", **({"_key": F(_card_path(path))} if path else {}))
 
 
@@ -799,9 +852,9 @@ def _shared_sums(cells: dict, owners: dict, plans: dict, group: str | None, reps
 
 
 def _add_split_targets(result: dict, accounts: Q, periods: Sequence[Period], group, reps) -> None:
-    splits = TargetMonth.objects.filter(accounts, rep__isnull=False)
+    splits = accounts & Q(rep__isnull=False)
     if reps is not None:
-        splits = splits.filter(rep_id__in=reps)
+        splits &= Q(rep_id__in=list(reps))
     _add_targets(result, splits, periods, {"rep": "rep_id", "distributor": "distributor_id"}.get(group))
 
 
@@ -843,22 +896,27 @@ def _month_share(period: Period, month: date) -> Fraction:
     return Fraction(days, (end - month).days + 1)
 
 
-def _add_targets(result: dict, rows, periods: Sequence[Period], path: str | None) -> None:
-    """Targets from TargetMonth ``rows`` (plans' months, or reps' splits), grouped at ``path``: summed per key and
-    month in SQL, then made the periods' targets (:func:`_set_period_targets`)."""
+def _add_targets(result: dict, rows: Q, periods: Sequence[Period], path: str | None) -> None:
+    """Targets from the TargetMonth rows ``rows`` selects (plans' months, or reps' splits), grouped at ``path``:
+    summed per key and month in SQL, then made the periods' targets (:func:`_set_period_targets`)."""
     _set_period_targets(result, _target_month_sums(rows, periods, path), periods)
 
 
-def _target_month_sums(rows, periods: Sequence[Period], path: str | None) -> dict:
-    """{(key, month): TARGET_COLUMNS sums} of TargetMonth ``rows`` in the months the periods touch, grouped at
-    ``path`` (key None without)."""
+def _target_month_sums(rows: Q, periods: Sequence[Period], path: str | None) -> dict:
+    """{(key, month): TARGET_COLUMNS sums} of the TargetMonth rows ``rows`` selects in the months the periods
+    touch, grouped at ``path`` (key None without)."""
     keys = [path, "month"] if path else ["month"]
-    sums = (
-        rows.filter(_months_of(periods))
-        .order_by()
-        .values(*keys)
-        .annotate(**{f"t_{name}": Sum(name) for name in TARGET_COLUMNS})
-        .values_list(*keys, *(f"t_{name}" for name in TARGET_COLUMNS))
+    sums = prepared.rows(
+        f"dashboards.target_sums:{path}",
+        lambda rows, months: (
+            TargetMonth.objects.filter(rows, months)
+            .order_by()
+            .values(*keys)
+            .annotate(**{f"t_{name}": Sum(name) for name in TARGET_COLUMNS})
+            .values_list(*keys, *(f"t_{name}" for name in TARGET_COLUMNS))
+        ),
+        rows=rows,
+        months=_months_of(periods),
     )
     return {(row[0], row[1]) if path else (None, row[0]): row[len(keys) :] for row in sums}
 
@@ -868,9 +926,17 @@ def _plan_target_sums(scope: Scope, periods: Sequence[Period], path: str | None)
     they apply (:func:`_by_owner`)."""
     owners = _by_owner(scope, path)
     if owners is None:
-        return _target_month_sums(TargetMonth.objects.filter(scope.q(), rep=None), periods, path)
-    rows = _owner_rows(owners, path).filter(_months_of(periods))
-    sums = rows.annotate(**{f"t_{name}": Sum(f"target_{name}") for name in TARGET_COLUMNS})
+        return _target_month_sums(scope.q() & Q(rep=None), periods, path)
+    sums = prepared.rows(
+        f"dashboards.owner_targets:{owners.level}:{path}",
+        lambda scope_id, months: (
+            _owner_rows(owners, path, scope_id=scope_id)
+            .filter(months)
+            .annotate(**{f"t_{name}": Sum(f"target_{name}") for name in TARGET_COLUMNS})
+        ),
+        scope_id=owners.id,
+        months=_months_of(periods),
+    )
     return {(row.get("_key"), row["month"]): tuple(row[f"t_{name}"] for name in TARGET_COLUMNS) for row in sums}
 
 
@@ -964,12 +1030,27 @@ def _outlet_reads(
         now = {pk: (total, pk) for pk, total in outlets.items()}
     else:
         values = ["pk", *OUTLET_FIELDS] + ([key_path] if key_path and key_path != "pk" else [])
-        for row in Distributor.objects.filter(_card_q(accounts)).order_by().values(*values):
+        cards = prepared.rows(
+            f"dashboards.outlets_now:{key_path}",
+            lambda cards: Distributor.objects.filter(cards).order_by().values(*values),
+            cards=_card_q(accounts),
+        )
+        for row in cards:
             now[row["pk"]] = (_outlets_of(row), row.get(key_path) if key_path else None)
     earliest = min(p.start for p in periods)
     changed = OutletChange.objects.filter(accounts, day__gte=earliest)
     changes: dict = defaultdict(list)
-    for pk, day, change in changed.values_list("distributor_id", "day", "change"):
+    found = prepared.rows(
+        "dashboards.outlet_changes",
+        lambda accounts, low: (
+            OutletChange.objects.filter(accounts, day__gte=low)
+            .order_by()
+            .values_list("distributor_id", "day", "change")
+        ),
+        accounts=accounts,
+        low=earliest,
+    )
+    for pk, day, change in found:
         changes[pk].append((day, change))
     if planned is not None:
         return now, changes, planned, None
@@ -1064,7 +1145,16 @@ def computed_at(scope: Scope) -> datetime | None:
     """When the figures shown were computed: the latest refresh of the scope's accounts' rollups — the one that
     produced the current sums. (The oldest refresh, shown before, stood still while accounts were refreshed one
     by one and the figures changed.)"""
-    return RollupState.objects.filter(scope.q()).aggregate(at=Max("computed_at"))["at"]
+    latest = prepared.rows(
+        "dashboards.computed_at",
+        lambda accounts: (
+            RollupState.objects.filter(accounts)
+            .order_by(F("computed_at").desc(nulls_last=True))
+            .values_list("computed_at", flat=True)[:1]
+        ),
+        accounts=scope.q(),
+    )
+    return latest[0] if latest else None
 
 
 # --- Plan vs actual (the plans pages read their actuals here, through distributors.plan_selectors) -----------
@@ -1165,10 +1255,8 @@ def overdue_money_and_dso(*, scope: Scope, as_of: date, group: str | None) -> tu
     """(:func:`overdue_money`, {key: DsoParts} on ``as_of``) from one read of the open amounts
     (``receivables.selectors.open_sums_and_dso_parts``)."""
     path = GROUP_PATHS[group] if group else None
-    distributors = Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
-    sums, parts = overdue_and_dso_parts(
-        as_of=as_of, group=path, distributors=None if scope.level == "company" else distributors
-    )
+    cards = None if scope.level == "company" else scope_q(scope.level, scope.id, prefix="")
+    sums, parts = overdue_and_dso_parts(as_of=as_of, group=path, cards=cards)
     overdue = {key if path else None: cents(row.get(OVERDUE)) for key, row in sums.items()}
     return overdue, {key if path else None: value for key, value in parts.items()}
 
@@ -1284,20 +1372,24 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     today = timezone.localdate()
 
     def accounts_and_shares() -> tuple[dict, dict, dict | None]:
-        cards = {
-            row["pk"]: row
-            for row in Distributor.objects.filter(card_q)
-            .order_by()
-            .values(
-                "pk",
-                "name",
-                "short_name",
-                "owner_id",
-                *((*OUTLET_FIELDS, *VISIT_DUE_FIELDS) if whole_scope else ()),
-                team_id=F("owner__team_id"),
-                region_id=F("owner__team__region_id"),
-            )
-        }
+        found = prepared.rows(
+            f"dashboards.cards:{whole_scope}",
+            lambda cards: (
+                Distributor.objects.filter(cards)
+                .order_by()
+                .values(
+                    "pk",
+                    "name",
+                    "short_name",
+                    "owner_id",
+                    *((*OUTLET_FIELDS, *VISIT_DUE_FIELDS) if whole_scope else ()),
+                    team_id=F("owner__team_id"),
+                    region_id=F("owner__team__region_id"),
+                )
+            ),
+            cards=card_q,
+        )
+        cards = {row["pk"]: row for row in found}
         if children_level == "rep" and whole_scope:
             # The accounts whole and the reps' shares of them, from one read of the rollups.
             whole, shares = whole_and_rep_figures(
@@ -1447,9 +1539,13 @@ def _outlets_grouped(scope: Scope, period: Period, key_path: str) -> list[tuple]
     The outlet changes after the period's start and the accounts planned in its last month are each read once and
     joined by hash (a correlated subquery per card cost ~5 µs a card: 100 ms for the company)."""
     cards_sql, params = _named_sql(
-        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
-        .order_by()
-        .values("pk", now=F("outlets_city") + F("outlets_county") + F("outlets_town"), _key=F(key_path))
+        f"dashboards.outlet_cards:{key_path}",
+        lambda cards: (
+            Distributor.objects.filter(cards)
+            .order_by()
+            .values("pk", now=F("outlets_city") + F("outlets_county") + F("outlets_town"), _key=F(key_path))
+        ),
+        cards=scope_q(scope.level, scope.id, prefix=""),
     )
     sql = f"""
         WITH cards AS ({cards_sql}), changes AS (
@@ -1470,10 +1566,10 @@ def _outlets_grouped(scope: Scope, period: Period, key_path: str) -> list[tuple]
         return cursor.fetchall()
 
 
-def _named_sql(queryset) -> tuple[str, dict]:
-    """A queryset's SQL with its positional placeholders named ``q0``, ``q1``…, to sit in raw SQL that names its
-    own parameters."""
-    sql, params = queryset.query.sql_with_params()
+def _named_sql(key: str, build, /, **values) -> tuple[str, dict]:
+    """The SQL of ``build(**values)`` (compiled once per shape, ``kamcrm.prepared``) with its positional
+    placeholders named ``q0``, ``q1``…, to sit in raw SQL that names its own parameters."""
+    sql, params = prepared.sql(key, build, **values)
     named = {f"q{j}": value for j, value in enumerate(params)}
     return sql % tuple(f"%({name})s" for name in named), named
 
@@ -1490,14 +1586,19 @@ def _overdue_visits_grouped(scope: Scope, as_of: date, key_path: str) -> dict:
         [timezone.get_current_timezone_name()],
         output_field=DateField(),
     )
-    rows = (
-        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
-        .exclude(status="terminated")
-        .annotate(_due=due)
-        .filter(_due__lt=as_of)
-        .order_by()
-        .values(_key=F(key_path))
-        .annotate(n=Count("pk"))
+    rows = prepared.rows(
+        f"dashboards.late_visits:{key_path}",
+        lambda cards, as_of: (
+            Distributor.objects.filter(cards)
+            .exclude(status="terminated")
+            .annotate(_due=due)
+            .filter(_due__lt=as_of)
+            .order_by()
+            .values(_key=F(key_path))
+            .annotate(n=Count("pk"))
+        ),
+        cards=scope_q(scope.level, scope.id, prefix=""),
+        as_of=as_of,
     )
     return {row["_key"]: row["n"] for row in rows}
 
@@ -1522,9 +1623,9 @@ def _ranked_accounts(scope: Scope, period: Period, accounts: int) -> tuple[list[
     # scope's accounts only, unless the scope is the company).
     try:
         cards_sql, named = _named_sql(
-            Distributor.objects.filter(scope_q(scope.level, scope.id, prefix=""))
-            .order_by()
-            .values("pk", "name", "short_name")
+            "dashboards.ranked_cards",
+            lambda cards: Distributor.objects.filter(cards).order_by().values("pk", "name", "short_name"),
+            cards=scope_q(scope.level, scope.id, prefix=""),
         )
     except EmptyResultSet:  # a scope with no account
         return [], []
@@ -1568,18 +1669,25 @@ def _ranked_accounts(scope: Scope, period: Period, accounts: int) -> tuple[list[
 def _account_figures(ids: list[int], period: Period, today: date) -> list[Child]:
     """Each of the accounts ``ids`` as one of the dashboard's accounts: its figures whole (flows, targets,
     outlets, overdue money and visits, pacing and DSO), labelled by its short name."""
-    cards = Distributor.objects.filter(pk__in=ids).order_by()
+    cards = prepared.rows(
+        "dashboards.shown_cards",
+        lambda ids: (
+            Distributor.objects.filter(pk__in=ids).order_by().values("pk", "name", "short_name", *VISIT_DUE_FIELDS)
+        ),
+        ids=ids,
+    )
     rows = Q(distributor_id__in=ids)
     found = _fold(_cells(rows, [period], "distributor_id"))
-    _add_targets(found, TargetMonth.objects.filter(rows, rep=None), [period], "distributor_id")
+    _add_targets(found, rows & Q(rep=None), [period], "distributor_id")
     _add_outlets(found, rows, [period], "pk")
     as_of = min(period.end, today)
-    sums, dso = overdue_and_dso_parts(as_of=as_of, group="distributor_id", distributors=cards)
+    sums, dso = overdue_and_dso_parts(as_of=as_of, group="distributor_id", cards=Q(pk__in=ids))
     overdue = {key: cents(row.get(OVERDUE)) for key, row in sums.items()}
-    late = _overdue_visit_counts(cards, today, "pk")
+    late = _count_overdue(({**card, "_key": card["pk"]} for card in cards), today)
     paces = pacing.account_paces(scope_q=rows, start=period.start, end=period.end, today=today)
     result = []
-    for pk, name, short_name in cards.values_list("pk", "name", "short_name"):
+    for card in cards:
+        pk, name, short_name = card["pk"], card["name"], card["short_name"]
         figures = found.get((pk, 0)) or Figures()
         figures.overdue_amount = overdue.get(pk, ZERO)
         figures.overdue_visits = late.get(pk, 0)
