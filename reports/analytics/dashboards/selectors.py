@@ -363,18 +363,18 @@ class Figures(PlannedPart):
 
     def as_api(self) -> dict:
         """API.md's figures: money as strings with 2 places, rates with 4 (null without a denominator)."""
+        values = self.__dict__  # the fields, read directly (a dashboard shows a few dozen figures)
         result = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            result[f.name] = f"{value:.2f}" if isinstance(value, Decimal) else value
+        for name in FIGURE_NAMES:
+            value = values[name]
+            result[name] = f"{value:.2f}" if isinstance(value, Decimal) else value
         for name in ("unplanned_sales_amount", "unplanned_gross_profit"):
             result[name] = f"{getattr(self, name):.2f}"
         for name in RATES:
-            value = self.rate(name)
+            value, expected = self.rate(name), self.expected_rate(name)
             result[f"{name}_rate"] = None if value is None else f"{value:.4f}"
-            expected = self.expected_rate(name)
             result[f"{name}_expected_rate"] = None if expected is None else f"{expected:.4f}"
-            result[f"{name}_pace"] = self.pace(name)
+            result[f"{name}_pace"] = pace(value, expected)
         result["dso"] = None if self.dso is None else f"{self.dso:.1f}"
         return result
 
