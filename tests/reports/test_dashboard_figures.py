@@ -32,6 +32,7 @@ from reports.analytics.models import PeriodReport
 from reports.analytics.period_reports import services as period_reports
 from reports.analytics.rollups import services as rollups
 from reports.models import Order, OrderLine, ScheduleEntry, Visit, WeeklySchedule
+from reports.visits.selectors import next_visit_due
 from tests import factories as f
 from tests.plans import factories as pf
 
@@ -504,6 +505,32 @@ def test_dashboard_figures_equal_a_direct_recomputation(org, history, level, kin
 
 
 MONEY = ("sales_amount", "gross_profit", "collection_due", "collected", "payments_received")
+
+
+def test_a_teams_reps_carry_the_overdue_money_and_visits_of_the_accounts_they_own(org, history):
+    """Overdue money and visits are status figures: a team's rep shows those of the accounts the rep owns today,
+    not a share of them (recomputed here from the open invoices and the cards), in every running period."""
+    # One account of each team not visited for over a year: overdue for a visit, whatever its tier.
+    for team in (org.team_a1, org.team_a2, org.team_b1):
+        card = Distributor.objects.filter(owner__team=team).exclude(status="terminated").order_by("pk").first()
+        Distributor.objects.filter(pk=card.pk).update(last_visited_on=TODAY - timedelta(days=400))
+    seen, seen_late = Decimal(0), 0
+    teams = (org.team_a1, org.team_a2, org.team_b1)
+    for team, kind in [(team, kind) for team in teams for kind in dashboard.PERIODS]:
+        for child in board("team", team.pk, dashboard.period_containing(kind, TODAY)).children:
+            owned = list(Distributor.objects.filter(owner_id=child.id))
+            invoices = Invoice.objects.filter(distributor__in=owned, due_date__lt=TODAY, open_amount__gt=0)
+            money = sum((invoice.open_amount for invoice in invoices), Decimal(0))
+            late = sum(
+                1
+                for card in owned
+                if card.status != "terminated"
+                and next_visit_due(card.last_visited_on, card.created_at, card.visit_frequency_days, card.tier)[1]
+                < TODAY
+            )
+            assert (child.figures.overdue_amount, child.figures.overdue_visits) == (money, late), child.label
+            seen, seen_late = seen + money, seen_late + late
+    assert seen > 0 and seen_late > 0
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1428,16 +1428,16 @@ def dashboard(*, scope: Scope, period: Period, children_level: str | None = None
     by_child: dict = defaultdict(list)
     for pk, card in cards.items():
         by_child[card[key_of]].append(per_account[pk])
-    grouped = {key: _summed(parts) for key, parts in by_child.items()}
     if children_level == "rep":
         # A rep's figures are the rep's shares of the accounts (and the rep's splits as targets); the overdue
-        # money and visits (status figures) stay with the accounts' owner.
-        shares = {key: figures for (key, _i), figures in shares.items()}
-        for key, figures in shares.items():
-            owned = grouped.get(key)
-            figures.overdue_amount = owned.overdue_amount if owned else ZERO
-            figures.overdue_visits = owned.overdue_visits if owned else 0
-        grouped = shares
+        # money and visits (status figures) stay with the accounts' owner: only those are added up by owner.
+        grouped = {key: figures for (key, _i), figures in shares.items()}
+        for key, figures in grouped.items():
+            owned = by_child.get(key, ())
+            figures.overdue_amount = sum((part.overdue_amount for part in owned), ZERO)
+            figures.overdue_visits = sum(part.overdue_visits for part in owned)
+    else:
+        grouped = {key: _summed(parts) for key, parts in by_child.items()}
     if not listed:
         members = sorted(((pk, card["short_name"] or card["name"]) for pk, card in cards.items()), key=lambda m: m[1])
     known = {pk for pk, _label in members}
