@@ -7,7 +7,7 @@ from django.test import Client, override_settings
 
 from tests.factories import PASSWORD
 
-DEAD = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+DEAD = {"default": {"BACKEND": "kamcrm.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
 # Pages each role opens first: the home page, the dashboard, the cards, the visit log, the receivables.
 PAGES = ["/", "/dashboard/", "/distributors/", "/reports/visits/", "/receivables/"]

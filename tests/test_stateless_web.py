@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = (
     "import json, django; django.setup(); from django.conf import settings as s; "
@@ -40,7 +42,7 @@ def test_with_redis_and_a_bucket_nothing_stays_on_the_web_host():
     assert options["querystring_auth"] is True and options["default_acl"] is None  # a private bucket, signed links
     assert found["static"].startswith("whitenoise.")  # static files still ship with the app
     assert found["session"] == "django.contrib.sessions.backends.db"  # never through the cache
-    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"] == "kamcrm.redis_cache.RedisCache"  # Django's, sharing a client per pool
     assert "https://minio.internal:9000" in found["img_src"]  # visit photos load under the CSP
 
 
@@ -49,3 +51,32 @@ def test_without_them_files_and_sessions_stay_local():
     assert found["storage"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     assert found["session"] == "django.contrib.sessions.backends.db"
     assert found["img_src"] == ["'self'", "data:"]
+
+
+def test_the_redis_cache_shares_one_client_per_pool_across_threads():
+    """``kamcrm.redis_cache``: every operation and every thread use the same client of a pool, and what one
+    thread writes another reads (the shared cache several web hosts rely on)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+
+    from kamcrm.redis_cache import RedisCache
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL")
+    cache = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": f"test-shared-{threading.get_ident()}"})
+    clients = set()
+
+    def write_and_read(i):
+        cache.set(f"k{i}", {"n": i}, 30)
+        clients.add(id(cache._cache.get_client(write=True)))
+        return cache.get(f"k{i}")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(write_and_read, range(40))) == [{"n": i} for i in range(40)]
+    assert cache.get_many([f"k{i}" for i in range(3)]) == {f"k{i}": {"n": i} for i in range(3)}
+    assert cache.add("k0", "other", 30) is False and cache.get("k0") == {"n": 0}
+    cache.delete_many([f"k{i}" for i in range(40)])
+    assert cache.get("k5") is None
+    assert len(clients) == 1

@@ -227,7 +227,7 @@ STORAGES = {
 # --- Cache (shared by web and workers: Redis when there is one, else files) -----
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "kamcrm.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {

@@ -142,7 +142,7 @@ def test_a_kept_dashboard_is_per_language(org, cards, api_for):
 
 
 def test_without_a_cache_dashboards_still_answer(org, cards, api_for):
-    dead = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    dead = {"default": {"BACKEND": "kamcrm.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     rollups.rebuild()
     with override_settings(CACHES=dead):
         response = api_for(org.kam_a1).get(f"/api/dashboard/?level=team&id={org.team_a1.pk}&date={TODAY}")
