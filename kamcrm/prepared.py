@@ -38,7 +38,10 @@ from django.utils import timezone
 MAX_SHAPES = 512  # compiled statements kept per process (the least recently used go first)
 MAX_LIST = 64  # longer lists are not compiled per length: run as they are
 
-_INT_BASE = 1_987_000_000  # int markers: within a 32-bit integer column's range, far above any real id
+# Int markers: within a small integer column's range (a year, a quarter), where a value out of range makes the ORM
+# drop the condition; they stand out from the constants the queries hold (0, 1, a few days).
+_INT_BASE = 31_000
+_MAX_MARKERS = 1_700
 _DATE_BASE = date(1111, 1, 1)  # date markers: a day no period falls on
 
 _lock = threading.Lock()
@@ -48,20 +51,14 @@ _compiled: "OrderedDict[tuple, _Statement | None]" = OrderedDict()  # None: a sh
 class _Statement:
     """One compiled shape: its SQL, where each parameter comes from, and how its rows are read."""
 
-    def __init__(self, compiler, sql: str, slots: list, model, iterable, names: list | None):
-        self.compiler, self.sql, self.slots, self.model, self.iterable, self.names = (
-            compiler,
-            sql,
-            slots,
-            model,
-            iterable,
-            names,
-        )
+    def __init__(self, compiler, sql: str, slots: list, iterable, names: list):
+        self.compiler, self.sql, self.slots, self.iterable, self.names = compiler, sql, slots, iterable, names
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
         self.converters = compiler.get_converters(fields)
 
     def params(self, flat_values: list) -> list:
-        return [flat_values[slot] if isinstance(slot, int) else slot[1] for slot in self.slots]
+        """The call's parameters: each slot a constant of the SQL, or a value (in the ORM's wrapper for it)."""
+        return [slot[1] if slot[0] is None else slot[1](flat_values[slot[0]]) for slot in self.slots]
 
     def run(self, flat_values: list, alias: str) -> list:
         with connections[alias].cursor() as cursor:
@@ -83,10 +80,11 @@ class _Markers:
     def __init__(self):
         self.count = itertools.count()
         self.index: dict = {}  # (type, marker) -> index of the value it stands for
-        self.values: list = []  # the call's values, flattened, in the markers' order
 
     def mark(self, value):
         i = next(self.count)
+        if i >= _MAX_MARKERS:
+            raise _Unprepared
         if isinstance(value, int):
             marker = _INT_BASE + i
         elif isinstance(value, date) and not isinstance(value, datetime):
@@ -139,6 +137,10 @@ def _shape(value, markers: _Markers | None, flat: list):
     raise _Unprepared
 
 
+def _same(value):
+    return value
+
+
 class _Unprepared(Exception):
     """A value of a kind not put in by marker: the queryset runs as it is."""
 
@@ -150,21 +152,23 @@ def _iterable(queryset: QuerySet):
 
 def _compile(build: Callable[..., QuerySet], values: dict, alias: str) -> "_Statement | None":
     markers = _Markers()
-    marked = {name: _shape(value, markers, [])[1] for name, value in sorted(values.items())}  # as in ``_prepare``
-    try:  # a marker may be a value the query cannot take (a year of 1987000000): then it runs as it is
+    try:  # a marker may be a value the query cannot take (a year of 31000 as a date): then it runs as it is
+        marked = {name: _shape(value, markers, [])[1] for name, value in sorted(values.items())}  # as ``_prepare``
         queryset = build(**marked)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-    except (EmptyResultSet, ValueError, TypeError, OverflowError):
+    except (_Unprepared, EmptyResultSet, ValueError, TypeError, OverflowError):
         return None
     iterable = _iterable(queryset)
     slots, seen = [], set()
     for param in params:
-        i = markers.index.get((type(param), param)) if _markable(param) else None
+        # The ORM may wrap an int for its column (psycopg's Int2 for a small integer): the wrapper is kept.
+        kind = int if isinstance(param, int) and not isinstance(param, bool) else type(param)
+        i = markers.index.get((kind, param)) if _markable(param) else None
         if i is None:
-            slots.append(("constant", param))
+            slots.append((None, param))
         else:
-            slots.append(i)
+            slots.append((i, _same if type(param) is kind else type(param)))
             seen.add(i)
     if len(seen) != len(markers.index):  # a value changed on its way (or unused): not safe to put in
         return None
@@ -174,7 +178,7 @@ def _compile(build: Callable[..., QuerySet], values: dict, alias: str) -> "_Stat
         if query.selected
         else [*query.extra_select, *query.values_select, *query.annotation_select]
     )
-    return _Statement(compiler, sql, slots, queryset.model, iterable, names)
+    return _Statement(compiler, sql, slots, iterable, names)
 
 
 def _prepare(key: str, build: Callable[..., QuerySet], values: dict):
@@ -228,11 +232,8 @@ def sql(key: str, build: Callable[..., QuerySet], /, **values) -> tuple[str, lis
     values = _normal(values)
     statement, flat, alias = _prepare(key, build, values)
     if statement is None:
-        found, params = (
-            build(**values)
-            .query.get_compiler(using=alias or router.db_for_read(_model_of(key, build, values)))
-            .as_sql()
-        )
+        queryset = build(**values)
+        found, params = queryset.query.get_compiler(using=alias or router.db_for_read(queryset.model)).as_sql()
         return found, list(params)
     return statement.sql, statement.params(flat)
 

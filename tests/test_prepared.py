@@ -165,3 +165,18 @@ def test_a_build_that_reads_a_value_of_its_own_fails_the_check(cards):
     outside["rep"] = reps[1].pk
     with pytest.raises(AssertionError):
         prepared.rows("test.outside", build, since=DAY0)
+
+
+def test_a_small_integer_column_takes_its_values_by_marker(cards):
+    """A marker out of a column's range makes the ORM drop the condition: int markers stay within a small integer
+    column's, so a year or a visit frequency is compiled once like any other value."""
+    _teams, _reps, found = cards
+    for i, card in enumerate(found):
+        Distributor.objects.filter(pk=card.pk).update(visit_frequency_days=7 * (i % 3 + 1))
+
+    def build(days):
+        return Distributor.objects.filter(visit_frequency_days__in=days).order_by("pk").values_list("pk", flat=True)
+
+    for days in ([7], [14, 21], [7, 21], [30]):
+        assert prepared.rows("test.small", build, days=days) == list(build(days))
+    assert all(statement is not None for statement in prepared._compiled.values())

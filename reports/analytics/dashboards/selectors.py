@@ -276,12 +276,14 @@ def children_of(scope: Scope, level: str) -> list[tuple[int, str]]:
             for pk, username, first, last in rows
         ]
     if level == "team":
-        teams = Team.objects.all()
-        if scope.level == "region":
-            teams = teams.filter(region_id=scope.id)
-        elif scope.level != "company":
-            teams = teams.none()
-        return [(t.pk, t.name) for t in teams.order_by("name")]
+        if scope.level not in ("region", "company"):
+            return []
+        within = Q(region_id=scope.id) if scope.level == "region" else Q()
+        return prepared.rows(
+            "dashboards.children_teams",
+            lambda within: Team.objects.filter(within).order_by("name").values_list("pk", "name"),
+            within=within,
+        )
     if level == "region":
         return [(r.pk, r.name) for r in Region.objects.order_by("name")] if scope.level == "company" else []
     raise ValueError(level)
@@ -791,9 +793,13 @@ def rep_accounts(rep_id: int, periods: Sequence[Period], prefix: str = "distribu
     Read first, as a list of ids: "owned by the rep, or split to the rep" written as one filter (an OR with a
     subquery) could use no index, and a rep's dashboard or trend read every account's month rows (~300 ms of a
     rep's month, a second for its trend, at the benchmark's size)."""
-    owned = Distributor.objects.filter(owner_id=rep_id).order_by().values_list("pk", flat=True)
-    split = TargetMonth.objects.filter(_months_of(periods), rep_id=rep_id).order_by().values_list("distributor_id")
-    ids = sorted(owned.union(split))  # one query; each side by its index
+
+    def accounts(rep_id: int, months: Q):
+        owned = Distributor.objects.filter(owner_id=rep_id).order_by().values_list("pk", flat=True)
+        split = TargetMonth.objects.filter(months, rep_id=rep_id).order_by().values_list("distributor_id")
+        return owned.union(split)  # one query; each side by its index
+
+    ids = sorted(prepared.rows("dashboards.rep_accounts", accounts, rep_id=rep_id, months=_months_of(periods)))
     return Q(**{"distributor_id__in" if prefix == "distributor__" else f"{prefix}pk__in": ids})
 
 
@@ -832,7 +838,13 @@ def shared_figures(
     cells = _cells(accounts, periods, "distributor_id")
     plans = _plans(accounts, periods)
     ids = {account for account, _i, _month in cells} | {account for account, _month in plans}
-    owners = dict(Distributor.objects.filter(pk__in=ids).values_list("pk", "owner_id"))
+    owners = dict(
+        prepared.rows(
+            "dashboards.owners",
+            lambda ids: Distributor.objects.filter(pk__in=ids).order_by().values_list("pk", "owner_id"),
+            ids=sorted(ids),
+        )
+    )
     result = _shared_sums(cells, owners, plans, group, reps)
     _add_split_targets(result, accounts, periods, group, reps)
     owned_q = owned if reps is None else owned & Q(distributor__owner_id__in=reps)
@@ -1038,7 +1050,6 @@ def _outlet_reads(
         for row in cards:
             now[row["pk"]] = (_outlets_of(row), row.get(key_path) if key_path else None)
     earliest = min(p.start for p in periods)
-    changed = OutletChange.objects.filter(accounts, day__gte=earliest)
     changes: dict = defaultdict(list)
     found = prepared.rows(
         "dashboards.outlet_changes",
@@ -1054,17 +1065,31 @@ def _outlet_reads(
         changes[pk].append((day, change))
     if planned is not None:
         return now, changes, planned, None
-    plans = TargetMonth.objects.filter(accounts, rep=None, month__in={p.end.replace(day=1) for p in periods})
-    changed_ids = changed.order_by().values("distributor_id")
-    planned = set(plans.filter(distributor_id__in=changed_ids).values_list("distributor_id", "month"))
+    months = sorted({p.end.replace(day=1) for p in periods})
+
+    def plans(accounts: Q, months: list, low: date):
+        changed_ids = OutletChange.objects.filter(accounts, day__gte=low).order_by().values("distributor_id")
+        return TargetMonth.objects.filter(accounts, rep=None, month__in=months), changed_ids
+
+    def planned_changed(accounts: Q, months: list, low: date):
+        found, changed_ids = plans(accounts, months, low)
+        return found.filter(distributor_id__in=changed_ids).values_list("distributor_id", "month")
+
     key = {None: {}, "pk": {"_key": F("distributor_id")}}.get(key_path, {"_key": F(f"distributor__{key_path}")})
     outlets_now = sum((F(f"distributor__{name}") for name in OUTLET_FIELDS[1:]), F(f"distributor__{OUTLET_FIELDS[0]}"))
-    steady = (
-        plans.exclude(distributor_id__in=changed_ids)
-        .order_by()
-        .values("month", **key)
-        .annotate(total=Sum(Greatest(outlets_now, Value(0))))
-    )
+
+    def planned_steady(accounts: Q, months: list, low: date):
+        found, changed_ids = plans(accounts, months, low)
+        return (
+            found.exclude(distributor_id__in=changed_ids)
+            .order_by()
+            .values("month", **key)
+            .annotate(total=Sum(Greatest(outlets_now, Value(0))))
+        )
+
+    values = {"accounts": accounts, "months": months, "low": earliest}
+    planned = set(prepared.rows("dashboards.planned_changed", planned_changed, **values))
+    steady = prepared.rows(f"dashboards.planned_steady:{key_path}", planned_steady, **values)
     return now, changes, planned, {(row.get("_key"), row["month"]): int(row["total"] or 0) for row in steady}
 
 
@@ -1263,16 +1288,22 @@ def overdue_money_and_dso(*, scope: Scope, as_of: date, group: str | None) -> tu
 
 def overdue_visits(*, scope: Scope, as_of: date, group: str | None) -> dict:
     """{key: number of the scope's accounts overdue for a visit on ``as_of``} (``selectors.next_visit_due``)."""
-    return _overdue_visit_counts(
-        Distributor.objects.filter(scope_q(scope.level, scope.id, prefix="")), as_of, CARD_PATHS[group]
-    )
+    return _overdue_visit_counts(scope_q(scope.level, scope.id, prefix=""), as_of, CARD_PATHS[group])
 
 
 VISIT_DUE_FIELDS = ("status", "last_visited_on", "visit_frequency_days", "tier", "created_at")
 
 
-def _overdue_visit_counts(cards, as_of: date, key_path: str | None) -> dict:
-    rows = cards.order_by().values(*VISIT_DUE_FIELDS, **({"_key": F(key_path)} if key_path else {}))
+def _overdue_visit_counts(cards: Q, as_of: date, key_path: str | None) -> dict:
+    rows = prepared.rows(
+        f"dashboards.visit_due:{key_path}",
+        lambda cards: (
+            Distributor.objects.filter(cards)
+            .order_by()
+            .values(*VISIT_DUE_FIELDS, **({"_key": F(key_path)} if key_path else {}))
+        ),
+        cards=cards,
+    )
     return _count_overdue(rows, as_of)
 
 
