@@ -443,7 +443,7 @@ def _cells(accounts: Q, periods: Sequence[Period], path: str | None, owners: "Sc
             rows = prepared.rows(
                 f"dashboards.owner_flows:{owners.level}:{path}",
                 lambda low, high, scope_id: _owner_rows(
-                    owners, path, month__gte=low, month__lte=high, scope_id=scope_id
+                    owners.level, scope_id, path, month__gte=low, month__lte=high
                 ).annotate(**{f"s_{n}": Sum(n) for n in (*FLOW_FIELDS, *PLANNED_SUMS)}),
                 low=low,
                 high=high,
@@ -562,7 +562,7 @@ def _open_before_months(accounts: Q, periods: Sequence[Period], path: str | None
     if len(periods) > 2:
         before = max(p.start for p in periods)
         if owners is not None:
-            month_rows = _owner_rows(owners, path, month__lt=before)
+            month_rows = _owner_rows(owners.level, owners.id, path, month__lt=before)
         else:
             month_rows = (
                 DistributorMonth.objects.filter(accounts, month__lt=before)
@@ -779,11 +779,10 @@ def _by_owner(scope: "Scope", path: str | None) -> "Scope | None":
     return scope if summed else None
 
 
-def _owner_rows(owners: "Scope", path: str | None, *, scope_id: int | None = None, **filters):
-    """The reps' month sums (``OwnerMonth``) of ``owners``' reps, as ``values()`` keyed at ``path`` (``_key``);
-    ``scope_id``, when given, in place of ``owners``' id."""
-    pk = owners.id if scope_id is None else scope_id
-    rows = OwnerMonth.objects.filter(scope_q(owners.level, pk, prefix=""), **filters).order_by()
+def _owner_rows(level: str, pk: int | None, path: str | None, **filters):
+    """The reps' month sums (``OwnerMonth``) of the reps of the team, region (``pk``) or company at ``level``, as
+    ``values()`` keyed at ``path`` (``_key``)."""
+    rows = OwnerMonth.objects.filter(scope_q(level, pk, prefix=""), **filters).order_by()
     return rows.values("month", **({"_key": F(_card_path(path))} if path else {}))
 
 
@@ -942,7 +941,7 @@ def _plan_target_sums(scope: Scope, periods: Sequence[Period], path: str | None)
     sums = prepared.rows(
         f"dashboards.owner_targets:{owners.level}:{path}",
         lambda scope_id, months: (
-            _owner_rows(owners, path, scope_id=scope_id)
+            _owner_rows(owners.level, scope_id, path)
             .filter(months)
             .annotate(**{f"t_{name}": Sum(f"target_{name}") for name in TARGET_COLUMNS})
         ),
