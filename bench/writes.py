@@ -16,8 +16,11 @@ Commands (each prints the load average beside its figures; the machine is shared
              processes; N threads post visits as N different reps for S seconds while a probe posts a visit of
              its own every few seconds and polls its rep dashboard until the visit shows (the staleness),
              and a manager views dashboards (a team with writes, a team without, the company) twice a second.
-             Prints throughput, p50/p95 latency, errors, the staleness p50/p95/max, the drain's backlog and
-             the dashboard views' p50/p95.
+             Prints throughput, p50/p95 latency, errors, the staleness p50/p95/max, the drain's backlog,
+             the CPU per POST of each role and the dashboard views' p50/p95. ``--target drf`` or ``django``
+             posts the same bodies to a floor instead (``bench/floor_urls.py``: a POST that DRF authenticates
+             by token and answers 201, or one only Django's middleware sees): what any POST costs the machine
+             before the visit's own work.
 ``replica``  starts a streaming replica of this PostgreSQL cluster on port 5433 (pg_basebackup into
              /var/lib/postgresql/kamcrm-replica; needs root for ``runuser -u postgres``), waits for it to
              catch up, and times the dashboard and aging endpoints with DATABASE_REPLICA_URL pointing at it.
@@ -262,7 +265,8 @@ def bench_visit(samples: int, profile: bool = False) -> None:
         import pstats
 
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        order, lines = os.environ.get("BENCH_SORT", "cumulative"), int(os.environ.get("BENCH_LINES", "45"))
+        pstats.Stats(profiler).sort_stats(order).print_stats(lines)
     print("Visit POST alone (in-process, token auth, JSON, committed; the drain is queued, not run):", flush=True)
     _report("POST /api/visits/", times)
     print(f"  SQL queries per POST: {min(queries)}–{max(queries)}", flush=True)
@@ -382,7 +386,15 @@ def _cpu_by_role(web_group: int, worker_group: int) -> dict[str, float]:
     return roles
 
 
-def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, worker_concurrency: int) -> None:
+FLOORS = {"drf": "/bench/floor/drf/", "django": "/bench/floor/django/"}
+
+
+def bench_load(
+    threads: int, seconds: int, web_workers: int, web_threads: int, worker_concurrency: int, target: str = "visit"
+) -> None:
+    """``target``: ``visit`` (POST /api/visits/, with the staleness probe and a manager's views), or a floor
+    (``bench/floor_urls.py``): ``drf``, a POST that DRF authenticates by token, parses and answers 201, or
+    ``django``, one that only Django's middleware sees; the same body, clients and servers."""
     from reports.analytics.models import PendingRefresh
 
     _check_database()
@@ -397,7 +409,9 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
     # The teams of the posting reps (their dashboards change under the load) and ten others (quiet ones).
     busy = sorted({rep.team_id for rep, _accounts in reps if rep.team_id})
     quiet = list(Team.objects.filter(name__startswith="bench").exclude(pk__in=busy).values_list("pk", flat=True)[:10])
-    web, worker = _servers(port, web_workers, web_threads, worker_concurrency)
+    floor = FLOORS.get(target)
+    settings_env = {"DJANGO_SETTINGS_MODULE": "bench.floor_settings"} if floor else None
+    web, worker = _servers(port, web_workers, web_threads, worker_concurrency, settings_env)
     try:
         _wait_for(port)
         time.sleep(3)  # the worker's start
@@ -410,7 +424,7 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
             http, rng = _Http(port, tokens[rep.pk]), random.Random(rep.pk)
             while not stop.is_set():
                 began = time.perf_counter()
-                status, _body = http.request("POST", "/api/visits/", _visit_body(rng.choice(accounts)))
+                status, _body = http.request("POST", floor or "/api/visits/", _visit_body(rng.choice(accounts)))
                 latencies.append(time.perf_counter() - began)
                 if status != 201:
                     errors.append(status)
@@ -450,8 +464,9 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
                 stop.wait(0.5)
 
         workers = [threading.Thread(target=post_visits, args=rep) for rep in reps]
-        workers.append(threading.Thread(target=probe))
-        workers.append(threading.Thread(target=view_dashboards))
+        if not floor:
+            workers.append(threading.Thread(target=probe))
+            workers.append(threading.Thread(target=view_dashboards))
         cpu_before = _cpu_by_role(web.pid, worker.pid)
         began = time.perf_counter()
         for thread in workers:
@@ -469,20 +484,21 @@ def bench_load(threads: int, seconds: int, web_workers: int, web_threads: int, w
         while PendingRefresh.objects.exists() and time.perf_counter() - drained_in < 600:
             time.sleep(0.5)
         drained_in = time.perf_counter() - drained_in
+        what = f"POST {floor} (a floor: {target})" if floor else "visits"
         print(
-            f"Write load: {len(reps)} reps posting visits for {elapsed:.0f} s (gunicorn {web_workers}×{web_threads} "
+            f"Write load: {len(reps)} reps posting {what} for {elapsed:.0f} s (gunicorn {web_workers}×{web_threads} "
             f"gthread, one Celery worker ×{worker_concurrency} on rollups):",
             flush=True,
         )
         print(f"  throughput {len(latencies) / elapsed:.1f} req/s, {len(errors)} errors {sorted(set(errors))}")
-        _report("POST /api/visits/ under load", latencies)
+        _report(f"POST {floor or '/api/visits/'} under load", latencies)
         if stale:
             _report("staleness: a visit until its rep dashboard shows it", stale, unit="s")
             print(f"  staleness max {max(stale):.1f} s")
         print(f"  drain backlog every 5 s (stored requests): {backlog}; empty {drained_in:.1f} s after the load")
         posts = max(1, len(latencies))
         print(
-            "  CPU per visit POST during the load (ms, all of the machine's processes by role; "
+            "  CPU per POST during the load (ms, all of the machine's processes by role; "
             + f"{os.cpu_count()} cores): "
             + ", ".join(f"{role} {1000 * (cpu_after[role] - cpu_before[role]) / posts:.2f}" for role in cpu_after)
         )
@@ -698,6 +714,7 @@ def main() -> None:
     load.add_argument("--web-workers", type=int, default=4)
     load.add_argument("--web-threads", type=int, default=4)
     load.add_argument("--worker-concurrency", type=int, default=2)
+    load.add_argument("--target", choices=["visit", *FLOORS], default="visit", help="visit, or a floor: bench_load")
     day = sub.add_parser("day")
     day.add_argument("--teams", type=int, default=10)
     day.add_argument("--seconds", type=int, default=120)
@@ -719,7 +736,7 @@ def main() -> None:
     elif args.command == "visit":
         bench_visit(args.samples, args.profile)
     elif args.command == "load":
-        bench_load(args.threads, args.seconds, args.web_workers, args.web_threads, args.worker_concurrency)
+        bench_load(args.threads, args.seconds, args.web_workers, args.web_threads, args.worker_concurrency, args.target)
     elif args.command == "day":
         bench_day(args.teams, args.seconds, args.post_every, args.view_every, args.rounds, args.warm.split(","))
     elif args.command == "replica":
