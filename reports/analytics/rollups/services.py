@@ -842,11 +842,13 @@ def wake_drain() -> None:
     Paced: a drain starts at least ``ROLLUP_DRAIN_INTERVAL_SECONDS`` after the one before. After a quiet spell it
     runs at once; under a stream of writes it runs every interval and refreshes what the interval's writes stored
     in one batch (an account refreshed once however many visits it got, the statements shared by the batch),
-    instead of a small batch per drain: the worker's CPU per visit POST 2.7-3.1 -> 0.8 ms at 3 s (bench/README.md).
+    instead of a small batch per drain: 50 reps posting, the worker's CPU per visit 2.8-3.4 -> 1.4-2.0 ms at the
+    default 2 s (bench/README.md).
     """
     since = None
     try:
-        queue = cache.add(DRAIN_QUEUED_KEY, 1, timeout=DRAIN_QUEUED_TTL)
+        # Kept past the countdown: a long interval must not let a second drain be queued behind the first.
+        queue = cache.add(DRAIN_QUEUED_KEY, 1, timeout=DRAIN_QUEUED_TTL + settings.ROLLUP_DRAIN_INTERVAL_SECONDS)
         if queue:
             since = cache.get(DRAIN_STARTED_KEY)
     except Exception:  # the cache is down: queue anyway, a drain too many is harmless
