@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q, Sum
 
-from accounts.models import Role, User
+from accounts.models import Region, Role, Team, User
 from distributors.cards.models import Status, Tier
 from distributors.models import (
     Brand,
@@ -20,6 +20,7 @@ from distributors.models import (
 )
 from kamcrm.audit.models import AuditEvent
 from kamcrm.demo import distributors_cards as demo
+from kamcrm.demo.accounts_org import DEMO_PASSWORD
 
 EAST_CHINA = {"上海", "苏州", "无锡", "南通", "杭州", "宁波", "绍兴", "嘉兴", "金华", "湖州"}
 SOUTH_CHINA = {"广州", "佛山", "清远", "肇庆", "江门", "深圳", "惠州", "珠海", "河源", "东莞", "中山"}
@@ -132,6 +133,30 @@ def test_running_seed_demo_again_changes_nothing(seeded):
     assert first["distributors"] and first["complaints"] and first["suggestions"]
     call_command("seed_demo", quiet=True)
     assert counts() == first
+
+
+def test_the_demo_organisation_and_its_logins_printed_by_every_run(seeded, capsys):
+    """Two regions of two teams, each with its KAM and three reps, a regional manager per region, finance and an
+    admin, all with the demo password; every run prints the logins and a second one writes nothing (not even an
+    audit event)."""
+
+    def state():
+        return (
+            Region.objects.count(),
+            Team.objects.count(),
+            {r: User.objects.filter(role=r).count() for r in Role.values},
+            AuditEvent.objects.count(),
+        )
+
+    first = state()
+    assert first[:3] == (2, 4, {"rep": 12, "kam": 4, "regional_manager": 2, "finance": 1, "admin": 1})
+    assert all(t.kam and t.members.filter(role=Role.REP).count() == 3 for t in Team.objects.all())
+    assert all(u.check_password(DEMO_PASSWORD) for u in User.objects.all())
+    capsys.readouterr()
+    call_command("seed_demo")
+    printed = capsys.readouterr().out
+    assert DEMO_PASSWORD in printed and "rep_sh_1" in printed and "finance" in printed
+    assert state() == first
 
 
 def test_running_seed_demo_again_restores_the_demo_cards(seeded):
