@@ -420,11 +420,13 @@ LOGGING = {
 TIER_WEIGHTS = {"sales": 50, "gross_profit_pct": 20, "dso": 15, "overdue_share": 15}
 TIER_THRESHOLDS = {"A": "0.75", "B": "0.50"}
 
-# --- Dashboards -------------------------------------------------------------------
+# --- Rollups --------------------------------------------------------------------
 # The rollups' drain starts at least this many seconds after the one before (reports.analytics.rollups.services.
 # wake_drain): at once after a quiet spell; under a stream of writes, one batch per interval. 0: every write's
 # drain is queued at once (more, smaller batches: more of the worker's CPU per write).
 ROLLUP_DRAIN_INTERVAL_SECONDS = env.int("ROLLUP_DRAIN_INTERVAL_SECONDS", default=2)
+
+# --- Dashboards -------------------------------------------------------------------
 # How long a computed dashboard is kept at most (reports.analytics.dashboards.cache); a write that changes its
 # figures makes it unused at once (a missed one is redone by the worker once the cache answers again). The default, a
 # day, keeps the nightly warm-up for the working day (the entries are per day anyway). 0: compute every view.

@@ -24,7 +24,7 @@ class Worker:
 
     def __init__(self, monkeypatch, start: float = 1_000_000.0):
         self.now, self.queued, self.starts = start, [], []
-        monkeypatch.setattr(rollups.clock, "time", lambda: self.now)
+        monkeypatch.setattr(rollups, "wall_clock", lambda: self.now)
         monkeypatch.setattr(rollups.outbox, "enqueue", self.enqueue)
 
     def enqueue(self, task, *, countdown=None, **_kwargs):

@@ -858,8 +858,13 @@ def wake_drain() -> None:
         outbox.enqueue(
             "reports.tasks.drain_rollup_refreshes",
             if_broker_down=outbox.IfBrokerDown.NEXT_RUN,
-            countdown=drain_countdown(since, clock.time()),
+            countdown=drain_countdown(since, wall_clock()),
         )
+
+
+def wall_clock() -> float:
+    """Seconds since the epoch, as every host reads them: when a drain started and when a write wakes the next."""
+    return clock.time()
 
 
 def drain_countdown(last_start: float | None, now: float) -> float | None:
@@ -898,7 +903,7 @@ def drain(*, batch: int = DRAIN_BATCH, max_seconds: float = DRAIN_MAX_SECONDS) -
     try:
         cache.delete(DRAIN_QUEUED_KEY)
         if settings.ROLLUP_DRAIN_INTERVAL_SECONDS:
-            cache.set(DRAIN_STARTED_KEY, clock.time(), timeout=max(60, 2 * settings.ROLLUP_DRAIN_INTERVAL_SECONDS))
+            cache.set(DRAIN_STARTED_KEY, wall_clock(), timeout=max(60, 2 * settings.ROLLUP_DRAIN_INTERVAL_SECONDS))
     except Exception:
         log.warning("Rollup drain: the cache cannot be reached", exc_info=True)
     began, refreshed = clock.monotonic(), 0
