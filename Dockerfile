@@ -23,4 +23,4 @@ RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost python manage.py
 USER kamcrm
 
 EXPOSE 8000
-CMD ["gunicorn", "kamcrm.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "kamcrm.wsgi", "--config", "python:kamcrm.gunicorn_conf", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -323,15 +323,17 @@ def _start(command: list[str], log: Path, env: dict | None = None) -> subprocess
 def _servers(
     port: int, web_workers: int, web_threads: int, worker_concurrency: int, env: dict | None = None
 ) -> tuple[subprocess.Popen, subprocess.Popen]:
-    """gunicorn on ``port`` and a Celery worker (queues ``rollups`` and ``celery``), as separate processes."""
+    """gunicorn on ``port`` (with the deployment's ``kamcrm/gunicorn_conf.py``, sized by the arguments; options in
+    ``BENCH_GUNICORN`` added, e.g. ``--keep-alive 2 --worker-connections 1000`` for connections kept alive) and a
+    Celery worker (queues ``rollups`` and ``celery``), as separate processes."""
     logs = Path(os.environ.get("KAMCRM_VAR_DIR", ROOT / "var")) / "bench"
     logs.mkdir(parents=True, exist_ok=True)
     connections.close_all()
     web = _start(
-        [str(ROOT / ".venv/bin/gunicorn"), "kamcrm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers),
-         "--worker-class", "gthread", "--threads", str(web_threads), "--timeout", "120"],
+        [str(ROOT / ".venv/bin/gunicorn"), "kamcrm.wsgi", "--config", "python:kamcrm.gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}", *os.environ.get("BENCH_GUNICORN", "").split()],
         logs / "web.log",
-        env,
+        {**(env or {}), "WEB_WORKERS": str(web_workers), "WEB_THREADS": str(web_threads)},
     )  # fmt: skip
     worker = _start(
         [str(ROOT / ".venv/bin/celery"), "-A", "kamcrm", "worker", "--queues", "rollups,celery",
@@ -431,6 +433,7 @@ def bench_load(
         _wait_for(port)
         time.sleep(3)  # the worker's start
         latencies: list[float] = []
+        by_rep: dict[int, list[float]] = {}  # fairness: each rep's own latencies
         errors: list[int] = []
         stale: list[float] = []
         stop = threading.Event()
@@ -441,6 +444,7 @@ def bench_load(
                 began = time.perf_counter()
                 status, _body = http.request("POST", floor or "/api/visits/", _visit_body(rng.choice(accounts)))
                 latencies.append(time.perf_counter() - began)
+                by_rep.setdefault(rep.pk, []).append(latencies[-1])
                 if status != 201:
                     errors.append(status)
 
@@ -502,11 +506,13 @@ def bench_load(
         what = f"POST {floor} (a floor: {target})" if floor else "visits"
         print(
             f"Write load: {len(reps)} reps posting {what} for {elapsed:.0f} s (gunicorn {web_workers}×{web_threads} "
-            f"gthread, one Celery worker ×{worker_concurrency} on rollups):",
+            f"gthread {os.environ.get('BENCH_GUNICORN', '')}, one Celery worker ×{worker_concurrency} on rollups):",
             flush=True,
         )
         print(f"  throughput {len(latencies) / elapsed:.1f} req/s, {len(errors)} errors {sorted(set(errors))}")
         _report(f"POST {floor or '/api/visits/'} under load", latencies)
+        means = sorted(1000 * sum(values) / len(values) for values in by_rep.values())
+        print(f"  fairness: each rep's mean latency {means[0]:.0f}–{means[-1]:.0f} ms", flush=True)
         if stale:
             _report("staleness: a visit until its rep dashboard shows it", stale, unit="s")
             print(f"  staleness max {max(stale):.1f} s")
@@ -726,9 +732,9 @@ def main() -> None:
     load = sub.add_parser("load")
     load.add_argument("--threads", type=int, default=50)
     load.add_argument("--seconds", type=int, default=60)
-    load.add_argument("--web-workers", type=int, default=4)
-    load.add_argument("--web-threads", type=int, default=4)
-    load.add_argument("--worker-concurrency", type=int, default=2)
+    load.add_argument("--web-workers", type=int, default=2)
+    load.add_argument("--web-threads", type=int, default=5)
+    load.add_argument("--worker-concurrency", type=int, default=1)
     load.add_argument("--target", choices=["visit", *FLOORS], default="visit", help="visit, or a floor: bench_load")
     day = sub.add_parser("day")
     day.add_argument("--teams", type=int, default=10)
@@ -762,7 +768,7 @@ def main() -> None:
         setup()
         bench_rollups(40)
         bench_visit(100)
-        bench_load(50, args.seconds, 4, 4, 2)
+        bench_load(50, args.seconds, 2, 5, 1)
 
 
 if __name__ == "__main__":
