@@ -4,6 +4,8 @@ expire and are revoked at logout, and behind a proxy the lock-out keys on the cl
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -94,3 +96,28 @@ def test_without_a_trusted_header_the_forwarded_header_is_ignored(org):
     for i in range(5):
         _token(APIClient(), password="wrong", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
     assert _token(APIClient(), HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 429
+
+
+def test_a_token_stands_for_its_own_user_only_while_they_are_active(org):
+    """Each rep's token signs in that rep (the token's read is compiled once and reused for every key)."""
+    for username in ("rep_a1", "rep_a2", "rep_b1", "kam_a1"):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {_token(client, username=username).json()['token']}")
+        me = client.get("/api/me/")
+        assert me.status_code == 200
+        assert me.json()["username"] == username
+    org.rep_a2.is_active = False
+    org.rep_a2.save()
+    key = Token.objects.get(user=org.rep_a2).key
+    refused = APIClient(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="en").get("/api/me/")
+    assert (refused.status_code, refused.json()["detail"]) == (401, "User inactive or deleted.")
+    in_chinese = APIClient(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="zh-hans").get("/api/me/")
+    assert (in_chinese.status_code, in_chinese.json()["detail"]) == (401, "用户未激活或者已删除。")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=80))
+def test_any_other_key_is_a_401(org, key):
+    assume(not Token.objects.filter(key=key).exists())
+    refused = APIClient(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="en").get("/api/me/")
+    assert (refused.status_code, refused.json()["detail"]) == (401, "Invalid token.")
