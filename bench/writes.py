@@ -381,7 +381,9 @@ def _cpu_by_role(web_group: int, worker_group: int) -> dict[str, float]:
             continue
         command = text[text.index("(") + 1 : text.rindex(")")]
         fields = text[text.rindex(")") + 2 :].split()
-        group, used = int(fields[2]), (int(fields[11]) + int(fields[12])) / tick
+        # utime + stime, and cutime + cstime: the processes it reaped (PostgreSQL's backends closed at
+        # DATABASE_CONN_MAX_AGE, gunicorn's workers), which /proc no longer lists.
+        group, used = int(fields[2]), sum(int(v) for v in fields[11:15]) / tick
         if int(name) == os.getpid():
             role = "client"
         elif group == web_group:

@@ -4,10 +4,10 @@ expire and are revoked at logout, and behind a proxy the lock-out keys on the cl
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 from django.test import Client, override_settings
 from django.utils import timezone
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
