@@ -27,21 +27,29 @@ class FieldsBuiltOnce:
         return {name: _copied(field) for name, field in built.items()}
 
 
-# Fields holding fields (a nested serializer or list of them, a many-related field, a list or dict field): deep-copied,
-# as DRF copies declared fields, so each copy has children of its own. A plain field is copied shallowly (a deep copy
-# builds it again from its arguments, most of the copying time): the built ones are never bound, and binding a copy
-# sets the copy's own name, parent, label and source; what the copies share (choices, validators, error messages, a
-# queryset that every lookup clones) is read, never changed.
-_WITH_CHILDREN = (
-    serializers.BaseSerializer,
-    serializers.ManyRelatedField,
-    serializers.ListField,
-    serializers.DictField,
+# Fields holding fields (a nested serializer or list of them, a many-related field, a list or dict field) get children
+# of their own: the field is copied shallowly and its child copied the same way, with the copy as its parent (a nested
+# serializer's fields are built when first used, and the built ones never are). A plain field is copied shallowly. (A
+# deep copy, as DRF copies declared fields, builds each field again from its arguments, querysets included: most of
+# the copying time.) The built ones are never bound, and binding a copy sets the copy's own name, parent, label and
+# source; what the copies share (choices, validators, error messages, a queryset that every lookup clones) is read,
+# never changed.
+_CHILDREN = (
+    (serializers.ListSerializer, "child"),
+    (serializers.ManyRelatedField, "child_relation"),
+    (serializers.ListField, "child"),
+    (serializers.DictField, "child"),
 )
 
 
 def _copied(field):
-    return copy.deepcopy(field) if isinstance(field, _WITH_CHILDREN) else copy.copy(field)
+    copied = copy.copy(field)
+    child_name = next((name for kind, name in _CHILDREN if isinstance(field, kind)), None)
+    if child_name is not None:
+        child = _copied(getattr(field, child_name))
+        setattr(copied, child_name, child)
+        child.parent = copied  # bound as the original's child was (no name, no source of its own), to the copy
+    return copied
 
 
 class Pagination(PageNumberPagination):
