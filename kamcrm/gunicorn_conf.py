@@ -9,9 +9,9 @@
   its own connections to the phones, turning keep-alive off costs nothing; facing the phones directly, each request
   opens its connection again.
 - **Sized by the environment**: ``WEB_WORKERS`` processes (default 2) × ``WEB_THREADS`` threads (default 5), or by
-  ``--workers`` / ``--threads`` on the command line. A
-  request spends part of its time waiting on PostgreSQL, so threads keep the cores busy; processes spread the
-  Python work over the cores (one interpreter runs one thread at a time).
+  ``--workers`` / ``--threads`` on the command line. A request spends part of its time waiting on PostgreSQL, so
+  threads keep the cores busy; processes spread the Python work over the cores (one interpreter runs one thread at
+  a time).
 - **Less garbage collection**: what the worker loaded at its start (Django, the URL patterns, the models) is moved
   out of the collector's reach once loaded, so a full collection no longer walks it during a request.
 """
@@ -28,10 +28,11 @@ timeout = 120
 graceful_timeout = 5
 
 
-# Python's defaults (700, 10, 10) collect the youngest objects every 700 allocations: a visit POST allocates tens of
-# thousands (its rows, querysets, serializer fields), so about twenty collections a request. Under 50 reps' writes,
-# these settings took the web's CPU per POST from 5.4–6.2 ms to 4.9–5.3 and the visits per second from 183–203 to
-# 202–213 (three interleaved pairs, bench/README.md). Garbage without cycles is freed at once whatever they are.
+# Python's defaults (700, 10, 10) collect the youngest objects every 700 net allocations (about once a visit POST)
+# and every tenth and hundredth time the older ones too, which in a worker walks what it loaded at its start unless it
+# is frozen. Frozen and with these thresholds, under 50 reps' writes the web's CPU per POST went from 5.4–6.2 ms to
+# 4.9–5.3 and the visits per second from 183–203 to 202–213 (three interleaved pairs, bench/README.md). Garbage
+# without reference cycles is freed at once whatever the thresholds.
 GC_THRESHOLDS = (20_000, 20, 50)
 
 
