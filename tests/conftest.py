@@ -1,4 +1,9 @@
+import os
+import sys
+import time
+from datetime import datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -7,6 +12,17 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests import factories as f
+from tests.midnight import seconds_to_wait
+
+
+def pytest_configure(config):
+    """A run that would start near midnight waits for it (tests/midnight.py)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the controller waited before it started the workers
+        return
+    wait = seconds_to_wait(datetime.now(ZoneInfo(settings.TIME_ZONE)))
+    if wait:
+        print(f"Waiting {wait:.0f} s for midnight ({settings.TIME_ZONE}) before the tests start.", file=sys.stderr)
+        time.sleep(wait)
 
 
 @pytest.fixture(autouse=True)
