@@ -25,9 +25,9 @@ def token_with_user(key: str) -> Token | None:
     )
     if not found:
         return None
-    row, alias = found[0], router.db_for_read(Token)
+    row, alias = found[0], router.db_for_read(Token)  # one read gave both rows
     token = Token.from_db(alias, _TOKEN_FIELDS, row[: len(_TOKEN_FIELDS)])
-    token.user = User.from_db(router.db_for_read(User), _USER_FIELDS, row[len(_TOKEN_FIELDS) :])
+    token.user = User.from_db(alias, _USER_FIELDS, row[len(_TOKEN_FIELDS) :])
     return token
 
 
